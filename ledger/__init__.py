@@ -1,0 +1,1 @@
+"""The credit-record ledger: domain model, rules, calendar and the ledger application."""

@@ -1,0 +1,396 @@
+"""The ledger application: commands in, events appended in one transaction each.
+
+Each command method loads what it needs, calls the aggregate (which checks the rules), and saves
+the new events atomically; a failure anywhere leaves the log as it was. Filing is idempotent:
+the record id derives from (source code, document number), a resend with the same content
+returns the existing record and a resend with different content is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Mapper
+
+from ledger import commands as c
+from ledger.clock import Clock, business_date, system_clock
+from ledger.errors import (
+    CalendarUnavailableError,
+    ConcurrentChangeError,
+    DuplicateFilingError,
+    PermissionDeniedError,
+    RecordNotFoundError,
+    SubjectNotFoundError,
+    ValidationError,
+)
+from ledger.events import Actor, Aggregate, DomainEvent, Role
+from ledger.identifiers import body_id, mask_citizen_id, record_id
+from ledger.persistence import OrjsonTranscoder, PydanticMapper, canonical_json
+from ledger.personal import MemoryKeyStore, Vault
+from ledger.record import CreditRecord, RecordContent, Schedule, require_role
+from ledger.regions import RegionTable, fujian
+from ledger.settings import SETTINGS_ID, LedgerSettings
+from ledger.steps import RecordSteps
+from ledger.subjects import CivilServant, GovernmentBody
+from ledger.values import SubjectType
+
+A = TypeVar("A", bound=Aggregate)
+MAX_EVENTS_PER_SAVE = 1000
+_SETTINGS_TTL_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Filing:
+    """The answer to a filing: the record id, and whether this call created it."""
+
+    record_id: UUID
+    created: bool
+
+
+class Ledger(RecordSteps, Application[UUID]):
+    """Every fact about credit records, subjects, calendars and rule sets."""
+
+    name = "ledger"
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        clock: Clock = system_clock,
+        vault: Vault | None = None,
+        regions: RegionTable | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.clock = clock
+        self.vault = vault or Vault(os.urandom(32), MemoryKeyStore())
+        self.regions = regions or fujian()
+        self._settings: LedgerSettings | None = None
+        self._settings_loaded = 0.0
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return PydanticMapper(transcoder=OrjsonTranscoder())
+
+    # -- loading and saving --------------------------------------------------------------------
+
+    def _get(self, aggregate_id: UUID, cls: type[A], version: int | None = None) -> A:
+        aggregate: Any = self.repository.get(aggregate_id, version=version)
+        if not isinstance(aggregate, cls):
+            raise AggregateNotFoundError(aggregate_id)
+        return aggregate
+
+    def _save(self, *items: Aggregate | DomainEvent) -> None:
+        try:
+            self.save(*items)
+        except IntegrityError:
+            raise ConcurrentChangeError(
+                "another command changed this record first; reload and try again"
+            ) from None
+
+    def settings(self, *, fresh: bool = False) -> LedgerSettings:
+        stale = time.monotonic() - self._settings_loaded > _SETTINGS_TTL_SECONDS
+        if self._settings is None or fresh or stale:
+            try:
+                self._settings = self._get(SETTINGS_ID, LedgerSettings)
+            except AggregateNotFoundError:
+                self._settings = LedgerSettings.create(
+                    LedgerSettings.Created, SETTINGS_ID, Actor(id="system", role=Role.SYSTEM),
+                    self.clock(),
+                )
+            self._settings_loaded = time.monotonic()
+        return self._settings
+
+    def _schedule(self, rule_set_id: str | None = None, on: datetime | None = None) -> Schedule:
+        settings = self.settings()
+        book = settings.rule_book()
+        rules = book.get(rule_set_id) if rule_set_id else book.in_force(
+            business_date(on or self.clock())
+        )
+        return Schedule(rules=rules, calendar=settings.calendar())
+
+    def _with_schedule(self, rule_set_id: str | None, step: Callable[[Schedule], Any]) -> Any:
+        """Run a step; if the calendar lacks a year, reload once in case it was just published."""
+        try:
+            return step(self._schedule(rule_set_id))
+        except CalendarUnavailableError:
+            self.settings(fresh=True)
+            return step(self._schedule(rule_set_id))
+
+    # -- settings: calendar years and rule sets ------------------------------------------------
+
+    def publish_calendar_year(self, cmd: c.PublishCalendarYear, actor: Actor) -> None:
+        require_role(actor, Role.ADMINISTRATOR)
+        settings = self.settings(fresh=True)
+        settings.trigger(LedgerSettings.CalendarYearPublished, actor, self.clock(), year=cmd.year)
+        self._save(settings)
+
+    def publish_rule_set(self, cmd: c.PublishRuleSet, actor: Actor) -> None:
+        require_role(actor, Role.ADMINISTRATOR)
+        settings = self.settings(fresh=True)
+        if cmd.rule_set.id in settings.rule_sets or cmd.rule_set.id in {
+            r.id for r in settings.rule_book().all()
+        }:
+            raise ValidationError("a rule set with this id exists; publish a new id",
+                                  field="rule_set.id")
+        settings.trigger(LedgerSettings.RuleSetPublished, actor, self.clock(),
+                         rule_set=cmd.rule_set)
+        self._save(settings)
+
+    # -- subjects ------------------------------------------------------------------------------
+
+    def register_body(self, cmd: c.RegisterBody, actor: Actor) -> UUID:
+        require_role(actor, Role.ADMINISTRATOR, Role.SOURCE_DEPARTMENT)
+        at = self.clock()
+        self.regions.get(cmd.region_code, business_date(at), field="region_code")
+        if cmd.parent_code is not None:
+            self.body(cmd.parent_code, field="parent_code")
+        body = GovernmentBody.create(
+            GovernmentBody.Created, body_id(cmd.credit_code), actor, at,
+            credit_code=cmd.credit_code, name=cmd.name, region_code=cmd.region_code,
+            parent_code=cmd.parent_code, kind=cmd.kind,
+        )
+        return self._create_once(body, lambda: self.body(cmd.credit_code).name == cmd.name,
+                                 field="credit_code")
+
+    def register_civil_servant(self, cmd: c.RegisterCivilServant, actor: Actor) -> UUID:
+        require_role(actor, Role.ADMINISTRATOR, Role.SOURCE_DEPARTMENT)
+        self.body(cmd.body_code, field="body_code")
+        person_id = self.vault.person_id(cmd.citizen_id)
+        key_id = str(person_id)
+        person = CivilServant.create(
+            CivilServant.Created, person_id, actor, self.clock(),
+            name=self.vault.seal(key_id, cmd.name),
+            citizen_id=self.vault.seal(key_id, cmd.citizen_id),
+            masked_id=mask_citizen_id(cmd.citizen_id), body_code=cmd.body_code,
+            position=cmd.position,
+        )
+        return self._create_once(
+            person, lambda: self.vault.open(self.civil_servant(person_id).name) == cmd.name,
+            field="citizen_id",
+        )
+
+    def _create_once(self, aggregate: Aggregate, same: Callable[[], bool], field: str) -> UUID:
+        """Save a new subject; registering the same subject again changes nothing."""
+        try:
+            self.save(aggregate)
+        except IntegrityError:
+            if not same():
+                raise DuplicateFilingError(
+                    "already registered with different details", field=field
+                ) from None
+        return aggregate.id
+
+    def body(self, credit_code: str, field: str = "subject_code") -> GovernmentBody:
+        try:
+            return self._get(body_id(credit_code), GovernmentBody)
+        except AggregateNotFoundError:
+            raise SubjectNotFoundError("no government body with this credit code is registered",
+                                       field=field) from None
+
+    def civil_servant(self, person_id: UUID, version: int | None = None) -> CivilServant:
+        try:
+            return self._get(person_id, CivilServant, version)
+        except AggregateNotFoundError:
+            raise SubjectNotFoundError("no civil servant with this ID is registered",
+                                       field="subject_citizen_id") from None
+
+    def reveal_person(self, person_id: UUID, actor: Actor, purpose: str) -> dict[str, str]:
+        """A person's name and ID for an authorised reader; the read itself is logged."""
+        require_role(actor, Role.AUDITOR, Role.SOURCE_DEPARTMENT)
+        if not purpose.strip():
+            raise ValidationError("must say why the personal data is read", field="purpose")
+        person = self.civil_servant(person_id)
+        at = self.clock()
+        person.trigger(CivilServant.PersonalDataRead, actor, at, purpose=purpose,
+                       on=business_date(at))
+        self._save(person)
+        return {"name": self.vault.open(person.name),
+                "citizen_id": self.vault.open(person.citizen_id)}
+
+    # -- filing --------------------------------------------------------------------------------
+
+    def _subject(self, cmd: c.FileRecord) -> tuple[GovernmentBody | CivilServant, str, str | None]:
+        if cmd.subject_type is SubjectType.BODY:
+            if cmd.subject_code is None:
+                raise ValidationError("is required for a government body", field="subject_code")
+            body = self.body(cmd.subject_code)
+            return body, body.credit_code, body.name
+        if cmd.subject_citizen_id is None:
+            raise ValidationError("is required for a civil servant", field="subject_citizen_id")
+        person = self.civil_servant(self.vault.person_id(cmd.subject_citizen_id))
+        return person, str(person.id), None
+
+    def _content(self, cmd: c.FileRecord, subject_id: UUID, code: str, name: str | None) -> (
+        RecordContent
+    ):
+        self.regions.get(cmd.region_code, cmd.decision_date, field="region_code")
+        if cmd.decision_date > business_date(self.clock()):
+            raise ValidationError("must not be in the future", field="decision_date")
+        persons = []
+        for n, citizen_id in enumerate(cmd.responsible_citizen_ids, start=1):
+            person_id = self.vault.person_id(citizen_id)
+            try:
+                self._get(person_id, CivilServant)
+            except AggregateNotFoundError:
+                raise SubjectNotFoundError(f"responsible person {n} is not registered",
+                                           field="responsible_citizen_ids") from None
+            persons.append(person_id)
+        return RecordContent(
+            subject_type=cmd.subject_type, subject_id=subject_id, subject_code=code,
+            subject_name=name, source=cmd.source.organisation(),
+            document_number=cmd.document_number, decision_date=cmd.decision_date,
+            deciding_authority=cmd.deciding_authority.organisation(), category=cmd.category,
+            domain=cmd.domain, severity=cmd.severity, matter=cmd.matter, facts=cmd.facts,
+            legal_basis=cmd.legal_basis, decision_content=cmd.decision_content,
+            fine_yuan=cmd.fine_yuan, confiscation_yuan=cmd.confiscation_yuan,
+            region_code=cmd.region_code, scope=cmd.scope, responsible_persons=tuple(persons),
+        )
+
+    def prepare_filing(self, cmd: c.FileRecord, actor: Actor) -> list[DomainEvent]:
+        """The events a new filing appends (record and subject listing), not yet saved."""
+        require_role(actor, Role.SOURCE_DEPARTMENT)
+        if actor.subject is not None and actor.subject != cmd.source.code:
+            raise PermissionDeniedError("a department may file only under its own credit code")
+        subject, code, name = self._subject(cmd)
+        content = self._content(cmd, subject.id, code, name)
+        at = self.clock()
+        rid = record_id(cmd.source.code, cmd.document_number)
+        record = self._with_schedule(None, lambda schedule: CreditRecord.file(
+            content=content, content_digest=filing_digest(cmd), actor=actor, at=at,
+            schedule=schedule, record_id=rid, request_explanation=cmd.request_explanation,
+            rectification=cmd.rectification.requirement if cmd.rectification else None,
+            rectification_due=cmd.rectification.due if cmd.rectification else None,
+            sanctions=list(cmd.sanctions),
+        ))
+        subject.trigger(type(subject).RecordListed, actor, at, record_id=rid)
+        return [*record.collect_events(), *subject.collect_events()]
+
+    def file_record(self, cmd: c.FileRecord, actor: Actor) -> Filing:
+        rid = record_id(cmd.source.code, cmd.document_number)
+        existing = self._resent(rid, cmd)
+        if existing is not None:
+            return existing
+        for _attempt in range(3):
+            events = self.prepare_filing(cmd, actor)
+            try:
+                self.save(*events)
+                return Filing(rid, created=True)
+            except IntegrityError:
+                existing = self._resent(rid, cmd)
+                if existing is not None:
+                    return existing
+        raise ConcurrentChangeError("the subject kept changing; try again",
+                                    field="subject_code")
+
+    def _resent(self, rid: UUID, cmd: c.FileRecord) -> Filing | None:
+        try:
+            record = self._get(rid, CreditRecord, version=1)
+        except AggregateNotFoundError:
+            return None
+        if record.content_digest != filing_digest(cmd):
+            raise DuplicateFilingError(
+                "this source department already filed this document number with different "
+                "content; file a correction instead", field="document_number",
+            )
+        return Filing(rid, created=False)
+
+    def existing_records(self, ids: Iterable[UUID]) -> set[UUID]:
+        """Which of these record ids are already in the log (one query on PostgreSQL)."""
+        return existing_originators(self, list(ids))
+
+    # -- record steps --------------------------------------------------------------------------
+
+    def record(self, rid: UUID, version: int | None = None) -> CreditRecord:
+        try:
+            return self._get(rid, CreditRecord, version)
+        except AggregateNotFoundError:
+            raise RecordNotFoundError("no record with this id", field="record_id") from None
+
+    def _step(self, cmd: c.RecordStep, actor: Actor, step: Callable[[CreditRecord, Schedule],
+              Any]) -> Any:
+        record = self.record(cmd.record_id)
+        if actor.role is Role.SUBJECT_OFFICIAL and actor.subject != record.content.subject_code:
+            raise PermissionDeniedError("an official may act only on their own subject's records")
+        if actor.role is Role.SOURCE_DEPARTMENT and actor.subject not in (
+            None, record.content.source.code
+        ):
+            raise PermissionDeniedError("a department may act only on records it filed")
+        result = self._with_schedule(record.rule_set_id, lambda s: step(record, s))
+        self._save(record)
+        return result
+
+    def system_step(self, rid: UUID, step: Callable[[CreditRecord, Schedule], Any]) -> Any:
+        """A step the system takes (deadline passed, expiry); retried on a concurrent change."""
+        for _attempt in range(5):
+            record = self.record(rid)
+            result = self._with_schedule(
+                record.rule_set_id, lambda s, r=record: step(r, s)  # type: ignore[misc]
+            )
+            try:
+                self.save(record)
+                return result
+            except IntegrityError:
+                continue
+        raise ConcurrentChangeError("the record kept changing", field="record_id")
+
+    # -- as-of reads for auditors --------------------------------------------------------------
+
+    def timeline(self, rid: UUID, as_of: datetime | None = None) -> list[DomainEvent]:
+        events = [e for e in self.events.get(rid) if isinstance(e, DomainEvent)]
+        if not events:
+            raise RecordNotFoundError("no record with this id", field="record_id")
+        return [e for e in events if as_of is None or e.timestamp <= as_of]
+
+    def record_as_of(self, rid: UUID, as_of: datetime) -> CreditRecord:
+        record = CreditRecord.replay(self.timeline(rid, as_of))
+        if record is None:
+            raise RecordNotFoundError(f"the record did not exist at {as_of.isoformat()}",
+                                      field="as_of")
+        return record
+
+    def records_of_subject(self, subject_id: UUID, as_of: datetime | None = None) -> (
+        list[CreditRecord]
+    ):
+        events = [e for e in self.events.get(subject_id) if isinstance(e, DomainEvent)]
+        listed = [e.record_id for e in events if isinstance(
+            e, GovernmentBody.RecordListed | CivilServant.RecordListed
+        ) and (as_of is None or e.timestamp <= as_of)]
+        if as_of is None:
+            return [self.record(rid) for rid in listed]
+        return [self.record_as_of(rid, as_of) for rid in listed]
+
+    def notifications(self, start: int, limit: int) -> Iterator[Any]:
+        return iter(self.recorder.select_notifications(start=start, limit=limit))
+
+
+def filing_digest(cmd: c.FileRecord) -> str:
+    """What makes two filings 'the same': the canonical JSON of the whole command."""
+    return hashlib.sha256(canonical_json(cmd.model_dump(mode="json"))).hexdigest()
+
+
+def existing_originators(ledger: Ledger, ids: list[UUID]) -> set[UUID]:
+    if not ids:
+        return set()
+    recorder: Any = ledger.recorder
+    datastore = getattr(recorder, "datastore", None)
+    if datastore is None:
+        return {i for i in ids if recorder.select_events(i, limit=1)}
+    from psycopg import sql
+
+    query = sql.SQL(
+        "SELECT originator_id FROM {}.{} WHERE originator_version = 1 "
+        "AND originator_id = ANY(%s)"
+    ).format(sql.Identifier(datastore.schema or "public"),
+             sql.Identifier(recorder.events_table_name))
+    with datastore.transaction(commit=False) as curs:
+        curs.execute(query, (ids,))
+        return {row["originator_id"] for row in curs.fetchall()}
+
+

@@ -1,0 +1,248 @@
+"""Commands: what a person asks the ledger to do, as validated pydantic models.
+
+Field validators check formats (codes, lengths, amounts); the ledger application checks what
+needs the log (does the subject exist, is the step possible now). Every error names its field.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from ledger.calendar import PublishedYear
+from ledger.errors import InvalidIdentifierError
+from ledger.identifiers import validate_citizen_id, validate_uscc
+from ledger.record import SanctionOrder
+from ledger.rules import RuleSet
+from ledger.values import (
+    Category,
+    Domain,
+    MitigationKind,
+    ObjectionOutcome,
+    Organisation,
+    ReconsiderationKind,
+    ReconsiderationOutcome,
+    Scope,
+    Severity,
+    SubjectType,
+)
+
+
+def _check_uscc(value: str) -> str:
+    try:
+        return validate_uscc(value)
+    except InvalidIdentifierError as error:
+        raise ValueError(error.reason) from None
+
+
+def _check_citizen_id(value: str) -> str:
+    try:
+        return validate_citizen_id(value)
+    except InvalidIdentifierError as error:
+        raise ValueError(error.reason) from None
+
+
+CreditCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True),
+                       AfterValidator(_check_uscc)]
+CitizenId = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True),
+                      AfterValidator(_check_citizen_id)]
+RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Yuan = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Authority(Command):
+    name: ShortText
+    code: CreditCode
+
+    def organisation(self) -> Organisation:
+        return Organisation(name=self.name, code=self.code)
+
+
+class RegisterBody(Command):
+    credit_code: CreditCode
+    name: ShortText
+    region_code: RegionCode
+    parent_code: CreditCode | None = None
+    kind: ShortText = "organ"
+
+
+class RegisterCivilServant(Command):
+    citizen_id: CitizenId
+    name: ShortText
+    body_code: CreditCode
+    position: ShortText
+
+
+class Rectification(Command):
+    requirement: Text
+    due: date | None = None
+
+
+class FileRecord(Command):
+    """A filing by a source department (fields follow the national 双公示 set where they fit)."""
+
+    source: Authority
+    document_number: ShortText
+    decision_date: date
+    deciding_authority: Authority
+    subject_type: SubjectType
+    subject_code: CreditCode | None = None
+    subject_citizen_id: CitizenId | None = None
+    category: Category
+    domain: Domain
+    severity: Severity
+    matter: ShortText | None = None
+    facts: Text
+    legal_basis: Text
+    decision_content: Text
+    fine_yuan: Yuan | None = None
+    confiscation_yuan: Yuan | None = None
+    region_code: RegionCode
+    scope: Scope
+    responsible_citizen_ids: tuple[CitizenId, ...] = ()
+    request_explanation: bool = True
+    rectification: Rectification | None = None
+    sanctions: tuple[SanctionOrder, ...] = ()
+
+
+class RecordStep(Command):
+    record_id: UUID
+
+
+class SubmitExplanation(RecordStep):
+    text: Text
+
+
+class SubmitRectificationPlan(RecordStep):
+    plan: Text
+
+
+class ReportRectificationCompletion(RecordStep):
+    report: Text
+
+
+class VerifyRectification(RecordStep):
+    pass
+
+
+class RejectRectification(RecordStep):
+    reasons: Text
+
+
+class ExtendRectification(RecordStep):
+    new_due: date
+    reasons: Text
+
+
+class FileObjection(RecordStep):
+    grounds: Text
+
+
+class ObjectionStep(RecordStep):
+    number: int = Field(ge=1)
+
+
+class MarkObjection(ObjectionStep):
+    pass
+
+
+class AcceptObjection(ObjectionStep):
+    pass
+
+
+class RejectObjection(ObjectionStep):
+    reasons: Text
+
+
+class ForwardObjection(ObjectionStep):
+    to: Authority
+
+
+class ExtendObjection(ObjectionStep):
+    working_days: int = Field(ge=1, le=20)
+    reasons: Text
+
+
+class DecideObjection(ObjectionStep):
+    outcome: ObjectionOutcome
+    reasons: Text
+    changes: dict[str, str] = {}
+
+
+class RequestReview(ObjectionStep):
+    grounds: Text
+
+
+class DecideReview(ObjectionStep):
+    upheld: bool
+    reasons: Text
+
+
+class MarkReconsideration(RecordStep):
+    kind: ReconsiderationKind
+    case_number: ShortText
+
+
+class ConcludeReconsideration(RecordStep):
+    outcome: ReconsiderationOutcome
+
+
+class WithdrawRecord(RecordStep):
+    reasons: Text
+
+
+class CorrectRecord(RecordStep):
+    changes: dict[str, str]
+    reasons: Text
+
+
+class ApplyForRepair(RecordStep):
+    commitment: Text
+
+
+class RepairStep(RecordStep):
+    number: int = Field(ge=1)
+
+
+class ForwardRepair(RepairStep):
+    to: Authority
+
+
+class ExtendRepair(RepairStep):
+    reasons: Text
+
+
+class DecideRepair(RepairStep):
+    approved: bool
+    reasons: Text
+
+
+class PropagateRepair(RepairStep):
+    platforms: tuple[ShortText, ...] = Field(min_length=1)
+
+
+class ImposeSanction(RecordStep):
+    order: SanctionOrder
+
+
+class RecordMitigation(RecordStep):
+    kind: MitigationKind
+    legal_basis: Text
+
+
+class PublishCalendarYear(Command):
+    year: PublishedYear
+
+
+class PublishRuleSet(Command):
+    rule_set: RuleSet

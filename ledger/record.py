@@ -1,0 +1,612 @@
+"""The credit record (政务失信记录): its state and every step of its life.
+
+Public methods check the rules against the current state and raise ``LifecycleError`` (or a
+``ValidationError``/``PermissionDeniedError``) for an impossible step; the events in
+``ledger.record_events`` only change state. A step that starts a deadline records it (due date,
+rule set, calendar version) in its event; later steps close it. Steps the system takes on its
+own (overdue, urged, escalated, expired, lifted) return ``None`` when already taken, so a retry
+never records a fact twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from ledger import record_events as ev
+from ledger.calendar import WorkingCalendar
+from ledger.clock import business_date
+from ledger.errors import LifecycleError, PermissionDeniedError, ValidationError
+from ledger.events import Actor, Aggregate, Immutable, Role
+from ledger.rules import RuleSet
+from ledger.values import (
+    Deadline,
+    DeadlineKind,
+    MitigationKind,
+    Objection,
+    ObjectionOutcome,
+    Organisation,
+    ReconsiderationKind,
+    ReconsiderationOutcome,
+    RecordStatus,
+    Repair,
+    Sanction,
+    SanctionKind,
+    StepStatus,
+)
+
+RecordContent = ev.RecordContent
+SOURCE, OFFICIAL, REVIEWER, SYSTEM = (
+    Role.SOURCE_DEPARTMENT,
+    Role.SUBJECT_OFFICIAL,
+    Role.PLATFORM_REVIEWER,
+    Role.SYSTEM,
+)
+
+
+class SanctionOrder(Immutable):
+    kind: SanctionKind
+    months: int
+
+
+@dataclass
+class Schedule:
+    """The rules and calendar a command computes its due dates with."""
+
+    rules: RuleSet
+    calendar: WorkingCalendar
+
+    def working(self, key: str, kind: DeadlineKind, start: date, n: int, party: str) -> Deadline:
+        return self.deadline(key, kind, start, self.calendar.add_working_days(start, n), party)
+
+    def days(self, key: str, kind: DeadlineKind, start: date, n: int, party: str) -> Deadline:
+        return self.deadline(key, kind, start, self.calendar.add_days(start, n), party)
+
+    def deadline(self, key: str, kind: DeadlineKind, start: date, due: date, party: str) -> (
+        Deadline
+    ):
+        return Deadline(
+            key=key, kind=kind, starts_on=start, due=due, rule_set_id=self.rules.id,
+            calendar_version=self.calendar.version, party=party,
+        )
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    """Refuse an actor whose role may not take the step (administrators may take any)."""
+    if actor.role not in roles and actor.role is not Role.ADMINISTRATOR:
+        allowed = ", ".join(r.value for r in roles)
+        raise PermissionDeniedError(f"role {actor.role.value} may not do this (needs {allowed})")
+
+
+class CreditRecord(Aggregate):
+    """One record of dishonesty by a government body or civil servant, and its life."""
+
+    content: RecordContent
+    rule_set_id: str
+    filed_on: date
+    content_digest: str
+    status: RecordStatus
+    published: bool
+    publicity_starts: date
+    publicity_min_end: date
+    publicity_max_end: date
+    under_objection: bool
+    under_reconsideration: ReconsiderationKind | None
+    explanation: StepStatus | None
+    rectification: StepStatus | None
+    rectification_extensions: int
+    deadlines: dict[str, Deadline]
+    objections: dict[int, Objection]
+    repairs: dict[int, Repair]
+    sanctions: dict[int, Sanction]
+    mitigations: list[MitigationKind]
+    corrections: int
+
+    # -- filing -------------------------------------------------------------------------------
+
+    @classmethod
+    def file(
+        cls,
+        *,
+        content: RecordContent,
+        content_digest: str,
+        actor: Actor,
+        at: datetime,
+        schedule: Schedule,
+        record_id: Any,
+        request_explanation: bool,
+        rectification: str | None,
+        rectification_due: date | None,
+        sanctions: list[SanctionOrder],
+    ) -> CreditRecord:
+        require_role(actor, SOURCE)
+        rules, today = schedule.rules, business_date(at)
+        window = rules.publicity_window(content.category, content.severity, content.matter)
+        start = content.decision_date
+        record = cls.create(
+            ev.RecordFiled, record_id, actor, at,
+            content=content, rule_set_id=rules.id, filed_on=today,
+            content_digest=content_digest, publicity_starts=start,
+            publicity_min_end=schedule.calendar.add_months(start, window.min_months),
+            publicity_max_end=schedule.calendar.add_months(start, window.max_months),
+        )
+        public = content.scope == "public" and content.subject_type == "body"
+        if public and window.published and record.publicity_max_end >= today:
+            record.trigger(ev.Published, actor, at)
+        party = content.subject_code
+        if request_explanation:
+            record.trigger(ev.ExplanationRequested, actor, at, starts=schedule.working(
+                "explanation", DeadlineKind.EXPLANATION, today, rules.explanation_working_days,
+                party,
+            ))
+        if rectification is not None:
+            record._order_rectification(actor, at, schedule, rectification, rectification_due)
+        for order in sanctions:
+            record.impose_sanction(actor, at, schedule, order)
+        return record
+
+    def _order_rectification(
+        self, actor: Actor, at: datetime, schedule: Schedule, requirement: str, due: date | None
+    ) -> None:
+        today = business_date(at)
+        kind, party = DeadlineKind.RECTIFICATION, self.content.subject_code
+        if due is None:
+            deadline = schedule.days(
+                "rectification", kind, today, schedule.rules.rectification_days, party
+            )
+        elif due <= today:
+            raise ValidationError("must be after the filing date", field="rectification_due")
+        else:
+            deadline = schedule.deadline("rectification", kind, today, due, party)
+        self.trigger(ev.RectificationOrdered, actor, at, starts=deadline, requirement=requirement)
+
+    # -- queries ------------------------------------------------------------------------------
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is RecordStatus.IN_FORCE
+
+    @property
+    def sanction_months_total(self) -> int:
+        return sum(s.months for s in self.sanctions.values())
+
+    def open_objection(self) -> Objection | None:
+        for objection in self.objections.values():
+            if objection.status not in (StepStatus.REJECTED, StepStatus.DECIDED):
+                return objection
+        return None
+
+    def open_repair(self) -> Repair | None:
+        for repair in self.repairs.values():
+            if repair.status in (StepStatus.FILED, StepStatus.FORWARDED):
+                return repair
+        return None
+
+    def _require_active(self, step: str) -> None:
+        if not self.is_active:
+            raise LifecycleError(f"cannot {step}: the record is {self.status.value}")
+
+    def _objection(self, number: int, *expected: StepStatus, step: str) -> Objection:
+        objection = self.objections.get(number)
+        if objection is None:
+            raise ValidationError(f"no objection number {number}", field="number")
+        if expected and objection.status not in expected:
+            raise LifecycleError(
+                f"cannot {step}: objection {number} is {objection.status.value}", field="number"
+            )
+        return objection
+
+    def _repair(self, number: int, *expected: StepStatus, step: str) -> Repair:
+        repair = self.repairs.get(number)
+        if repair is None:
+            raise ValidationError(f"no repair application number {number}", field="number")
+        if expected and repair.status not in expected:
+            raise LifecycleError(
+                f"cannot {step}: repair {number} is {repair.status.value}", field="number"
+            )
+        return repair
+
+    # -- explanation and rectification ---------------------------------------------------------
+
+    def submit_explanation(self, actor: Actor, at: datetime, text: str) -> None:
+        require_role(actor, OFFICIAL)
+        self._require_active("submit an explanation")
+        if self.explanation is not StepStatus.OPEN:
+            raise LifecycleError("no written explanation is requested of this record")
+        self.trigger(ev.ExplanationSubmitted, actor, at, text=text, closes=("explanation",))
+
+    def _require_rectification(self, *expected: StepStatus, step: str) -> None:
+        self._require_active(step)
+        if self.rectification not in expected:
+            state = self.rectification.value if self.rectification else "not ordered"
+            raise LifecycleError(f"cannot {step}: rectification is {state}")
+
+    def submit_rectification_plan(self, actor: Actor, at: datetime, plan: str) -> None:
+        require_role(actor, OFFICIAL)
+        self._require_rectification(StepStatus.OPEN, step="submit a rectification plan")
+        self.trigger(ev.RectificationPlanSubmitted, actor, at, plan=plan)
+
+    def report_rectification_completion(self, actor: Actor, at: datetime, report: str) -> None:
+        require_role(actor, OFFICIAL)
+        self._require_rectification(StepStatus.PLAN_SUBMITTED, step="report completion")
+        self.trigger(ev.RectificationCompletionReported, actor, at, report=report)
+
+    def verify_rectification(self, actor: Actor, at: datetime) -> None:
+        require_role(actor, SOURCE)
+        self._require_rectification(StepStatus.COMPLETION_REPORTED, step="verify rectification")
+        self.trigger(ev.RectificationVerified, actor, at, closes=("rectification",))
+
+    def reject_rectification(self, actor: Actor, at: datetime, reasons: str) -> None:
+        require_role(actor, SOURCE)
+        self._require_rectification(StepStatus.COMPLETION_REPORTED, step="reject rectification")
+        self.trigger(ev.RectificationRejected, actor, at, reasons=reasons)
+
+    def extend_rectification(
+        self, actor: Actor, at: datetime, schedule: Schedule, new_due: date, reasons: str
+    ) -> None:
+        require_role(actor, SOURCE, REVIEWER)
+        open_steps = (StepStatus.OPEN, StepStatus.PLAN_SUBMITTED, StepStatus.COMPLETION_REPORTED)
+        self._require_rectification(*open_steps, step="extend rectification")
+        if self.rectification_extensions >= schedule.rules.rectification_extensions:
+            raise LifecycleError(
+                f"rectification may be extended {schedule.rules.rectification_extensions} "
+                "time(s) only; a second extension is not allowed"
+            )
+        current = self.deadlines["rectification"]
+        if new_due <= current.due:
+            raise ValidationError(f"must be after the current due date {current.due}",
+                                  field="new_due")
+        starts = current.model_copy(update={"due": new_due, "overdue": False, "urged": False,
+                                            "escalated": False})
+        self.trigger(ev.RectificationExtended, actor, at, starts=starts, reasons=reasons)
+
+    # -- objection and review ------------------------------------------------------------------
+
+    def file_objection(self, actor: Actor, at: datetime, schedule: Schedule, grounds: str) -> int:
+        require_role(actor, OFFICIAL)
+        self._require_active("file an objection")
+        if self.open_objection() is not None:
+            raise LifecycleError("an objection to this record is already being handled")
+        number = len(self.objections) + 1
+        starts = schedule.working(
+            f"objection-{number}-mark", DeadlineKind.OBJECTION_MARK, business_date(at),
+            schedule.rules.objection_mark_working_days, "platform",
+        )
+        self.trigger(ev.ObjectionFiled, actor, at, number=number, grounds=grounds, starts=starts)
+        return number
+
+    def mark_objection(self, actor: Actor, at: datetime, schedule: Schedule, number: int) -> None:
+        require_role(actor, REVIEWER, SYSTEM)
+        self._require_active("mark an objection")
+        self._objection(number, StepStatus.FILED, step="mark the record")
+        starts = schedule.working(
+            f"objection-{number}-acceptance", DeadlineKind.OBJECTION_ACCEPTANCE,
+            business_date(at), schedule.rules.objection_acceptance_working_days, "platform",
+        )
+        self.trigger(ev.ObjectionMarked, actor, at, number=number, starts=starts,
+                     closes=(f"objection-{number}-mark",))
+
+    def accept_objection(self, actor: Actor, at: datetime, schedule: Schedule, number: int) -> (
+        None
+    ):
+        require_role(actor, REVIEWER)
+        self._require_active("accept an objection")
+        self._objection(number, StepStatus.MARKED, step="accept it")
+        starts = schedule.working(
+            f"objection-{number}-forwarding", DeadlineKind.OBJECTION_FORWARDING,
+            business_date(at), schedule.rules.objection_forwarding_working_days, "platform",
+        )
+        self.trigger(ev.ObjectionAccepted, actor, at, number=number, starts=starts,
+                     closes=(f"objection-{number}-acceptance",))
+
+    def reject_objection(self, actor: Actor, at: datetime, number: int, reasons: str) -> None:
+        require_role(actor, REVIEWER)
+        self._require_active("reject an objection")
+        self._objection(number, StepStatus.MARKED, step="reject it")
+        self.trigger(ev.ObjectionRejected, actor, at, number=number, reasons=reasons,
+                     closes=(f"objection-{number}-acceptance",))
+
+    def forward_objection(
+        self, actor: Actor, at: datetime, schedule: Schedule, number: int, to: Organisation
+    ) -> None:
+        require_role(actor, REVIEWER)
+        self._require_active("forward an objection")
+        self._objection(number, StepStatus.ACCEPTED, step="forward it")
+        starts = schedule.working(
+            f"objection-{number}-decision", DeadlineKind.OBJECTION_DECISION, business_date(at),
+            schedule.rules.objection_decision_working_days, to.code,
+        )
+        self.trigger(ev.ObjectionForwarded, actor, at, number=number, to=to, starts=starts,
+                     closes=(f"objection-{number}-forwarding",))
+
+    def extend_objection(
+        self, actor: Actor, at: datetime, schedule: Schedule, number: int, working_days: int,
+        reasons: str,
+    ) -> None:
+        require_role(actor, REVIEWER)
+        self._require_active("extend an objection")
+        objection = self._objection(number, StepStatus.FORWARDED, step="extend it")
+        if working_days < 1:
+            raise ValidationError("must be at least 1", field="working_days")
+        cap = schedule.rules.objection_extension_cap_working_days
+        if objection.extension_used + working_days > cap:
+            raise LifecycleError(
+                f"extensions would total {objection.extension_used + working_days} working days, "
+                f"over the cap of {cap}", field="working_days",
+            )
+        current = self.deadlines[f"objection-{number}-decision"]
+        due = schedule.calendar.add_working_days(current.due, working_days)
+        starts = schedule.deadline(current.key, current.kind, current.starts_on, due,
+                                   current.party)
+        self.trigger(ev.ObjectionExtended, actor, at, number=number, working_days=working_days,
+                     reasons=reasons, starts=starts)
+
+    def decide_objection(
+        self, actor: Actor, at: datetime, schedule: Schedule, number: int,
+        outcome: ObjectionOutcome, reasons: str, changes: dict[str, str],
+    ) -> None:
+        require_role(actor, SOURCE)
+        self._require_active("decide an objection")
+        objection = self.objections.get(number)
+        if objection is not None and objection.status in (StepStatus.FILED, StepStatus.MARKED,
+                                                          StepStatus.ACCEPTED):
+            raise LifecycleError(
+                f"objection {number} was never forwarded to the source department",
+                field="number",
+            )
+        self._objection(number, StepStatus.FORWARDED, step="decide it")
+        if outcome in (ObjectionOutcome.CORRECTED, ObjectionOutcome.SUPPLEMENTED) and not changes:
+            raise ValidationError(f"must say what changed when the outcome is {outcome.value}",
+                                  field="changes")
+        until = schedule.calendar.add_days(business_date(at), schedule.rules.review_request_days)
+        self.trigger(ev.ObjectionDecided, actor, at, number=number, outcome=outcome,
+                     reasons=reasons, changes=changes, review_request_until=until,
+                     closes=(f"objection-{number}-decision",))
+
+    def request_review(
+        self, actor: Actor, at: datetime, schedule: Schedule, number: int, grounds: str
+    ) -> None:
+        require_role(actor, OFFICIAL)
+        objection = self._objection(number, StepStatus.DECIDED, step="request a review")
+        if objection.review is not None:
+            raise LifecycleError(f"objection {number} has already been reviewed", field="number")
+        today = business_date(at)
+        if objection.review_until is not None and today > objection.review_until:
+            raise LifecycleError(
+                f"the period to request a review ended on {objection.review_until}",
+                field="number",
+            )
+        starts = schedule.working(
+            f"objection-{number}-review", DeadlineKind.REVIEW_DECISION, today,
+            schedule.rules.review_decision_working_days, "platform",
+        )
+        self.trigger(ev.ReviewRequested, actor, at, number=number, grounds=grounds, starts=starts)
+
+    def decide_review(
+        self, actor: Actor, at: datetime, number: int, upheld: bool, reasons: str
+    ) -> None:
+        require_role(actor, REVIEWER)
+        objection = self._objection(number, StepStatus.DECIDED, step="decide a review")
+        if objection.review is not StepStatus.OPEN:
+            raise LifecycleError(f"no review of objection {number} is pending", field="number")
+        self.trigger(ev.ReviewDecided, actor, at, number=number, upheld=upheld, reasons=reasons,
+                     closes=(f"objection-{number}-review",))
+
+    # -- reconsideration, withdrawal, correction -----------------------------------------------
+
+    def mark_reconsideration(
+        self, actor: Actor, at: datetime, kind: ReconsiderationKind, case_number: str
+    ) -> None:
+        require_role(actor, SOURCE, OFFICIAL)
+        self._require_active("mark reconsideration or litigation")
+        if self.under_reconsideration is not None:
+            raise LifecycleError(f"the record is already under {self.under_reconsideration.value}")
+        self.trigger(ev.ReconsiderationMarked, actor, at, kind=kind, case_number=case_number)
+
+    def conclude_reconsideration(
+        self, actor: Actor, at: datetime, schedule: Schedule, outcome: ReconsiderationOutcome
+    ) -> None:
+        require_role(actor, SOURCE)
+        if self.under_reconsideration is None:
+            raise LifecycleError("the record is not under reconsideration or litigation")
+        starts = None
+        if outcome is not ReconsiderationOutcome.UPHELD:
+            starts = schedule.working(
+                "revocation", DeadlineKind.REVOCATION, business_date(at),
+                schedule.rules.revocation_working_days, self.content.source.code,
+            )
+        self.trigger(ev.ReconsiderationConcluded, actor, at, outcome=outcome, starts=starts)
+
+    def withdraw(self, actor: Actor, at: datetime, reasons: str) -> None:
+        require_role(actor, SOURCE)
+        self._require_active("withdraw the record")
+        self.trigger(ev.Withdrawn, actor, at, reasons=reasons)
+
+    def correct(self, actor: Actor, at: datetime, changes: dict[str, str], reasons: str) -> None:
+        require_role(actor, SOURCE)
+        self._require_active("correct the record")
+        if not changes:
+            raise ValidationError("must name at least one changed field", field="changes")
+        self.trigger(ev.Corrected, actor, at, changes=changes, reasons=reasons,
+                     closes=("revocation",))
+
+    # -- repair ---------------------------------------------------------------------------------
+
+    def apply_for_repair(
+        self, actor: Actor, at: datetime, schedule: Schedule, commitment: str
+    ) -> int:
+        require_role(actor, OFFICIAL)
+        self._require_active("apply for credit repair")
+        today = business_date(at)
+        if today <= self.publicity_min_end:
+            raise LifecycleError(
+                f"repair is possible from the day after the minimum publicity period, "
+                f"which ends on {self.publicity_min_end}"
+            )
+        if self.open_repair() is not None:
+            raise LifecycleError("a repair application for this record is already open")
+        limit = schedule.rules.repair_repeat_limit
+        if limit is not None and len(self.repairs) >= limit:
+            raise LifecycleError(f"at most {limit} repair applications are allowed")
+        number, rules = len(self.repairs) + 1, schedule.rules
+        forwarding = schedule.working(
+            f"repair-{number}-forwarding", DeadlineKind.REPAIR_FORWARDING, today,
+            rules.repair_forwarding_working_days, "platform",
+        )
+        answer = schedule.working(
+            f"repair-{number}-answer", DeadlineKind.REPAIR_ANSWER, today,
+            rules.repair_answer_working_days, "platform",
+        )
+        self.trigger(ev.RepairApplied, actor, at, number=number, commitment=commitment,
+                     starts=forwarding, answer=answer)
+        return number
+
+    def forward_repair(
+        self, actor: Actor, at: datetime, schedule: Schedule, number: int, to: Organisation
+    ) -> None:
+        require_role(actor, REVIEWER)
+        self._require_active("forward a repair application")
+        self._repair(number, StepStatus.FILED, step="forward it")
+        starts = schedule.working(
+            f"repair-{number}-decision", DeadlineKind.REPAIR_DECISION, business_date(at),
+            schedule.rules.repair_decision_working_days, to.code,
+        )
+        self.trigger(ev.RepairForwarded, actor, at, number=number, to=to, starts=starts,
+                     closes=(f"repair-{number}-forwarding",))
+
+    def extend_repair(
+        self, actor: Actor, at: datetime, schedule: Schedule, number: int, reasons: str
+    ) -> None:
+        require_role(actor, REVIEWER, SOURCE)
+        self._require_active("extend a repair application")
+        repair = self._repair(number, StepStatus.FILED, StepStatus.FORWARDED, step="extend it")
+        if repair.extended:
+            raise LifecycleError("a repair application may be extended once; "
+                                 "a second extension is not allowed")
+        current = self.deadlines[f"repair-{number}-answer"]
+        due = schedule.calendar.add_working_days(
+            current.due, schedule.rules.repair_extension_working_days
+        )
+        starts = schedule.deadline(current.key, current.kind, current.starts_on, due,
+                                   current.party)
+        self.trigger(ev.RepairExtended, actor, at, number=number, reasons=reasons, starts=starts)
+
+    def decide_repair(
+        self, actor: Actor, at: datetime, schedule: Schedule, number: int, approved: bool,
+        reasons: str,
+    ) -> None:
+        require_role(actor, SOURCE)
+        self._require_active("decide a repair application")
+        repair = self._repair(number, step="decide it")
+        if repair.status is StepStatus.FILED:
+            raise LifecycleError(f"repair application {number} was never forwarded",
+                                 field="number")
+        self._repair(number, StepStatus.FORWARDED, step="decide it")
+        starts = None
+        if approved:
+            starts = schedule.working(
+                f"repair-{number}-propagation", DeadlineKind.REPAIR_PROPAGATION,
+                business_date(at), schedule.rules.repair_propagation_working_days, "platform",
+            )
+        closes = (f"repair-{number}-decision", f"repair-{number}-answer")
+        self.trigger(ev.RepairDecided, actor, at, number=number, approved=approved,
+                     reasons=reasons, starts=starts, closes=closes)
+        if approved:
+            for sanction in self.sanctions.values():
+                if not sanction.lifted:
+                    self.trigger(ev.SanctionLifted, actor, at, number=sanction.number,
+                                 reason="repaired")
+
+    def propagate_repair(
+        self, actor: Actor, at: datetime, number: int, platforms: tuple[str, ...]
+    ) -> None:
+        require_role(actor, REVIEWER, SYSTEM)
+        self._repair(number, StepStatus.APPROVED, step="propagate it")
+        self.trigger(ev.RepairPropagated, actor, at, number=number, platforms=platforms,
+                     closes=(f"repair-{number}-propagation",))
+
+    # -- publicity, sanctions, mitigation ------------------------------------------------------
+
+    def expire_publicity(self, actor: Actor, at: datetime) -> ev.PublicityExpired | None:
+        require_role(actor, SYSTEM)
+        if not self.is_active:
+            return None
+        if business_date(at) <= self.publicity_max_end:
+            raise LifecycleError(f"the publicity period runs until {self.publicity_max_end}")
+        return self.trigger(ev.PublicityExpired, actor, at, on=self.publicity_max_end)
+
+    def impose_sanction(
+        self, actor: Actor, at: datetime, schedule: Schedule, order: SanctionOrder
+    ) -> None:
+        require_role(actor, SOURCE)
+        self._require_active("impose a sanction")
+        schedule.rules.check_sanction_period(order.months, self.sanction_months_total)
+        starts = business_date(at)
+        self.trigger(ev.SanctionImposed, actor, at, number=len(self.sanctions) + 1,
+                     kind=order.kind, months=order.months, starts_on=starts,
+                     ends_on=schedule.calendar.add_months(starts, order.months))
+
+    def lift_sanction(self, actor: Actor, at: datetime, number: int) -> ev.SanctionLifted | None:
+        require_role(actor, SYSTEM, SOURCE)
+        sanction = self.sanctions.get(number)
+        if sanction is None:
+            raise ValidationError(f"no sanction number {number}", field="number")
+        if sanction.lifted:
+            return None
+        if business_date(at) <= sanction.ends_on:
+            raise LifecycleError(f"the sanction runs until {sanction.ends_on}", field="number")
+        return self.trigger(ev.SanctionLifted, actor, at, number=number, reason="period_ended")
+
+    def record_mitigation(
+        self, actor: Actor, at: datetime, kind: MitigationKind, legal_basis: str
+    ) -> None:
+        require_role(actor, SOURCE)
+        self._require_active("record a mitigation")
+        self.trigger(ev.MitigationRecorded, actor, at, kind=kind, legal_basis=legal_basis)
+
+    # -- reminders, overdue, urging, escalation (the system's steps) ----------------------------
+
+    def _deadline(self, key: str) -> Deadline | None:
+        return self.deadlines.get(key)
+
+    def remind(self, actor: Actor, at: datetime, key: str, working_days_before: int) -> (
+        ev.ReminderSent | None
+    ):
+        require_role(actor, SYSTEM)
+        if self._deadline(key) is None:
+            return None
+        return self.trigger(ev.ReminderSent, actor, at, key=key,
+                            working_days_before=working_days_before)
+
+    def miss(self, actor: Actor, at: datetime, key: str) -> ev.DeadlineMissed | None:
+        require_role(actor, SYSTEM)
+        deadline = self._deadline(key)
+        if deadline is None or deadline.overdue:
+            return None
+        if business_date(at) <= deadline.due:
+            raise LifecycleError(f"deadline {key} is due on {deadline.due}", field="key")
+        return self.trigger(ev.DeadlineMissed, actor, at, key=key)
+
+    def urge(self, actor: Actor, at: datetime, key: str) -> ev.DeadlineUrged | None:
+        require_role(actor, SYSTEM)
+        deadline = self._deadline(key)
+        if deadline is None or deadline.urged:
+            return None
+        if not deadline.overdue:
+            raise LifecycleError(f"deadline {key} is not overdue", field="key")
+        return self.trigger(ev.DeadlineUrged, actor, at, key=key)
+
+    def escalate(self, actor: Actor, at: datetime, key: str, to: str) -> (
+        ev.DeadlineEscalated | None
+    ):
+        require_role(actor, SYSTEM)
+        deadline = self._deadline(key)
+        if deadline is None or deadline.escalated:
+            return None
+        if not deadline.urged:
+            raise LifecycleError(f"deadline {key} has not been urged", field="key")
+        return self.trigger(ev.DeadlineEscalated, actor, at, key=key, to=to)
+
+
+ev.RecordFiled.aggregate_class = CreditRecord

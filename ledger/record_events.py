@@ -1,0 +1,381 @@
+"""Events of a credit record: every step of DOMAIN.md's lifecycle table, past tense.
+
+Stored topics are ``ledger.record_events:<Name>``; a renamed or moved class needs a registered
+topic, a changed schema a ``class_version`` and an upcast method. Events only change state;
+``ledger.record.CreditRecord`` checks the rules before it triggers them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from ledger.events import DomainEvent, Immutable
+from ledger.values import (
+    Category,
+    Deadline,
+    Domain,
+    MitigationKind,
+    Objection,
+    ObjectionOutcome,
+    Organisation,
+    ReconsiderationKind,
+    ReconsiderationOutcome,
+    RecordStatus,
+    Repair,
+    Sanction,
+    SanctionKind,
+    Scope,
+    Severity,
+    StepStatus,
+    SubjectType,
+)
+
+
+class RecordContent(Immutable):
+    """What the source department filed, in the national 双公示 field order where they fit."""
+
+    subject_type: SubjectType
+    subject_id: UUID
+    subject_code: str
+    subject_name: str | None
+    source: Organisation
+    document_number: str
+    decision_date: date
+    deciding_authority: Organisation
+    category: Category
+    domain: Domain
+    severity: Severity
+    matter: str | None
+    facts: str
+    legal_basis: str
+    decision_content: str
+    fine_yuan: Decimal | None
+    confiscation_yuan: Decimal | None
+    region_code: str
+    scope: Scope
+    responsible_persons: tuple[UUID, ...]
+
+
+class RecordFiled(DomainEvent):
+    """Filed by a source department."""
+
+    content: RecordContent
+    rule_set_id: str
+    filed_on: date
+    content_digest: str
+    publicity_starts: date
+    publicity_min_end: date
+    publicity_max_end: date
+
+    def apply(self, r: Any) -> None:
+        r.content = self.content
+        r.rule_set_id = self.rule_set_id
+        r.filed_on = self.filed_on
+        r.content_digest = self.content_digest
+        r.status = RecordStatus.IN_FORCE
+        r.published = False
+        r.publicity_starts = self.publicity_starts
+        r.publicity_min_end = self.publicity_min_end
+        r.publicity_max_end = self.publicity_max_end
+        r.under_objection = False
+        r.under_reconsideration = None
+        r.explanation = None
+        r.rectification = None
+        r.rectification_extensions = 0
+        r.deadlines = {}
+        r.objections, r.repairs, r.sanctions = {}, {}, {}
+        r.mitigations = []
+        r.corrections = 0
+
+
+class DeadlineEvent(DomainEvent):
+    """A step that starts one deadline and may close others."""
+
+    starts: Deadline | None = None
+    closes: tuple[str, ...] = ()
+
+    def apply(self, r: Any) -> None:
+        for key in self.closes:
+            r.deadlines.pop(key, None)
+        if self.starts is not None:
+            r.deadlines[self.starts.key] = self.starts
+
+class Published(DomainEvent):
+    def apply(self, r: Any) -> None:
+        r.published = True
+
+class ExplanationRequested(DeadlineEvent):
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.explanation = StepStatus.OPEN
+
+class ExplanationSubmitted(DeadlineEvent):
+    text: str
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.explanation = StepStatus.DONE
+
+class RectificationOrdered(DeadlineEvent):
+    requirement: str
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.rectification = StepStatus.OPEN
+
+class RectificationPlanSubmitted(DomainEvent):
+    plan: str
+
+    def apply(self, r: Any) -> None:
+        r.rectification = StepStatus.PLAN_SUBMITTED
+
+class RectificationCompletionReported(DomainEvent):
+    report: str
+
+    def apply(self, r: Any) -> None:
+        r.rectification = StepStatus.COMPLETION_REPORTED
+
+class RectificationVerified(DeadlineEvent):
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.rectification = StepStatus.DONE
+
+class RectificationRejected(DomainEvent):
+    """The completion report was not accepted; rectification goes on to its due date."""
+
+    reasons: str
+
+    def apply(self, r: Any) -> None:
+        r.rectification = StepStatus.PLAN_SUBMITTED
+
+class RectificationExtended(DeadlineEvent):
+    reasons: str
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.rectification_extensions += 1
+
+class ObjectionFiled(DeadlineEvent):
+    number: int
+    grounds: str
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.objections[self.number] = Objection(number=self.number, grounds=self.grounds)
+
+class ObjectionMarked(DeadlineEvent):
+    number: int
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.objections[self.number].status = StepStatus.MARKED
+        r.under_objection = True
+
+class ObjectionAccepted(DeadlineEvent):
+    number: int
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.objections[self.number].status = StepStatus.ACCEPTED
+
+class ObjectionRejected(DeadlineEvent):
+    number: int
+    reasons: str
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.objections[self.number].status = StepStatus.REJECTED
+        r.under_objection = False
+
+class ObjectionForwarded(DeadlineEvent):
+    number: int
+    to: Organisation
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.objections[self.number].status = StepStatus.FORWARDED
+
+class ObjectionExtended(DeadlineEvent):
+    number: int
+    working_days: int
+    reasons: str
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.objections[self.number].extension_used += self.working_days
+
+class ObjectionDecided(DeadlineEvent):
+    number: int
+    outcome: ObjectionOutcome
+    reasons: str
+    changes: dict[str, str]
+    review_request_until: date
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        objection = r.objections[self.number]
+        objection.status = StepStatus.DECIDED
+        objection.outcome = self.outcome
+        objection.review_until = self.review_request_until
+        r.under_objection = self.outcome is ObjectionOutcome.UNVERIFIABLE
+        if self.outcome is ObjectionOutcome.DELETED:
+            r.status = RecordStatus.DELETED
+            r.published = False
+            r.deadlines.clear()
+        elif self.outcome is ObjectionOutcome.PUBLICITY_STOPPED:
+            r.published = False
+        elif self.outcome in (ObjectionOutcome.CORRECTED, ObjectionOutcome.SUPPLEMENTED):
+            r.corrections += 1
+
+class ReviewRequested(DeadlineEvent):
+    number: int
+    grounds: str
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.objections[self.number].review = StepStatus.OPEN
+
+class ReviewDecided(DeadlineEvent):
+    number: int
+    upheld: bool
+    reasons: str
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.objections[self.number].review = StepStatus.DONE
+
+class ReconsiderationMarked(DomainEvent):
+    kind: ReconsiderationKind
+    case_number: str
+
+    def apply(self, r: Any) -> None:
+        r.under_reconsideration = self.kind
+
+class ReconsiderationConcluded(DeadlineEvent):
+    outcome: ReconsiderationOutcome
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.under_reconsideration = None
+
+class Withdrawn(DomainEvent):
+    reasons: str
+
+    def apply(self, r: Any) -> None:
+        r.status = RecordStatus.WITHDRAWN
+        r.published = False
+        r.under_objection = False
+        r.deadlines.clear()
+
+class Corrected(DomainEvent):
+    changes: dict[str, str]
+    reasons: str
+
+    def apply(self, r: Any) -> None:
+        r.corrections += 1
+
+class RepairApplied(DeadlineEvent):
+    number: int
+    commitment: str
+    answer: Deadline
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.deadlines[self.answer.key] = self.answer
+        r.repairs[self.number] = Repair(number=self.number)
+
+class RepairForwarded(DeadlineEvent):
+    number: int
+    to: Organisation
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.repairs[self.number].status = StepStatus.FORWARDED
+
+class RepairExtended(DeadlineEvent):
+    number: int
+    reasons: str
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.repairs[self.number].extended = True
+
+class RepairDecided(DeadlineEvent):
+    number: int
+    approved: bool
+    reasons: str
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        repair = r.repairs[self.number]
+        repair.status = StepStatus.APPROVED if self.approved else StepStatus.REFUSED
+        if self.approved:
+            r.status = RecordStatus.REPAIRED
+            r.published = False
+
+class RepairPropagated(DeadlineEvent):
+    number: int
+    platforms: tuple[str, ...]
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.repairs[self.number].status = StepStatus.DONE
+
+class PublicityExpired(DomainEvent):
+    on: date
+
+    def apply(self, r: Any) -> None:
+        r.status = RecordStatus.EXPIRED
+        r.published = False
+
+class SanctionImposed(DomainEvent):
+    number: int
+    kind: SanctionKind
+    months: int
+    starts_on: date
+    ends_on: date
+
+    def apply(self, r: Any) -> None:
+        r.sanctions[self.number] = Sanction(
+            self.number, self.kind, self.months, self.starts_on, self.ends_on
+        )
+
+class SanctionLifted(DomainEvent):
+    number: int
+    reason: str
+
+    def apply(self, r: Any) -> None:
+        r.sanctions[self.number].lifted = True
+
+class MitigationRecorded(DomainEvent):
+    kind: MitigationKind
+    legal_basis: str
+
+    def apply(self, r: Any) -> None:
+        r.mitigations.append(self.kind)
+
+class ReminderSent(DomainEvent):
+    key: str
+    working_days_before: int
+
+class DeadlineMissed(DomainEvent):
+    key: str
+
+    def apply(self, r: Any) -> None:
+        r.deadlines[self.key] = r.deadlines[self.key].model_copy(update={"overdue": True})
+
+class DeadlineUrged(DomainEvent):
+    key: str
+
+    def apply(self, r: Any) -> None:
+        r.deadlines[self.key] = r.deadlines[self.key].model_copy(update={"urged": True})
+
+class DeadlineEscalated(DomainEvent):
+    key: str
+    to: str
+
+    def apply(self, r: Any) -> None:
+        r.deadlines[self.key] = r.deadlines[self.key].model_copy(update={"escalated": True})

@@ -1,0 +1,143 @@
+"""Rule sets: every legal default of DOMAIN.md as data with effective dates.
+
+A record keeps the rule set in force on the day it was filed; deadlines record the rule-set id
+they were computed with, so a rule change applies only to deadlines that start after it.
+Built-in rule sets ship as JSON under ``ledger/data/rulesets``; an administrator can publish
+more into the ledger (see ``Ledger.publish_rule_set``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date
+from functools import cache
+from importlib import resources
+
+from pydantic import Field, model_validator
+
+from ledger.errors import LifecycleError, ValidationError
+from ledger.events import Immutable
+from ledger.values import Category, Severity
+
+
+class PublicityWindow(Immutable):
+    published: bool
+    min_months: int = Field(ge=0)
+    max_months: int = Field(ge=0)
+
+
+class RuleSet(Immutable):
+    """One version of the rules: periods in working days (``_working_days``) or days/months."""
+
+    id: str = Field(min_length=1)
+    title: str
+    effective_from: date
+    effective_to: date | None
+    explanation_working_days: int = Field(ge=1)
+    rectification_days: int = Field(ge=1)
+    rectification_extensions: int = Field(ge=0)
+    objection_mark_working_days: int = Field(ge=1)
+    objection_acceptance_working_days: int = Field(ge=1)
+    objection_forwarding_working_days: int = Field(ge=1)
+    objection_decision_working_days: int = Field(ge=1)
+    objection_case_working_days: int = Field(ge=1)
+    objection_extension_cap_working_days: int = Field(ge=0)
+    review_request_days: int = Field(ge=1)
+    review_decision_working_days: int = Field(ge=1)
+    revocation_working_days: int = Field(ge=1)
+    repair_forwarding_working_days: int = Field(ge=1)
+    repair_decision_working_days: int = Field(ge=1)
+    repair_answer_working_days: int = Field(ge=1)
+    repair_extension_working_days: int = Field(ge=0)
+    repair_propagation_working_days: int = Field(ge=1)
+    repair_repeat_limit: int | None
+    publicity: dict[Severity, PublicityWindow]
+    long_minimum_matters: list[str]
+    long_minimum_months: int = Field(ge=0)
+    dishonest_debtor_months: int = Field(ge=1)
+    sanction_periods_months: list[int]
+    sanction_cap_months: int = Field(ge=1)
+    reminder_working_days_before: list[int]
+    urge_after_working_days: int = Field(ge=1)
+    escalate_after_working_days: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _complete(self) -> RuleSet:
+        missing = set(Severity) - set(self.publicity)
+        if missing:
+            raise ValueError(f"publicity has no window for {sorted(missing)}")
+        if self.effective_to is not None and self.effective_to < self.effective_from:
+            raise ValueError("effective_to is before effective_from")
+        return self
+
+    def publicity_window(self, category: Category, severity: Severity, matter: str | None) -> (
+        PublicityWindow
+    ):
+        """The window for a record: debtor listings and long-minimum matters have their own."""
+        if category is Category.DISHONEST_JUDGMENT_DEBTOR:
+            return PublicityWindow(
+                published=True, min_months=0, max_months=self.dishonest_debtor_months
+            )
+        window = self.publicity[severity]
+        if matter is not None and matter in self.long_minimum_matters:
+            minimum = max(window.min_months, self.long_minimum_months)
+            return PublicityWindow(
+                published=window.published, min_months=minimum, max_months=window.max_months
+            )
+        return window
+
+    def check_sanction_period(self, months: int, already_months: int = 0) -> None:
+        if months not in self.sanction_periods_months:
+            raise ValidationError(
+                f"must be one of {self.sanction_periods_months} months under {self.id}",
+                field="months",
+            )
+        if already_months + months > self.sanction_cap_months:
+            raise LifecycleError(
+                f"sanction periods would total {already_months + months} months, "
+                f"over the cap of {self.sanction_cap_months}",
+                field="months",
+            )
+
+
+@cache
+def builtin_rule_sets() -> tuple[RuleSet, ...]:
+    folder = resources.files("ledger") / "data" / "rulesets"
+    found = [
+        RuleSet.model_validate(json.loads(entry.read_text(encoding="utf-8")))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".json")
+    ]
+    return tuple(sorted(found, key=lambda r: r.effective_from))
+
+
+class RuleBook:
+    """All rule sets known to the ledger; picks the one in force on a date."""
+
+    def __init__(self, published: Iterable[RuleSet] = ()) -> None:
+        self._by_id: dict[str, RuleSet] = {r.id: r for r in builtin_rule_sets()}
+        for rule_set in published:
+            self._by_id[rule_set.id] = rule_set
+
+    def get(self, rule_set_id: str) -> RuleSet:
+        try:
+            return self._by_id[rule_set_id]
+        except KeyError:
+            raise ValidationError(
+                f"unknown rule set {rule_set_id!r}", field="rule_set_id"
+            ) from None
+
+    def in_force(self, on: date) -> RuleSet:
+        """The rule set in force on a day; the latest-starting one wins where two overlap."""
+        candidates = [
+            r
+            for r in self._by_id.values()
+            if r.effective_from <= on and (r.effective_to is None or on <= r.effective_to)
+        ]
+        if not candidates:
+            raise ValidationError(f"no rule set is in force on {on.isoformat()}", field="filed_on")
+        return max(candidates, key=lambda r: r.effective_from)
+
+    def all(self) -> list[RuleSet]:
+        return sorted(self._by_id.values(), key=lambda r: r.effective_from)

@@ -1,0 +1,43 @@
+"""Ledger-wide data that administrators publish: calendar years and rule sets, as events."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid5
+
+from ledger.calendar import PublishedYear, WorkingCalendar
+from ledger.events import Aggregate, DomainEvent
+from ledger.identifiers import LEDGER_NAMESPACE
+from ledger.rules import RuleBook, RuleSet
+
+SETTINGS_ID = uuid5(LEDGER_NAMESPACE, "settings")
+
+
+class LedgerSettings(Aggregate):
+    """The published calendar years and rule sets; one per ledger."""
+
+    years: dict[int, PublishedYear]
+    rule_sets: dict[str, RuleSet]
+
+    class Created(DomainEvent):
+        def apply(self, settings: Any) -> None:
+            settings.years = {}
+            settings.rule_sets = {}
+
+    class CalendarYearPublished(DomainEvent):
+        year: PublishedYear
+
+        def apply(self, settings: Any) -> None:
+            settings.years[self.year.year] = self.year
+
+    class RuleSetPublished(DomainEvent):
+        rule_set: RuleSet
+
+        def apply(self, settings: Any) -> None:
+            settings.rule_sets[self.rule_set.id] = self.rule_set
+
+    def calendar(self) -> WorkingCalendar:
+        return WorkingCalendar(self.years.values())
+
+    def rule_book(self) -> RuleBook:
+        return RuleBook(self.rule_sets.values())

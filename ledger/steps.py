@@ -1,0 +1,125 @@
+"""The ledger's lifecycle commands: one method per step, each load, call, save."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ledger import commands as c
+from ledger.clock import Clock
+from ledger.events import Actor
+from ledger.record import CreditRecord, Schedule
+
+Step = Callable[[CreditRecord, Schedule], Any]
+
+
+class RecordSteps:
+    """Mixed into ``Ledger``; ``_step`` loads the record, checks ownership and saves it."""
+
+    clock: Clock
+
+    def _step(self, cmd: c.RecordStep, actor: Actor, step: Step) -> Any:
+        raise NotImplementedError
+
+    def submit_explanation(self, cmd: c.SubmitExplanation, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.submit_explanation(actor, self.clock(), cmd.text))
+
+    def submit_rectification_plan(self, cmd: c.SubmitRectificationPlan, actor: Actor) -> None:
+        self._step(cmd, actor,
+                   lambda r, s: r.submit_rectification_plan(actor, self.clock(), cmd.plan))
+
+    def report_rectification_completion(
+        self, cmd: c.ReportRectificationCompletion, actor: Actor
+    ) -> None:
+        self._step(cmd, actor, lambda r, s: r.report_rectification_completion(
+            actor, self.clock(), cmd.report))
+
+    def verify_rectification(self, cmd: c.VerifyRectification, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.verify_rectification(actor, self.clock()))
+
+    def reject_rectification(self, cmd: c.RejectRectification, actor: Actor) -> None:
+        self._step(cmd, actor,
+                   lambda r, s: r.reject_rectification(actor, self.clock(), cmd.reasons))
+
+    def extend_rectification(self, cmd: c.ExtendRectification, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.extend_rectification(
+            actor, self.clock(), s, cmd.new_due, cmd.reasons))
+
+    def file_objection(self, cmd: c.FileObjection, actor: Actor) -> int:
+        number: int = self._step(
+            cmd, actor, lambda r, s: r.file_objection(actor, self.clock(), s, cmd.grounds))
+        return number
+
+    def mark_objection(self, cmd: c.MarkObjection, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.mark_objection(actor, self.clock(), s, cmd.number))
+
+    def accept_objection(self, cmd: c.AcceptObjection, actor: Actor) -> None:
+        self._step(cmd, actor,
+                   lambda r, s: r.accept_objection(actor, self.clock(), s, cmd.number))
+
+    def reject_objection(self, cmd: c.RejectObjection, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.reject_objection(
+            actor, self.clock(), cmd.number, cmd.reasons))
+
+    def forward_objection(self, cmd: c.ForwardObjection, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.forward_objection(
+            actor, self.clock(), s, cmd.number, cmd.to.organisation()))
+
+    def extend_objection(self, cmd: c.ExtendObjection, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.extend_objection(
+            actor, self.clock(), s, cmd.number, cmd.working_days, cmd.reasons))
+
+    def decide_objection(self, cmd: c.DecideObjection, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.decide_objection(
+            actor, self.clock(), s, cmd.number, cmd.outcome, cmd.reasons, dict(cmd.changes)))
+
+    def request_review(self, cmd: c.RequestReview, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.request_review(
+            actor, self.clock(), s, cmd.number, cmd.grounds))
+
+    def decide_review(self, cmd: c.DecideReview, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.decide_review(
+            actor, self.clock(), cmd.number, cmd.upheld, cmd.reasons))
+
+    def mark_reconsideration(self, cmd: c.MarkReconsideration, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.mark_reconsideration(
+            actor, self.clock(), cmd.kind, cmd.case_number))
+
+    def conclude_reconsideration(self, cmd: c.ConcludeReconsideration, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.conclude_reconsideration(
+            actor, self.clock(), s, cmd.outcome))
+
+    def withdraw_record(self, cmd: c.WithdrawRecord, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.withdraw(actor, self.clock(), cmd.reasons))
+
+    def correct_record(self, cmd: c.CorrectRecord, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.correct(
+            actor, self.clock(), dict(cmd.changes), cmd.reasons))
+
+    def apply_for_repair(self, cmd: c.ApplyForRepair, actor: Actor) -> int:
+        number: int = self._step(cmd, actor, lambda r, s: r.apply_for_repair(
+            actor, self.clock(), s, cmd.commitment))
+        return number
+
+    def forward_repair(self, cmd: c.ForwardRepair, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.forward_repair(
+            actor, self.clock(), s, cmd.number, cmd.to.organisation()))
+
+    def extend_repair(self, cmd: c.ExtendRepair, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.extend_repair(
+            actor, self.clock(), s, cmd.number, cmd.reasons))
+
+    def decide_repair(self, cmd: c.DecideRepair, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.decide_repair(
+            actor, self.clock(), s, cmd.number, cmd.approved, cmd.reasons))
+
+    def propagate_repair(self, cmd: c.PropagateRepair, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.propagate_repair(
+            actor, self.clock(), cmd.number, tuple(cmd.platforms)))
+
+    def impose_sanction(self, cmd: c.ImposeSanction, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.impose_sanction(actor, self.clock(), s, cmd.order))
+
+    def record_mitigation(self, cmd: c.RecordMitigation, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.record_mitigation(
+            actor, self.clock(), cmd.kind, cmd.legal_basis))
