@@ -1,13 +1,9 @@
-"""The ``credit-ledger`` command line."""
+"""The ``credit-ledger`` command line: every command module registers on one Typer app."""
 
 from __future__ import annotations
 
-import typer
-
-from api import cli_ledger
-
-app = typer.Typer(help="Government-integrity credit-record ledger.", no_args_is_help=True)
-app.add_typer(cli_ledger.app, name="")
+from api import cli_ledger  # noqa: F401  (registers its commands)
+from api.cli_app import app
 
 
 def main() -> None:

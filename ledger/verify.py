@@ -10,7 +10,8 @@ The tree is the one of RFC 9162 §2.1 (the same as RFC 6962), with SHA-256:
 ``leaf_hash(d) = SHA256(0x00 || d)``, ``node_hash(l, r) = SHA256(0x01 || l || r)``, the root of
 the empty tree is ``SHA256("")``, and a tree over n > 1 leaves is split at k, the largest power
 of two smaller than n. Verification follows the RFC's iterative algorithms (§2.1.3.2, §2.1.4.2)
-step by step; a verifier returns False, and never raises, for any malformed input.
+step by step; a verifier returns False, and never raises, for any malformed input. Take a size
+and its root from the same signed head: a proof is only as strong as that pairing.
 
 Proofs are generated from a callable ``node(start, end)`` giving the hash of the subtree over
 leaves [start, end), so a store need not hold all leaves in memory. Every range asked for is
@@ -141,9 +142,7 @@ def verify_inclusion(
     leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
 ) -> bool:
     """True if ``proof`` shows the leaf at ``index`` in the tree of ``size`` with ``root``."""
-    if not (0 <= index < size and _is_hash(leaf_hash) and _is_hash(root)):
-        return False
-    if not all(_is_hash(p) for p in proof):
+    if not (0 <= index < size and all(map(_is_hash, [leaf_hash, root, *proof]))):
         return False
     fn, sn, r = index, size - 1, leaf_hash
     for p in proof:
@@ -168,9 +167,7 @@ def verify_consistency(
     ``first_root`` must be ``EMPTY_ROOT``. With ``first == second`` the proof must be empty and
     the roots equal.
     """
-    if not (0 <= first <= second and _is_hash(first_root) and _is_hash(second_root)):
-        return False
-    if not all(_is_hash(c) for c in proof):
+    if not (0 <= first <= second and all(map(_is_hash, [first_root, second_root, *proof]))):
         return False
     if first == 0:
         return not proof and first_root == EMPTY_ROOT and (second > 0 or second_root == EMPTY_ROOT)
