@@ -1,0 +1,85 @@
+"""Helpers shared by the benchmarks: a throwaway embedded PostgreSQL and a sample world."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from ledger import commands as c
+from ledger.application import Ledger
+from ledger.events import Actor, Role
+from ledger.identifiers import uscc_check_char
+from ledger.personal import Vault
+from ledger.storage import (
+    PostgresKeyStore,
+    create_database,
+    eventsourcing_env,
+    start_embedded_postgres,
+)
+
+ADMIN = Actor(id="bench-admin", role=Role.ADMINISTRATOR)
+SOURCE = "11350000MB0123400"
+SOURCE += uscc_check_char(SOURCE)
+DEPT = Actor(id="bench-dept", role=Role.SOURCE_DEPARTMENT, subject=SOURCE)
+REGIONS = ["350102", "350203", "350304", "350404", "350503", "350602", "350702", "350802",
+           "350902", "350128"]
+
+
+class Server:
+    """One embedded server for the whole run; a fresh database per measurement."""
+
+    def __init__(self) -> None:
+        folder = Path(tempfile.mkdtemp(prefix="clbench", dir="/tmp"))
+        self.admin_url = start_embedded_postgres(folder / "pg")
+
+    def database(self) -> str:
+        return create_database(self.admin_url, f"bench_{uuid.uuid4().hex[:10]}")
+
+
+def fixed_clock() -> datetime:
+    return datetime(2026, 5, 6, 2, 0, tzinfo=UTC)
+
+
+def ledger_on(url: str) -> Ledger:
+    return Ledger(eventsourcing_env(url), clock=fixed_clock,
+                  vault=Vault(b"b" * 32, PostgresKeyStore(url)))
+
+
+def body_code(n: int) -> str:
+    first = f"11{REGIONS[n % len(REGIONS)]}MB{n:07d}"[:17]
+    return first + uscc_check_char(first)
+
+
+def register_bodies(app: Ledger, count: int) -> list[str]:
+    codes = []
+    for n in range(count):
+        code = body_code(n)
+        region = REGIONS[n % len(REGIONS)]
+        app.register_body(c.RegisterBody(credit_code=code, name=f"测试机关{n}",
+                                         region_code=region), ADMIN)
+        codes.append(code)
+    return codes
+
+
+def filing_fields(n: int, bodies: list[str]) -> dict[str, Any]:
+    code = bodies[n % len(bodies)]
+    return {
+        "source": {"name": "福建省纪委监委", "code": SOURCE},
+        "document_number": f"闽纪〔2026〕{n}号",
+        "decision_date": date(2026, 4, 20).isoformat(),
+        "deciding_authority": {"name": "福建省纪委监委", "code": SOURCE},
+        "subject_type": "body",
+        "subject_code": code,
+        "category": "administrative_penalty",
+        "domain": "government_procurement",
+        "severity": ["minor", "general", "serious"][n % 3],
+        "facts": "未按合同约定支付中标企业货款，拖欠金额较大，经督促仍未履行。",
+        "legal_basis": "《保障中小企业款项支付条例》第八条",
+        "decision_content": "责令限期支付并予以通报。",
+        "fine_yuan": "50000.00",
+        "region_code": REGIONS[bodies.index(code) % len(REGIONS)],
+        "scope": "public",
+    }
