@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, Mapper
 
 from ledger import commands as c
@@ -26,6 +27,7 @@ from ledger.errors import (
     CalendarUnavailableError,
     ConcurrentChangeError,
     DuplicateFilingError,
+    LedgerError,
     PermissionDeniedError,
     RecordNotFoundError,
     SubjectNotFoundError,
@@ -45,6 +47,7 @@ from ledger.values import SubjectType
 A = TypeVar("A", bound=Aggregate)
 MAX_EVENTS_PER_SAVE = 1000
 _SETTINGS_TTL_SECONDS = 10.0
+_SUBJECT_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class Ledger(RecordSteps, Application[UUID]):
         self.vault = vault or Vault(os.urandom(32), MemoryKeyStore())
         self.regions = regions or fujian()
         self._settings: LedgerSettings | None = None
+        self._subjects: dict[UUID, Aggregate] = {}
+        self._filing_lock = threading.RLock()
         self._settings_loaded = 0.0
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -85,6 +90,12 @@ class Ledger(RecordSteps, Application[UUID]):
         if not isinstance(aggregate, cls):
             raise AggregateNotFoundError(aggregate_id)
         return aggregate
+
+    def save_events(self, events: Iterable[DomainEvent]) -> None:
+        """Append events in one transaction (``save`` without its per-object protocol checks)."""
+        processing = ProcessingEvent[UUID]()
+        processing.events.extend(events)
+        self._notify(self._record(processing))
 
     def _save(self, *items: Aggregate | DomainEvent) -> None:
         try:
@@ -216,16 +227,29 @@ class Ledger(RecordSteps, Application[UUID]):
 
     # -- filing --------------------------------------------------------------------------------
 
-    def _subject(self, cmd: c.FileRecord) -> tuple[GovernmentBody | CivilServant, str, str | None]:
+    def _subject(
+        self, cmd: c.FileRecord, cache: dict[UUID, Aggregate] | None = None
+    ) -> tuple[GovernmentBody | CivilServant, str, str | None]:
+        subject: GovernmentBody | CivilServant
         if cmd.subject_type is SubjectType.BODY:
             if cmd.subject_code is None:
                 raise ValidationError("is required for a government body", field="subject_code")
-            body = self.body(cmd.subject_code)
-            return body, body.credit_code, body.name
-        if cmd.subject_citizen_id is None:
-            raise ValidationError("is required for a civil servant", field="subject_citizen_id")
-        person = self.civil_servant(self.vault.person_id(cmd.subject_citizen_id))
-        return person, str(person.id), None
+            cached = cache.get(body_id(cmd.subject_code)) if cache is not None else None
+            subject = cached if isinstance(cached, GovernmentBody) else self.body(cmd.subject_code)
+        else:
+            if cmd.subject_citizen_id is None:
+                raise ValidationError("is required for a civil servant",
+                                      field="subject_citizen_id")
+            person_id = self.vault.person_id(cmd.subject_citizen_id)
+            cached = cache.get(person_id) if cache is not None else None
+            subject = cached if isinstance(cached, CivilServant) else self.civil_servant(person_id)
+        if cache is not None:
+            if len(cache) >= _SUBJECT_CACHE_SIZE:
+                cache.clear()
+            cache[subject.id] = subject
+        if isinstance(subject, GovernmentBody):
+            return subject, subject.credit_code, subject.name
+        return subject, str(subject.id), None
 
     def _content(self, cmd: c.FileRecord, subject_id: UUID, code: str, name: str | None) -> (
         RecordContent
@@ -253,12 +277,19 @@ class Ledger(RecordSteps, Application[UUID]):
             region_code=cmd.region_code, scope=cmd.scope, responsible_persons=tuple(persons),
         )
 
-    def prepare_filing(self, cmd: c.FileRecord, actor: Actor) -> list[DomainEvent]:
-        """The events a new filing appends (record and subject listing), not yet saved."""
+    def prepare_filing(
+        self, cmd: c.FileRecord, actor: Actor, subject_cache: dict[UUID, Aggregate] | None = None
+    ) -> list[DomainEvent]:
+        """The events a new filing appends (record and subject listing), not yet saved.
+
+        With ``subject_cache``, subjects are taken from and kept in it, so several filings of
+        one subject can be prepared before any is saved; the caller must drop the cache when a
+        save fails.
+        """
         require_role(actor, Role.SOURCE_DEPARTMENT)
         if actor.subject is not None and actor.subject != cmd.source.code:
             raise PermissionDeniedError("a department may file only under its own credit code")
-        subject, code, name = self._subject(cmd)
+        subject, code, name = self._subject(cmd, subject_cache)
         content = self._content(cmd, subject.id, code, name)
         at = self.clock()
         rid = record_id(cmd.source.code, cmd.document_number)
@@ -273,18 +304,27 @@ class Ledger(RecordSteps, Application[UUID]):
         return [*record.collect_events(), *subject.collect_events()]
 
     def file_record(self, cmd: c.FileRecord, actor: Actor) -> Filing:
+        """File a record; a resend of the same filing returns the existing record."""
         rid = record_id(cmd.source.code, cmd.document_number)
-        existing = self._resent(rid, cmd)
-        if existing is not None:
-            return existing
-        for _attempt in range(3):
-            events = self.prepare_filing(cmd, actor)
-            try:
-                self.save(*events)
-                return Filing(rid, created=True)
-            except IntegrityError:
-                existing = self._resent(rid, cmd)
-                if existing is not None:
+        with self._filing_lock:
+            for _attempt in range(3):
+                try:
+                    self.save_events(self.prepare_filing(cmd, actor, self._subjects))
+                    return Filing(rid, created=True)
+                except IntegrityError:
+                    # The record exists already, or another process listed a record on the
+                    # subject since it was cached.
+                    self._subjects.clear()
+                except LedgerError:
+                    # Refused before anything was triggered on a cached subject; a resend of
+                    # an old filing may fail today's checks and is still the same filing.
+                    if (existing := self._resent(rid, cmd)) is not None:
+                        return existing
+                    raise
+                except BaseException:
+                    self._subjects.clear()
+                    raise
+                if (existing := self._resent(rid, cmd)) is not None:
                     return existing
         raise ConcurrentChangeError("the subject kept changing; try again",
                                     field="subject_code")

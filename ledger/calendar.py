@@ -115,6 +115,7 @@ class WorkingCalendar:
 
     def __init__(self, published: Iterable[PublishedYear] = ()) -> None:
         self._published = _latest_revisions(published)
+        self._sums: dict[tuple[date, int], date] = {}
         self._years = dict(_PACKAGE_YEARS)
         for year, notice in self._published.items():
             self._years[year] = _Year(frozenset(notice.holidays), frozenset(notice.workdays))
@@ -157,9 +158,16 @@ class WorkingCalendar:
     def add_working_days(self, start: date, n: int) -> date:
         """The ``n``-th working day after ``start``; ``start`` itself is not counted."""
         _require_at_least(n, 1, "working_days")
+        # Every filing of a day asks the same few questions; the calendar never changes.
+        cached = self._sums.get((start, n))
+        if cached is not None:
+            return cached
         day = start
         for _ in range(n):
             day = self.next_working_day(day)
+        if len(self._sums) > 100_000:
+            self._sums.clear()
+        self._sums[(start, n)] = day
         return day
 
     def add_days(self, start: date, n: int) -> date:

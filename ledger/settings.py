@@ -37,7 +37,23 @@ class LedgerSettings(Aggregate):
             settings.rule_sets[self.rule_set.id] = self.rule_set
 
     def calendar(self) -> WorkingCalendar:
-        return WorkingCalendar(self.years.values())
+        # Built once per version of the settings: later events change the version.
+        key = ("calendar", self.version)
+        if key not in self._built:
+            self._built[key] = WorkingCalendar(self.years.values())
+        built: WorkingCalendar = self._built[key]
+        return built
 
     def rule_book(self) -> RuleBook:
-        return RuleBook(self.rule_sets.values())
+        key = ("rules", self.version)
+        if key not in self._built:
+            self._built[key] = RuleBook(self.rule_sets.values())
+        built: RuleBook = self._built[key]
+        return built
+
+    @property
+    def _built(self) -> dict[tuple[str, int], Any]:
+        if "_built_cache" not in self.__dict__:
+            self.__dict__["_built_cache"] = {}
+        cache: dict[tuple[str, int], Any] = self.__dict__["_built_cache"]
+        return cache

