@@ -1,0 +1,54 @@
+"""Every ledger error mapped to one HTTP status, in one place, with the field and the reason."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError as PydanticValidationError
+
+from ledger import errors as e
+
+STATUS: list[tuple[type[e.LedgerError], int]] = [
+    (e.PermissionDeniedError, 403),
+    (e.NotFoundError, 404),
+    (e.ConflictError, 409),
+    (e.LifecycleError, 409),
+    (e.ValidationError, 422),
+    (e.CalendarUnavailableError, 422),
+    (e.LedgerError, 400),
+]
+
+
+def status_of(error: e.LedgerError) -> int:
+    return next(code for cls, code in STATUS if isinstance(error, cls))
+
+
+def _field(loc: tuple[int | str, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "request"
+
+
+def validation_body(errors: list[dict[str, object]]) -> dict[str, object]:
+    details = [{"field": _field(tuple(err["loc"])),  # type: ignore[arg-type]
+                "reason": str(err["msg"])} for err in errors]
+    first = details[0] if details else {"field": "request", "reason": "invalid"}
+    return {"error": "validation", "field": first["field"], "reason": first["reason"],
+            "errors": details}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(e.LedgerError)
+    async def ledger_error(_: Request, error: e.LedgerError) -> JSONResponse:
+        return JSONResponse(status_code=status_of(error), content={
+            "error": type(error).__name__, "field": error.field, "reason": error.reason,
+        })
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content=validation_body(list(error.errors())))
+
+    @app.exception_handler(PydanticValidationError)
+    async def model_invalid(_: Request, error: PydanticValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content=validation_body(
+            [dict(err) for err in error.errors()]))

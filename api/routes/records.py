@@ -1,0 +1,170 @@
+"""Records: filing, reading, the auditor's timeline, and one POST per lifecycle step."""
+
+# Route bodies are built from the ledger's command classes at import time, so annotations
+# must be real objects here, not strings.
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+
+from api import idempotent
+from api.auth import Account
+from api.deps import ServicesDep, require
+from api.schemas import Done, EventOut, FilingOut, NumberOut, RecordOut, body_of
+from ledger import commands as c
+from ledger.errors import PermissionDeniedError
+from ledger.events import Role
+from ledger.record import CreditRecord
+
+router = APIRouter(prefix="/api/v1/records", tags=["records"])
+R = Role
+READERS = (R.SOURCE_DEPARTMENT, R.SUBJECT_OFFICIAL, R.PLATFORM_REVIEWER, R.OPERATOR, R.AUDITOR,
+           R.ADMINISTRATOR)
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+def check_reader(account: Account, record: CreditRecord) -> None:
+    """Officials read their own subject's records only, departments the records they filed."""
+    if account.role is R.SUBJECT_OFFICIAL and account.subject != record.content.subject_code:
+        raise PermissionDeniedError("an official may read only their own subject's records")
+    if account.role is R.SOURCE_DEPARTMENT and account.subject not in (
+        None, record.content.source.code
+    ):
+        raise PermissionDeniedError("a department may read only the records it filed")
+
+
+@router.post("", response_model=FilingOut, status_code=201)
+def file_record(
+    body: c.FileRecord, request: Request, services: ServicesDep,
+    account: Annotated[Account, Depends(require(R.SOURCE_DEPARTMENT))],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """File a record (a resend of the same filing returns the existing record)."""
+    def act() -> FilingOut:
+        filing = services.ledger.file_record(body, account.actor())
+        return FilingOut(record_id=filing.record_id, created=filing.created)
+    return idempotent.run(services, account, idempotency_key, request.url.path, body, act, 201)
+
+
+@router.get("/{record_id}", response_model=RecordOut)
+def get_record(
+    record_id: UUID, services: ServicesDep,
+    account: Annotated[Account, Depends(require(*READERS))],
+    as_of: Annotated[datetime | None, Query(description="the record as it stood then")] = None,
+    version: Annotated[int | None, Query(ge=1)] = None,
+) -> RecordOut:
+    """A record's current state, or as it stood at an instant or version."""
+    ledger = services.ledger
+    record = ledger.record_as_of(record_id, as_of) if as_of else ledger.record(record_id, version)
+    check_reader(account, ledger.record(record_id))
+    return RecordOut.of(record)
+
+
+@router.get("/{record_id}/timeline", response_model=list[EventOut])
+def timeline(
+    record_id: UUID, services: ServicesDep,
+    account: Annotated[Account, Depends(require(*READERS))],
+    as_of: Annotated[datetime | None, Query()] = None,
+) -> list[EventOut]:
+    """Every fact about a record, in order, optionally only those up to an instant."""
+    check_reader(account, services.ledger.record(record_id))
+    return [EventOut.of(e) for e in services.ledger.timeline(record_id, as_of)]
+
+
+# (path, command, ledger method, roles allowed, the step answers with a new number)
+STEPS: list[tuple[str, type[c.RecordStep], str, tuple[Role, ...], bool]] = [
+    ("explanation", c.SubmitExplanation, "submit_explanation", (R.SUBJECT_OFFICIAL,), False),
+    ("rectification/plan", c.SubmitRectificationPlan, "submit_rectification_plan",
+     (R.SUBJECT_OFFICIAL,), False),
+    ("rectification/completion", c.ReportRectificationCompletion,
+     "report_rectification_completion", (R.SUBJECT_OFFICIAL,), False),
+    ("rectification/verification", c.VerifyRectification, "verify_rectification",
+     (R.SOURCE_DEPARTMENT,), False),
+    ("rectification/rejection", c.RejectRectification, "reject_rectification",
+     (R.SOURCE_DEPARTMENT,), False),
+    ("rectification/extension", c.ExtendRectification, "extend_rectification",
+     (R.SOURCE_DEPARTMENT, R.PLATFORM_REVIEWER), False),
+    ("objections", c.FileObjection, "file_objection", (R.SUBJECT_OFFICIAL,), True),
+    ("objections/{number}/mark", c.MarkObjection, "mark_objection", (R.PLATFORM_REVIEWER,),
+     False),
+    ("objections/{number}/acceptance", c.AcceptObjection, "accept_objection",
+     (R.PLATFORM_REVIEWER,), False),
+    ("objections/{number}/rejection", c.RejectObjection, "reject_objection",
+     (R.PLATFORM_REVIEWER,), False),
+    ("objections/{number}/forwarding", c.ForwardObjection, "forward_objection",
+     (R.PLATFORM_REVIEWER,), False),
+    ("objections/{number}/extension", c.ExtendObjection, "extend_objection",
+     (R.PLATFORM_REVIEWER,), False),
+    ("objections/{number}/decision", c.DecideObjection, "decide_objection",
+     (R.SOURCE_DEPARTMENT,), False),
+    ("objections/{number}/review", c.RequestReview, "request_review", (R.SUBJECT_OFFICIAL,),
+     False),
+    ("objections/{number}/review/decision", c.DecideReview, "decide_review",
+     (R.PLATFORM_REVIEWER,), False),
+    ("reconsideration", c.MarkReconsideration, "mark_reconsideration",
+     (R.SOURCE_DEPARTMENT, R.SUBJECT_OFFICIAL), False),
+    ("reconsideration/conclusion", c.ConcludeReconsideration, "conclude_reconsideration",
+     (R.SOURCE_DEPARTMENT,), False),
+    ("withdrawal", c.WithdrawRecord, "withdraw_record", (R.SOURCE_DEPARTMENT,), False),
+    ("correction", c.CorrectRecord, "correct_record", (R.SOURCE_DEPARTMENT,), False),
+    ("repairs", c.ApplyForRepair, "apply_for_repair", (R.SUBJECT_OFFICIAL,), True),
+    ("repairs/{number}/forwarding", c.ForwardRepair, "forward_repair", (R.PLATFORM_REVIEWER,),
+     False),
+    ("repairs/{number}/extension", c.ExtendRepair, "extend_repair",
+     (R.PLATFORM_REVIEWER, R.SOURCE_DEPARTMENT), False),
+    ("repairs/{number}/decision", c.DecideRepair, "decide_repair", (R.SOURCE_DEPARTMENT,),
+     False),
+    ("repairs/{number}/propagation", c.PropagateRepair, "propagate_repair",
+     (R.PLATFORM_REVIEWER,), False),
+    ("sanctions", c.ImposeSanction, "impose_sanction", (R.SOURCE_DEPARTMENT,), False),
+    ("mitigations", c.RecordMitigation, "record_mitigation", (R.SOURCE_DEPARTMENT,), False),
+]
+
+
+def _add_step(path: str, command: type[c.RecordStep], method: str, roles: tuple[Role, ...],
+              numbered: bool) -> None:
+    body_model = body_of(command)
+    has_number = "{number}" in path
+
+    def endpoint(record_id: UUID, request: Request, services: ServicesDep,
+                 account: Account, body: Any, idempotency_key: str | None,
+                 number: int | None = None) -> JSONResponse:
+        fields = {**body.model_dump(), "record_id": record_id}
+        if has_number:
+            fields["number"] = number
+        cmd = command.model_validate(fields)
+        act: Callable[..., Any] = getattr(services.ledger, method)
+
+        def run() -> Any:
+            answer = act(cmd, account.actor())
+            if numbered:
+                return NumberOut(record_id=record_id, number=answer)
+            return Done(record_id=record_id, version=services.ledger.record(record_id).version)
+        return idempotent.run(services, account, idempotency_key, request.url.path, cmd, run)
+
+    def route(record_id: UUID, request: Request, services: ServicesDep,
+              account: Annotated[Account, Depends(require(*roles))],
+              body: body_model,  # type: ignore[valid-type]
+              idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        return endpoint(record_id, request, services, account, body, idempotency_key)
+
+    def numbered_route(record_id: UUID, number: int, request: Request, services: ServicesDep,
+                       account: Annotated[Account, Depends(require(*roles))],
+                       body: body_model,  # type: ignore[valid-type]
+                       idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        return endpoint(record_id, request, services, account, body, idempotency_key,
+                        number=number)
+
+    handler = numbered_route if has_number else route
+    summary = (command.__doc__ or method.replace("_", " ")).strip().splitlines()[0]
+    router.add_api_route(
+        f"/{{record_id}}/{path}", handler, methods=["POST"], summary=summary,
+        response_model=NumberOut if numbered else Done, name=method,
+    )
+
+
+for _step in STEPS:
+    _add_step(*_step)

@@ -1,0 +1,68 @@
+"""Calendar years and rule sets: what deadlines are computed with."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from api import idempotent
+from api.auth import Account
+from api.deps import ServicesDep, require
+from ledger import commands as c
+from ledger.calendar import PublishedYear
+from ledger.events import Role as R
+from ledger.rules import RuleSet
+
+router = APIRouter(prefix="/api/v1", tags=["calendar and rules"])
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+ANYONE_SIGNED_IN = tuple(r for r in R if r is not R.SYSTEM)
+
+
+class CalendarOut(BaseModel):
+    version: str
+    published: list[PublishedYear]
+
+
+@router.get("/calendar", response_model=CalendarOut)
+def calendar(services: ServicesDep,
+             _: Annotated[Account, Depends(require(*ANYONE_SIGNED_IN))]) -> CalendarOut:
+    """The working-day calendar in use: its version and the years published into the ledger."""
+    cal = services.ledger.settings(fresh=True).calendar()
+    return CalendarOut(version=cal.version, published=list(cal.published))
+
+
+@router.post("/calendar/years", response_model=CalendarOut, status_code=201)
+def publish_year(
+    body: PublishedYear, request: Request, services: ServicesDep,
+    account: Annotated[Account, Depends(require(R.ADMINISTRATOR))],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Publish a calendar year from the State Council's holiday notice."""
+    def act() -> CalendarOut:
+        services.ledger.publish_calendar_year(c.PublishCalendarYear(year=body), account.actor())
+        cal = services.ledger.settings(fresh=True).calendar()
+        return CalendarOut(version=cal.version, published=list(cal.published))
+    return idempotent.run(services, account, idempotency_key, request.url.path, body, act, 201)
+
+
+@router.get("/rule-sets", response_model=list[RuleSet])
+def rule_sets(services: ServicesDep,
+              _: Annotated[Account, Depends(require(*ANYONE_SIGNED_IN))]) -> list[RuleSet]:
+    """Every rule set with its effective dates."""
+    return services.ledger.settings(fresh=True).rule_book().all()
+
+
+@router.post("/rule-sets", response_model=RuleSet, status_code=201)
+def publish_rule_set(
+    body: RuleSet, request: Request, services: ServicesDep,
+    account: Annotated[Account, Depends(require(R.ADMINISTRATOR))],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Publish a new rule set; it applies to records filed from its effective date."""
+    def act() -> RuleSet:
+        services.ledger.publish_rule_set(c.PublishRuleSet(rule_set=body), account.actor())
+        return body
+    return idempotent.run(services, account, idempotency_key, request.url.path, body, act, 201)

@@ -1,0 +1,103 @@
+"""Subjects: government bodies and civil servants, and the logged read of personal data."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from api import idempotent
+from api.auth import Account
+from api.deps import ServicesDep, require
+from api.schemas import Created
+from ledger import commands as c
+from ledger.events import Role as R
+
+router = APIRouter(prefix="/api/v1/subjects", tags=["subjects"])
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+REGISTRARS = (R.ADMINISTRATOR, R.SOURCE_DEPARTMENT)
+READERS = (R.SOURCE_DEPARTMENT, R.SUBJECT_OFFICIAL, R.PLATFORM_REVIEWER, R.OPERATOR, R.AUDITOR,
+           R.ADMINISTRATOR)
+
+
+class BodyOut(BaseModel):
+    credit_code: str
+    name: str
+    region_code: str
+    parent_code: str | None
+    kind: str
+    records: list[UUID]
+
+
+class CivilServantOut(BaseModel):
+    """What shared views may show of a civil servant: the masked ID, body and position."""
+
+    id: UUID
+    masked_id: str
+    body_code: str
+    position: str
+    records: list[UUID]
+
+
+class PersonalData(BaseModel):
+    name: str
+    citizen_id: str
+
+
+@router.post("/bodies", response_model=Created, status_code=201)
+def register_body(
+    body: c.RegisterBody, request: Request, services: ServicesDep,
+    account: Annotated[Account, Depends(require(*REGISTRARS))],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Register a government body (registering the same body again changes nothing)."""
+    return idempotent.run(services, account, idempotency_key, request.url.path, body,
+                          lambda: Created(id=services.ledger.register_body(body, account.actor())),
+                          201)
+
+
+@router.get("/bodies/{credit_code}", response_model=BodyOut)
+def get_body(credit_code: str, services: ServicesDep,
+             _: Annotated[Account, Depends(require(*READERS))]) -> BodyOut:
+    """A registered government body and its records."""
+    found = services.ledger.body(credit_code.upper(), field="credit_code")
+    return BodyOut(credit_code=found.credit_code, name=found.name, region_code=found.region_code,
+                   parent_code=found.parent_code, kind=found.kind, records=found.records)
+
+
+@router.post("/civil-servants", response_model=Created, status_code=201)
+def register_civil_servant(
+    body: c.RegisterCivilServant, request: Request, services: ServicesDep,
+    account: Annotated[Account, Depends(require(*REGISTRARS))],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Register a civil servant; the name and ID are sealed and never returned here."""
+    return idempotent.run(
+        services, account, idempotency_key, request.url.path, body,
+        lambda: Created(id=services.ledger.register_civil_servant(body, account.actor())), 201)
+
+
+@router.get("/civil-servants/{person_id}", response_model=CivilServantOut)
+def get_civil_servant(
+    person_id: UUID, services: ServicesDep,
+    _: Annotated[Account, Depends(require(R.SOURCE_DEPARTMENT, R.PLATFORM_REVIEWER, R.AUDITOR,
+                                          R.ADMINISTRATOR))],
+) -> CivilServantOut:
+    """A civil servant as shared views show them: masked ID only."""
+    person = services.ledger.civil_servant(person_id)
+    return CivilServantOut(id=person.id, masked_id=person.masked_id, body_code=person.body_code,
+                           position=person.position, records=person.records)
+
+
+@router.get("/civil-servants/{person_id}/personal-data", response_model=PersonalData)
+def read_personal_data(
+    person_id: UUID, services: ServicesDep,
+    account: Annotated[Account, Depends(require(R.AUDITOR, R.SOURCE_DEPARTMENT))],
+    purpose: Annotated[str, Query(min_length=2, max_length=200)],
+) -> PersonalData:
+    """A civil servant's name and ID for an authorised reader; the read is itself recorded."""
+    revealed = services.ledger.reveal_person(person_id, account.actor(), purpose)
+    return PersonalData(**revealed)
