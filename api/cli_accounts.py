@@ -1,0 +1,49 @@
+"""``credit-ledger accounts``: create, revoke and list API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from api.auth import Account, PostgresTokenStore
+from ledger.events import Role
+from ledger.storage import database_url
+
+app = typer.Typer(help="API accounts and their bearer tokens (stored hashed).",
+                  no_args_is_help=True)
+
+
+@app.command("create")
+def create(
+    account_id: Annotated[str, typer.Argument(help="a stable id, e.g. reviewer-lin")],
+    role: Annotated[Role, typer.Option(help="the role the token acts in")],
+    name: Annotated[str, typer.Option(help="who holds it (shown in lists)")],
+    subject: Annotated[str | None, typer.Option(
+        help="subject code a subject official acts for, or a department's own code")] = None,
+) -> None:
+    """Create a token; it is printed once and stored only as a hash."""
+    try:
+        token = PostgresTokenStore(database_url()).create(Account(account_id, role, subject, name))
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(token)
+
+
+@app.command("revoke")
+def revoke(account_id: str) -> None:
+    """Revoke every token of an account."""
+    if not PostgresTokenStore(database_url()).revoke(account_id):
+        typer.echo(f"error: no active token for {account_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"revoked {account_id}")
+
+
+@app.command("list")
+def list_accounts() -> None:
+    """Every account with its role, subject and whether its token is active."""
+    for account, active in PostgresTokenStore(database_url()).accounts():
+        state = "active" if active else "revoked"
+        typer.echo(f"{account.id:<24} {account.role.value:<18} {account.subject or '-':<20} "
+                   f"{state:<8} {account.name}")

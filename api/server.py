@@ -1,0 +1,52 @@
+"""Wiring of the HTTP server: the ledger, token and idempotency stores on one database."""
+
+from __future__ import annotations
+
+import os
+
+import uvicorn
+
+from api.app import create_app
+from api.auth import Account, PostgresTokenStore
+from api.deps import Services
+from api.idempotency import PostgresIdempotencyStore
+from ledger.bootstrap import open_ledger
+from ledger.events import Role
+from ledger.storage import database_url
+
+
+def build_services(url: str | None = None) -> Services:
+    url = url or database_url()
+    threads = int(os.environ.get("LEDGER_HTTP_THREADS", "8"))
+    return Services(
+        ledger=open_ledger(url, pool_size=threads),
+        tokens=PostgresTokenStore(url),
+        idempotency=PostgresIdempotencyStore(url),
+        database_url=url,
+        temporal_ui=os.environ.get("LEDGER_TEMPORAL_UI", "http://localhost:8233"),
+    )
+
+
+def serve(services: Services, host: str = "127.0.0.1", port: int = 8000) -> None:
+    uvicorn.run(create_app(services), host=host, port=port, log_level="info",
+                access_log=False)
+
+
+SAMPLE_ACCOUNTS: list[tuple[str, Role, str]] = [
+    ("sample-source", Role.SOURCE_DEPARTMENT, "source department (省纪委监委)"),
+    ("sample-official", Role.SUBJECT_OFFICIAL, "official of a county body"),
+    ("sample-reviewer", Role.PLATFORM_REVIEWER, "credit-platform reviewer"),
+    ("sample-operator", Role.OPERATOR, "workflow operator"),
+    ("sample-auditor", Role.AUDITOR, "auditor"),
+    ("sample-admin", Role.ADMINISTRATOR, "administrator"),
+]
+
+
+def sample_tokens(tokens: PostgresTokenStore, subjects: dict[Role, str]) -> list[tuple[str, str]]:
+    """Fresh tokens for the sample accounts (older ones revoked); (description, token)."""
+    issued = []
+    for account_id, role, description in SAMPLE_ACCOUNTS:
+        tokens.revoke(account_id)
+        token = tokens.create(Account(account_id, role, subjects.get(role), description))
+        issued.append((f"{role.value:<18} {description}", token))
+    return issued
