@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.deps import Services
+from api.pages import people
 from api.routes import records, settings, subjects
+
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 def create_app(services: Services) -> FastAPI:
@@ -17,6 +23,7 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     errors.install(app)
-    for router in (records.router, subjects.router, settings.router):
+    for router in (records.router, subjects.router, settings.router, people.router):
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

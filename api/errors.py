@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError as PydanticValidationError
 
 from ledger import errors as e
@@ -37,12 +37,28 @@ def validation_body(errors: list[dict[str, object]]) -> dict[str, object]:
             "errors": details}
 
 
+def is_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
 def install(app: FastAPI) -> None:
+    from api.pages import PageAuthError, render
+
     @app.exception_handler(e.LedgerError)
-    async def ledger_error(_: Request, error: e.LedgerError) -> JSONResponse:
+    async def ledger_error(request: Request, error: e.LedgerError) -> Response:
+        if is_page(request):
+            return render(request, "error.html", {"status": status_of(error),
+                                                  "reason": str(error)},
+                          status=status_of(error))
         return JSONResponse(status_code=status_of(error), content={
             "error": type(error).__name__, "field": error.field, "reason": error.reason,
         })
+
+    @app.exception_handler(PageAuthError)
+    async def page_refused(request: Request, error: PageAuthError) -> Response:
+        reason = "请先登录" if error.status == 401 else "当前账号无权访问此页面"
+        return render(request, "error.html", {"status": error.status, "reason": reason},
+                      status=error.status)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(_: Request, error: RequestValidationError) -> JSONResponse:

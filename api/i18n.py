@@ -1,0 +1,113 @@
+"""Page texts in Simplified Chinese (default) and English."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "site": ("政务诚信记录公示平台", "Government Integrity Records"),
+    "disclosure": ("信用信息公示", "Public disclosure"),
+    "my_subject": ("本单位信用记录", "My subject's records"),
+    "review_queue": ("审核工作台", "Review queue"),
+    "deadline_board": ("时限监控", "Deadline board"),
+    "audit": ("审计追溯", "Audit"),
+    "login": ("登录", "Sign in"),
+    "logout": ("退出", "Sign out"),
+    "token": ("访问令牌", "Access token"),
+    "search": ("查询", "Search"),
+    "keyword": ("名称或统一社会信用代码", "Name or credit code"),
+    "region": ("地区", "Region"),
+    "category": ("类别", "Category"),
+    "domain": ("领域", "Domain"),
+    "severity": ("失信程度", "Severity"),
+    "subject": ("主体", "Subject"),
+    "document_number": ("决定文号", "Decision document"),
+    "decision_date": ("决定日期", "Decision date"),
+    "source": ("报送部门", "Source department"),
+    "deciding_authority": ("决定机关", "Deciding authority"),
+    "facts": ("失信事实", "Facts"),
+    "legal_basis": ("法律依据", "Legal basis"),
+    "decision_content": ("处理决定", "Decision"),
+    "fine": ("罚款金额（元）", "Fine (yuan)"),
+    "publicity": ("公示期", "Publicity period"),
+    "status": ("状态", "Status"),
+    "under_objection": ("异议处理中", "Under objection"),
+    "under_reconsideration": ("复议或诉讼中", "Under reconsideration or litigation"),
+    "no_results": ("没有符合条件的记录。", "No records match."),
+    "export": ("导出", "Export"),
+    "deadlines": ("待办时限", "Deadlines"),
+    "due": ("截止日期", "Due"),
+    "kind": ("类型", "Kind"),
+    "overdue": ("已逾期", "Overdue"),
+    "working_days_left": ("剩余工作日", "Working days left"),
+    "submit_explanation": ("提交书面说明", "Submit a written explanation"),
+    "file_objection": ("提出异议", "File an objection"),
+    "apply_for_repair": ("申请信用修复", "Apply for credit repair"),
+    "grounds": ("异议理由", "Grounds"),
+    "text": ("说明内容", "Explanation"),
+    "commitment": ("信用承诺", "Credit commitment"),
+    "send": ("提交", "Submit"),
+    "timeline": ("记录时间线", "Timeline"),
+    "as_of": ("截至时间", "As of"),
+    "download_bundle": ("下载审计包", "Download audit bundle"),
+    "actor": ("操作人", "Actor"),
+    "event": ("事实", "Fact"),
+    "time": ("时间", "Time"),
+    "done": ("已记录。", "Recorded."),
+    "open_in_temporal": ("在 Temporal 中查看", "Open in Temporal"),
+    "records": ("记录", "Records"),
+    "mark": ("标注", "Mark"),
+    "accept": ("受理", "Accept"),
+    "reject": ("不予受理", "Reject"),
+    "forward": ("转送", "Forward"),
+    "reasons": ("理由", "Reasons"),
+    "within_days": ("N 个工作日内到期", "Due within N working days"),
+    "all": ("全部", "All"),
+    "language": ("English", "中文"),
+}
+
+VALUES: dict[str, tuple[str, str]] = {
+    "court_judgment": ("司法判决", "Court judgment"),
+    "administrative_penalty": ("行政处罚", "Administrative penalty"),
+    "disciplinary_sanction": ("纪律处分/政务处分", "Disciplinary sanction"),
+    "accountability": ("问责", "Accountability"),
+    "dishonest_judgment_debtor": ("失信被执行人", "Dishonest judgment debtor"),
+    "breach_of_commitment": ("违约毁约/不履行承诺", "Breach of commitment"),
+    "government_procurement": ("政府采购", "Government procurement"),
+    "ppp": ("政府和社会资本合作", "PPP"),
+    "bidding": ("招标投标", "Bidding"),
+    "investment_promotion": ("招商引资", "Investment promotion"),
+    "local_government_debt": ("地方政府债务", "Local government debt"),
+    "streets_and_townships": ("街道和乡镇", "Streets and townships"),
+    "other": ("其他", "Other"),
+    "minor": ("轻微", "Minor"),
+    "general": ("一般", "General"),
+    "serious": ("严重", "Serious"),
+    "in_force": ("公示中", "In force"),
+    "withdrawn": ("已撤销", "Withdrawn"),
+    "deleted": ("已删除", "Deleted"),
+    "repaired": ("已修复", "Repaired"),
+    "expired": ("已到期", "Expired"),
+    "explanation": ("书面说明", "Explanation"),
+    "rectification": ("限期整改", "Rectification"),
+    "objection_mark": ("异议标注", "Objection: mark"),
+    "objection_acceptance": ("异议受理", "Objection: accept"),
+    "objection_forwarding": ("异议转送", "Objection: forward"),
+    "objection_decision": ("异议核实决定", "Objection: decision"),
+    "review_decision": ("复核决定", "Review decision"),
+    "revocation": ("撤销决定后处理", "After revocation"),
+    "repair_forwarding": ("修复申请转送", "Repair: forward"),
+    "repair_decision": ("修复决定", "Repair: decision"),
+    "repair_answer": ("修复答复", "Repair: answer"),
+    "repair_propagation": ("修复结果推送", "Repair: propagate"),
+}
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    index = 1 if lang == "en" else 0
+
+    def t(key: str) -> str:
+        pair = TEXTS.get(key) or VALUES.get(key)
+        return pair[index] if pair else key
+
+    return t

@@ -1,0 +1,85 @@
+"""Server-rendered pages (Jinja2), Simplified Chinese by default, usable without JavaScript.
+
+Pages sign in with the same bearer tokens as the API, kept in an HttpOnly, SameSite=Strict
+cookie; every form carries a CSRF value derived from the token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.auth import Account
+from api.deps import optional_account
+from ledger.events import Role
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
+COOKIE = "ledger_token"
+
+
+def language(request: Request) -> str:
+    chosen = request.query_params.get("lang") or request.cookies.get("lang") or "zh"
+    return "en" if chosen == "en" else "zh"
+
+
+def csrf_value(request: Request) -> str:
+    token = request.cookies.get(COOKIE, "")
+    return hmac.new(b"credit-ledger csrf", token.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def check_csrf(request: Request, csrf: str) -> None:
+    if not request.cookies.get(COOKIE) or not hmac.compare_digest(csrf, csrf_value(request)):
+        raise HTTPException(403, detail="the form has expired; reload the page")
+
+
+def render(request: Request, template: str, context: dict[str, Any], *,
+           account: Account | None = None, status: int = 200) -> HTMLResponse:
+    from api.i18n import translator
+
+    lang = language(request)
+    response = TEMPLATES.TemplateResponse(request, template, {
+        "lang": lang, "t": translator(lang), "account": account, "csrf": csrf_value(request),
+        "message": None, "error": None, **context,
+    }, status_code=status)
+    if "lang" in request.query_params:
+        response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+class PageAuthError(Exception):
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+
+def page_role(*roles: Role) -> Any:
+    """Pages for signed-in people: 401 with a sign-in link, or 403 for another role."""
+
+    def check(account: Annotated[Account | None, Depends(optional_account)]) -> Account:
+        if account is None:
+            raise PageAuthError(401)
+        if account.role not in roles:
+            raise PageAuthError(403)
+        return account
+
+    return Depends(check)
+
+
+def done(path: str) -> RedirectResponse:
+    return RedirectResponse(f"{path}?done=1", status_code=303)
+
+
+def login_response(token: str, valid: bool) -> Response:
+    if not valid:
+        return RedirectResponse("/login?failed=1", status_code=303)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=8 * 3600)
+    return response
+
+
+FormText = Annotated[str, Form(min_length=1, max_length=20000)]

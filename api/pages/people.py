@@ -1,0 +1,158 @@
+"""Pages of signed-in people: sign-in, the official's subject page, the auditor's timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.auth import Account
+from api.deps import ServicesDep
+from api.pages import COOKIE, FormText, check_csrf, done, login_response, page_role, render
+from api.schemas import EventOut
+from ledger import commands as c
+from ledger.clock import SHANGHAI, business_date
+from ledger.events import Role
+from ledger.values import StepStatus
+
+router = APIRouter(tags=["pages"])
+OFFICIAL = page_role(Role.SUBJECT_OFFICIAL)
+AUDITORS = page_role(Role.AUDITOR, Role.ADMINISTRATOR)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> HTMLResponse:
+    """The sign-in page: paste the access token issued to you."""
+    failed = "failed" in request.query_params
+    return render(request, "login.html", {"error": "令牌无效或已撤销" if failed else None})
+
+
+@router.post("/login")
+def login(request: Request, services: ServicesDep,
+          token: Annotated[str, Form(max_length=200)]) -> Response:
+    """Sign in with a token; it is kept in an HttpOnly cookie."""
+    return login_response(token, services.tokens.lookup(token) is not None)
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    """Sign out."""
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/subject", response_class=HTMLResponse)
+def subject_page(request: Request, services: ServicesDep,
+                 account: Annotated[Account, OFFICIAL]) -> HTMLResponse:
+    """An official's page: their subject's records, what is due, and the forms to answer."""
+    ledger, code = services.ledger, account.subject or ""
+    if len(code) == 18:
+        body = ledger.body(code)
+        name, record_ids = body.name, body.records
+    else:
+        person = ledger.civil_servant(UUID(code))
+        name, record_ids = person.masked_id, person.records
+    calendar = ledger.settings().calendar()
+    today = business_date(ledger.clock())
+    records: list[dict[str, Any]] = []
+    deadlines: list[dict[str, Any]] = []
+    for rid in record_ids:
+        r = ledger.record(rid)
+        records.append({
+            "id": r.id, "document_number": r.content.document_number,
+            "category": r.content.category.value, "severity": r.content.severity.value,
+            "status": r.status.value, "facts": r.content.facts,
+            "publicity_starts": r.publicity_starts, "publicity_max_end": r.publicity_max_end,
+            "under_objection": r.under_objection,
+            "under_reconsideration": r.under_reconsideration,
+            "explanation": r.explanation.value if r.explanation else None,
+            "objection_open": r.open_objection() is not None,
+            "repair_possible": today > r.publicity_min_end and r.open_repair() is None,
+        })
+        for d in r.deadlines.values():
+            if d.party == code:
+                deadlines.append({"record_id": r.id, "document_number": r.content.document_number,
+                                  "kind": d.kind.value, "due": d.due, "overdue": d.overdue,
+                                  "left": calendar.working_days_between(today, d.due)})
+    deadlines.sort(key=lambda d: d["due"])
+    return render(request, "subject.html", {
+        "subject_name": name, "subject_code": code, "records": records, "deadlines": deadlines,
+        "message": "已记录。" if "done" in request.query_params else None,
+    }, account=account)
+
+
+@router.post("/subject/records/{record_id}/explanation")
+def submit_explanation(request: Request, record_id: UUID, services: ServicesDep,
+                       account: Annotated[Account, OFFICIAL], text: FormText,
+                       csrf: Annotated[str, Form()]) -> Response:
+    """Submit a written explanation from the subject page."""
+    check_csrf(request, csrf)
+    services.ledger.submit_explanation(c.SubmitExplanation(record_id=record_id, text=text),
+                                       account.actor())
+    return done("/subject")
+
+
+@router.post("/subject/records/{record_id}/objection")
+def file_objection(request: Request, record_id: UUID, services: ServicesDep,
+                   account: Annotated[Account, OFFICIAL], grounds: FormText,
+                   csrf: Annotated[str, Form()]) -> Response:
+    """File an objection from the subject page."""
+    check_csrf(request, csrf)
+    services.ledger.file_objection(c.FileObjection(record_id=record_id, grounds=grounds),
+                                   account.actor())
+    return done("/subject")
+
+
+@router.post("/subject/records/{record_id}/repair")
+def apply_for_repair(request: Request, record_id: UUID, services: ServicesDep,
+                     account: Annotated[Account, OFFICIAL], commitment: FormText,
+                     csrf: Annotated[str, Form()]) -> Response:
+    """Apply for credit repair from the subject page."""
+    check_csrf(request, csrf)
+    services.ledger.apply_for_repair(c.ApplyForRepair(record_id=record_id,
+                                                      commitment=commitment), account.actor())
+    return done("/subject")
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_home(request: Request, account: Annotated[Account, AUDITORS],
+               record_id: Annotated[UUID | None, Query()] = None) -> Response:
+    """The auditor's entry: open a record's timeline by its id."""
+    if record_id is not None:
+        return RedirectResponse(f"/audit/records/{record_id}", status_code=303)
+    return render(request, "audit.html", {}, account=account)
+
+
+@router.get("/audit/records/{record_id}", response_class=HTMLResponse)
+def audit_timeline(request: Request, record_id: UUID, services: ServicesDep,
+                   account: Annotated[Account, AUDITORS],
+                   as_of: Annotated[str | None, Query(max_length=40)] = None) -> HTMLResponse:
+    """A record's timeline as it stood at a chosen moment (Asia/Shanghai)."""
+    instant = None
+    if as_of:
+        try:
+            instant = datetime.fromisoformat(as_of)
+        except ValueError:
+            instant = None
+        if instant is not None and instant.tzinfo is None:
+            instant = instant.replace(tzinfo=SHANGHAI)
+    ledger = services.ledger
+    events = ledger.timeline(record_id, instant)
+    record = ledger.record_as_of(record_id, instant) if instant else ledger.record(record_id)
+    rows = []
+    for event in events:
+        out = EventOut.of(event)
+        summary = {k: v for k, v in out.facts.items() if k in (
+            "starts", "closes", "number", "outcome", "reasons", "key", "to")}
+        rows.append({**out.model_dump(), "summary": summary or ""})
+    return render(request, "timeline.html", {
+        "record_id": record_id, "events": rows, "status": record.status.value,
+        "marks": {"under_objection": record.under_objection,
+                  "under_reconsideration": record.under_reconsideration},
+        "as_of_value": as_of or "", "open_repairs": [
+            n for n, p in record.repairs.items() if p.status is StepStatus.FILED],
+    }, account=account)
