@@ -1,0 +1,349 @@
+"""The sealer: follows the log in order and seals every event into an RFC 9162 Merkle tree.
+
+The log's notification ids are in commit order (the default insert path locks the table) but
+not gapless: an insert that is rolled back, such as a duplicate registration, still consumes
+ids. So the leaf index is the count of events sealed before, and each leaf keeps its event's
+notification id (its ``position``, committed inside the leaf).
+
+Storage (schema ``proofs``), written in one transaction per batch with the sealer's position:
+
+* ``leaves``: leaf index, position, event time, leaf hash (level 0 of the tree);
+* ``nodes``: every complete, power-of-two-aligned subtree ``(level, idx)`` over leaves
+  ``[idx * 2**level, (idx + 1) * 2**level)``, written as soon as its last leaf arrives. Those
+  nodes never change, so any node of any past tree is a fold of at most log2(n) stored ones;
+* ``tree_heads``: signed tree heads (Ed25519).
+
+One sealer is active at a time (a session advisory lock; another copy waits as a standby), and
+each batch also takes a transaction lock, so an on-demand seal from the CLI cannot interleave.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from psycopg import sql
+
+from ledger.clock import Clock, system_clock
+from ledger.storage import ledger_home
+from ledger.verify import EMPTY_ROOT, TreeHead, leaf_hash, node_hash, tree_head_signing_bytes
+from ledger.verify_bundle import SignedTreeHead, stored_event_leaf
+
+ACTIVE_LOCK = 0x5EA1_0001  # held for a whole session by the one active sealer
+BATCH_LOCK = 0x5EA1_0002  # held by each sealing or signing transaction
+SCHEMA = """
+CREATE SCHEMA IF NOT EXISTS proofs;
+CREATE TABLE IF NOT EXISTS proofs.sealer (
+    log text PRIMARY KEY, position bigint NOT NULL, size bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS proofs.leaves (
+    leaf_index bigint PRIMARY KEY, position bigint NOT NULL UNIQUE,
+    at timestamptz, leaf_hash bytea NOT NULL);
+CREATE INDEX IF NOT EXISTS leaves_at ON proofs.leaves (at);
+CREATE TABLE IF NOT EXISTS proofs.nodes (
+    level smallint NOT NULL, idx bigint NOT NULL, hash bytea NOT NULL,
+    PRIMARY KEY (level, idx));
+CREATE TABLE IF NOT EXISTS proofs.tree_heads (
+    id bigserial PRIMARY KEY, size bigint NOT NULL, timestamp_ms bigint NOT NULL,
+    root bytea NOT NULL, signature bytea NOT NULL, public_key bytea NOT NULL);
+"""
+
+
+# -- the signing key --------------------------------------------------------------------------
+
+
+def signing_key() -> Ed25519PrivateKey:
+    """``LEDGER_SIGNING_KEY`` (base64 raw 32 bytes), else ``signing.key`` under the ledger home."""
+    configured = os.environ.get("LEDGER_SIGNING_KEY")
+    if configured:
+        raw = base64.b64decode(configured)
+    else:
+        path = ledger_home() / "signing.key"
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(base64.b64encode(os.urandom(32)))
+        raw = base64.b64decode(path.read_bytes())
+    if len(raw) != 32:
+        raise ValueError("LEDGER_SIGNING_KEY must be 32 bytes, base64-encoded")
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def public_key_bytes(key: Ed25519PrivateKey | None = None) -> bytes:
+    """The raw 32-byte Ed25519 public key that verifies the ledger's tree heads."""
+    return (key or signing_key()).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def public_key_text(key: Ed25519PrivateKey | None = None) -> str:
+    """The published form of the public key: base64 of the raw 32 bytes."""
+    return base64.b64encode(public_key_bytes(key)).decode("ascii")
+
+
+# -- the tree's right edge --------------------------------------------------------------------
+
+
+class Frontier:
+    """The right edge of a tree of ``size`` leaves: one complete subtree per set bit of size."""
+
+    def __init__(self, size: int = 0, peaks: Sequence[bytes] = ()) -> None:
+        if len(peaks) != size.bit_count():
+            raise ValueError(f"a tree of {size} leaves has {size.bit_count()} peaks")
+        self.size = size
+        self.peaks = list(peaks)
+
+    def copy(self) -> Frontier:
+        return Frontier(self.size, self.peaks)
+
+    def append(self, leaf: bytes, nodes: list[tuple[int, int, bytes]]) -> None:
+        """Add a leaf hash; every subtree it completes goes to ``nodes`` as (level, idx, hash)."""
+        index, level, h, peaks = self.size, 0, leaf, self.peaks
+        while index >> level & 1:
+            h = node_hash(peaks.pop(), h)
+            level += 1
+            nodes.append((level, index >> level, h))
+        peaks.append(h)
+        self.size = index + 1
+
+    def root(self) -> bytes:
+        if not self.peaks:
+            return EMPTY_ROOT
+        h = self.peaks[-1]
+        for peak in reversed(self.peaks[:-1]):
+            h = node_hash(peak, h)
+        return h
+
+
+def peak_keys(size: int) -> list[tuple[int, int]]:
+    """The (level, idx) of the peaks of a tree of ``size`` leaves, left to right."""
+    keys, start = [], 0
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size >> level & 1:
+            keys.append((level, start >> level))
+            start += 1 << level
+    return keys
+
+
+def fetch_nodes(conn: psycopg.Connection[Any], keys: Iterable[tuple[int, int]]) -> (
+    dict[tuple[int, int], bytes]
+):
+    """Stored hashes of complete subtrees, level 0 being the leaves; one round trip."""
+    wanted = set(keys)
+    leaves = [i for level, i in wanted if level == 0]
+    inner = [(level, i) for level, i in wanted if level > 0]
+    rows = conn.execute(
+        "SELECT 0, leaf_index, leaf_hash FROM proofs.leaves WHERE leaf_index = ANY(%s) "
+        "UNION ALL SELECT n.level, n.idx, n.hash FROM proofs.nodes n "
+        "JOIN unnest(%s::smallint[], %s::bigint[]) AS k(level, idx) USING (level, idx)",
+        (leaves, [k[0] for k in inner], [k[1] for k in inner]),
+    ).fetchall()
+    found = {(int(level), int(i)): bytes(h) for level, i, h in rows}
+    missing = wanted - found.keys()
+    if missing:
+        raise LookupError(f"the proofs store lacks tree nodes {sorted(missing)[:5]}")
+    return found
+
+
+# -- the sealer -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogTable:
+    """Where the eventsourcing recorder keeps the log."""
+
+    schema: str = "public"
+    table: str = "ledger_events"
+
+    @classmethod
+    def of(cls, application: Any) -> LogTable:
+        recorder = application.recorder
+        return cls(recorder.datastore.schema or "public", recorder.events_table_name)
+
+    @property
+    def name(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+    def identifier(self) -> sql.Composed:
+        return sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(self.table))
+
+
+def create_proof_tables(conn: psycopg.Connection[Any]) -> None:
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (BATCH_LOCK,))
+        conn.execute(SCHEMA)
+
+
+class Sealer:
+    """Seals the log into the Merkle tree and signs tree heads."""
+
+    def __init__(
+        self,
+        url: str,
+        log: LogTable | None = None,
+        *,
+        key: Ed25519PrivateKey | None = None,
+        clock: Clock = system_clock,
+        batch_size: int = 2000,
+    ) -> None:
+        self.url, self.log, self.clock, self.batch_size = url, log or LogTable(), clock, batch_size
+        self.key = key or signing_key()
+        self.public_key = public_key_bytes(self.key)
+        self._conn: psycopg.Connection[Any] | None = None
+        self._frontier = Frontier()
+        self._select = sql.SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {} "
+            "WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+        ).format(self.log.identifier())
+
+    def connection(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed:
+            self._conn = psycopg.connect(self.url, autocommit=True)
+            create_proof_tables(self._conn)
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+    def _state(self, conn: psycopg.Connection[Any]) -> tuple[int, int]:
+        row = conn.execute("SELECT position, size FROM proofs.sealer WHERE log = %s FOR UPDATE",
+                           (self.log.name,)).fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    def _frontier_at(self, conn: psycopg.Connection[Any], size: int) -> Frontier:
+        if self._frontier.size != size:  # another sealer moved on, or first use: reload
+            nodes = fetch_nodes(conn, peak_keys(size))
+            self._frontier = Frontier(size, [nodes[k] for k in peak_keys(size)])
+        return self._frontier.copy()
+
+    def seal_batch(self) -> int:
+        """Seal up to ``batch_size`` events after the sealer's position; how many were sealed."""
+        conn = self.connection()
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (BATCH_LOCK,))
+            position, size = self._state(conn)
+            rows = conn.execute(self._select, (position, self.batch_size)).fetchall()
+            if not rows:
+                return 0
+            frontier = self._frontier_at(conn, size)
+            leaves, nodes = build_leaves(rows, frontier)
+            with conn.cursor().copy(
+                "COPY proofs.leaves (leaf_index, position, at, leaf_hash) FROM STDIN"
+            ) as copy:
+                for leaf in leaves:
+                    copy.write_row(leaf)
+            with conn.cursor().copy("COPY proofs.nodes (level, idx, hash) FROM STDIN") as copy:
+                for node in nodes:
+                    copy.write_row(node)
+            conn.execute(
+                "INSERT INTO proofs.sealer (log, position, size) VALUES (%s, %s, %s) "
+                "ON CONFLICT (log) DO UPDATE SET position = EXCLUDED.position, "
+                "size = EXCLUDED.size", (self.log.name, rows[-1][0], frontier.size),
+            )
+        self._frontier = frontier
+        return len(rows)
+
+    def seal_pending(self) -> int:
+        """Seal everything committed so far; how many events were sealed."""
+        total = 0
+        while sealed := self.seal_batch():
+            total += sealed
+        return total
+
+    def sealed_size(self) -> int:
+        conn = self.connection()
+        with conn.transaction():
+            return self._state(conn)[1]
+
+    def issue_head(self, *, only_if_grown: bool = False) -> SignedTreeHead:
+        """Sign a head for everything sealed; with ``only_if_grown``, reuse an equal-size one."""
+        conn = self.connection()
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (BATCH_LOCK,))
+            size = self._state(conn)[1]
+            latest = latest_head(conn)
+            if latest is not None and only_if_grown and latest.head.size == size:
+                return latest
+            root = self._frontier_at(conn, size).root()
+            now_ms = int(self.clock().timestamp() * 1000)
+            # A head never predates the one before it, even if the clock steps back.
+            stamp = max(now_ms, latest.head.timestamp_ms) if latest else now_ms
+            head = TreeHead(size, root, stamp)
+            signed = SignedTreeHead(head, self.key.sign(tree_head_signing_bytes(head)))
+            conn.execute(
+                "INSERT INTO proofs.tree_heads (size, timestamp_ms, root, signature, public_key) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                (size, stamp, root, signed.signature, self.public_key),
+            )
+        return signed
+
+    def run(self, stop: threading.Event, *, head_every: float = 5.0, poll: float = 1.0) -> None:
+        """Follow the log until ``stop`` is set: seal as events arrive, sign heads as it grows.
+
+        Wakes on the recorder's NOTIFY and also polls, since a lost NOTIFY must not stall it.
+        """
+        with psycopg.connect(self.url, autocommit=True) as listener:
+            while not listener.execute("SELECT pg_try_advisory_lock(%s)",
+                                       (ACTIVE_LOCK,)).fetchone()[0]:  # type: ignore[index]
+                if stop.wait(poll):  # another sealer is active: stand by
+                    return
+            listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.log.table)))
+            last_head = 0.0
+            while not stop.is_set():
+                self.seal_pending()
+                if time.monotonic() - last_head >= head_every:
+                    self.issue_head(only_if_grown=True)
+                    last_head = time.monotonic()
+                for _ in listener.notifies(timeout=min(poll, head_every), stop_after=1):
+                    pass
+            self.seal_pending()
+            self.issue_head(only_if_grown=True)
+
+
+def build_leaves(
+    rows: Sequence[Sequence[Any]], frontier: Frontier
+) -> tuple[list[tuple[int, int, datetime | None, bytes]], list[tuple[int, int, bytes]]]:
+    """Leaf rows and completed subtree nodes for log rows (position, id, version, topic, state).
+
+    This is the whole of the tree building; it mutates ``frontier``.
+    """
+    leaves: list[tuple[int, int, datetime | None, bytes]] = []
+    nodes: list[tuple[int, int, bytes]] = []
+    for position, originator_id, version, topic, state in rows:
+        data, stamp = stored_event_leaf(position, str(originator_id), version, topic,
+                                        bytes(state))
+        h = leaf_hash(data)
+        leaves.append((frontier.size, position, _instant(stamp), h))
+        frontier.append(h, nodes)
+    return leaves, nodes
+
+
+def _instant(stamp: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+
+
+def latest_head(conn: psycopg.Connection[Any]) -> SignedTreeHead | None:
+    heads = stored_heads(conn, latest_only=True)
+    return heads[0] if heads else None
+
+
+def stored_heads(conn: psycopg.Connection[Any], *, latest_only: bool = False) -> (
+    list[SignedTreeHead]
+):
+    """The signed tree heads, oldest first (or only the latest)."""
+    order = "DESC LIMIT 1" if latest_only else "ASC"
+    rows = conn.execute(
+        f"SELECT size, root, timestamp_ms, signature FROM proofs.tree_heads ORDER BY id {order}"
+    ).fetchall()
+    return [SignedTreeHead(TreeHead(int(s), bytes(r), int(t)), bytes(sig))
+            for s, r, t, sig in rows]

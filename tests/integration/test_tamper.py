@@ -1,0 +1,156 @@
+"""Someone with write access to the database alters the log after it was sealed.
+
+Each alteration is made with plain SQL on the real PostgreSQL, the way an administrator could.
+The auditor catches it twice: ``audit check`` rebuilds the tree from the rows and compares it
+with the signed heads, and the bundle the auditor exported earlier no longer extends to the
+newer head that a rewritten tree produces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+from uuid import uuid4
+
+import psycopg
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ledger.application import Ledger
+from ledger.audit import ProofReader, Selection, check_log, export_bundle
+from ledger.sealer import LogTable, Sealer
+from ledger.verify_bundle import verify_bundle
+from tests.conftest import DEPT, FakeClock, filing, postgres_ledger, register_world
+
+KEY = Ed25519PrivateKey.generate()
+Tamper = Callable[[psycopg.Connection[Any], dict[str, int]], None]
+
+
+def change_one_byte(conn: psycopg.Connection[Any], at: dict[str, int]) -> None:
+    conn.execute("UPDATE ledger_events SET state = convert_to(replace(convert_from(state, "
+                 "'UTF8'), '01:30:00', '01:31:00'), 'UTF8') WHERE notification_id = %s",
+                 (at["published"],))
+
+
+def delete_one(conn: psycopg.Connection[Any], at: dict[str, int]) -> None:
+    conn.execute("DELETE FROM ledger_events WHERE notification_id = %s", (at["published"],))
+
+
+def swap_two(conn: psycopg.Connection[Any], at: dict[str, int]) -> None:
+    conn.execute(
+        "UPDATE ledger_events e SET state = o.state FROM ledger_events o "
+        "WHERE (e.notification_id, o.notification_id) IN ((%(a)s, %(b)s), (%(b)s, %(a)s))",
+        {"a": at["published"], "b": at["requested"]},
+    )
+
+
+def insert_one(conn: psycopg.Connection[Any], at: dict[str, int]) -> None:
+    """A forged event slipped into the gap a rolled-back insert left, inside the sealed range."""
+    conn.execute(
+        "INSERT INTO ledger_events (originator_id, originator_version, topic, state, "
+        "notification_id) SELECT %s, 1, topic, state, %s FROM ledger_events "
+        "WHERE notification_id = %s", (uuid4(), at["gap"], at["published"]),
+    )
+
+
+@pytest.fixture
+def sealed(pg_url: str, clock: FakeClock) -> Iterator[tuple[Ledger, dict[str, Any]]]:
+    """A sealed log with a gap, a signed head, and the auditor's bundle of one record."""
+    app = postgres_ledger(pg_url, clock)
+    register_world(app)
+    register_world(app)  # refused by the database: leaves a gap in the notification ids
+    rid = app.file_record(filing(1), DEPT).record_id
+    app.file_record(filing(2), DEPT)
+    sealer = Sealer(pg_url, LogTable.of(app), key=KEY, clock=clock)
+    sealer.seal_pending()
+    sealer.issue_head()
+    reader = ProofReader(pg_url, sealer.log)
+    at = {"published": reader.position_of(rid, 2), "requested": reader.position_of(rid, 3),
+          "gap": 4}
+    bundle = export_bundle(app, pg_url, Selection(record=rid))
+    assert verify_bundle(bundle).ok
+    yield app, {"at": at, "bundle": bundle, "record": rid, "sealer": sealer}
+    app.close()
+
+
+def tamper(url: str, how: Tamper, at: dict[str, int]) -> None:
+    with psycopg.connect(url) as conn:
+        how(conn, at)
+
+
+def rewrite_tree(url: str, app: Ledger, clock: FakeClock) -> Sealer:
+    """What an administrator holding the signing key could do: seal the altered log afresh."""
+    with psycopg.connect(url) as conn:
+        conn.execute("DROP SCHEMA proofs CASCADE")
+    sealer = Sealer(url, LogTable.of(app), key=KEY, clock=clock)
+    sealer.seal_pending()
+    sealer.issue_head()
+    return sealer
+
+
+TAMPERS = pytest.mark.parametrize("how", [change_one_byte, delete_one, swap_two, insert_one],
+                                  ids=["one byte changed", "one deleted", "two swapped",
+                                       "one inserted"])
+
+
+@TAMPERS
+def test_audit_check_finds_the_altered_log_no_longer_matches_its_signed_heads(
+    sealed: tuple[Ledger, dict[str, Any]], pg_url: str, how: Tamper
+) -> None:
+    app, world = sealed
+    tamper(pg_url, how, world["at"])
+    app.file_record(filing(3), DEPT)  # the log goes on growing; the sealer goes on sealing
+    world["sealer"].seal_pending()
+    world["sealer"].issue_head()
+
+    report = check_log(pg_url, LogTable.of(app), world["sealer"].public_key)
+
+    assert not report.ok
+    assert report.first_mismatch is not None and "the database gives" in report.first_mismatch
+    assert report.first_changed_leaf is not None
+
+
+@TAMPERS
+def test_an_earlier_bundle_does_not_extend_to_the_head_of_a_rewritten_tree(
+    sealed: tuple[Ledger, dict[str, Any]], pg_url: str, clock: FakeClock, how: Tamper
+) -> None:
+    app, world = sealed
+    tamper(pg_url, how, world["at"])
+    app.file_record(filing(3), DEPT)
+    sealer = rewrite_tree(pg_url, app, clock)
+    old_size = world["bundle"]["tree_head"]["size"]
+
+    newer = ProofReader(pg_url, sealer.log).head_document(sealer.public_key, since=old_size)
+    report = verify_bundle(world["bundle"], newer_head=newer, trusted_key=sealer.public_key)
+
+    assert any("it was rewritten" in p for p in report.problems), report.problems
+    assert check_log(pg_url, LogTable.of(app), sealer.public_key).ok  # its own heads agree…
+
+
+@pytest.mark.parametrize("how", [change_one_byte, delete_one, swap_two],
+                         ids=["one byte changed", "one deleted", "two swapped"])
+def test_a_bundle_exported_after_the_alteration_fails_offline(
+    sealed: tuple[Ledger, dict[str, Any]], pg_url: str, how: Tamper
+) -> None:
+    app, world = sealed
+    tamper(pg_url, how, world["at"])
+
+    bundle = export_bundle(app, pg_url, Selection(record=world["record"]))
+
+    assert not verify_bundle(bundle).ok
+
+
+def test_the_earlier_bundle_still_verifies_against_the_honest_sealers_newer_head(
+    sealed: tuple[Ledger, dict[str, Any]], pg_url: str
+) -> None:
+    app, world = sealed
+    tamper(pg_url, change_one_byte, world["at"])
+    app.file_record(filing(3), DEPT)
+    sealer = world["sealer"]
+    sealer.seal_pending()
+    sealer.issue_head()
+    old_size = world["bundle"]["tree_head"]["size"]
+
+    newer = ProofReader(pg_url, sealer.log).head_document(sealer.public_key, since=old_size)
+
+    assert verify_bundle(world["bundle"], newer_head=newer, trusted_key=sealer.public_key).ok
