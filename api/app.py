@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from api import errors
 from api.deps import Services
 from api.pages import people
-from api.routes import records, settings, subjects
+from api.routes import audit, records, settings, subjects
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -23,7 +23,8 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     errors.install(app)
-    for router in (records.router, subjects.router, settings.router, people.router):
+    for router in (records.router, subjects.router, settings.router, audit.router,
+                   people.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from api import cli_ledger  # noqa: F401  (registers its commands)
+from api import (
+    cli_audit,
+    cli_deadlines,
+    cli_ledger,  # noqa: F401  (registers its commands)
+)
 from api.cli_app import app
+
+app.add_typer(cli_audit.app, name="audit")
+app.add_typer(cli_deadlines.app, name="deadlines")
 
 
 def main() -> None:

@@ -156,3 +156,9 @@ def audit_timeline(request: Request, record_id: UUID, services: ServicesDep,
         "as_of_value": as_of or "", "open_repairs": [
             n for n, p in record.repairs.items() if p.status is StepStatus.FILED],
     }, account=account)
+
+
+@router.get("/audit/records/{record_id}/bundle")
+def audit_bundle(record_id: UUID, account: Annotated[Account, AUDITORS]) -> Response:
+    """Download the record's audit bundle (the same document as the API's)."""
+    return RedirectResponse(f"/api/v1/audit/bundle?record={record_id}", status_code=303)

@@ -1,0 +1,92 @@
+"""Proofs for auditors: signed tree heads, inclusion and consistency proofs, bundles."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import psycopg
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+
+from api.auth import Account
+from api.deps import ServicesDep
+from api.deps import require as require_role
+from ledger.audit import ProofReader, ProofUnavailableError, Selection, export_bundle
+from ledger.errors import ValidationError
+from ledger.events import Role as R
+from ledger.sealer import LogTable
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+AUDITORS = Depends(require_role(R.AUDITOR, R.ADMINISTRATOR))
+
+
+def reader(services: ServicesDep) -> ProofReader:
+    if services.database_url is None:
+        raise ValidationError("proofs need the PostgreSQL log", field="database")
+    return ProofReader(services.database_url, LogTable.of(services.ledger))
+
+
+def stored_public_key(services: ServicesDep) -> bytes:
+    """The key of the latest signed head: the sealer signs, the API only publishes."""
+    if services.database_url is None:
+        raise ValidationError("proofs need the PostgreSQL log", field="database")
+    with psycopg.connect(services.database_url) as conn:
+        try:
+            row = conn.execute("SELECT public_key FROM proofs.tree_heads ORDER BY id DESC "
+                               "LIMIT 1").fetchone()
+        except psycopg.errors.UndefinedTable:
+            row = None
+    if row is None:
+        raise ProofUnavailableError("no tree head has been signed yet", field="tree_head")
+    return bytes(row[0])
+
+
+@router.get("/public-key")
+def public_key(services: ServicesDep, _: Annotated[Account, AUDITORS]) -> dict[str, str]:
+    """The Ed25519 public key that signs tree heads (raw, base64)."""
+    return {"public_key": base64.b64encode(stored_public_key(services)).decode()}
+
+
+@router.get("/head")
+def head(services: ServicesDep, _: Annotated[Account, AUDITORS],
+         since: Annotated[int | None, Query(ge=0)] = None) -> dict[str, Any]:
+    """The latest signed tree head, with a consistency proof from an earlier size if asked."""
+    return reader(services).head_document(stored_public_key(services), since)
+
+
+@router.get("/records/{record_id}/versions/{version}/inclusion")
+def inclusion(record_id: UUID, version: int,
+              services: ServicesDep, _: Annotated[Account, AUDITORS],
+              size: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+    """The inclusion proof of one event of a record under a signed tree head."""
+    return reader(services).inclusion_of_event(record_id, version, size)
+
+
+@router.get("/consistency")
+def consistency(services: ServicesDep, _: Annotated[Account, AUDITORS],
+                first: Annotated[int, Query(ge=0)],
+                second: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+    """The proof that the tree of ``first`` leaves is a prefix of the tree of ``second``."""
+    return reader(services).consistency(first, second)
+
+
+@router.get("/bundle")
+def bundle(services: ServicesDep, _: Annotated[Account, AUDITORS],
+           record: UUID | None = None, subject: UUID | None = None,
+           start: Annotated[datetime | None, Query(alias="from")] = None,
+           end: Annotated[datetime | None, Query(alias="to")] = None) -> JSONResponse:
+    """A bundle of a record's, a subject's or a time range's events, checkable offline."""
+    selection = Selection(record=record, subject=subject, start=start, end=end)
+    try:
+        selection.to_json()
+    except ValueError as error:
+        raise ValidationError(str(error), field="record") from None
+    if services.database_url is None:
+        raise ValidationError("bundles need the PostgreSQL log", field="database")
+    document = export_bundle(services.ledger, services.database_url, selection)
+    name = f"bundle-{record or subject or 'range'}.json"
+    return JSONResponse(document,
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
