@@ -53,7 +53,9 @@ CitizenId = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=Tru
 RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Yuan = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)]
+# Amounts are kept to the fen, so "50000" and "50000.00" are the same filing.
+Yuan = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2),
+                 AfterValidator(lambda amount: amount.quantize(Decimal("0.01")))]
 
 
 class Command(BaseModel):

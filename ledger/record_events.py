@@ -103,14 +103,17 @@ class DeadlineEvent(DomainEvent):
         if self.starts is not None:
             r.deadlines[self.starts.key] = self.starts
 
+
 class Published(DomainEvent):
     def apply(self, r: Any) -> None:
         r.published = True
+
 
 class ExplanationRequested(DeadlineEvent):
     def apply(self, r: Any) -> None:
         super().apply(r)
         r.explanation = StepStatus.OPEN
+
 
 class ExplanationSubmitted(DeadlineEvent):
     text: str
@@ -119,6 +122,7 @@ class ExplanationSubmitted(DeadlineEvent):
         super().apply(r)
         r.explanation = StepStatus.DONE
 
+
 class RectificationOrdered(DeadlineEvent):
     requirement: str
 
@@ -126,11 +130,13 @@ class RectificationOrdered(DeadlineEvent):
         super().apply(r)
         r.rectification = StepStatus.OPEN
 
+
 class RectificationPlanSubmitted(DomainEvent):
     plan: str
 
     def apply(self, r: Any) -> None:
         r.rectification = StepStatus.PLAN_SUBMITTED
+
 
 class RectificationCompletionReported(DomainEvent):
     report: str
@@ -138,10 +144,12 @@ class RectificationCompletionReported(DomainEvent):
     def apply(self, r: Any) -> None:
         r.rectification = StepStatus.COMPLETION_REPORTED
 
+
 class RectificationVerified(DeadlineEvent):
     def apply(self, r: Any) -> None:
         super().apply(r)
         r.rectification = StepStatus.DONE
+
 
 class RectificationRejected(DomainEvent):
     """The completion report was not accepted; rectification goes on to its due date."""
@@ -151,12 +159,14 @@ class RectificationRejected(DomainEvent):
     def apply(self, r: Any) -> None:
         r.rectification = StepStatus.PLAN_SUBMITTED
 
+
 class RectificationExtended(DeadlineEvent):
     reasons: str
 
     def apply(self, r: Any) -> None:
         super().apply(r)
         r.rectification_extensions += 1
+
 
 class ObjectionFiled(DeadlineEvent):
     number: int
@@ -166,6 +176,7 @@ class ObjectionFiled(DeadlineEvent):
         super().apply(r)
         r.objections[self.number] = Objection(number=self.number, grounds=self.grounds)
 
+
 class ObjectionMarked(DeadlineEvent):
     number: int
 
@@ -174,12 +185,14 @@ class ObjectionMarked(DeadlineEvent):
         r.objections[self.number].status = StepStatus.MARKED
         r.under_objection = True
 
+
 class ObjectionAccepted(DeadlineEvent):
     number: int
 
     def apply(self, r: Any) -> None:
         super().apply(r)
         r.objections[self.number].status = StepStatus.ACCEPTED
+
 
 class ObjectionRejected(DeadlineEvent):
     number: int
@@ -190,6 +203,7 @@ class ObjectionRejected(DeadlineEvent):
         r.objections[self.number].status = StepStatus.REJECTED
         r.under_objection = False
 
+
 class ObjectionForwarded(DeadlineEvent):
     number: int
     to: Organisation
@@ -197,6 +211,7 @@ class ObjectionForwarded(DeadlineEvent):
     def apply(self, r: Any) -> None:
         super().apply(r)
         r.objections[self.number].status = StepStatus.FORWARDED
+
 
 class ObjectionExtended(DeadlineEvent):
     number: int
@@ -206,6 +221,7 @@ class ObjectionExtended(DeadlineEvent):
     def apply(self, r: Any) -> None:
         super().apply(r)
         r.objections[self.number].extension_used += self.working_days
+
 
 class ObjectionDecided(DeadlineEvent):
     number: int
@@ -230,6 +246,7 @@ class ObjectionDecided(DeadlineEvent):
         elif self.outcome in (ObjectionOutcome.CORRECTED, ObjectionOutcome.SUPPLEMENTED):
             r.corrections += 1
 
+
 class ReviewRequested(DeadlineEvent):
     number: int
     grounds: str
@@ -237,6 +254,7 @@ class ReviewRequested(DeadlineEvent):
     def apply(self, r: Any) -> None:
         super().apply(r)
         r.objections[self.number].review = StepStatus.OPEN
+
 
 class ReviewDecided(DeadlineEvent):
     number: int
@@ -247,6 +265,7 @@ class ReviewDecided(DeadlineEvent):
         super().apply(r)
         r.objections[self.number].review = StepStatus.DONE
 
+
 class ReconsiderationMarked(DomainEvent):
     kind: ReconsiderationKind
     case_number: str
@@ -254,12 +273,14 @@ class ReconsiderationMarked(DomainEvent):
     def apply(self, r: Any) -> None:
         r.under_reconsideration = self.kind
 
+
 class ReconsiderationConcluded(DeadlineEvent):
     outcome: ReconsiderationOutcome
 
     def apply(self, r: Any) -> None:
         super().apply(r)
         r.under_reconsideration = None
+
 
 class Withdrawn(DomainEvent):
     reasons: str
@@ -270,12 +291,17 @@ class Withdrawn(DomainEvent):
         r.under_objection = False
         r.deadlines.clear()
 
-class Corrected(DomainEvent):
+
+class Corrected(DeadlineEvent):
+    """Corrected by the source department; closes the revocation deadline if one was open."""
+
     changes: dict[str, str]
     reasons: str
 
     def apply(self, r: Any) -> None:
+        super().apply(r)
         r.corrections += 1
+
 
 class RepairApplied(DeadlineEvent):
     number: int
@@ -287,6 +313,7 @@ class RepairApplied(DeadlineEvent):
         r.deadlines[self.answer.key] = self.answer
         r.repairs[self.number] = Repair(number=self.number)
 
+
 class RepairForwarded(DeadlineEvent):
     number: int
     to: Organisation
@@ -295,6 +322,7 @@ class RepairForwarded(DeadlineEvent):
         super().apply(r)
         r.repairs[self.number].status = StepStatus.FORWARDED
 
+
 class RepairExtended(DeadlineEvent):
     number: int
     reasons: str
@@ -302,6 +330,7 @@ class RepairExtended(DeadlineEvent):
     def apply(self, r: Any) -> None:
         super().apply(r)
         r.repairs[self.number].extended = True
+
 
 class RepairDecided(DeadlineEvent):
     number: int
@@ -316,6 +345,7 @@ class RepairDecided(DeadlineEvent):
             r.status = RecordStatus.REPAIRED
             r.published = False
 
+
 class RepairPropagated(DeadlineEvent):
     number: int
     platforms: tuple[str, ...]
@@ -324,12 +354,14 @@ class RepairPropagated(DeadlineEvent):
         super().apply(r)
         r.repairs[self.number].status = StepStatus.DONE
 
+
 class PublicityExpired(DomainEvent):
     on: date
 
     def apply(self, r: Any) -> None:
         r.status = RecordStatus.EXPIRED
         r.published = False
+
 
 class SanctionImposed(DomainEvent):
     number: int
@@ -343,12 +375,14 @@ class SanctionImposed(DomainEvent):
             self.number, self.kind, self.months, self.starts_on, self.ends_on
         )
 
+
 class SanctionLifted(DomainEvent):
     number: int
     reason: str
 
     def apply(self, r: Any) -> None:
         r.sanctions[self.number].lifted = True
+
 
 class MitigationRecorded(DomainEvent):
     kind: MitigationKind
@@ -357,9 +391,11 @@ class MitigationRecorded(DomainEvent):
     def apply(self, r: Any) -> None:
         r.mitigations.append(self.kind)
 
+
 class ReminderSent(DomainEvent):
     key: str
     working_days_before: int
+
 
 class DeadlineMissed(DomainEvent):
     key: str
@@ -367,11 +403,13 @@ class DeadlineMissed(DomainEvent):
     def apply(self, r: Any) -> None:
         r.deadlines[self.key] = r.deadlines[self.key].model_copy(update={"overdue": True})
 
+
 class DeadlineUrged(DomainEvent):
     key: str
 
     def apply(self, r: Any) -> None:
         r.deadlines[self.key] = r.deadlines[self.key].model_copy(update={"urged": True})
+
 
 class DeadlineEscalated(DomainEvent):
     key: str

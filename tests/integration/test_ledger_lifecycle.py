@@ -155,3 +155,26 @@ def test_an_auditor_reads_a_record_as_it_stood_before_the_objection(
     assert not world.record_as_of(rid, before).under_objection
     assert world.record(rid, version=3).version == 3
     assert len(world.records_of_subject(world.record(rid).content.subject_id, before)) == 1
+
+
+def test_a_correction_after_a_revoked_decision_closes_the_revocation_deadline(
+    world: Ledger,
+) -> None:
+    rid = world.file_record(filing(), DEPT).record_id
+    world.mark_reconsideration(c.MarkReconsideration(
+        record_id=rid, kind="reconsideration", case_number="闽复〔2026〕3号"), DEPT)
+    world.conclude_reconsideration(c.ConcludeReconsideration(record_id=rid, outcome="changed"),
+                                   DEPT)
+    assert "revocation" in world.record(rid).deadlines
+
+    world.correct_record(c.CorrectRecord(record_id=rid, changes={"fine_yuan": "30000.00"},
+                                         reasons="复议变更罚款金额"), DEPT)
+
+    record = world.record(rid)
+    assert "revocation" not in record.deadlines and record.corrections == 1
+
+
+def test_a_resend_with_the_amount_written_differently_is_the_same_filing(world: Ledger) -> None:
+    first = world.file_record(filing(fine_yuan="50000"), DEPT)
+    again = world.file_record(filing(fine_yuan="50000.00"), DEPT)
+    assert again.record_id == first.record_id and not again.created

@@ -1,0 +1,343 @@
+"""Bulk filing: many records from a CSV, JSON Lines or Excel file, streamed in bounded groups.
+
+Each row becomes a ``FileRecord`` command, or an error row naming its line, field and reason;
+a bad row never stops the rows after it. Rows are read lazily and handled a chunk at a time:
+one query finds which record ids of the chunk are in the log already, so a file sent twice is
+recognised row by row ("unchanged") instead of filed twice. New filings are appended in
+groups that respect the save limits of ``ARCHITECTURE.md`` (at most ``MAX_EVENTS_PER_SAVE``
+events and about 200 KiB), and one record's events never straddle two saves.
+
+Subjects are kept in a cache for the whole import, so two records of one subject in a group
+list themselves on the subject at consecutive versions. If another writer changes a subject
+meanwhile, the group's save fails as a whole; the cache is dropped and that group is filed
+again one row at a time with ``Ledger.file_record``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from itertools import islice
+from pathlib import Path
+from typing import Any, Literal
+from uuid import UUID
+
+import pydantic
+from eventsourcing.persistence import IntegrityError
+
+from ledger.application import MAX_EVENTS_PER_SAVE, Ledger, filing_digest
+from ledger.commands import FileRecord
+from ledger.errors import LedgerError, ValidationError
+from ledger.events import Actor, Aggregate, DomainEvent, Role
+from ledger.identifiers import record_id
+from ledger.record import require_role
+
+MAX_BYTES_PER_SAVE = 200 * 1024
+CHUNK_ROWS = 250
+_LIST_SEPARATOR = ";"
+
+Status = Literal["filed", "unchanged", "error"]
+Row = tuple[int, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """What became of one row: filed, unchanged (filed before), or an error with its reason."""
+
+    line: int
+    status: Status
+    record_id: UUID | None = None
+    field: str | None = None
+    reason: str | None = None
+
+
+class UnreadableRow(dict[str, Any]):
+    """A row a reader could not turn into fields; the import reports it as an error row."""
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__()
+        self.reason = reason
+        self.field = field
+
+
+def import_records(
+    ledger: Ledger,
+    rows: Iterable[Row],
+    actor: Actor,
+    *,
+    on_progress: Callable[[int], None] | None = None,
+) -> Iterator[RowResult]:
+    """File every row; yield one result per row, in line order within each chunk.
+
+    ``on_progress`` is called with the number of rows finished since its last call.
+    """
+    require_role(actor, Role.SOURCE_DEPARTMENT)
+    importer = _Importer(ledger, actor)
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, CHUNK_ROWS)):
+        yield from importer.chunk(chunk)
+        if on_progress is not None:
+            on_progress(len(chunk))
+
+
+def explain(error: pydantic.ValidationError) -> tuple[str, str]:
+    """The field path and reason of a validation error; never the rejected value itself."""
+    problems = error.errors(include_input=False, include_url=False)
+    first = problems[0]
+    reason = first["msg"].removeprefix("Value error, ")
+    others = [_path(p["loc"]) for p in problems[1:]]
+    if others:
+        reason += f" (also: {', '.join(others)})"
+    return _path(first["loc"]) or "record", reason
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+@dataclass
+class _Prepared:
+    line: int
+    cmd: FileRecord
+    record_id: UUID
+    events: list[DomainEvent]
+    size: int
+
+
+@dataclass
+class _Group:
+    items: list[_Prepared] = field(default_factory=list)
+    events: int = 0
+    size: int = 0
+
+    def fits(self, item: _Prepared) -> bool:
+        # A record's events are saved together even if they alone exceed the limits.
+        return not self.items or (
+            self.events + len(item.events) <= MAX_EVENTS_PER_SAVE
+            and self.size + item.size <= MAX_BYTES_PER_SAVE
+        )
+
+    def add(self, item: _Prepared) -> None:
+        self.items.append(item)
+        self.events += len(item.events)
+        self.size += item.size
+
+
+class _Importer:
+    def __init__(self, ledger: Ledger, actor: Actor) -> None:
+        self.ledger = ledger
+        self.actor = actor
+        self.subjects: dict[UUID, Aggregate] = {}
+
+    def chunk(self, rows: list[Row]) -> list[RowResult]:
+        results: list[RowResult] = []
+        parsed: list[tuple[int, FileRecord, UUID]] = []
+        for line, raw in rows:
+            outcome = self._parse(line, raw)
+            if isinstance(outcome, RowResult):
+                results.append(outcome)
+            else:
+                parsed.append(outcome)
+        existing = self.ledger.existing_records(rid for _, _, rid in parsed)
+        first_seen: dict[UUID, tuple[int, str]] = {}
+        group = _Group()
+        for line, cmd, rid in parsed:
+            if rid in existing:
+                results.append(self._compare(line, cmd, rid))
+            elif rid in first_seen:
+                results.append(_repeated(line, cmd, rid, *first_seen[rid]))
+            else:
+                try:
+                    events = self.ledger.prepare_filing(cmd, self.actor, self.subjects)
+                except LedgerError as error:
+                    results.append(RowResult(line, "error", rid, error.field, error.reason))
+                    continue
+                first_seen[rid] = (line, filing_digest(cmd))
+                item = _Prepared(line, cmd, rid, events,
+                                 sum(len(e.model_dump_json()) for e in events))
+                if not group.fits(item):
+                    results.extend(self._save(group))
+                    group = _Group()
+                group.add(item)
+        results.extend(self._save(group))
+        return sorted(results, key=lambda r: r.line)
+
+    def _parse(self, line: int, raw: dict[str, Any]) -> RowResult | tuple[int, FileRecord, UUID]:
+        if isinstance(raw, UnreadableRow):
+            return RowResult(line, "error", field=raw.field, reason=raw.reason)
+        try:
+            cmd = FileRecord.model_validate(raw)
+        except pydantic.ValidationError as error:
+            path, reason = explain(error)
+            return RowResult(line, "error", field=path, reason=reason)
+        rid = record_id(cmd.source.code, cmd.document_number)
+        if self.actor.subject is not None and self.actor.subject != cmd.source.code:
+            return RowResult(line, "error", rid, "source.code",
+                             "a department may file only under its own credit code")
+        return line, cmd, rid
+
+    def _compare(self, line: int, cmd: FileRecord, rid: UUID) -> RowResult:
+        """A row whose record is in the log: the same filing again, or a conflicting one."""
+        if self.ledger.record(rid, version=1).content_digest == filing_digest(cmd):
+            return RowResult(line, "unchanged", rid)
+        return RowResult(
+            line, "error", rid, "document_number",
+            "this source department already filed this document number with different "
+            "content; file a correction instead",
+        )
+
+    def _save(self, group: _Group) -> list[RowResult]:
+        if not group.items:
+            return []
+        try:
+            self.ledger.save(*(e for item in group.items for e in item.events))
+        except IntegrityError:
+            # Someone else wrote to a subject (or filed one of these records) meanwhile.
+            self.subjects.clear()
+            return [self._file_one(item) for item in group.items]
+        return [RowResult(item.line, "filed", item.record_id) for item in group.items]
+
+    def _file_one(self, item: _Prepared) -> RowResult:
+        try:
+            filing = self.ledger.file_record(item.cmd, self.actor)
+        except LedgerError as error:
+            return RowResult(item.line, "error", item.record_id, error.field, error.reason)
+        return RowResult(item.line, "filed" if filing.created else "unchanged", filing.record_id)
+
+
+def _repeated(line: int, cmd: FileRecord, rid: UUID, first: int, digest: str) -> RowResult:
+    if filing_digest(cmd) == digest:
+        return RowResult(line, "unchanged", rid)
+    return RowResult(line, "error", rid, "document_number",
+                     f"line {first} files this document number with different content")
+
+
+# -- readers ------------------------------------------------------------------------------------
+
+
+def read_rows(path: Path) -> Iterator[Row]:
+    """Rows of a ``.csv``, ``.jsonl`` or ``.xlsx`` file as (1-based file line, fields), lazily.
+
+    In CSV and Excel files the first row names the fields; nested fields use dotted names
+    (``source.code``), ``responsible_citizen_ids`` and ``sanctions`` (``kind:months``) hold
+    several values separated by ``;``, and an empty cell means the field is absent.
+    """
+    readers = {".csv": _read_csv, ".jsonl": _read_jsonl, ".xlsx": _read_xlsx}
+    reader = readers.get(path.suffix.lower())
+    if reader is None:
+        raise ValidationError(f"unsupported file type {path.suffix!r}; use .csv, .jsonl or .xlsx",
+                              field="file")
+    return reader(path)
+
+
+def _read_csv(path: Path) -> Iterator[Row]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader, None)
+            if header is None:
+                return
+            headers = [name.strip() or None for name in header]
+            last = reader.line_num
+            for cells in reader:
+                line, last = last + 1, reader.line_num
+                if any(cell.strip() for cell in cells):
+                    yield line, _fields(headers, cells)
+        except UnicodeDecodeError:
+            raise ValidationError(
+                f"is not UTF-8 text after line {reader.line_num}; save it as CSV UTF-8",
+                field="file",
+            ) from None
+
+
+def _read_jsonl(path: Path) -> Iterator[Row]:
+    with path.open(encoding="utf-8-sig") as handle:
+        for line, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                value = json.loads(text, parse_float=Decimal)
+            except json.JSONDecodeError as error:
+                yield line, UnreadableRow(f"not valid JSON ({error.msg} at column {error.colno})")
+                continue
+            if isinstance(value, dict):
+                yield line, value
+            else:
+                yield line, UnreadableRow("must be a JSON object")
+
+
+def _read_xlsx(path: Path) -> Iterator[Row]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            return
+        headers = [str(name).strip() or None if name is not None else None for name in header]
+        for line, cells in enumerate(rows, start=2):
+            values = [_excel_value(cell) for cell in cells]
+            if any(value is not None for value in values):
+                yield line, _fields(headers, values)
+    finally:
+        workbook.close()
+
+
+def _excel_value(cell: Any) -> Any:
+    """Excel types as the text a CSV would hold: codes typed as numbers, dates as dates."""
+    if cell is None or isinstance(cell, bool):
+        return cell
+    if isinstance(cell, str):
+        return cell if cell.strip() else None
+    if isinstance(cell, int):
+        return str(cell)
+    if isinstance(cell, float):
+        return str(int(cell)) if cell.is_integer() else str(cell)
+    if isinstance(cell, datetime) and cell.time() == datetime.min.time():
+        return cell.date()
+    return cell
+
+
+def _fields(headers: list[str | None], cells: list[Any]) -> dict[str, Any]:
+    """Dotted column names into nested fields; empty cells are left out."""
+    if len(cells) > len(headers) and any(_present(c) for c in cells[len(headers):]):
+        return UnreadableRow(f"has {len(cells)} cells but the header names {len(headers)} columns")
+    fields: dict[str, Any] = {}
+    for name, cell in zip(headers, cells, strict=False):
+        if name is None or not _present(cell):
+            continue
+        *parents, leaf = name.split(".")
+        target = fields
+        for part in parents:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                return UnreadableRow(f"column {name} conflicts with column {part}", field=name)
+        if leaf in target:
+            return UnreadableRow(f"column {name} appears twice", field=name)
+        target[leaf] = _cell_value(name, cell)
+    return fields
+
+
+def _present(cell: Any) -> bool:
+    return cell is not None and not (isinstance(cell, str) and not cell.strip())
+
+
+def _cell_value(name: str, cell: Any) -> Any:
+    if not isinstance(cell, str):
+        return cell
+    if name == "responsible_citizen_ids":
+        return [part.strip() for part in cell.split(_LIST_SEPARATOR) if part.strip()]
+    if name == "sanctions":
+        orders = []
+        for part in filter(None, (p.strip() for p in cell.split(_LIST_SEPARATOR))):
+            kind, _, months = part.partition(":")
+            orders.append({"kind": kind.strip(), "months": months.strip()} if months
+                          else {"kind": kind.strip()})
+        return orders
+    return cell.strip()

@@ -1,0 +1,351 @@
+"""A source department files records in bulk from CSV, JSON Lines and Excel files, on PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+from openpyxl import Workbook
+from typer.testing import CliRunner, Result
+
+from api.cli import app as cli_app
+from ledger import commands as c
+from ledger.application import MAX_EVENTS_PER_SAVE, Ledger
+from ledger.bulk import MAX_BYTES_PER_SAVE, RowResult, import_records, read_rows
+from ledger.events import DomainEvent
+from ledger.identifiers import body_id, record_id
+from ledger.record_events import RecordFiled
+from tests.conftest import (
+    BODY_CODE,
+    DEPT,
+    PERSON_ID,
+    SOURCE_CODE,
+    FakeClock,
+    citizen_id,
+    filing,
+    official,
+    postgres_ledger,
+    register_world,
+)
+
+BAD_PERSON_ID = PERSON_ID[:-1] + ("0" if PERSON_ID[-1] != "0" else "1")
+HEADER = [
+    "source.name", "source.code", "document_number", "decision_date", "deciding_authority.name",
+    "deciding_authority.code", "subject_type", "subject_code", "subject_citizen_id", "category",
+    "domain", "severity", "facts", "legal_basis", "decision_content", "fine_yuan", "region_code",
+    "scope", "responsible_citizen_ids", "request_explanation", "rectification.requirement",
+]
+
+
+def row(number: int, **overrides: Any) -> dict[str, Any]:
+    """One line of a department's spreadsheet, with dotted column names."""
+    fields: dict[str, Any] = {
+        "source.name": "福建省纪委监委", "source.code": SOURCE_CODE,
+        "document_number": f"闽纪〔2026〕{number}号", "decision_date": "2026-04-20",
+        "deciding_authority.name": "福建省纪委监委", "deciding_authority.code": SOURCE_CODE,
+        "subject_type": "body", "subject_code": BODY_CODE, "category": "administrative_penalty",
+        "domain": "government_procurement", "severity": "general",
+        "facts": "未按合同约定支付中标企业货款。",
+        "legal_basis": "《保障中小企业款项支付条例》第八条",
+        "decision_content": "责令限期支付并予以通报。", "fine_yuan": "50000",
+        "region_code": "350102", "scope": "public", "request_explanation": "true",
+    }
+    fields.update(overrides)
+    return fields
+
+
+def nested(flat: dict[str, Any]) -> dict[str, Any]:
+    """The same line as a JSON object: nested fields, lists, no empty values."""
+    fields: dict[str, Any] = {}
+    for name, value in flat.items():
+        if value in ("", None):
+            continue
+        if name == "responsible_citizen_ids":
+            value = value.split(";")
+        *parents, leaf = name.split(".")
+        target = fields
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = value
+    return fields
+
+
+# What a department sends: good lines, one bad line of each kind, a resend and a clash.
+SENT = [
+    row(1, responsible_citizen_ids=PERSON_ID, **{"rectification.requirement": "限期足额支付"}),
+    row(2, **{"source.code": SOURCE_CODE[:-1] + ("0" if SOURCE_CODE[-1] != "0" else "1")}),
+    row(3, region_code="350199"),
+    row(4, facts=""),
+    row(5, decision_date="2026-04-31"),
+    row(6, subject_type="civil_servant", subject_code="", subject_citizen_id=BAD_PERSON_ID),
+    row(7, subject_type="civil_servant", subject_code="", subject_citizen_id=PERSON_ID,
+        scope="shared"),
+    row(1, responsible_citizen_ids=PERSON_ID, **{"rectification.requirement": "限期足额支付"}),
+    row(7, subject_type="civil_servant", subject_code="", subject_citizen_id=PERSON_ID,
+        scope="shared", facts="另一事实"),
+]
+EXPECTED = [
+    ("filed", None), ("error", "source.code"), ("error", "region_code"), ("error", "facts"),
+    ("error", "decision_date"), ("error", "subject_citizen_id"), ("filed", None),
+    ("unchanged", None), ("error", "document_number"),
+]
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
+    # Excel's "CSV UTF-8" starts with a byte-order mark; the reader must not mind it.
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=HEADER, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def write_xlsx(path: Path, rows: list[dict[str, Any]]) -> Path:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER)
+    for fields in rows:
+        typed = dict(fields)
+        if typed["decision_date"] == "2026-04-20":
+            typed["decision_date"] = date(2026, 4, 20)  # a real date cell
+        typed["region_code"] = int(typed["region_code"])  # a code typed in as a number
+        sheet.append([typed.get(name) or None for name in HEADER])
+    book.save(path)
+    return path
+
+
+def outcome(results: list[RowResult]) -> list[tuple[str, str | None]]:
+    return [(r.status, r.field) for r in results]
+
+
+@pytest.fixture
+def app(pg_url: str, clock: FakeClock) -> Iterator[Ledger]:
+    ledger = postgres_ledger(pg_url, clock)
+    register_world(ledger)
+    yield ledger
+    ledger.close()
+
+
+def test_a_csv_with_bad_lines_files_the_good_ones_and_names_each_bad_line(
+    app: Ledger, tmp_path: Path
+) -> None:
+    sent = write_csv(tmp_path / "records.csv", SENT)
+
+    results = list(import_records(app, read_rows(sent), DEPT))
+
+    assert [r.line for r in results] == list(range(2, 11))
+    assert outcome(results) == EXPECTED
+    reasons = {r.line: r.reason or "" for r in results}
+    assert "check character" in reasons[3]
+    assert "350199 is not a Fujian region code" in reasons[4]
+    assert reasons[5] == "Field required"
+    assert "date" in reasons[6]
+    assert "different content" in reasons[10]
+    assert all(BAD_PERSON_ID not in reason for reason in reasons.values())
+    filed = app.record(record_id(SOURCE_CODE, "闽纪〔2026〕1号"))
+    assert filed.rectification is not None and len(filed.content.responsible_persons) == 1
+
+
+def test_sending_the_same_csv_again_adds_nothing_to_the_log(app: Ledger, tmp_path: Path) -> None:
+    sent = write_csv(tmp_path / "records.csv", SENT)
+    list(import_records(app, read_rows(sent), DEPT))
+    before = app.recorder.max_notification_id()
+
+    again = list(import_records(app, read_rows(sent), DEPT))
+
+    assert app.recorder.max_notification_id() == before
+    assert [status for status, _ in outcome(again)].count("filed") == 0
+    assert outcome(again)[0] == ("unchanged", None) and outcome(again)[6] == ("unchanged", None)
+
+
+def test_the_same_lines_as_json_lines_or_an_excel_sheet_are_read_alike(
+    app: Ledger, tmp_path: Path
+) -> None:
+    list(import_records(app, read_rows(write_csv(tmp_path / "records.csv", SENT)), DEPT))
+    before = app.recorder.max_notification_id()
+    lines = [json.dumps(nested(fields), ensure_ascii=False) for fields in SENT]
+    jsonl = tmp_path / "records.jsonl"
+    jsonl.write_text("\n".join([*lines[:3], "", '{"source": ', *lines[3:]]) + "\n",
+                     encoding="utf-8")
+    xlsx = write_xlsx(tmp_path / "records.xlsx", SENT)
+
+    from_json = list(import_records(app, read_rows(jsonl), DEPT))
+    from_excel = list(import_records(app, read_rows(xlsx), DEPT))
+
+    resent = [("unchanged" if status == "filed" else status, field)
+              for status, field in EXPECTED]
+    assert outcome(from_excel) == resent
+    assert [r.line for r in from_excel] == list(range(2, 11))
+    bad_json = next(r for r in from_json if r.line == 5)
+    assert bad_json.status == "error" and "not valid JSON" in (bad_json.reason or "")
+    assert outcome([r for r in from_json if r.line != 5]) == resent
+    assert app.recorder.max_notification_id() == before
+
+
+def test_a_long_file_of_one_subject_is_saved_in_bounded_groups(
+    app: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    saves: list[list[DomainEvent]] = []
+    real_save = app.save
+
+    def counting_save(*events: Any) -> Any:
+        saves.append(list(events))
+        return real_save(*events)
+
+    monkeypatch.setattr(app, "save", counting_save)
+    rows = ((n + 1, nested(row(n))) for n in range(1, 401))
+
+    results = list(import_records(app, rows, DEPT))
+
+    assert {r.status for r in results} == {"filed"} and len(results) == 400
+    assert sum(len(events) for events in saves) == 1600 > MAX_EVENTS_PER_SAVE
+    assert len(saves) > 1
+    for events in saves:
+        assert len(events) <= MAX_EVENTS_PER_SAVE
+        assert sum(len(e.model_dump_json()) for e in events) <= MAX_BYTES_PER_SAVE
+        records = {e.originator_id for e in events if e.originator_id != body_id(BODY_CODE)}
+        assert records == {e.originator_id for e in events if isinstance(e, RecordFiled)}
+    assert len(app.body(BODY_CODE).records) == 400
+
+
+def test_a_group_that_clashes_with_another_clerk_is_filed_again_row_by_row(
+    app: Ledger, pg_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other_clerk = postgres_ledger(pg_url, clock)
+    real_save = app.save
+    refused: list[int] = []
+
+    def save_after_someone_else(*events: Any) -> Any:
+        if not refused:
+            other_clerk.file_record(filing(900), DEPT)
+        try:
+            return real_save(*events)
+        except IntegrityError:
+            refused.append(len(events))
+            raise
+
+    monkeypatch.setattr(app, "save", save_after_someone_else)
+    rows = ((n + 1, nested(row(n))) for n in range(1, 6))
+
+    results = list(import_records(app, rows, DEPT))
+
+    other_clerk.close()
+    assert refused == [20]
+    assert [r.status for r in results] == ["filed"] * 5
+    assert len(app.body(BODY_CODE).records) == 6
+
+
+# -- at the command line --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("LEDGER_DATABASE_URL", pg_url)
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    runner = CliRunner()
+
+    def run(*args: str | Path, input: str | None = None) -> Result:
+        return runner.invoke(cli_app, [str(a) for a in args], input=input)
+
+    return run
+
+
+def test_a_clerk_imports_at_the_command_line_and_the_exit_code_says_if_lines_were_refused(
+    cli: Any, app: Ledger, tmp_path: Path
+) -> None:
+    good = row(1, request_explanation="false")
+    bad = row(2, request_explanation="false", **{"source.code": "91350000MA0000000X"})
+    report = tmp_path / "report.csv"
+
+    first = cli("import", write_csv(tmp_path / "a.csv", [good, bad]), "--report", report)
+
+    assert first.exit_code == 1
+    assert "line 3: error: source.code: check character" in first.stdout
+    assert first.stdout.strip().endswith("1 filed, 0 unchanged, 1 errors")
+    with report.open(encoding="utf-8-sig") as handle:
+        assert [(r["line"], r["status"], r["field"]) for r in csv.DictReader(handle)] == [
+            ("2", "filed", ""), ("3", "error", "source.code")]
+
+    again = cli("import", write_csv(tmp_path / "b.csv", [good]))
+
+    assert again.exit_code == 0
+    rid = record_id(SOURCE_CODE, good["document_number"])
+    assert f"line 2: unchanged {rid}" in again.stdout
+    assert again.stdout.strip().endswith("0 filed, 1 unchanged, 0 errors")
+
+    wrong_kind = tmp_path / "records.txt"
+    wrong_kind.write_text("x", encoding="utf-8")
+    refused = cli("import", wrong_kind)
+    assert refused.exit_code == 2
+    assert "error: file: unsupported file type '.txt'" in refused.stderr
+
+
+def test_a_clerk_files_one_record_from_json_and_a_resend_is_recognised(
+    cli: Any, app: Ledger, tmp_path: Path
+) -> None:
+    record = tmp_path / "record.json"
+    record.write_text(json.dumps(nested(row(8, request_explanation="false")),
+                                 ensure_ascii=False), encoding="utf-8")
+    rid = record_id(SOURCE_CODE, "闽纪〔2026〕8号")
+
+    assert cli("file", record).stdout.strip() == f"{rid} filed"
+    assert cli("file", record).stdout.strip() == f"{rid} already filed"
+
+    record.write_text(json.dumps(nested(row(9, region_code="35")), ensure_ascii=False),
+                      encoding="utf-8")
+    refused = cli("file", record)
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith("error: region_code: String should match pattern")
+
+
+def test_an_auditor_reads_a_timeline_with_due_dates_and_no_personal_data(
+    cli: Any, app: Ledger, clock: FakeClock
+) -> None:
+    body_record = app.file_record(filing(1), DEPT).record_id
+    filed_at = clock()
+    clock.advance(days=1)
+    app.file_objection(c.FileObjection(record_id=body_record, grounds="罚款金额有误"), official())
+    person_record = app.file_record(filing(
+        2, subject_type="civil_servant", subject_code=None, subject_citizen_id=PERSON_ID,
+        scope="shared"), DEPT).record_id
+
+    shown = cli("timeline", body_record)
+    then = cli("timeline", body_record, "--as-of", filed_at.isoformat())
+    person = cli("timeline", person_record)
+
+    lines = shown.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["1", "2", "3", "4"]
+    assert lines[0].split()[1:3] == ["2026-05-06T01:30:00Z", "RecordFiled"]
+    assert "source_department/dept-fj-discipline" in lines[0]
+    assert "explanation due 2026-05-26" in lines[2]
+    assert "ObjectionFiled" in lines[3] and "objection-1-mark due" in lines[3]
+    assert "罚款金额有误" not in shown.stdout
+    assert len(then.stdout.splitlines()) == 3
+    assert "subject a civil servant" in person.stdout
+    assert PERSON_ID not in person.stdout and "林晓明" not in person.stdout
+
+    naive = cli("timeline", body_record, "--as-of", "2026-05-06T09:30")
+    assert naive.exit_code == 2 and "error: as_of: needs a UTC offset" in naive.stderr
+    missing = cli("timeline", record_id(SOURCE_CODE, "none"))
+    assert missing.exit_code == 2
+    assert missing.stderr.strip() == "error: record_id: no record with this id"
+
+
+def test_registering_a_civil_servant_asks_for_name_and_id_without_showing_them(
+    cli: Any, app: Ledger
+) -> None:
+    new_id = citizen_id("35010219850505432")
+
+    registered = cli("register-civil-servant", "--body", BODY_CODE, "--position", "科员",
+                     input=f"陈志明\n{new_id}\n")
+
+    assert registered.exit_code == 0, registered.output
+    assert "registered civil servant" in registered.stdout
+    assert new_id not in registered.output and "陈志明" not in registered.output

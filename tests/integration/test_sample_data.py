@@ -1,0 +1,139 @@
+"""A newcomer loads the Fujian sample data set into PostgreSQL and finds every kind of record."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import api.cli_ledger
+from api.cli import app as cli_app
+from ledger.application import Ledger
+from ledger.events import DomainEvent
+from ledger.record_events import ObjectionDecided, RecordFiled
+from ledger.regions import fujian
+from ledger.sample import load_sample, sample_plan
+from ledger.storage import create_database
+from ledger.subjects import CivilServant, GovernmentBody
+from ledger.values import Category, Domain, ObjectionOutcome, Severity, SubjectType
+from tests.conftest import FakeClock, postgres_ledger
+
+PINGTAN = "350128"
+
+
+@pytest.fixture(scope="module")
+def sample_url(pg_admin_url: str) -> str:
+    url = create_database(pg_admin_url, f"sample_{uuid.uuid4().hex[:8]}")
+    summary = load_sample(lambda clock: postgres_ledger(url, clock))
+    assert summary.loaded
+    return url
+
+
+@pytest.fixture
+def sample(sample_url: str) -> Iterator[Ledger]:
+    ledger = postgres_ledger(sample_url, FakeClock())
+    yield ledger
+    ledger.close()
+
+
+def log(ledger: Ledger) -> list[DomainEvent]:
+    found = []
+    for notification in ledger.recorder.select_notifications(start=1, limit=100_000):
+        event = ledger.mapper.to_domain_event(notification)
+        assert isinstance(event, DomainEvent)
+        found.append(event)
+    return found
+
+
+def test_loading_the_sample_twice_adds_nothing_the_second_time(
+    sample: Ledger, sample_url: str
+) -> None:
+    before = sample.recorder.max_notification_id()
+
+    again = load_sample(lambda clock: postgres_ledger(sample_url, clock))
+
+    assert not again.loaded
+    assert sample.recorder.max_notification_id() == before == again.events
+
+
+def test_the_sample_is_the_same_every_time_it_is_drawn(sample: Ledger) -> None:
+    ids = [item.record_id for item in sample_plan().records]
+
+    assert ids == [item.record_id for item in sample_plan().records]
+    assert len(set(ids)) == 300
+    filed = [e.originator_id for e in log(sample) if isinstance(e, RecordFiled)]
+    assert sorted(filed) == sorted(ids)
+
+
+def test_the_sample_has_every_category_domain_severity_and_both_kinds_of_subject(
+    sample: Ledger,
+) -> None:
+    contents = [e.content for e in log(sample) if isinstance(e, RecordFiled)]
+
+    assert {x.category for x in contents} == set(Category)
+    assert {x.domain for x in contents} == set(Domain)
+    assert {x.severity for x in contents} == set(Severity)
+    assert {x.subject_type for x in contents} == set(SubjectType)
+    assert min(x.decision_date for x in contents).isoformat() >= "2023-06-01"
+    assert max(x.decision_date for x in contents).isoformat() <= "2026-10-31"
+
+
+def test_every_city_and_pingtan_have_bodies_and_pingtan_reports_to_the_province(
+    sample: Ledger,
+) -> None:
+    events = log(sample)
+    bodies = [e for e in events if isinstance(e, GovernmentBody.Created)]
+    people = [e for e in events if isinstance(e, CivilServant.Created)]
+
+    cities = {fujian().reporting_chain(b.region_code)[-2] for b in bodies}
+    assert cities == {"350100", "350200", "350300", "350400", "350500", "350600", "350700",
+                      "350800", "350900", PINGTAN}
+    assert len([b for b in bodies if b.region_code == PINGTAN]) >= 3
+    assert fujian().reporting_chain(PINGTAN) == [PINGTAN, "350000"]
+    assert 55 <= len(bodies) <= 70 and len(people) == 40
+    assert any(b.name.endswith("街道办事处") for b in bodies)
+    assert any(b.name.endswith("镇人民政府") for b in bodies)
+
+
+def test_records_are_found_at_every_step_of_their_life(sample: Ledger) -> None:
+    events = log(sample)
+    kinds = {type(e).__name__ for e in events}
+    outcomes = {e.outcome for e in events if isinstance(e, ObjectionDecided)}
+
+    assert {
+        "ExplanationSubmitted", "RectificationVerified", "RectificationExtended",
+        "RectificationRejected", "ObjectionRejected", "ObjectionExtended", "ReviewDecided",
+        "ReconsiderationConcluded", "Withdrawn", "RepairPropagated", "SanctionImposed",
+        "SanctionLifted", "MitigationRecorded", "PublicityExpired", "DeadlineEscalated",
+    } <= kinds
+    assert outcomes == set(ObjectionOutcome)
+    repaired = sample.record(sample_plan().examples()["repair_approved"])
+    assert repaired.status == "repaired" and not repaired.published
+    stamps = [e.timestamp for e in events]
+    assert stamps == sorted(stamps)
+
+
+def test_dev_loads_the_sample_into_an_empty_ledger_and_says_where_to_look(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample: Ledger
+) -> None:
+    monkeypatch.setenv("LEDGER_DATABASE_URL", pg_url)
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    stopped: list[Any] = []
+    monkeypatch.setattr(api.cli_ledger, "wait_until_interrupted", lambda: stopped.append(1))
+
+    first = CliRunner().invoke(cli_app, ["dev"])
+    second = CliRunner().invoke(cli_app, ["dev"])
+
+    assert first.exit_code == 0, first.output
+    assert "sample loaded: 67 government bodies, 40 civil servants, 300 records" in first.stdout
+    example = str(sample_plan().examples()["objection_deleted"])
+    assert f"{example}  objection deleted" in first.stdout
+    assert "sample already there" in second.stdout and len(stopped) == 2
+    fresh = postgres_ledger(pg_url, FakeClock())
+    assert {e.originator_id for e in log(fresh) if isinstance(e, RecordFiled)} == {
+        e.originator_id for e in log(sample) if isinstance(e, RecordFiled)}
+    fresh.close()
