@@ -9,8 +9,8 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.deps import Services
-from api.pages import people
-from api.routes import audit, records, settings, subjects
+from api.pages import people, public, work
+from api.routes import audit, records, settings, subjects, views
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -24,7 +24,7 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     errors.install(app)
     for router in (records.router, subjects.router, settings.router, audit.router,
-                   people.router):
+                   views.router, people.router, public.router, work.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

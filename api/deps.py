@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Annotated, Any
 
+import psycopg
 from fastapi import Depends, Header, HTTPException, Request
+from psycopg_pool import ConnectionPool
 
 from api.auth import Account, TokenStore
 from api.idempotency import IdempotencyStore
 from ledger.application import Ledger
+from ledger.clock import business_date
+from ledger.errors import ValidationError
 from ledger.events import Role
+from projections.positions import install as install_view
+from projections.registry import all_views
 
 
 @dataclass
@@ -24,6 +32,26 @@ class Services:
     database_url: str | None = None
     temporal_ui: str = "http://localhost:8233"
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @contextmanager
+    def views(self) -> Iterator[psycopg.Connection[Any]]:
+        """A connection for the read models (a small pool, opened on first use)."""
+        if self.database_url is None:
+            raise ValidationError("the views need the PostgreSQL database", field="database")
+        pool = self.extra.get("views_pool")
+        if pool is None:
+            pool = self.extra["views_pool"] = ConnectionPool(
+                self.database_url, min_size=1, max_size=8, open=True,
+                kwargs={"autocommit": True})
+            # The followers may not have run yet: empty views answer, missing ones would fail.
+            with pool.connection() as conn:
+                for view in all_views():
+                    install_view(conn, view)
+        with pool.connection() as conn:
+            yield conn
+
+    def today(self) -> date:
+        return business_date(self.ledger.clock())
 
 
 def services(request: Request) -> Services:

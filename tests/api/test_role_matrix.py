@@ -74,6 +74,16 @@ EXPECTED: dict[tuple[str, str], set[Role] | None] = {
     ("GET", "/audit"): {AUD, ADM},
     ("GET", "/audit/records/{record_id}"): {AUD, ADM},
     ("GET", "/audit/records/{record_id}/bundle"): {AUD, ADM},
+    ("GET", "/api/v1/public/records"): PUBLIC,
+    ("GET", "/api/v1/public/records/{record_id}"): PUBLIC,
+    ("GET", "/api/v1/deadlines"): {OPS, REV, AUD, ADM},
+    ("GET", "/api/v1/subjects/{subject_id}/status"): READERS,
+    ("GET", "/api/v1/regions/{region_code}/rollup"): {OPS, REV, AUD, ADM},
+    ("GET", "/"): PUBLIC,
+    ("GET", "/disclosure/records/{record_id}"): PUBLIC,
+    ("GET", "/review"): {REV, ADM},
+    ("POST", "/review/records/{record_id}/{action}"): {REV, ADM},
+    ("GET", "/deadlines"): {OPS, REV, AUD, ADM},
 }
 
 
@@ -86,7 +96,9 @@ def routes(api: Api) -> list[tuple[str, str]]:
 def concrete(path: str) -> str:
     fill = {"record_id": "00000000-0000-0000-0000-000000000001", "number": "1",
             "credit_code": "91110000600037341L",
-            "person_id": "00000000-0000-0000-0000-000000000002", "version": "1"}
+            "person_id": "00000000-0000-0000-0000-000000000002", "version": "1",
+            "subject_id": "00000000-0000-0000-0000-000000000003", "region_code": "350100",
+            "action": "mark"}
     return re.sub(r"\{(\w+)\}", lambda m: fill.get(m.group(1), "x"), path)
 
 

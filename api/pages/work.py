@@ -1,0 +1,121 @@
+"""Pages for the platform: the reviewer's queue and the operator's deadline board."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from api.auth import Account
+from api.deps import ServicesDep
+from api.exports import export
+from api.pages import check_csrf, done, page_role, render
+from api.pages.public import region_choices
+from ledger import commands as c
+from ledger.events import Role
+from ledger.values import DeadlineKind
+from projections import queries
+from projections.results import OpenDeadline
+
+router = APIRouter(tags=["pages"])
+REVIEWERS = page_role(Role.PLATFORM_REVIEWER, Role.ADMINISTRATOR)
+WATCHERS = page_role(Role.OPERATOR, Role.PLATFORM_REVIEWER, Role.AUDITOR, Role.ADMINISTRATOR)
+COLUMNS = [("kind", "类型"), ("record_id", "记录"), ("body_code", "主体"), ("region_code", "地区"),
+           ("due", "截止日期"), ("working_days_left", "剩余工作日"), ("overdue", "已逾期"),
+           ("urged", "已催办"), ("escalated", "已上报")]
+# What a reviewer can do about each kind of platform deadline.
+ACTIONS = {
+    DeadlineKind.OBJECTION_MARK: ["mark"],
+    DeadlineKind.OBJECTION_ACCEPTANCE: ["accept", "reject"],
+    DeadlineKind.OBJECTION_FORWARDING: ["forward"],
+    DeadlineKind.REPAIR_FORWARDING: ["forward_repair"],
+}
+
+
+def _number(key: str) -> int | None:
+    parts = key.split("-")
+    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
+
+
+@router.get("/review", response_class=Response)
+def review_queue(request: Request, services: ServicesDep,
+                 account: Annotated[Account, REVIEWERS],
+                 format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None) -> Response:
+    """The reviewer's queue: every deadline the credit platform itself must meet."""
+    with services.views() as conn:
+        rows = [d for d in queries.open_deadlines(
+            conn, today=services.today(), calendar=services.ledger.settings().calendar())
+            if d.party == "platform"]
+    if format:
+        return export([d.model_dump() for d in rows], COLUMNS, format, "review-queue")
+    tasks = [{**d.model_dump(), "number": _number(d.key),
+              "actions": ACTIONS.get(DeadlineKind(d.kind), [])} for d in rows]
+    return render(request, "review.html", {
+        "tasks": tasks, "message": "已记录。" if "done" in request.query_params else None,
+    }, account=account)
+
+
+@router.post("/review/records/{record_id}/{action}")
+def review_action(request: Request, record_id: UUID, action: str, services: ServicesDep,
+                  account: Annotated[Account, REVIEWERS],
+                  number: Annotated[int, Form(ge=1)], csrf: Annotated[str, Form()],
+                  reasons: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    """Take a queue step: mark, accept, reject or forward an objection; forward a repair."""
+    check_csrf(request, csrf)
+    ledger, actor = services.ledger, account.actor()
+    source = ledger.record(record_id).content.source
+    to = c.Authority(name=source.name, code=source.code)
+    steps: dict[str, Any] = {
+        "mark": lambda: ledger.mark_objection(
+            c.MarkObjection(record_id=record_id, number=number), actor),
+        "accept": lambda: ledger.accept_objection(
+            c.AcceptObjection(record_id=record_id, number=number), actor),
+        "reject": lambda: ledger.reject_objection(c.RejectObjection(
+            record_id=record_id, number=number, reasons=reasons or "理由不足"), actor),
+        "forward": lambda: ledger.forward_objection(
+            c.ForwardObjection(record_id=record_id, number=number, to=to), actor),
+        "forward_repair": lambda: ledger.forward_repair(
+            c.ForwardRepair(record_id=record_id, number=number, to=to), actor),
+    }
+    if action not in steps:
+        raise HTTPException(404, detail=f"no queue step {action!r}")
+    steps[action]()
+    return done("/review")
+
+
+@router.get("/deadlines", response_class=Response)
+def deadline_board(
+    request: Request, services: ServicesDep, account: Annotated[Account, WATCHERS],
+    region: Annotated[str | None, Query(pattern=r"^(\d{6})?$")] = None,
+    kind: Annotated[DeadlineKind | None, Query()] = None,
+    within: Annotated[int | None, Query(ge=0, le=365)] = None,
+    overdue: bool | None = None,
+    format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
+) -> Response:
+    """Open, near and overdue deadlines across the province, filtered like the operator needs."""
+    calendar = services.ledger.settings().calendar()
+    today = services.today()
+    due_before = None
+    if within is not None:
+        due_before = (calendar.add_working_days(today, within) if within else today) \
+            + timedelta(days=1)
+    with services.views() as conn:
+        rows: list[OpenDeadline] = queries.open_deadlines(
+            conn, region=region or None, kind=kind.value if kind else None,
+            due_before=due_before, overdue=True if overdue else None, today=today,
+            calendar=calendar)
+    if format:
+        return export([d.model_dump() for d in rows], COLUMNS, format, "deadlines")
+    filters = {k: v for k, v in {"region": region, "kind": kind.value if kind else None,
+                                 "within": within, "overdue": "true" if overdue else None}.items()
+               if v is not None and v != ""}
+    return render(request, "deadlines.html", {
+        "rows": rows, "regions": region_choices(), "region": region,
+        "kinds": [k.value for k in DeadlineKind], "kind": kind.value if kind else None,
+        "within": within, "overdue": overdue, "query": urlencode(filters),
+        "temporal_ui": services.temporal_ui,
+    }, account=account)

@@ -1,0 +1,89 @@
+"""The read models: public disclosure (no token), deadlines, subject status, region roll-ups."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+
+from api.auth import Account
+from api.deps import ServicesDep, require
+from ledger.errors import RecordNotFoundError, SubjectNotFoundError
+from ledger.events import Role as R
+from projections import queries
+from projections.results import (
+    DisclosedRecord,
+    DisclosurePage,
+    OpenDeadline,
+    RegionSummary,
+    SubjectSummary,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["views"])
+WATCHERS = Depends(require(R.OPERATOR, R.PLATFORM_REVIEWER, R.AUDITOR, R.ADMINISTRATOR))
+STATUS_READERS = Depends(require(R.SOURCE_DEPARTMENT, R.SUBJECT_OFFICIAL, R.PLATFORM_REVIEWER,
+                                 R.OPERATOR, R.AUDITOR, R.ADMINISTRATOR))
+
+
+@router.get("/public/records", response_model=DisclosurePage)
+def public_records(
+    services: ServicesDep,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> DisclosurePage:
+    """Search the public disclosure: bodies' public records inside their publicity window."""
+    with services.views() as conn:
+        return queries.public_disclosure(conn, q=q, region=region, category=category,
+                                         page=page, per_page=per_page, today=services.today())
+
+
+@router.get("/public/records/{record_id}", response_model=DisclosedRecord)
+def public_record(record_id: UUID, services: ServicesDep) -> DisclosedRecord:
+    """One disclosed record, with its objection or reconsideration mark."""
+    with services.views() as conn:
+        found = queries.disclosed_record(conn, record_id, today=services.today())
+    if found is None:
+        raise RecordNotFoundError("no disclosed record with this id", field="record_id")
+    return found
+
+
+@router.get("/deadlines", response_model=list[OpenDeadline])
+def deadlines(
+    services: ServicesDep, _: Annotated[Account, WATCHERS],
+    region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    kind: Annotated[str | None, Query(max_length=40)] = None,
+    due_before: date | None = None,
+    overdue: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> list[OpenDeadline]:
+    """Open deadlines, earliest first, with working days left and the overdue flag."""
+    with services.views() as conn:
+        return queries.open_deadlines(
+            conn, region=region, kind=kind, due_before=due_before, overdue=overdue,
+            today=services.today(), calendar=services.ledger.settings().calendar(),
+            limit=limit)
+
+
+@router.get("/subjects/{subject_id}/status", response_model=SubjectSummary)
+def subject_status(subject_id: UUID, services: ServicesDep,
+                   account: Annotated[Account, STATUS_READERS]) -> SubjectSummary:
+    """A subject's records by state and severity, marks, sanctions in force, deadlines."""
+    with services.views() as conn:
+        found = queries.subject_status(conn, subject_id, today=services.today())
+    own = {found.credit_code, str(found.subject_id)} if found else set()
+    if found is None or (account.role is R.SUBJECT_OFFICIAL and account.subject not in own):
+        raise SubjectNotFoundError("no subject with this id in the views", field="subject_id")
+    return found
+
+
+@router.get("/regions/{region_code}/rollup", response_model=RegionSummary)
+def region_rollup(region_code: str, services: ServicesDep,
+                  _: Annotated[Account, WATCHERS]) -> RegionSummary:
+    """A region's records and deadlines, rolled up from everything that reports to it."""
+    with services.views() as conn:
+        return queries.region_rollup(conn, region_code)

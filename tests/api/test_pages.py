@@ -1,0 +1,141 @@
+"""The pages people use: public disclosure with marks, the review queue, the deadline board."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+
+import pytest
+from openpyxl import load_workbook
+
+from ledger import commands as c
+from ledger.events import Role
+from projections.follower import Follower
+from projections.log import log_table_of
+from projections.registry import all_views
+from tests.api.conftest import Api
+from tests.conftest import DEPT, PERSON_ID, REVIEWER, filing, official
+
+
+class Views:
+    def __init__(self, api: Api) -> None:
+        assert api.services.database_url is not None
+        log = log_table_of(api.services.ledger)
+        self.followers = [Follower(api.services.database_url, v, log) for v in all_views()]
+
+    def catch_up(self) -> None:
+        for follower in self.followers:
+            follower.catch_up()
+            assert follower.failure is None
+
+    def close(self) -> None:
+        for follower in self.followers:
+            follower.close()
+
+
+@pytest.fixture
+def views(api: Api) -> Iterator[Views]:
+    found = Views(api)
+    yield found
+    found.close()
+
+
+def sign_in(api: Api, role: Role) -> None:
+    api.client.cookies.clear()
+    response = api.client.post("/login", data={"token": api.tokens[role]},
+                               follow_redirects=False)
+    assert response.status_code == 303
+
+
+def csrf(page: str) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def test_the_public_finds_a_body_record_and_sees_its_objection_mark(
+    api: Api, views: Views,
+) -> None:
+    ledger = api.services.ledger
+    rid = ledger.file_record(filing(), DEPT).record_id
+    views.catch_up()
+    page = api.client.get("/", params={"q": "鼓楼区"})
+    assert page.status_code == 200 and "闽纪〔2026〕1号" in page.text
+    assert "异议处理中" not in page.text
+
+    n = ledger.file_objection(c.FileObjection(record_id=rid, grounds="金额有误"), official())
+    ledger.mark_objection(c.MarkObjection(record_id=rid, number=n), REVIEWER)
+    views.catch_up()
+
+    assert "异议处理中" in api.client.get("/", params={"q": "鼓楼区"}).text
+    record_page = api.client.get(f"/disclosure/records/{rid}?lang=en")
+    assert record_page.status_code == 200 and "Under objection" in record_page.text
+
+
+def test_a_civil_servants_record_and_personal_data_never_reach_a_public_page(
+    api: Api, views: Views,
+) -> None:
+    ledger = api.services.ledger
+    rid = ledger.file_record(filing(subject_type="civil_servant", subject_code=None,
+                                    subject_citizen_id=PERSON_ID), DEPT).record_id
+    views.catch_up()
+    pages = [api.client.get("/"), api.client.get("/", params={"q": "林"}),
+             api.client.get(f"/disclosure/records/{rid}"),
+             api.client.get("/api/v1/public/records"),
+             api.client.get("/", params={"format": "csv"})]
+    for response in pages:
+        assert "林晓明" not in response.text and PERSON_ID not in response.text
+        assert PERSON_ID[:6] + "********" not in response.text
+    assert pages[2].status_code == 404
+    assert api.client.get("/api/v1/public/records").json()["total"] == 0
+
+
+def test_a_reviewer_marks_and_rejects_an_objection_from_the_queue_and_the_mark_goes(
+    api: Api, views: Views,
+) -> None:
+    ledger = api.services.ledger
+    rid = ledger.file_record(filing(), DEPT).record_id
+    ledger.file_objection(c.FileObjection(record_id=rid, grounds="金额有误"), official())
+    views.catch_up()
+    sign_in(api, Role.PLATFORM_REVIEWER)
+
+    queue = api.client.get("/review")
+    assert "异议标注" in queue.text
+    api.client.post(f"/review/records/{rid}/mark", data={"number": 1, "csrf": csrf(queue.text)})
+    assert ledger.record(rid).under_objection
+    views.catch_up()
+    queue = api.client.get("/review")
+    api.client.post(f"/review/records/{rid}/reject",
+                    data={"number": 1, "csrf": csrf(queue.text), "reasons": "理由不成立"})
+
+    assert not ledger.record(rid).under_objection
+
+
+def test_the_operator_filters_the_board_and_exports_it(api: Api, views: Views) -> None:
+    ledger = api.services.ledger
+    ledger.file_record(filing(rectification={"requirement": "整改"}), DEPT)
+    views.catch_up()
+    sign_in(api, Role.OPERATOR)
+
+    board = api.client.get("/deadlines", params={"region": "350100", "kind": "explanation"})
+    assert board.status_code == 200 and "2026-05-26" in board.text
+    assert "2026-06-05" not in board.text  # the rectification, filtered out by kind
+    near = api.client.get("/deadlines", params={"within": 3})
+    assert "2026-05-26" not in near.text
+    sheet = api.client.get("/deadlines", params={"format": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "类型" and len(rows) == 3
+    csv_text = api.client.get("/deadlines", params={"format": "csv"}).text
+    assert csv_text.startswith("\ufeff类型") and csv_text.count("\n") == 3
+
+
+def test_an_official_files_an_objection_from_their_page(api: Api, views: Views) -> None:
+    rid = api.services.ledger.file_record(filing(), DEPT).record_id
+    sign_in(api, Role.SUBJECT_OFFICIAL)
+    page = api.client.get("/subject")
+    assert "闽纪〔2026〕1号" in page.text
+    done = api.client.post(f"/subject/records/{rid}/objection",
+                           data={"grounds": "事实有误", "csrf": csrf(page.text)})
+    assert done.status_code == 200 and "已记录" in done.text
+    assert api.services.ledger.record(rid).open_objection() is not None
