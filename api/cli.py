@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
+
 from api import (
+    cli_accounts,
     cli_audit,
     cli_deadlines,
-    cli_ledger,  # noqa: F401  (registers its commands)
+    cli_ledger,
     cli_projections,
+    devstack,
 )
 from api.cli_app import app
 
+app.add_typer(cli_accounts.app, name="accounts")
 app.add_typer(cli_audit.app, name="audit")
 app.add_typer(cli_deadlines.app, name="deadlines")
 app.add_typer(cli_projections.app, name="projections")
+
+# ``credit-ledger dev`` starts these after the database, in order, and stops them in reverse.
+cli_ledger.DEV_SERVICES += [devstack.dev_followers, devstack.dev_sealer, devstack.dev_http]
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Serve the HTTP API and the web pages."""
+    from api.server import build_services
+    from api.server import serve as run_server
+
+    run_server(build_services(), host=host, port=port)
 
 
 def main() -> None:

@@ -1,0 +1,92 @@
+"""The parts of ``credit-ledger dev`` beyond the database: followers, sealer, HTTP server.
+
+Each is a context manager that starts its part in this process, yields the lines that tell a
+newcomer where to look, and stops it on exit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+
+from api.app import create_app
+from api.auth import PostgresTokenStore
+from api.server import build_services, sample_tokens
+from ledger.bootstrap import open_ledger
+from ledger.events import Role
+from ledger.sample import sample_plan
+from ledger.sealer import LogTable, Sealer
+from ledger.storage import database_url
+from ledger.values import SubjectType
+from projections.follower import run_followers
+from projections.log import log_table_of
+from projections.registry import all_views
+
+
+@contextmanager
+def dev_followers() -> Iterator[list[str]]:
+    """One follower per view, in threads."""
+    url = database_url()
+    ledger = open_ledger(url, pool_size=1)
+    stop = threading.Event()
+    threads = run_followers(url, all_views(), log_table_of(ledger), stop)
+    try:
+        yield [f"views: {len(threads)} followers keep the read models current "
+               "(credit-ledger projections status)"]
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=5)
+        ledger.close()
+
+
+@contextmanager
+def dev_sealer() -> Iterator[list[str]]:
+    """The Merkle sealer, signing a tree head every few seconds while the log grows."""
+    url = database_url()
+    ledger = open_ledger(url, pool_size=1)
+    sealer = Sealer(url, LogTable.of(ledger))
+    stop = threading.Event()
+    thread = threading.Thread(target=sealer.run, args=(stop,), name="sealer", daemon=True)
+    thread.start()
+    try:
+        yield ["proofs: the sealer signs tree heads (credit-ledger audit head)"]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        sealer.close()
+        ledger.close()
+
+
+def _sample_subjects() -> dict[Role, str]:
+    """The sample official acts for the body of the first routine record."""
+    for item in sample_plan().records:
+        cmd = item.command
+        if cmd.subject_type is SubjectType.BODY and cmd.subject_code and item.story == "routine":
+            return {Role.SUBJECT_OFFICIAL: cmd.subject_code}
+    raise LookupError("the sample has no routine record of a body")
+
+
+@contextmanager
+def dev_http(host: str = "127.0.0.1", port: int = 8000) -> Iterator[list[str]]:
+    """The API and the pages on http://localhost:8000, with one sample account per role."""
+    services = build_services()
+    assert services.database_url is not None
+    issued = sample_tokens(PostgresTokenStore(services.database_url), _sample_subjects())
+    server = uvicorn.Server(uvicorn.Config(create_app(services), host=host, port=port,
+                                           log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, name="http", daemon=True)
+    thread.start()
+    try:
+        lines = [f"pages and API: http://localhost:{port}/  (OpenAPI: /docs)",
+                 "sample accounts (sign in at /login with the token, or send "
+                 "'Authorization: Bearer <token>'):"]
+        lines += [f"  {who}  {token}" for who, token in issued]
+        yield lines
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        services.ledger.close()
