@@ -1,0 +1,60 @@
+"""A civil servant's name and ID reach no public page or response, no log line, no stored event."""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg
+import pytest
+
+from ledger.events import Role
+from tests.api.conftest import Api
+from tests.conftest import BODY_CODE, citizen_id, filing
+
+NAME = "陈秀英"
+ID = citizen_id("35012819850617302")
+
+
+def test_a_civil_servants_name_and_id_appear_in_no_public_output_log_or_event(
+    api: Api, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    admin, source = api.headers(Role.ADMINISTRATOR), api.headers(Role.SOURCE_DEPARTMENT)
+
+    registered = api.client.post("/api/v1/subjects/civil-servants", headers=admin, json={
+        "citizen_id": ID, "name": NAME, "body_code": BODY_CODE, "position": "副局长"})
+    person_id = registered.json()["id"]
+    filed = api.client.post("/api/v1/records", headers=source, json=filing(
+        subject_type="civil_servant", subject_code=None, subject_citizen_id=ID,
+        responsible_citizen_ids=[ID]).model_dump(mode="json"))
+    broken_id = ID[:-1] + ("0" if ID[-1] != "0" else "1")
+    wrong = filing(subject_type="civil_servant", subject_code=None, subject_citizen_id=ID,
+                   document_number="闽纪〔2026〕99号").model_dump(mode="json")
+    refused = api.client.post("/api/v1/records", headers=source,
+                              json=wrong | {"subject_citizen_id": broken_id})
+    shared = api.client.get(f"/api/v1/subjects/civil-servants/{person_id}",
+                            headers=api.headers(Role.AUDITOR))
+    revealed = api.client.get(f"/api/v1/subjects/civil-servants/{person_id}/personal-data",
+                              params={"purpose": "纪检审计抽查"},
+                              headers=api.headers(Role.AUDITOR))
+    public = [api.client.get("/"), api.client.get("/", params={"q": NAME}),
+              api.client.get("/api/v1/public/records", params={"q": ID}),
+              api.client.get(f"/disclosure/records/{filed.json()['record_id']}")]
+
+    assert filed.status_code == 201 and refused.status_code == 422
+    assert revealed.json() == {"name": NAME, "citizen_id": ID}  # only to an authorised reader
+    assert shared.json()["masked_id"] == ID[:6] + "********" + ID[-4:]
+    # The test client logs the URLs it sends itself (httpx); every other line is the system's.
+    log_lines = [r.getMessage() for r in caplog.records if not r.name.startswith("httpx")]
+    outputs = [refused.text, shared.text, filed.text, registered.text,
+               *(p.text for p in public), *log_lines, *capsys.readouterr()]
+    for text in outputs:
+        assert NAME not in text and ID not in text and broken_id not in text
+    assert api.services.database_url is not None
+    with psycopg.connect(api.services.database_url) as conn:
+        stored = b"".join(bytes(row[0]) for row in conn.execute(
+            "SELECT state FROM ledger_events").fetchall())
+    assert NAME.encode() not in stored and ID.encode() not in stored
+    reads = [e for e in api.services.ledger.events.get(
+        api.services.ledger.vault.person_id(ID)) if type(e).__name__ == "PersonalDataRead"]
+    assert len(reads) == 1 and reads[0].actor.role is Role.AUDITOR
