@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import errors, observability
 from api.deps import Services
 from api.pages import people, public, work
 from api.routes import audit, records, settings, subjects, views
@@ -23,6 +23,7 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     errors.install(app)
+    observability.install(app, services)
     for router in (records.router, subjects.router, settings.router, audit.router,
                    views.router, people.router, public.router, work.router):
         app.include_router(router)

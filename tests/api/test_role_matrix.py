@@ -84,6 +84,9 @@ EXPECTED: dict[tuple[str, str], set[Role] | None] = {
     ("GET", "/review"): {REV, ADM},
     ("POST", "/review/records/{record_id}/{action}"): {REV, ADM},
     ("GET", "/deadlines"): {OPS, REV, AUD, ADM},
+    ("GET", "/health"): PUBLIC,
+    ("GET", "/ready"): PUBLIC,
+    ("GET", "/metrics"): {OPS, ADM},
 }
 
 

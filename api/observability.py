@@ -1,0 +1,170 @@
+"""Health, readiness, Prometheus metrics and structured JSON logs with request ids.
+
+Log lines carry the request id, method, route template, status and duration — never a query
+string, a body or a header, since those may hold personal data.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import orjson
+import psycopg
+from eventsourcing.persistence import PersistenceError
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import Collector
+from psycopg import sql
+
+from api.auth import Account
+from api.deps import Services, ServicesDep, require
+from ledger.events import Role
+
+REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+logger = logging.getLogger("credit_ledger.http")
+router = APIRouter(tags=["operations"])
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, and extras."""
+
+    FIELDS = ("method", "route", "status", "duration_ms", "command", "outcome")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(), "logger": record.name,
+            "message": record.getMessage(), "request_id": REQUEST_ID.get(),
+        }
+        line.update({k: getattr(record, k) for k in self.FIELDS if hasattr(record, k)})
+        if record.exc_info:
+            line["error"] = self.formatException(record.exc_info).splitlines()[-1]
+        return orjson.dumps(line).decode()
+
+
+def configure_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+class Metrics:
+    """The HTTP and command metrics of one app, in their own registry."""
+
+    def __init__(self, services: Services) -> None:
+        self.registry = CollectorRegistry()
+        self.latency = Histogram(
+            "ledger_http_request_seconds", "HTTP request latency", ["method", "route", "status"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+        self.commands = Counter("ledger_commands_total", "Commands by type and outcome",
+                                ["command", "outcome"], registry=self.registry)
+        self.registry.register(ViewCollector(services))
+
+
+class ViewCollector(Collector):
+    """Follower positions and lag, open and overdue deadlines by kind, read at scrape time."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def collect(self) -> Any:
+        if self.services.database_url is None:
+            return
+        position = GaugeMetricFamily("ledger_follower_position", "Last applied log position",
+                                     labels=["follower"])
+        lag = GaugeMetricFamily("ledger_follower_lag", "Log entries not yet applied",
+                                labels=["follower"])
+        healthy = GaugeMetricFamily("ledger_follower_healthy", "1 unless stopped on an error",
+                                    labels=["follower"])
+        open_ = GaugeMetricFamily("ledger_open_deadlines", "Open deadlines", labels=["kind"])
+        overdue = GaugeMetricFamily("ledger_overdue_deadlines", "Overdue deadlines",
+                                    labels=["kind"])
+        try:
+            with psycopg.connect(self.services.database_url, connect_timeout=3) as conn:
+                table = getattr(self.services.ledger.recorder, "events_table_name", "")
+                head = conn.execute(sql.SQL("SELECT coalesce(max(notification_id), 0) FROM {}")
+                                    .format(sql.Identifier(table))).fetchone()
+                top = int(head[0]) if head else 0
+                for name, pos, error in conn.execute(
+                        "SELECT view, position, error FROM views.positions").fetchall():
+                    position.add_metric([name], pos)
+                    lag.add_metric([name], max(0, top - pos))
+                    healthy.add_metric([name], 0 if error else 1)
+                for kind, count, late in conn.execute(
+                        "SELECT kind, count(*), count(*) FILTER (WHERE overdue OR due < "
+                        "(now() AT TIME ZONE 'Asia/Shanghai')::date) FROM views.open_deadlines "
+                        "GROUP BY kind").fetchall():
+                    open_.add_metric([kind], count)
+                    overdue.add_metric([kind], late)
+        except psycopg.Error:
+            logger.warning("metrics: the views could not be read")
+        yield from (position, lag, healthy, open_, overdue)
+
+
+def install(app: FastAPI, services: Services) -> Metrics:
+    metrics = Metrics(services)
+    app.state.metrics = metrics
+
+    @app.middleware("http")
+    async def observe(request: Request,
+                      call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+        token = REQUEST_ID.set(rid[:64])
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            response.headers["X-Request-ID"] = REQUEST_ID.get()
+            return response
+        finally:
+            route = getattr(request.scope.get("route"), "path", "unmatched")
+            elapsed = time.perf_counter() - started
+            metrics.latency.labels(request.method, route, str(status)).observe(elapsed)
+            if request.method == "POST" and route.startswith("/api/"):
+                outcome = "ok" if status < 400 else "refused" if status < 500 else "error"
+                metrics.commands.labels(route, outcome).inc()
+            logger.info("request", extra={"method": request.method, "route": route,
+                                          "status": status,
+                                          "duration_ms": round(elapsed * 1000, 1)})
+            REQUEST_ID.reset(token)
+
+    app.include_router(router)
+    return metrics
+
+
+@router.get("/health")
+def health() -> dict[str, str]:
+    """The process is up (liveness)."""
+    return {"status": "ok"}
+
+
+@router.get("/ready")
+def ready(services: ServicesDep) -> JSONResponse:
+    """The database answers and the log is readable (readiness)."""
+    try:
+        services.ledger.recorder.max_notification_id()
+    except (PersistenceError, psycopg.Error, OSError) as error:
+        return JSONResponse({"status": "unavailable", "reason": type(error).__name__},
+                            status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+def metrics(request: Request,
+            _: Annotated[Account, Depends(require(Role.OPERATOR, Role.ADMINISTRATOR))],
+            ) -> Response:
+    """Prometheus metrics: HTTP latency, commands, followers, deadlines."""
+    found: Metrics = request.app.state.metrics
+    return Response(generate_latest(found.registry), media_type=CONTENT_TYPE_LATEST)
