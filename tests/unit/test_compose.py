@@ -1,0 +1,85 @@
+"""The deployment file, read the way an operator would check it (no Docker engine here)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from api.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT = {"api", "worker", "dispatcher", "projections", "sealer"}
+ENGINES = {"postgres", "temporal-schema", "temporal", "temporal-ui"}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    found: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return found
+
+
+def env_vars_the_code_reads() -> set[str]:
+    names: set[str] = set()
+    pattern = re.compile(r"""(?:environ(?:\.get)?\(|environ\[|getenv\()\s*["']([A-Z0-9_]+)""")
+    for folder in ("ledger", "workflows", "projections", "api"):
+        for path in (ROOT / folder).rglob("*.py"):
+            names |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    return names
+
+
+def test_the_deployment_has_the_engines_and_every_process_of_the_ledger(
+    compose: dict[str, Any],
+) -> None:
+    assert set(compose["services"]) == PROJECT | ENGINES
+
+
+def test_every_image_is_pinned_to_a_version(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        image = service["image"]
+        assert ":" in image and not image.endswith(":latest"), name
+        assert re.search(r":\d", image), f"{name} uses an unversioned tag: {image}"
+
+
+def test_every_long_running_service_has_a_health_check(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        if name != "temporal-schema":
+            assert service.get("healthcheck", {}).get("test"), name
+
+
+def test_dependencies_name_real_services_and_wait_for_health(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for name, service in services.items():
+        for needed, how in service.get("depends_on", {}).items():
+            assert needed in services, f"{name} depends on unknown {needed}"
+            assert how["condition"] in ("service_healthy", "service_completed_successfully")
+    for name in PROJECT:
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in ("worker", "dispatcher"):
+        assert "temporal" in services[name]["depends_on"]
+    assert services["temporal"]["depends_on"]["temporal-schema"]["condition"] == (
+        "service_completed_successfully")
+
+
+def test_every_variable_set_for_the_ledger_is_one_its_code_reads(
+    compose: dict[str, Any],
+) -> None:
+    read = env_vars_the_code_reads()
+    for name in PROJECT:
+        unknown = set(compose["services"][name]["environment"]) - read
+        assert unknown == set(), f"{name} sets variables nothing reads: {unknown}"
+
+
+def test_every_ledger_service_runs_a_command_the_cli_has(compose: dict[str, Any]) -> None:
+    runner = CliRunner()
+    for name in PROJECT:
+        command = compose["services"][name]["command"]
+        assert command[0] == "credit-ledger"
+        words = list(itertools.takewhile(lambda w: not w.startswith("-"), command[1:]))
+        result = runner.invoke(app, [*words, "--help"])
+        assert result.exit_code == 0, f"{name}: {command}: {result.output}"
