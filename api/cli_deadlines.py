@@ -9,7 +9,6 @@ running worker; the same query can be typed into the Temporal web UI. It connect
 from __future__ import annotations
 
 import asyncio
-import signal
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
@@ -17,7 +16,7 @@ import typer
 
 from workflows.inputs import business_day
 from workflows.search import OpenDeadline, deadlines_query, list_deadlines
-from workflows.worker import connect, serve
+from workflows.worker import connect, serve_until_signalled
 
 app = typer.Typer(help="Open, near and overdue deadlines (Temporal workflows).",
                   no_args_is_help=True)
@@ -72,12 +71,4 @@ def serve_command(
     dispatcher: Annotated[bool, typer.Option(help="run the dispatcher")] = True,
 ) -> None:
     """Run the deadline worker and dispatcher until interrupted."""
-    asyncio.run(_serve(worker, dispatcher))
-
-
-async def _serve(worker: bool, dispatcher: bool) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await serve(stop, run_worker=worker, run_dispatcher=dispatcher)
+    asyncio.run(serve_until_signalled(run_worker=worker, run_dispatcher=dispatcher))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import psycopg
+from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from psycopg_pool import PoolTimeout
 from pydantic import ValidationError as PydanticValidationError
 
 from ledger import errors as e
@@ -52,6 +55,17 @@ def install(app: FastAPI) -> None:
                           status=status_of(error))
         return JSONResponse(status_code=status_of(error), content={
             "error": type(error).__name__, "field": error.field, "reason": error.reason,
+        })
+
+    @app.exception_handler(PersistenceError)
+    @app.exception_handler(psycopg.OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def unavailable(request: Request, error: Exception) -> Response:
+        # The command may or may not have committed; a retry is safe either way: the same
+        # Idempotency-Key returns the first answer, and the ledger refuses a repeated fact.
+        return JSONResponse(status_code=503, headers={"Retry-After": "2"}, content={
+            "error": "Unavailable", "field": None,
+            "reason": "the database is unavailable right now; retry the request",
         })
 
     @app.exception_handler(PageAuthError)

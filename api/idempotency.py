@@ -75,6 +75,15 @@ class PostgresIdempotencyStore:
             )
             if inserted.rowcount:
                 return None
+            # A claim left unfinished (the process or the database failed mid-request) is taken
+            # over after a while; the ledger's own checks still refuse a repeated fact.
+            taken = conn.execute(
+                "UPDATE api_idempotency SET request_hash = %s, created_at = now() "
+                "WHERE scope = %s AND key = %s AND status IS NULL "
+                "AND created_at < now() - interval '30 seconds'", (request_hash, scope, key),
+            )
+            if taken.rowcount:
+                return None
             row = conn.execute(
                 "SELECT request_hash, status, body FROM api_idempotency "
                 "WHERE scope = %s AND key = %s", (scope, key),
