@@ -1,0 +1,296 @@
+"""The deadline workflow on the time-skipping server, with fake activities recorded by name.
+
+Dates are set relative to the server's clock, so each rung of the ladder can be checked to
+fire at 00:00 Asia/Shanghai of its day.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from temporalio import activity
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from ledger.values import DeadlineKind
+from workflows.deadline import DeadlineWorkflow
+from workflows.devserver import start_test_server
+from workflows.inputs import (
+    DeadlineExtension,
+    DeadlineInput,
+    DeadlineOutcome,
+    DeadlineState,
+    EscalationInput,
+    Ladder,
+    PlanInput,
+    Reminder,
+    ReminderInput,
+    StepInput,
+    business_day,
+    start_of_day,
+)
+
+pytestmark = pytest.mark.timeout(120)
+RECORD = uuid.UUID("5f0c6a4e-1d2b-4c3d-8e9f-0a1b2c3d4e5f")
+
+
+class FakeLedger:
+    """Fake activities by name: each call is kept with the (skipped) time it was scheduled."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, datetime, Any]] = []
+        self._version = 10
+        self.failures: dict[str, int] = {}
+        """Activity name → how many more calls fail (as if the database were away)."""
+        self.ladder: Ladder | None = None
+
+    def _record(self, name: str, arg: Any) -> str:
+        self.calls.append((name, activity.info().scheduled_time, arg))
+        if self.failures.get(name, 0) > 0:
+            self.failures[name] -= 1
+            raise ApplicationError(f"{name} failed", type="OperationalError")
+        self._version += 1
+        return f"{RECORD}/{self._version}"
+
+    def activities(self) -> list[Callable[..., Any]]:
+        @activity.defn(name="remind")
+        async def remind(input: ReminderInput) -> str | None:
+            return self._record("remind", input)
+
+        @activity.defn(name="miss")
+        async def miss(input: StepInput) -> str | None:
+            return self._record("miss", input)
+
+        @activity.defn(name="urge")
+        async def urge(input: StepInput) -> str | None:
+            return self._record("urge", input)
+
+        @activity.defn(name="escalate")
+        async def escalate(input: EscalationInput) -> str | None:
+            return self._record("escalate", input)
+
+        @activity.defn(name="plan")
+        async def plan(input: PlanInput) -> Ladder | None:
+            self._record("plan", input)
+            return self.ladder
+
+        return [remind, miss, urge, escalate, plan]
+
+    def names(self) -> list[str]:
+        return [name for name, _, _ in self.calls]
+
+    def when(self, name: str) -> list[datetime]:
+        """When each call of an activity was scheduled, to the minute (timers fire a few ms
+        after their moment)."""
+        return [at.replace(second=0, microsecond=0) for n, at, _ in self.calls if n == name]
+
+
+@pytest.fixture
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    async with await start_test_server() as environment:
+        yield environment
+
+
+@pytest.fixture
+def fake() -> FakeLedger:
+    return FakeLedger()
+
+
+@pytest.fixture
+async def worker(env: WorkflowEnvironment, fake: FakeLedger) -> AsyncIterator[Worker]:
+    async with Worker(env.client, task_queue="tq", workflows=[DeadlineWorkflow],
+                      activities=fake.activities()) as running:
+        yield running
+
+
+async def today(env: WorkflowEnvironment) -> date:
+    return business_day(await env.get_current_time())
+
+
+def deadline(start: date, due_in: int, reminders: tuple[int, ...] = ()) -> DeadlineInput:
+    """A deadline due ``due_in`` days after ``start``: overdue the day after, urged the day after
+    that, escalated 5 days later."""
+    due = start + timedelta(days=due_in)
+    return DeadlineInput(
+        record_id=RECORD, key="explanation", kind=DeadlineKind.EXPLANATION,
+        ladder=Ladder(
+            due=due,
+            reminders=tuple(Reminder(on=due - timedelta(days=n), working_days_before=n)
+                            for n in reminders),
+            urge_on=due + timedelta(days=2), escalate_on=due + timedelta(days=7),
+        ),
+        superior="11350100MB0000200X", started_by=f"{RECORD}/3",
+    )
+
+
+async def sleep_until(env: WorkflowEnvironment, day: date, hours: int = 12) -> None:
+    """Let the server's clock run to a time of a business day (noon by default)."""
+    await env.sleep(start_of_day(day) + timedelta(hours=hours) - await env.get_current_time())
+
+
+async def start(env: WorkflowEnvironment, input: DeadlineInput) -> WorkflowHandle[Any, Any]:
+    return await env.client.start_workflow(
+        DeadlineWorkflow.run, input, id=f"record-{RECORD}-{input.key}", task_queue="tq"
+    )
+
+
+async def test_a_deadline_met_before_it_is_due_calls_no_activity(
+    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+) -> None:
+    input = deadline(await today(env), due_in=20)
+    handle = await start(env, input)
+
+    await env.sleep(timedelta(days=5))
+    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/4")
+    outcome = await handle.result()
+
+    assert fake.calls == []
+    assert outcome == DeadlineOutcome(state=DeadlineState.CLOSED, closed_by=f"{RECORD}/4",
+                                      events=(f"{RECORD}/3", f"{RECORD}/4"), recorded=())
+
+
+async def test_reminders_are_sent_on_their_days_before_the_due_date(
+    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+) -> None:
+    input = deadline(await today(env), due_in=20, reminders=(3, 1))
+    handle = await start(env, input)
+
+    await sleep_until(env, input.ladder.due)
+    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/9")
+    await handle.result()
+
+    due = input.ladder.due
+    assert fake.names() == ["remind", "remind"]
+    assert fake.when("remind") == [start_of_day(due - timedelta(days=3)),
+                                   start_of_day(due - timedelta(days=1))]
+    assert [arg.working_days_before for _, _, arg in fake.calls] == [3, 1]
+
+
+async def test_a_missed_deadline_is_missed_urged_then_escalated_to_the_superior(
+    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+) -> None:
+    input = deadline(await today(env), due_in=10)
+    handle = await start(env, input)
+
+    await sleep_until(env, input.ladder.escalate_on + timedelta(days=10))
+    # an escalated deadline stays open, without timers, until the fact that closes it
+    assert await handle.query(DeadlineWorkflow.state) == DeadlineState.ESCALATED
+    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/20")
+    outcome = await handle.result()
+
+    due = input.ladder.due
+    assert fake.names() == ["miss", "urge", "escalate"]
+    assert fake.when("miss") == [start_of_day(due + timedelta(days=1))]
+    assert fake.when("urge") == [start_of_day(input.ladder.urge_on)]
+    assert fake.when("escalate") == [start_of_day(input.ladder.escalate_on)]
+    assert fake.calls[2][2].to == "11350100MB0000200X"
+    assert outcome.recorded == (f"{RECORD}/11", f"{RECORD}/12", f"{RECORD}/13")
+
+
+async def test_an_approved_extension_moves_the_due_date(
+    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+) -> None:
+    input = deadline(await today(env), due_in=10)
+    handle = await start(env, input)
+    await env.sleep(timedelta(days=5))
+    later = deadline(input.ladder.due, due_in=10).ladder
+
+    await handle.execute_update(DeadlineWorkflow.extended,
+                                DeadlineExtension(ladder=later, event_id=f"{RECORD}/5"))
+    # the same extension delivered again (a dispatcher replay) changes nothing
+    await handle.execute_update(DeadlineWorkflow.extended,
+                                DeadlineExtension(ladder=later, event_id=f"{RECORD}/5"))
+    await sleep_until(env, later.due + timedelta(days=1))
+    assert await handle.query(DeadlineWorkflow.state) == DeadlineState.OVERDUE
+    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/30")
+    await handle.result()
+
+    assert fake.when("miss") == [start_of_day(later.due + timedelta(days=1))]
+
+
+async def test_an_extension_to_an_earlier_or_equal_date_is_refused(
+    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+) -> None:
+    input = deadline(await today(env), due_in=10)
+    handle = await start(env, input)
+    earlier = deadline(await today(env), due_in=9).ladder
+
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await handle.execute_update(DeadlineWorkflow.extended,
+                                    DeadlineExtension(ladder=earlier, event_id=f"{RECORD}/5"))
+    assert "must be later" in str(refused.value.cause)
+    with pytest.raises(WorkflowUpdateFailedError):
+        await handle.execute_update(DeadlineWorkflow.extended, DeadlineExtension(
+            ladder=deadline(await today(env), due_in=30).ladder, event_id=f"{RECORD}/2"))
+
+    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/6")
+    assert (await handle.result()).events == (f"{RECORD}/3", f"{RECORD}/6")
+
+
+async def test_a_fact_that_makes_the_deadline_moot_ends_the_ladder(
+    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+) -> None:
+    input = deadline(await today(env), due_in=10)
+    handle = await start(env, input)
+
+    await sleep_until(env, input.ladder.urge_on)  # missed, then urged
+    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/15")  # e.g. the record is withdrawn
+    outcome = await handle.result()
+
+    assert fake.names() == ["miss", "urge"]
+    assert outcome.closed_by == f"{RECORD}/15"
+
+
+async def test_a_close_signal_older_than_the_deadline_is_ignored(
+    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+) -> None:
+    input = deadline(await today(env), due_in=10)
+    handle = await start(env, input)
+
+    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/2")  # a replay from an earlier use
+    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/7")
+    outcome = await handle.result()
+
+    assert outcome.closed_by == f"{RECORD}/7"
+    assert fake.calls == []
+
+
+async def test_days_the_calendar_lacked_at_the_start_are_asked_of_the_ledger_after_the_miss(
+    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+) -> None:
+    # due late in December, before next year's holiday notice is published
+    complete = deadline(await today(env), due_in=10)
+    input = complete.model_copy(update={"ladder": complete.ladder.model_copy(
+        update={"urge_on": None, "escalate_on": None})})
+    fake.failures["plan"] = 1  # still unpublished at the first ask
+    fake.ladder = complete.ladder
+    handle = await start(env, input)
+
+    await sleep_until(env, complete.ladder.escalate_on + timedelta(days=1))
+    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/20")
+    await handle.result()
+
+    assert fake.names() == ["miss", "plan", "plan", "urge", "escalate"]
+    assert fake.when("urge") == [start_of_day(complete.ladder.urge_on or date.min)]
+    assert fake.when("escalate") == [start_of_day(complete.ladder.escalate_on or date.min)]
+
+
+async def test_closing_a_deadline_cancels_a_step_that_keeps_failing(
+    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+) -> None:
+    input = deadline(await today(env), due_in=1)
+    fake.failures["miss"] = 10_000  # the ledger's database is away
+    handle = await start(env, input)
+    await sleep_until(env, input.ladder.due + timedelta(days=1), hours=1)
+
+    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/8")
+    outcome = await handle.result()
+
+    assert outcome.closed_by == f"{RECORD}/8" and outcome.recorded == ()
+    assert set(fake.names()) == {"miss"}

@@ -1,0 +1,261 @@
+"""Deadline workflows with the real activities, against an in-memory ledger.
+
+The dispatcher turns the ledger's facts into workflow starts and signals; the time-skipping
+server runs the timers; the ledger's clock follows the server's clock inside activities, so the
+facts that reach the ledger carry the moment their timer fired.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from ledger import commands as c
+from ledger import record_events as ev
+from ledger.application import Ledger
+from ledger.calendar import PublishedYear, WorkingCalendar
+from ledger.values import DeadlineKind
+from tests.conftest import (
+    ADMIN,
+    BODY_CODE,
+    DEPT,
+    PARENT_CODE,
+    FakeClock,
+    filing,
+    memory_ledger,
+    official,
+    register_world,
+)
+from workflows.activities import DeadlineActivities
+from workflows.deadline import DeadlineWorkflow
+from workflows.devserver import start_test_server
+from workflows.dispatcher import Dispatcher
+from workflows.inputs import (
+    DeadlineOutcome,
+    DeadlineState,
+    PlanInput,
+    ReminderInput,
+    StepInput,
+    business_day,
+    start_of_day,
+    workflow_id,
+)
+from workflows.positions import MemoryPositions
+
+pytestmark = pytest.mark.timeout(120)
+SYSTEM_STEPS = (ev.ReminderSent, ev.DeadlineMissed, ev.DeadlineUrged, ev.DeadlineEscalated)
+
+
+class ServerClock(FakeClock):
+    """The test's clock outside activities; the server's (skipped) clock inside them."""
+
+    def __call__(self) -> datetime:
+        if activity.in_activity():
+            return activity.info().current_attempt_scheduled_time
+        return self.now
+
+
+@pytest.fixture
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    async with await start_test_server() as environment:
+        yield environment
+
+
+@pytest.fixture
+def server_clock() -> ServerClock:
+    return ServerClock()
+
+
+@pytest.fixture
+def ledger(server_clock: ServerClock) -> Ledger:
+    app = memory_ledger(server_clock)
+    register_world(app)
+    return app
+
+
+@pytest.fixture
+async def dispatcher(env: WorkflowEnvironment, ledger: Ledger) -> AsyncIterator[Dispatcher]:
+    with ThreadPoolExecutor(4) as pool:
+        async with Worker(env.client, task_queue="tq", workflows=[DeadlineWorkflow],
+                          activities=DeadlineActivities(ledger).all(), activity_executor=pool):
+            yield Dispatcher(ledger, env.client, MemoryPositions(), task_queue="tq",
+                             search_attributes=False)
+
+
+def system_steps(ledger: Ledger, record_id: Any) -> list[tuple[str, str, datetime]]:
+    """The system's facts on a record: (event, deadline key, when), in log order."""
+    return [(type(e).__name__, getattr(e, "key", ""), e.timestamp)
+            for e in ledger.timeline(record_id) if isinstance(e, SYSTEM_STEPS)]
+
+
+def make_sure_the_calendar_covers(ledger: Ledger, *years: int) -> None:
+    """Past the package's last year, publish a weekends-only test year (never for real use)."""
+    for year in years:
+        if not ledger.settings(fresh=True).calendar().covers(year):
+            ledger.publish_calendar_year(c.PublishCalendarYear(year=PublishedYear(
+                year=year, holidays=(), workdays=(), notice=f"test calendar {year}")), ADMIN)
+
+
+async def test_a_missed_explanation_reaches_the_ledger_as_missed_urged_escalated(
+    env: WorkflowEnvironment, ledger: Ledger, server_clock: ServerClock, dispatcher: Dispatcher,
+) -> None:
+    # the source department files today (on the server's clock); 15 working days to explain
+    server_clock.now = await env.get_current_time()
+    today = business_day(server_clock.now)
+    make_sure_the_calendar_covers(ledger, today.year, today.year + 1)
+    rid = ledger.file_record(filing(decision_date=today - timedelta(days=3)), DEPT).record_id
+    deadline = ledger.record(rid).deadlines["explanation"]
+    calendar = ledger.settings().calendar()
+    assert deadline.due == calendar.add_working_days(today, 15)
+    assert await dispatcher.catch_up() == 2  # filed, explanation requested
+
+    # nobody explains; a month passes on the server
+    await env.sleep(start_of_day(deadline.due + timedelta(days=30)) - await env.get_current_time())
+
+    overdue_on = deadline.due + timedelta(days=1)
+    urge_on = calendar.add_working_days(overdue_on, 1)
+    escalate_on = calendar.add_working_days(urge_on, 5)
+    steps = system_steps(ledger, rid)
+    assert [(name, key) for name, key, _ in steps] == [
+        ("ReminderSent", "explanation"), ("ReminderSent", "explanation"),
+        ("DeadlineMissed", "explanation"), ("DeadlineUrged", "explanation"),
+        ("DeadlineEscalated", "explanation"),
+    ]
+    assert [when.replace(second=0, microsecond=0) for _, _, when in steps] == [
+        start_of_day(day) for day in (
+            _working_days_before(calendar, deadline.due, 3),
+            _working_days_before(calendar, deadline.due, 1),
+            overdue_on, urge_on, escalate_on,
+        )
+    ]
+    reminders = [e for e in ledger.timeline(rid) if isinstance(e, ev.ReminderSent)]
+    assert [r.working_days_before for r in reminders] == [3, 1]
+    escalated = ledger.timeline(rid)[-1]
+    assert isinstance(escalated, ev.DeadlineEscalated) and escalated.to == PARENT_CODE
+    assert ledger.record(rid).deadlines["explanation"].escalated
+
+    # the explanation comes in late; it closes the deadline and ends the workflow
+    server_clock.now = await env.get_current_time()
+    ledger.submit_explanation(c.SubmitExplanation(record_id=rid, text="情况说明"),
+                              official(BODY_CODE))
+    assert await dispatcher.catch_up() == 1
+    handle = env.client.get_workflow_handle(workflow_id(rid, "explanation"),
+                                            result_type=DeadlineOutcome)
+    outcome = await handle.result()
+    assert outcome.state is DeadlineState.CLOSED
+    assert outcome.closed_by == f"{rid}/{ledger.record(rid).version}"
+    assert len(outcome.recorded) == 5
+
+
+async def test_an_explanation_due_across_the_spring_festival_counts_the_make_up_days(
+    env: WorkflowEnvironment, ledger: Ledger, server_clock: ServerClock, dispatcher: Dispatcher,
+) -> None:
+    # Filed Friday 2026-01-30. The 15 working days skip the Spring Festival holiday
+    # (15–23 February) and count the make-up working Saturday 14 February.
+    server_clock.set_date(date(2026, 1, 30))
+    rid = ledger.file_record(filing(decision_date=date(2026, 1, 20)), DEPT).record_id
+    deadline = ledger.record(rid).deadlines["explanation"]
+    assert deadline.kind is DeadlineKind.EXPLANATION
+    assert deadline.rule_set_id == "ndrc-order-58"
+    assert deadline.due == date(2026, 2, 27)  # weekends alone would give 20 February
+    calendar = WorkingCalendar()
+    assert calendar.working_days_between(date(2026, 1, 30), deadline.due) == 15
+    assert calendar.is_working_day(date(2026, 2, 14))
+    assert not calendar.is_working_day(date(2026, 2, 23))
+
+    input = dispatcher.deadline_input(rid, deadline, f"{rid}/3")
+    ladder = input.ladder
+    assert [(r.on, r.working_days_before) for r in ladder.reminders] == [
+        (date(2026, 2, 24), 3), (date(2026, 2, 26), 1)]
+    # overdue on Saturday 28 February, itself a make-up working day: urged on Monday 2 March
+    assert ladder.urge_on == date(2026, 3, 2)
+    assert ladder.escalate_on == date(2026, 3, 9)
+    assert input.superior == PARENT_CODE
+
+    # The server's clock is months later, so the dispatcher is "catching up": the stale
+    # reminders are skipped and the ladder runs at once.
+    await dispatcher.catch_up()
+    handle = env.client.get_workflow_handle(workflow_id(rid, "explanation"))
+    for _ in range(400):
+        if await handle.query(DeadlineWorkflow.state) is DeadlineState.ESCALATED:
+            break
+        await asyncio.sleep(0.05)
+    steps = [(name, key) for name, key, _ in system_steps(ledger, rid)]
+    assert steps == [("DeadlineMissed", "explanation"), ("DeadlineUrged", "explanation"),
+                     ("DeadlineEscalated", "explanation")]
+
+
+def test_an_activity_retried_after_it_succeeded_records_nothing_twice(
+    ledger: Ledger, server_clock: ServerClock,
+) -> None:
+    rid = ledger.file_record(filing(), DEPT).record_id
+    due = ledger.record(rid).deadlines["explanation"].due
+    activities = DeadlineActivities(ledger)
+
+    server_clock.set_date(due - timedelta(days=1))
+    first = activities.remind(ReminderInput(record_id=rid, key="explanation",
+                                            working_days_before=1))
+    again = activities.remind(ReminderInput(record_id=rid, key="explanation",
+                                            working_days_before=1))
+    server_clock.set_date(due + timedelta(days=1))
+    missed = activities.miss(StepInput(record_id=rid, key="explanation"))
+    missed_again = activities.miss(StepInput(record_id=rid, key="explanation"))
+
+    assert first == f"{rid}/4" and again is None
+    assert missed == f"{rid}/5" and missed_again is None
+    assert [type(e) for e in ledger.timeline(rid)][3:] == [ev.ReminderSent, ev.DeadlineMissed]
+
+
+def test_a_step_the_ledger_refuses_is_a_non_retryable_error(
+    ledger: Ledger, server_clock: ServerClock,
+) -> None:
+    rid = ledger.file_record(filing(), DEPT).record_id
+    activities = DeadlineActivities(ledger)
+
+    with pytest.raises(ApplicationError) as refused:
+        activities.miss(StepInput(record_id=rid, key="explanation"))  # not yet due
+
+    assert refused.value.non_retryable and refused.value.type == "LifecycleError"
+    assert "is due on" in refused.value.message
+
+
+def _working_days_before(calendar: WorkingCalendar, day: date, n: int) -> date:
+    while n:
+        day -= timedelta(days=1)
+        n -= calendar.is_working_day(day)
+    return day
+
+
+
+def test_urge_and_escalation_days_wait_for_next_years_calendar(
+    ledger: Ledger, server_clock: ServerClock,
+) -> None:
+    # A rectification due on 30 December of the last year the calendar knows: its escalation
+    # falls in a year no holiday notice covers yet.
+    last = max(year for year in range(2004, 2100) if WorkingCalendar().covers(year))
+    server_clock.set_date(date(last, 12, 1))
+    rid = ledger.file_record(filing(decision_date=date(last, 11, 20), request_explanation=False,
+                                    rectification={"requirement": "整改",
+                                                   "due": date(last, 12, 30)}), DEPT).record_id
+    activities = DeadlineActivities(ledger)
+    ask = PlanInput(record_id=rid, key="rectification", due=date(last, 12, 30))
+
+    with pytest.raises(ApplicationError) as unknown:
+        activities.plan(ask)
+    assert not unknown.value.non_retryable and unknown.value.type == "CalendarUnavailableError"
+
+    make_sure_the_calendar_covers(ledger, last + 1)
+    ladder = activities.plan(ask)
+
+    assert ladder is not None and ladder.due == date(last, 12, 30)
+    assert ladder.urge_on is not None and ladder.escalate_on is not None
+    assert ladder.escalate_on.year == last + 1

@@ -1,0 +1,219 @@
+"""One generic workflow per human deadline: remind, wait, and when it passes miss, urge, escalate.
+
+The workflow only waits for dates the ledger computed; it never counts working days. It ends
+when the ``closed`` signal brings the fact that closes the deadline (or makes it moot, e.g. a
+withdrawal); an approved extension arrives as the ``extended`` update and restarts the ladder
+with new dates. Every outcome goes back to the ledger through an idempotent activity, so retries
+and replays never duplicate a fact. After escalation the workflow stays open, without timers,
+until the deadline is closed: operators see it among the open, overdue deadlines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel
+
+    from workflows.inputs import (
+        DeadlineExtension,
+        DeadlineInput,
+        DeadlineOutcome,
+        DeadlineState,
+        EscalationInput,
+        Ladder,
+        PlanInput,
+        ReminderInput,
+        StepInput,
+        business_day,
+        event_version,
+        start_of_day,
+    )
+    from workflows.search import has_search_attributes, state_updates
+
+# A ledger step takes milliseconds; a worker that died holding one is noticed after this long
+# and the step retried elsewhere (it is idempotent).
+ACTIVITY_TIMEOUT = timedelta(seconds=20)
+ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=2))
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One rung of the ladder: when, which activity, what it takes, the state it leads to."""
+
+    name: str
+    at: datetime
+    activity: str
+    arg: BaseModel
+    state: DeadlineState | None
+
+
+@workflow.defn
+class DeadlineWorkflow:
+    """Enforces one deadline of one record (workflow id ``record-<record id>-<key>``)."""
+
+    @workflow.init
+    def __init__(self, input: DeadlineInput) -> None:
+        # Set up from the input here, not in run(): signals and updates delivered together
+        # with the start are handled before run() begins.
+        self._closed_by: str | None = None
+        self._events: list[str] = [input.started_by]
+        self._recorded: list[str] = []
+        self._done: set[str] = set()
+        self._state = DeadlineState.OPEN
+        self._changed = False
+        self._ladder: Ladder = input.ladder
+        self._first_version = event_version(input.started_by)
+
+    @workflow.run
+    async def run(self, input: DeadlineInput) -> DeadlineOutcome:
+        while self._closed_by is None:
+            step = self._next_step(input)
+            self._changed = False
+            if step is None:
+                await workflow.wait_condition(self._interrupted)
+                continue
+            if not await self._sleep_until(step.at):
+                continue
+            await self._take(step)
+        self._set_state(DeadlineState.CLOSED)
+        return DeadlineOutcome(state=self._state, closed_by=self._closed_by,
+                               events=tuple(self._events), recorded=tuple(self._recorded))
+
+    @workflow.signal
+    def closed(self, event_id: str) -> None:
+        """The fact that closes the deadline, or makes it moot, was recorded."""
+        if event_version(event_id) < self._first_version or self._closed_by is not None:
+            return  # a fact from before this deadline started, or a replayed signal
+        self._closed_by = event_id
+        self._events.append(event_id)
+
+    @workflow.update
+    def extended(self, extension: DeadlineExtension) -> None:
+        """An approved extension moved the due date; the ladder starts again from it."""
+        if extension.event_id in self._events:
+            return
+        self._events.append(extension.event_id)
+        self._ladder = extension.ladder
+        self._done.clear()
+        self._set_state(DeadlineState.OPEN, extension.ladder)
+        self._changed = True
+
+    @extended.validator
+    def _check_extension(self, extension: DeadlineExtension) -> None:
+        if extension.event_id in self._events:
+            return
+        if self._closed_by is not None:
+            raise ValueError("the deadline is already closed")
+        if event_version(extension.event_id) <= max(event_version(e) for e in self._events):
+            raise ValueError(f"event {extension.event_id} is older than this deadline's facts")
+        if extension.ladder.due <= self._ladder.due:
+            raise ValueError(
+                f"the new due date {extension.ladder.due} must be later than {self._ladder.due}"
+            )
+
+    @workflow.query
+    def state(self) -> DeadlineState:
+        return self._state
+
+    # -- the ladder ----------------------------------------------------------------------------
+
+    def _interrupted(self) -> bool:
+        return self._changed or self._closed_by is not None
+
+    def _steps(self, input: DeadlineInput) -> list[_Step]:
+        ladder = self._ladder
+        record, key = input.record_id, input.key
+        steps = [
+            _Step(f"remind-{r.on}-{r.working_days_before}", start_of_day(r.on), "remind",
+                  ReminderInput(record_id=record, key=key,
+                                working_days_before=r.working_days_before), None)
+            for r in sorted(ladder.reminders, key=lambda r: r.on)
+        ]
+        steps.append(_Step("miss", ladder.missed_at, "miss", StepInput(record_id=record, key=key),
+                           DeadlineState.OVERDUE))
+        if ladder.urge_on is None or ladder.escalate_on is None:
+            steps.append(_Step("plan", ladder.missed_at, "plan",
+                               PlanInput(record_id=record, key=key, due=ladder.due), None))
+            return steps
+        steps += [
+            _Step("urge", start_of_day(ladder.urge_on), "urge",
+                  StepInput(record_id=record, key=key), DeadlineState.URGED),
+            _Step("escalate", start_of_day(ladder.escalate_on), "escalate",
+                  EscalationInput(record_id=record, key=key, to=input.superior),
+                  DeadlineState.ESCALATED),
+        ]
+        return steps
+
+    def _next_step(self, input: DeadlineInput) -> _Step | None:
+        ladder = self._ladder
+        today = business_day(workflow.now())
+        for step in self._steps(input):
+            if step.name in self._done:
+                continue
+            stale = step.activity == "remind" and (
+                start_of_day(today) > step.at or workflow.now() >= ladder.missed_at
+            )
+            if stale:
+                # A reminder for a day already gone (the dispatcher caught up late) is noise.
+                self._done.add(step.name)
+                continue
+            return step
+        return None
+
+    async def _sleep_until(self, at: datetime) -> bool:
+        """Wait for a moment; False when a signal or update interrupted the wait."""
+        delay = at - workflow.now()
+        if delay <= timedelta(0):
+            return not self._interrupted()
+        try:
+            await workflow.wait_condition(self._interrupted, timeout=delay)
+        except TimeoutError:
+            return not self._interrupted()
+        return False
+
+    async def _take(self, step: _Step) -> None:
+        """Run one rung's activity; a close or an extension meanwhile cancels it (the step is
+        idempotent, so whether it got recorded first does not matter)."""
+        running = workflow.start_activity(
+            step.activity, step.arg,
+            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
+        )
+        await workflow.wait_condition(lambda: running.done() or self._interrupted())
+        if not running.done():
+            running.cancel()
+            with contextlib.suppress(ActivityError, asyncio.CancelledError):
+                await running
+            return
+        try:
+            recorded = running.result()
+        except ActivityError as error:
+            cause = error.cause
+            if not (isinstance(cause, ApplicationError) and cause.non_retryable):
+                raise
+            # The ledger refused the step (e.g. an extension it already recorded reset the
+            # deadline); it is the judge, so the ladder moves on and the refusal is logged.
+            workflow.logger.warning("ledger refused %s: %s", step.activity, cause.message)
+            self._done.add(step.name)
+            return
+        self._done.add(step.name)
+        if step.activity == "plan":
+            if recorded is not None:
+                self._ladder = Ladder.model_validate(recorded)
+            return
+        if recorded:
+            self._recorded.append(str(recorded))
+        if step.state is not None:
+            self._set_state(step.state)
+
+    def _set_state(self, state: DeadlineState, ladder: Ladder | None = None) -> None:
+        self._state = state
+        if has_search_attributes(workflow.info().typed_search_attributes):
+            workflow.upsert_search_attributes(state_updates(state, ladder))

