@@ -22,7 +22,8 @@ app.add_typer(cli_deadlines.app, name="deadlines")
 app.add_typer(cli_projections.app, name="projections")
 
 # ``credit-ledger dev`` starts these after the database, in order, and stops them in reverse.
-cli_ledger.DEV_SERVICES += [devstack.dev_followers, devstack.dev_sealer, devstack.dev_http]
+cli_ledger.DEV_SERVICES += [devstack.dev_followers, devstack.dev_deadlines, devstack.dev_sealer,
+                             devstack.dev_http]
 
 
 @app.command()

@@ -6,6 +6,8 @@ newcomer where to look, and stops it on exit.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +26,7 @@ from ledger.values import SubjectType
 from projections.follower import run_followers
 from projections.log import log_table_of
 from projections.registry import all_views
+from workflows.worker import serve as serve_deadlines
 
 
 @contextmanager
@@ -41,6 +44,29 @@ def dev_followers() -> Iterator[list[str]]:
         for thread in threads:
             thread.join(timeout=5)
         ledger.close()
+
+
+@contextmanager
+def dev_deadlines() -> Iterator[list[str]]:
+    """The Temporal dev server (unless ``TEMPORAL_ADDRESS``), the worker and the dispatcher."""
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(serve_deadlines(stop))
+        except Exception:
+            logging.getLogger(__name__).exception("the deadline engine stopped")
+
+    thread = threading.Thread(target=run, name="deadlines", daemon=True)
+    thread.start()
+    try:
+        yield ["deadlines: Temporal worker and dispatcher running; web UI on "
+               "http://localhost:8233 (credit-ledger deadlines list)"]
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=30)
 
 
 @contextmanager

@@ -64,6 +64,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "within_days": ("N 个工作日内到期", "Due within N working days"),
     "all": ("全部", "All"),
     "language": ("English", "中文"),
+    "total": ("共 {n} 条 · 第 {page}/{pages} 页", "{n} records · page {page} of {pages}"),
 }
 
 VALUES: dict[str, tuple[str, str]] = {
