@@ -1,0 +1,137 @@
+"""``public_disclosure``: what the public pages may show, and nothing else.
+
+DOMAIN.md's rule: records of government bodies only, public scope, published, inside the
+publicity window, not repaired, withdrawn, deleted or expired, with the "under objection" and
+"under reconsideration" marks. Records of civil servants never enter this table, nor do the
+responsible persons of a body's record, so no query over it can leak personal data. A record
+leaves the table for good when it stops being publishable; the window's dates are checked by
+the queries, because "today" moves without any event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+
+from ledger import record_events as ev
+from ledger.events import DomainEvent
+from ledger.regions import RegionTable, fujian
+from ledger.values import Scope, SubjectType
+from projections import facts
+from projections.log import Entry
+from projections.tables import Row, Rows, Table
+from projections.view import View
+
+DISCLOSURE = Table(
+    name="public_disclosure",
+    columns=(
+        ("record_id", "uuid"),
+        ("subject_code", "text NOT NULL"),
+        ("subject_name", "text NOT NULL"),
+        ("region_code", "text NOT NULL"),
+        ("region_chain", "text[] NOT NULL"),
+        ("category", "text NOT NULL"),
+        ("domain", "text NOT NULL"),
+        ("severity", "text NOT NULL"),
+        ("document_number", "text NOT NULL"),
+        ("decision_date", "date NOT NULL"),
+        ("deciding_authority", "text NOT NULL"),
+        ("deciding_authority_code", "text NOT NULL"),
+        ("facts", "text NOT NULL"),
+        ("legal_basis", "text NOT NULL"),
+        ("decision_content", "text NOT NULL"),
+        ("fine_yuan", "numeric"),
+        ("confiscation_yuan", "numeric"),
+        ("publicity_starts", "date NOT NULL"),
+        ("publicity_max_end", "date NOT NULL"),
+        ("published", "boolean NOT NULL"),
+        ("under_objection", "boolean NOT NULL"),
+        ("under_reconsideration", "text"),
+        ("position", "bigint NOT NULL"),
+    ),
+    key=("record_id",),
+    indexes=("(subject_code)", "USING gin (region_chain)", "(decision_date)"),
+)
+
+
+def disclosable(event: ev.RecordFiled) -> bool:
+    content = event.content
+    return content.subject_type is SubjectType.BODY and content.scope is Scope.PUBLIC
+
+
+class PublicDisclosure(View):
+    """Public records of government bodies, with their marks; no personal data."""
+
+    name = "public_disclosure"
+    tables = (DISCLOSURE,)
+    handles = facts.RECORD_EVENTS
+
+    def __init__(self, schema: str = "views", regions: RegionTable | None = None) -> None:
+        super().__init__(schema)
+        self.regions = regions or fujian()
+        self.rows = Rows(DISCLOSURE, schema)
+
+    def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
+        self.rows.clear()
+        self.rows.load(cursor, "record_id", [
+            e.event.originator_id for e in page
+            if e.event is not None and not isinstance(e.event, ev.RecordFiled)
+        ])
+
+    def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
+        if isinstance(event, ev.RecordFiled):
+            if disclosable(event):
+                self.rows.put(self._row(event, position))
+            return
+        row = self.rows.get(event.originator_id)
+        if row is None:
+            return
+        change = facts.change_of(event)
+        if change.published is False:
+            # Withdrawn, deleted, repaired, expired or publicity stopped: never shown again.
+            self.rows.delete(event.originator_id)
+            return
+        if change.published:
+            row["published"] = True
+        if change.under_objection is not None:
+            row["under_objection"] = change.under_objection
+        if change.under_reconsideration is not facts.UNCHANGED:
+            row["under_reconsideration"] = change.under_reconsideration
+        row["position"] = position
+        self.rows.put(row)
+
+    def _row(self, event: ev.RecordFiled, position: int) -> Row:
+        content = event.content
+        return {
+            "record_id": event.originator_id,
+            "subject_code": content.subject_code,
+            "subject_name": content.subject_name or "",
+            "region_code": content.region_code,
+            "region_chain": self.regions.reporting_chain(content.region_code),
+            "category": content.category.value,
+            "domain": content.domain.value,
+            "severity": content.severity.value,
+            "document_number": content.document_number,
+            "decision_date": content.decision_date,
+            "deciding_authority": content.deciding_authority.name,
+            "deciding_authority_code": content.deciding_authority.code,
+            "facts": content.facts,
+            "legal_basis": content.legal_basis,
+            "decision_content": content.decision_content,
+            "fine_yuan": content.fine_yuan,
+            "confiscation_yuan": content.confiscation_yuan,
+            "publicity_starts": event.publicity_starts,
+            "publicity_max_end": event.publicity_max_end,
+            "published": False,
+            "under_objection": False,
+            "under_reconsideration": None,
+            "position": position,
+        }
+
+    def flush(self, cursor: psycopg.Cursor[Any]) -> None:
+        self.rows.flush(cursor)
+
+    def discard(self) -> None:
+        self.rows.clear()

@@ -1,0 +1,287 @@
+"""Queries over the views, for the API and the web pages.
+
+Each function takes an open psycopg connection and reads only the ``views`` schema. Rules that
+depend on today's date (the publicity window, sanctions in force, working days left) are applied
+here, with ``today`` defaulting to the business date in Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from ledger.calendar import WorkingCalendar
+from ledger.clock import business_date, system_clock
+from ledger.errors import LedgerError, ValidationError
+from ledger.regions import RegionTable, fujian
+from projections.evaluation import (
+    Evaluation,
+    Formula,
+    Warning,
+    early_warnings,
+    evaluate_body,
+    evaluate_region,
+)
+from projections.results import (
+    Counts,
+    DisclosedRecord,
+    DisclosurePage,
+    OpenDeadline,
+    RecordState,
+    RegionSummary,
+    RegionTotals,
+    SanctionInForce,
+    SubjectSummary,
+)
+from projections.rollup import METRICS
+from projections.view import VIEWS_SCHEMA
+
+__all__ = [
+    "Evaluation", "Warning", "body_status", "disclosed_record", "early_warnings",
+    "evaluate_body", "evaluate_region", "open_deadlines", "public_disclosure", "record_view",
+    "records", "region_rollup", "subject_status",
+]
+
+MAX_PER_PAGE = 100
+Conn = psycopg.Connection[Any]
+
+
+def _today(today: date | None) -> date:
+    return today or business_date(system_clock())
+
+
+def _rows(conn: Conn, query: str, params: Sequence[Any] | dict[str, Any] = ()) -> (
+    list[dict[str, Any]]
+):
+    statement = sql.SQL(query).format(v=sql.Identifier(VIEWS_SCHEMA))
+    with conn.cursor(row_factory=dict_row) as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
+
+
+def _region(code: str, regions: RegionTable | None) -> str:
+    """The code a region filter matches: the current code, since chains hold current codes."""
+    return (regions or fujian()).current(code, field="region").code
+
+
+# -- record view --------------------------------------------------------------------------------
+
+
+def record_view(conn: Conn, record_id: UUID) -> RecordState | None:
+    """The current state of one record, or ``None`` if the view has not seen it."""
+    found = _rows(conn, "SELECT * FROM {v}.record_view WHERE record_id = %s", (record_id,))
+    return _record(found[0]) if found else None
+
+
+def records(
+    conn: Conn, *, subject_id: UUID | None = None, region: str | None = None,
+    status: str | None = None, limit: int = 50, offset: int = 0,
+) -> list[RecordState]:
+    """Records of a subject, a region (its own code only) or a status, newest decision first."""
+    found = _rows(conn, (
+        "SELECT * FROM {v}.record_view WHERE (%(subject)s::uuid IS NULL OR subject_id = "
+        "%(subject)s) AND (%(region)s::text IS NULL OR region_code = %(region)s) AND "
+        "(%(status)s::text IS NULL OR status = %(status)s) "
+        "ORDER BY decision_date DESC, record_id LIMIT %(limit)s OFFSET %(offset)s"
+    ), {"subject": subject_id, "region": region, "status": status,
+        "limit": min(limit, MAX_PER_PAGE), "offset": offset})
+    return [_record(row) for row in found]
+
+
+def _record(row: dict[str, Any]) -> RecordState:
+    return RecordState(**row, open_deadline_count=len(row["open_deadlines"]))
+
+
+# -- open deadlines -----------------------------------------------------------------------------
+
+
+def open_deadlines(
+    conn: Conn, *, region: str | None = None, kind: str | None = None,
+    due_before: date | None = None, overdue: bool | None = None, body_code: str | None = None,
+    today: date | None = None, calendar: WorkingCalendar | None = None,
+    regions: RegionTable | None = None, limit: int = 1000,
+) -> list[OpenDeadline]:
+    """Every open deadline matching the filters, earliest due first.
+
+    ``region`` matches the region and everything that reports to it. ``overdue=True`` keeps
+    deadlines recorded as overdue or already past their due date; ``False`` the others.
+    """
+    day = _today(today)
+    found = _rows(conn, (
+        "SELECT * FROM {v}.open_deadlines WHERE "
+        "(%(region)s::text IS NULL OR region_chain @> ARRAY[%(region)s::text]) "
+        "AND (%(kind)s::text IS NULL OR kind = %(kind)s) "
+        "AND (%(before)s::date IS NULL OR due < %(before)s) "
+        "AND (%(body)s::text IS NULL OR body_code = %(body)s) "
+        "AND (%(overdue)s::boolean IS NULL OR (overdue OR due < %(today)s) = %(overdue)s) "
+        "ORDER BY due, record_id, key LIMIT %(limit)s"
+    ), {"region": _region(region, regions) if region else None, "kind": kind,
+        "before": due_before, "body": body_code, "overdue": overdue, "today": day,
+        "limit": limit})
+    days_left = _DaysLeft(calendar or WorkingCalendar(), day)
+    return [
+        OpenDeadline(**{k: v for k, v in row.items() if k not in ("region_chain", "position")},
+                     working_days_left=days_left(row["due"]))
+        for row in found
+    ]
+
+
+class _DaysLeft:
+    """Working days from today to each due date, counted once per distinct date."""
+
+    def __init__(self, calendar: WorkingCalendar, today: date) -> None:
+        self.calendar, self.today = calendar, today
+        self._known: dict[date, int | None] = {}
+
+    def __call__(self, due: date) -> int | None:
+        if due not in self._known:
+            try:
+                self._known[due] = self.calendar.working_days_between(self.today, due)
+            except LedgerError:
+                self._known[due] = None
+        return self._known[due]
+
+
+# -- public disclosure --------------------------------------------------------------------------
+
+_DISCLOSED = (
+    "FROM {v}.public_disclosure WHERE published "
+    "AND publicity_starts <= %(today)s AND %(today)s <= publicity_max_end "
+)
+_DISCLOSED_FIELDS = ", ".join(name for name in DisclosedRecord.model_fields)
+
+
+def public_disclosure(
+    conn: Conn, *, q: str | None = None, region: str | None = None,
+    category: str | None = None, page: int = 1, per_page: int = 20,
+    today: date | None = None, regions: RegionTable | None = None,
+) -> DisclosurePage:
+    """One page of the public disclosure list: bodies' public records inside their window.
+
+    ``q`` matches part of the body's name or document number, or the whole credit code;
+    ``region`` matches the region and everything that reports to it.
+    """
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise ValidationError(f"page must be ≥ 1 and per_page 1–{MAX_PER_PAGE}", field="page")
+    text = (q or "").strip()
+    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    params = {
+        "today": _today(today), "q": text or None, "like": like, "code": text.upper(),
+        "region": _region(region, regions) if region else None, "category": category,
+        "limit": per_page, "offset": (page - 1) * per_page,
+    }
+    where = (
+        _DISCLOSED
+        + "AND (%(q)s::text IS NULL OR subject_name ILIKE %(like)s "
+        "OR document_number ILIKE %(like)s OR subject_code = %(code)s) "
+        "AND (%(region)s::text IS NULL OR region_chain @> ARRAY[%(region)s::text]) "
+        "AND (%(category)s::text IS NULL OR category = %(category)s) "
+    )
+    total = _rows(conn, "SELECT count(*) AS n " + where, params)[0]["n"]
+    found = _rows(conn, f"SELECT {_DISCLOSED_FIELDS} " + where
+                  + "ORDER BY decision_date DESC, record_id LIMIT %(limit)s OFFSET %(offset)s",
+                  params)
+    return DisclosurePage(items=[DisclosedRecord(**row) for row in found], total=total,
+                          page=page, per_page=per_page)
+
+
+def disclosed_record(conn: Conn, record_id: UUID, today: date | None = None) -> (
+    DisclosedRecord | None
+):
+    """One record's public page, or ``None`` if the public may not see it (today)."""
+    found = _rows(conn, f"SELECT {_DISCLOSED_FIELDS} " + _DISCLOSED + "AND record_id = %(id)s",
+                  {"today": _today(today), "id": record_id})
+    return DisclosedRecord(**found[0]) if found else None
+
+
+# -- subject status -----------------------------------------------------------------------------
+
+
+def subject_status(conn: Conn, subject_id: UUID, today: date | None = None,
+                   formula: Formula | None = None) -> SubjectSummary | None:
+    """A subject's records by state and severity, marks, sanctions in force and deadlines."""
+    subjects = _rows(conn, "SELECT * FROM {v}.subject_status_subjects WHERE subject_id = %s",
+                     (subject_id,))
+    if not subjects:
+        return None
+    rows = _rows(conn, "SELECT * FROM {v}.subject_status_records WHERE subject_id = %s "
+                 "ORDER BY record_id", (subject_id,))
+    counts: dict[str, dict[str, int]] = {}
+    for row in rows:
+        by_severity = counts.setdefault(row["status"], {})
+        by_severity[row["severity"]] = by_severity.get(row["severity"], 0) + 1
+    sanctions = _rows(conn, (
+        "SELECT record_id, number, kind, starts_on, ends_on FROM {v}.subject_status_sanctions "
+        "WHERE subject_id = %(id)s AND lifted IS NULL AND starts_on <= %(today)s "
+        "AND %(today)s <= ends_on ORDER BY ends_on, record_id, number"
+    ), {"id": subject_id, "today": _today(today)})
+    return SubjectSummary(
+        **subjects[0], records=len(rows), counts=counts,
+        under_objection=[r["record_id"] for r in rows if r["under_objection"]],
+        under_reconsideration=[r["record_id"] for r in rows
+                               if r["under_reconsideration"] is not None],
+        sanctions_in_force=[SanctionInForce(**s) for s in sanctions],
+        open_deadlines=sum(len(r["open_deadlines"]) for r in rows),
+        overdue_deadlines=sum(len(r["overdue_deadlines"]) for r in rows),
+        evaluation=evaluate_body(conn, subjects[0]["credit_code"], formula=formula)
+        if subjects[0]["credit_code"] else None,
+    )
+
+
+def body_status(conn: Conn, credit_code: str, today: date | None = None,
+                formula: Formula | None = None) -> SubjectSummary | None:
+    """``subject_status`` of the government body with this credit code."""
+    found = _rows(conn, "SELECT subject_id FROM {v}.subject_status_subjects "
+                  "WHERE credit_code = %s", (credit_code,))
+    return subject_status(conn, found[0]["subject_id"], today, formula) if found else None
+
+
+# -- region roll-up -----------------------------------------------------------------------------
+
+
+def region_rollup(conn: Conn, region: str, regions: RegionTable | None = None) -> RegionSummary:
+    """A region's counts by domain and severity, including every region below it."""
+    table = regions or fujian()
+    here = table.current(region, field="region")
+    cells = _rows(conn, "SELECT * FROM {v}.region_rollup WHERE region_code = %s",
+                  (here.code,))
+    by_domain: dict[str, dict[str, int]] = {}
+    by_severity: dict[str, dict[str, int]] = {}
+    for cell in cells:
+        _add(by_domain.setdefault(cell["domain"], {}), cell)
+        _add(by_severity.setdefault(cell["severity"], {}), cell)
+    children = table.children(here.code)
+    sums = ", ".join(f"sum({m})::int AS {m}" for m in METRICS)
+    child_rows = {row["region_code"]: row for row in _rows(
+        conn, f"SELECT region_code, {sums} FROM {{v}}.region_rollup "
+        "WHERE region_code = ANY(%s) GROUP BY region_code", ([c.code for c in children],))}
+    return RegionSummary(
+        code=here.code, name=here.name, totals=_counts(_sum(cells)),
+        by_domain={k: Counts(**v) for k, v in sorted(by_domain.items())},
+        by_severity={k: Counts(**v) for k, v in sorted(by_severity.items())},
+        children=[RegionTotals(code=c.code, name=c.name,
+                               totals=_counts(child_rows.get(c.code, {})))
+                  for c in sorted(children, key=lambda c: c.code)],
+    )
+
+
+def _add(into: dict[str, int], cell: dict[str, Any]) -> None:
+    for metric in METRICS:
+        into[metric] = into.get(metric, 0) + cell[metric]
+
+
+def _sum(cells: list[dict[str, Any]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for cell in cells:
+        _add(total, cell)
+    return total
+
+
+def _counts(values: dict[str, Any]) -> Counts:
+    return Counts(**{m: int(values.get(m) or 0) for m in METRICS})

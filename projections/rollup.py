@@ -1,0 +1,148 @@
+"""``region_rollup``: counts per region, domain and severity, rolled up the reporting tree.
+
+A record counts in its own region and in every region it reports to (township, county, city,
+province — ``RegionTable.reporting_chain``, so 平潭 counts under the province directly and a
+retired code counts where its area is now). Each record's own state is kept in a side table;
+at the end of a page the change of every touched record is added to the counters, so a page
+costs one upsert per touched counter row, however many events it held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+
+from ledger import record_events as ev
+from ledger.events import DomainEvent
+from ledger.regions import RegionTable, fujian
+from projections import facts
+from projections.log import Entry
+from projections.records import apply_change
+from projections.tables import Counters, Row, Rows, Table
+from projections.view import View
+
+METRICS = (
+    "records", "body_records", "in_force", "published", "under_objection",
+    "under_reconsideration", "repaired", "withdrawn", "deleted", "expired", "open_deadlines",
+    "overdue_deadlines", "overdue_rectifications",
+)
+
+ROLLUP = Table(
+    name="region_rollup",
+    columns=(
+        ("region_code", "text"), ("domain", "text"), ("severity", "text"),
+        *((name, "integer NOT NULL DEFAULT 0") for name in METRICS),
+    ),
+    key=("region_code", "domain", "severity"),
+)
+
+ROLLUP_RECORDS = Table(
+    name="region_rollup_records",
+    columns=(
+        ("record_id", "uuid"),
+        ("region_code", "text NOT NULL"),
+        ("domain", "text NOT NULL"),
+        ("severity", "text NOT NULL"),
+        ("subject_type", "text NOT NULL"),
+        ("status", "text NOT NULL"),
+        ("published", "boolean NOT NULL"),
+        ("under_objection", "boolean NOT NULL"),
+        ("under_reconsideration", "text"),
+        ("open_deadlines", "text[] NOT NULL"),
+        ("overdue_deadlines", "text[] NOT NULL"),
+    ),
+    key=("record_id",),
+)
+
+
+def metrics(row: Row | None) -> dict[str, int]:
+    """What one record adds to the counters of each region it rolls up to."""
+    if row is None:
+        return dict.fromkeys(METRICS, 0)
+    status = row["status"]
+    return {
+        "records": 1,
+        "body_records": int(row["subject_type"] == "body"),
+        "in_force": int(status == "in_force"),
+        "published": int(row["published"]),
+        "under_objection": int(row["under_objection"]),
+        "under_reconsideration": int(row["under_reconsideration"] is not None),
+        "repaired": int(status == "repaired"),
+        "withdrawn": int(status == "withdrawn"),
+        "deleted": int(status == "deleted"),
+        "expired": int(status == "expired"),
+        "open_deadlines": len(row["open_deadlines"]),
+        "overdue_deadlines": len(row["overdue_deadlines"]),
+        "overdue_rectifications": int("rectification" in row["overdue_deadlines"]),
+    }
+
+
+class RegionRollup(View):
+    """Record counts by region (rolled up the reporting tree), domain and severity."""
+
+    name = "region_rollup"
+    tables = (ROLLUP, ROLLUP_RECORDS)
+    handles = facts.RECORD_EVENTS
+
+    def __init__(self, schema: str = "views", regions: RegionTable | None = None) -> None:
+        super().__init__(schema)
+        self.regions = regions or fujian()
+        self.records = Rows(ROLLUP_RECORDS, schema)
+        self.counters = Counters(ROLLUP, schema)
+        self._before: dict[Any, dict[str, int]] = {}
+        self._chains: dict[str, list[str]] = {}
+
+    def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
+        self.discard()
+        self.records.load(cursor, "record_id", [
+            e.event.originator_id for e in page
+            if e.event is not None and not isinstance(e.event, ev.RecordFiled)
+        ])
+
+    def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
+        record_id = event.originator_id
+        if isinstance(event, ev.RecordFiled):
+            content = event.content
+            row: Row = {
+                "record_id": record_id, "region_code": content.region_code,
+                "domain": content.domain.value, "severity": content.severity.value,
+                "subject_type": content.subject_type.value, "status": "in_force",
+                "published": False, "under_objection": False, "under_reconsideration": None,
+                "open_deadlines": [], "overdue_deadlines": [],
+            }
+            self._before.setdefault(record_id, metrics(None))
+        else:
+            found = self.records.get(record_id)
+            if found is None:
+                raise LookupError(f"no row for record {record_id}")
+            row = found
+            if record_id not in self._before:
+                self._before[record_id] = metrics(row)
+            apply_change(row, facts.change_of(event))
+        self.records.put(row)
+
+    def flush(self, cursor: psycopg.Cursor[Any]) -> None:
+        for record_id, before in self._before.items():
+            row = self.records.get(record_id)
+            after = metrics(row)
+            delta = {name: after[name] - before[name] for name in METRICS}
+            if row is None or not any(delta.values()):
+                continue
+            for region in self._chain(row["region_code"]):
+                self.counters.add((region, row["domain"], row["severity"]), delta)
+        self.records.flush(cursor)
+        self.counters.flush(cursor)
+        self._before.clear()
+
+    def _chain(self, code: str) -> list[str]:
+        chain = self._chains.get(code)
+        if chain is None:
+            chain = self._chains[code] = self.regions.reporting_chain(code)
+        return chain
+
+    def discard(self) -> None:
+        self.records.clear()
+        self.counters.clear()
+        self._before.clear()

@@ -1,0 +1,53 @@
+"""What a view is: a name, its tables, the events it handles, and how it applies them.
+
+A view is bound to the PostgreSQL schema it writes (``views`` when live, a scratch schema while it
+is rebuilt), so the same code fills the live tables and their replacements. The follower calls
+``begin`` with a page, ``apply`` for each event of it, then ``flush``, all in the transaction that
+also stores the view's position.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import psycopg
+
+from ledger.events import DomainEvent
+from projections.log import Entry
+from projections.tables import Table, create_tables
+
+VIEWS_SCHEMA = "views"
+
+
+class View:
+    """Base of the views; subclasses set ``name``, ``tables`` and ``handles``."""
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[Table, ...]]
+    handles: ClassVar[frozenset[type[DomainEvent]]]
+
+    def __init__(self, schema: str = VIEWS_SCHEMA) -> None:
+        self.schema = schema
+
+    @classmethod
+    def fingerprint(cls) -> str:
+        """Names the table definitions; a change means the view must be rebuilt."""
+        text = ",".join(t.fingerprint() for t in cls.tables)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def create_tables(self, cursor: psycopg.Cursor[Any], schema: str | None = None) -> None:
+        create_tables(cursor, self.tables, schema or self.schema)
+
+    def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
+        """Read what the page's events will change (one query per table, not per event)."""
+
+    def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
+        raise NotImplementedError
+
+    def flush(self, cursor: psycopg.Cursor[Any]) -> None:
+        """Write back what the page changed."""
+
+    def discard(self) -> None:
+        """Forget a page whose transaction was rolled back."""

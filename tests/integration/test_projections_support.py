@@ -1,0 +1,87 @@
+"""Helpers the projection tests share: followers driven by hand, and table snapshots."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+
+from ledger.application import Ledger
+from ledger.events import Actor
+from ledger.record import CreditRecord, Schedule
+from projections.follower import Follower
+from projections.log import LogTable, log_table_of
+from projections.rebuild import build
+from projections.registry import VIEWS, all_views
+from projections.view import View
+
+SYSTEM_ACTOR = Actor(id="system", role="system")
+
+
+class Projections:
+    """Every registered view with its own follower, caught up explicitly by the test."""
+
+    def __init__(self, app: Ledger, url: str, *, page_size: int = 500) -> None:
+        self.app, self.url = app, url
+        self.log: LogTable = log_table_of(app)
+        self.followers = [Follower(url, view, self.log, page_size=page_size)
+                          for view in all_views()]
+
+    def catch_up(self) -> None:
+        for follower in self.followers:
+            follower.catch_up()
+            assert follower.failure is None, follower.failure
+
+    def connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.url, autocommit=True)
+
+    def close(self) -> None:
+        for follower in self.followers:
+            follower.close()
+
+
+def system_step(app: Ledger, rid: UUID, name: str, *args: Any) -> None:
+    """A step the system takes on its own (overdue, urged, expired, lifted)."""
+    def step(record: CreditRecord, _schedule: Schedule) -> Any:
+        return getattr(record, name)(SYSTEM_ACTOR, app.clock(), *args)
+
+    app.system_step(rid, step)
+
+
+def snapshot(url: str, schema: str, views: list[type[View]] | None = None) -> (
+    dict[str, list[tuple[Any, ...]]]
+):
+    """Every row of every view table in ``schema``, sorted, for comparing two builds."""
+    tables = [t for cls in (views or list(VIEWS)) for t in cls.tables]
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    with psycopg.connect(url) as conn:
+        for table in tables:
+            rows = conn.execute(sql.SQL("SELECT * FROM {}").format(table.ident(schema)))
+            found[table.name] = sorted(rows.fetchall(), key=repr)
+    return found
+
+
+def log_positions(url: str, log: LogTable) -> list[int]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(sql.SQL(
+            "SELECT notification_id FROM {} ORDER BY notification_id").format(log.identifier))
+        return [row[0] for row in rows.fetchall()]
+
+
+def rebuilt_snapshot(url: str, log: LogTable, schema: str = "scratch") -> (
+    dict[str, list[tuple[Any, ...]]]
+):
+    """The views built from scratch in a schema of their own, as a snapshot."""
+    views = [cls(schema) for cls in VIEWS]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+        with conn.cursor() as cursor:
+            for view in views:
+                view.create_tables(cursor)
+        build(conn, views, log, page_size=1000)
+    found = snapshot(url, schema)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    return found

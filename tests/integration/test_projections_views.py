@@ -1,0 +1,285 @@
+"""Scenarios of the views people read, on a real PostgreSQL, checked through their queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+
+import psycopg
+import pytest
+
+from ledger import commands as c
+from ledger.application import Ledger
+from ledger.clock import business_date
+from projections import queries
+from tests.conftest import (
+    ADMIN,
+    BODY_CODE,
+    DEPT,
+    PARENT_CODE,
+    PERSON_ID,
+    REVIEWER,
+    SOURCE_CODE,
+    FakeClock,
+    filing,
+    official,
+    postgres_ledger,
+    register_world,
+    uscc,
+)
+from tests.integration.test_projections_support import Projections, system_step
+
+SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
+PINGTAN_CODE = uscc("11350128MB00003")
+
+
+@pytest.fixture
+def app(pg_url: str, clock: FakeClock) -> Iterator[Ledger]:
+    ledger = postgres_ledger(pg_url, clock)
+    register_world(ledger)
+    yield ledger
+    ledger.close()
+
+
+@pytest.fixture
+def views(app: Ledger, pg_url: str) -> Iterator[Projections]:
+    projections = Projections(app, pg_url, page_size=4)
+    yield projections
+    projections.close()
+
+
+@pytest.fixture
+def conn(pg_url: str) -> Iterator[psycopg.Connection[object]]:
+    with psycopg.connect(pg_url, autocommit=True) as connection:
+        yield connection
+
+
+def test_a_public_body_record_is_disclosed_with_its_objection_mark(
+    app: Ledger, views: Projections, conn: psycopg.Connection[object], clock: FakeClock,
+) -> None:
+    rid = app.file_record(filing(), DEPT).record_id
+    views.catch_up()
+    today = business_date(clock())
+
+    page = queries.public_disclosure(conn, q="鼓楼区", today=today)
+    assert [item.record_id for item in page.items] == [rid] and page.total == 1
+    assert page.items[0].marks == []
+
+    n = app.file_objection(c.FileObjection(record_id=rid, grounds="罚款金额有误"), official())
+    app.mark_objection(c.MarkObjection(record_id=rid, number=n), REVIEWER)
+    views.catch_up()
+
+    shown = queries.disclosed_record(conn, rid, today)
+    assert shown is not None and shown.under_objection and shown.marks == ["under_objection"]
+    assert shown.fine_yuan is not None and str(shown.fine_yuan) == "50000.00"
+
+
+def test_a_civil_servants_record_never_reaches_the_disclosure_page_nor_their_name_any_view(
+    app: Ledger, views: Projections, conn: psycopg.Connection[object], clock: FakeClock,
+) -> None:
+    rid = app.file_record(filing(subject_type="civil_servant", subject_code=None,
+                                 subject_citizen_id=PERSON_ID), DEPT).record_id
+    views.catch_up()
+
+    assert queries.disclosed_record(conn, rid, business_date(clock())) is None
+    assert queries.public_disclosure(conn, today=business_date(clock())).total == 0
+    dump = conn.execute(
+        "SELECT string_agg(t::text, ' ') FROM (SELECT row_to_json(r)::text AS t FROM "
+        "(SELECT * FROM views.record_view) r UNION ALL SELECT row_to_json(r)::text FROM "
+        "(SELECT * FROM views.subject_status_subjects) r UNION ALL SELECT row_to_json(r)::text "
+        "FROM (SELECT * FROM views.open_deadlines) r) all_rows").fetchone()
+    assert dump is not None and isinstance(dump[0], str)
+    assert "林晓明" not in dump[0] and PERSON_ID not in dump[0]
+    assert "350102********123" in dump[0]  # the masked ID: first 6 and last 4 only
+
+
+def test_a_withdrawn_record_leaves_the_disclosure_page(
+    app: Ledger, views: Projections, conn: psycopg.Connection[object], clock: FakeClock,
+) -> None:
+    rid = app.file_record(filing(), DEPT).record_id
+    views.catch_up()
+    assert queries.disclosed_record(conn, rid, business_date(clock())) is not None
+
+    app.withdraw_record(c.WithdrawRecord(record_id=rid, reasons="原处罚决定被撤销"), DEPT)
+    views.catch_up()
+
+    assert queries.disclosed_record(conn, rid, business_date(clock())) is None
+    state = queries.record_view(conn, rid)
+    assert state is not None and state.status == "withdrawn" and state.open_deadline_count == 0
+
+
+def test_shared_records_and_records_outside_their_window_are_not_disclosed(
+    app: Ledger, views: Projections, conn: psycopg.Connection[object],
+) -> None:
+    shared = app.file_record(filing(1, scope="shared"), DEPT).record_id
+    public = app.file_record(filing(2), DEPT).record_id
+    views.catch_up()
+
+    assert queries.disclosed_record(conn, shared, date(2026, 5, 6)) is None
+    assert queries.disclosed_record(conn, public, date(2027, 4, 20)) is not None
+    assert queries.disclosed_record(conn, public, date(2027, 4, 21)) is None
+
+
+def test_the_disclosure_search_finds_by_code_region_and_category_a_page_at_a_time(
+    app: Ledger, views: Projections, conn: psycopg.Connection[object],
+) -> None:
+    app.register_body(c.RegisterBody(credit_code=PINGTAN_CODE, name="平潭综合实验区财政金融局",
+                                     region_code="350128"), ADMIN)
+    for n in range(1, 4):
+        app.file_record(filing(n), DEPT)
+    app.file_record(filing(4, subject_code=PINGTAN_CODE, region_code="350128",
+                           category="breach_of_commitment"), DEPT)
+    views.catch_up()
+    on = date(2026, 5, 6)
+
+    assert queries.public_disclosure(conn, q=BODY_CODE.lower(), today=on).total == 3
+    assert queries.public_disclosure(conn, region="350100", today=on).total == 3
+    assert queries.public_disclosure(conn, region="350000", today=on).total == 4
+    only = queries.public_disclosure(conn, category="breach_of_commitment", today=on)
+    assert [i.subject_code for i in only.items] == [PINGTAN_CODE]
+    first = queries.public_disclosure(conn, page=1, per_page=3, today=on)
+    second = queries.public_disclosure(conn, page=2, per_page=3, today=on)
+    assert first.total == second.total == 4 and len(first.items) == 3
+    assert len(second.items) == 1
+    assert {i.record_id for i in first.items}.isdisjoint({i.record_id for i in second.items})
+    assert queries.public_disclosure(conn, q="100%_", today=on).total == 0
+
+
+def test_the_record_view_follows_the_aggregate_through_objection_and_reconsideration(
+    app: Ledger, views: Projections, conn: psycopg.Connection[object],
+) -> None:
+    rid = app.file_record(filing(), DEPT).record_id
+    n = app.file_objection(c.FileObjection(record_id=rid, grounds="事实不清"), official())
+    app.mark_objection(c.MarkObjection(record_id=rid, number=n), REVIEWER)
+    app.mark_reconsideration(c.MarkReconsideration(
+        record_id=rid, kind="litigation", case_number="(2026)闽01行初1号"), DEPT)
+    views.catch_up()
+
+    state, record = queries.record_view(conn, rid), app.record(rid)
+    assert state is not None
+    assert (state.status, state.published, state.under_objection) == (
+        record.status.value, record.published, record.under_objection)
+    assert state.under_reconsideration == "litigation"
+    assert state.open_deadlines == sorted(record.deadlines)
+    assert state.version == record.version
+    assert state.publicity_max_end == record.publicity_max_end
+
+    app.accept_objection(c.AcceptObjection(record_id=rid, number=n), REVIEWER)
+    app.forward_objection(c.ForwardObjection(record_id=rid, number=n, to=SOURCE), REVIEWER)
+    app.decide_objection(c.DecideObjection(record_id=rid, number=n, outcome="publicity_stopped",
+                                           reasons="停止公示"), DEPT)
+    views.catch_up()
+
+    state = queries.record_view(conn, rid)
+    assert state is not None and not state.published and not state.under_objection
+    assert queries.disclosed_record(conn, rid, date(2026, 5, 6)) is None
+    assert [r.record_id for r in queries.records(conn, region="350102")] == [rid]
+
+
+def test_open_deadlines_show_working_days_left_and_overdue_by_region(
+    app: Ledger, views: Projections, conn: psycopg.Connection[object], clock: FakeClock,
+) -> None:
+    rid = app.file_record(filing(rectification={"requirement": "限期整改"}), DEPT).record_id
+    person = app.file_record(filing(2, subject_type="civil_servant", subject_code=None,
+                                    subject_citizen_id=PERSON_ID), DEPT).record_id
+    views.catch_up()
+
+    board = queries.open_deadlines(conn, region="350100", today=date(2026, 5, 6))
+    assert {(d.record_id, d.kind) for d in board} == {
+        (rid, "explanation"), (rid, "rectification"), (person, "explanation")}
+    explanation = next(d for d in board if d.record_id == rid and d.kind == "explanation")
+    assert explanation.due == date(2026, 5, 26) and explanation.working_days_left == 15
+    assert {d.body_code for d in board} == {BODY_CODE}
+    assert queries.open_deadlines(conn, region="350200", today=date(2026, 5, 6)) == []
+
+    clock.set_date(date(2026, 5, 27))
+    system_step(app, rid, "miss", "explanation")
+    app.submit_explanation(c.SubmitExplanation(record_id=person, text="说明"),
+                           official(str(app.record(person).content.subject_id)))
+    views.catch_up()
+
+    late = queries.open_deadlines(conn, overdue=True, today=date(2026, 5, 27))
+    assert [(d.record_id, d.key, d.overdue, d.working_days_left) for d in late] == [
+        (rid, "explanation", True, -1)]
+    assert [d.kind for d in queries.open_deadlines(conn, kind="rectification",
+                                                   today=date(2026, 5, 27))] == ["rectification"]
+    assert queries.open_deadlines(conn, due_before=date(2026, 5, 26)) == []
+
+
+def test_a_subjects_status_counts_records_marks_and_sanctions_in_force(
+    app: Ledger, views: Projections, conn: psycopg.Connection[object],
+) -> None:
+    first = app.file_record(filing(1, severity="serious", sanctions=[
+        {"kind": "public_criticism", "months": 6}]), DEPT).record_id
+    app.file_record(filing(2), DEPT)
+    withdrawn = app.file_record(filing(3), DEPT).record_id
+    app.withdraw_record(c.WithdrawRecord(record_id=withdrawn, reasons="撤销"), DEPT)
+    app.mark_reconsideration(c.MarkReconsideration(
+        record_id=first, kind="reconsideration", case_number="闽复〔2026〕1号"), DEPT)
+    views.catch_up()
+
+    status = queries.body_status(conn, BODY_CODE, today=date(2026, 5, 6))
+    assert status is not None and status.name == "福州市鼓楼区自然资源局"
+    assert status.records == 3
+    assert status.counts == {"in_force": {"serious": 1, "general": 1},
+                             "withdrawn": {"general": 1}}
+    assert status.under_reconsideration == [first] and status.under_objection == []
+    assert [(s.record_id, s.kind, s.ends_on) for s in status.sanctions_in_force] == [
+        (first, "public_criticism", date(2026, 11, 6))]
+    assert status.open_deadlines == 2
+    later = queries.body_status(conn, BODY_CODE, today=date(2026, 11, 7))
+    assert later is not None and later.sanctions_in_force == []
+    assert queries.body_status(conn, PARENT_CODE) is not None
+    assert queries.body_status(conn, "91110000600037341L") is None
+
+
+def test_region_rollups_follow_the_reporting_tree_including_pingtan(
+    app: Ledger, views: Projections, conn: psycopg.Connection[object],
+) -> None:
+    app.register_body(c.RegisterBody(credit_code=PINGTAN_CODE, name="平潭综合实验区财政金融局",
+                                     region_code="350128"), ADMIN)
+    app.file_record(filing(1, severity="serious"), DEPT)
+    repaired_later = app.file_record(filing(2, domain="bidding"), DEPT).record_id
+    app.file_record(filing(3, subject_code=PINGTAN_CODE, region_code="350128"), DEPT)
+    app.withdraw_record(c.WithdrawRecord(record_id=repaired_later, reasons="撤销"), DEPT)
+    views.catch_up()
+
+    county = queries.region_rollup(conn, "350102")
+    assert county.totals.records == 2 and county.totals.in_force == 1
+    assert county.totals.withdrawn == 1
+    assert county.by_domain["bidding"].withdrawn == 1
+    assert county.by_severity["serious"].records == 1
+    fuzhou = queries.region_rollup(conn, "350100")
+    assert fuzhou.totals.records == 2  # Pingtan reports to the province, not to Fuzhou
+    province = queries.region_rollup(conn, "350000")
+    assert province.totals.records == 3 and province.totals.open_deadlines == 2
+    children = {child.code: child.totals.records for child in province.children}
+    assert children["350100"] == 2 and children["350128"] == 1 and children["350200"] == 0
+
+
+def test_a_county_with_overdue_rectifications_raises_an_early_warning(
+    app: Ledger, views: Projections, conn: psycopg.Connection[object], clock: FakeClock,
+) -> None:
+    rids = [app.file_record(filing(n, severity="serious",
+                                   rectification={"requirement": "限期整改"}), DEPT).record_id
+            for n in range(1, 4)]
+    views.catch_up()
+    body = queries.evaluate_body(conn, BODY_CODE)
+    assert body is not None and body.score == 70 and body.grade == "C"  # 100 − 3 × 10
+    assert [w.rule_id for w in body.warnings] == ["body-serious-records"]
+    assert [w.rule_id for w in queries.early_warnings(conn)] == ["body-serious-records"]
+
+    clock.set_date(date(2026, 6, 8))  # the 30-day rectification period ended on 2026-06-05
+    for rid in rids:
+        system_step(app, rid, "miss", "rectification")
+    views.catch_up()
+
+    county = queries.evaluate_region(conn, "350102")  # 100 − 3 × 3 − 3 × 0.5 − 3 × 1
+    assert county.metrics["overdue_rectifications"] == 3 and county.score == Decimal("86.5")
+    warnings = {(w.rule_id, w.code) for w in queries.early_warnings(conn)}
+    assert ("county-overdue-rectifications", "350102") in warnings
+    assert not any(code == "350100" for _, code in warnings)  # a city has its own threshold
+    status = queries.body_status(conn, BODY_CODE)
+    assert status is not None and status.evaluation is not None
+    assert status.evaluation.score == 55 and status.evaluation.grade == "D"  # 70 − 3 × (2 + 3)
