@@ -34,7 +34,7 @@ class Services:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @contextmanager
-    def views(self) -> Iterator[psycopg.Connection[Any]]:
+    def views(self, timeout: float = 30.0) -> Iterator[psycopg.Connection[Any]]:
         """A connection for the read models (a small pool, opened on first use)."""
         if self.database_url is None:
             raise ValidationError("the views need the PostgreSQL database", field="database")
@@ -44,10 +44,10 @@ class Services:
                 self.database_url, min_size=1, max_size=8, open=True,
                 kwargs={"autocommit": True})
             # The followers may not have run yet: empty views answer, missing ones would fail.
-            with pool.connection() as conn:
+            with pool.connection(timeout=timeout) as conn:
                 for view in all_views():
                     install_view(conn, view)
-        with pool.connection() as conn:
+        with pool.connection(timeout=timeout) as conn:
             yield conn
 
     def today(self) -> date:

@@ -91,7 +91,7 @@ class ViewCollector(Collector):
         overdue = GaugeMetricFamily("ledger_overdue_deadlines", "Overdue deadlines",
                                     labels=["kind"])
         try:
-            with psycopg.connect(self.services.database_url, connect_timeout=3) as conn:
+            with self.services.views(timeout=3) as conn:
                 table = getattr(self.services.ledger.recorder, "events_table_name", "")
                 head = conn.execute(sql.SQL("SELECT coalesce(max(notification_id), 0) FROM {}")
                                     .format(sql.Identifier(table))).fetchone()

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 from functools import cache
 from importlib import resources
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
@@ -20,47 +21,59 @@ from ledger.errors import LifecycleError, ValidationError
 from ledger.events import Immutable
 from ledger.values import Category, Severity
 
+# Bounds keep a mistyped rule set (a period of a million years) out of the ledger.
+Days = Annotated[int, Field(ge=1, le=3_650)]
+OptionalDays = Annotated[int, Field(ge=0, le=3_650)]
+Months = Annotated[int, Field(ge=1, le=1_200)]
+OptionalMonths = Annotated[int, Field(ge=0, le=1_200)]
+
 
 class PublicityWindow(Immutable):
     published: bool
-    min_months: int = Field(ge=0)
-    max_months: int = Field(ge=0)
+    min_months: OptionalMonths
+    max_months: OptionalMonths
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PublicityWindow:
+        if self.max_months < self.min_months:
+            raise ValueError("max_months is below min_months")
+        return self
 
 
 class RuleSet(Immutable):
     """One version of the rules: periods in working days (``_working_days``) or days/months."""
 
-    id: str = Field(min_length=1)
-    title: str
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9.-]*$")
+    title: str = Field(min_length=1, max_length=200)
     effective_from: date
     effective_to: date | None
-    explanation_working_days: int = Field(ge=1)
-    rectification_days: int = Field(ge=1)
-    rectification_extensions: int = Field(ge=0)
-    objection_mark_working_days: int = Field(ge=1)
-    objection_acceptance_working_days: int = Field(ge=1)
-    objection_forwarding_working_days: int = Field(ge=1)
-    objection_decision_working_days: int = Field(ge=1)
-    objection_case_working_days: int = Field(ge=1)
-    objection_extension_cap_working_days: int = Field(ge=0)
-    review_request_days: int = Field(ge=1)
-    review_decision_working_days: int = Field(ge=1)
-    revocation_working_days: int = Field(ge=1)
-    repair_forwarding_working_days: int = Field(ge=1)
-    repair_decision_working_days: int = Field(ge=1)
-    repair_answer_working_days: int = Field(ge=1)
-    repair_extension_working_days: int = Field(ge=0)
-    repair_propagation_working_days: int = Field(ge=1)
-    repair_repeat_limit: int | None
+    explanation_working_days: Days
+    rectification_days: Days
+    rectification_extensions: Annotated[int, Field(ge=0, le=10)]
+    objection_mark_working_days: Days
+    objection_acceptance_working_days: Days
+    objection_forwarding_working_days: Days
+    objection_decision_working_days: Days
+    objection_case_working_days: Days
+    objection_extension_cap_working_days: OptionalDays
+    review_request_days: Days
+    review_decision_working_days: Days
+    revocation_working_days: Days
+    repair_forwarding_working_days: Days
+    repair_decision_working_days: Days
+    repair_answer_working_days: Days
+    repair_extension_working_days: OptionalDays
+    repair_propagation_working_days: Days
+    repair_repeat_limit: Annotated[int, Field(ge=0, le=100)] | None
     publicity: dict[Severity, PublicityWindow]
-    long_minimum_matters: list[str]
-    long_minimum_months: int = Field(ge=0)
-    dishonest_debtor_months: int = Field(ge=1)
-    sanction_periods_months: list[int]
-    sanction_cap_months: int = Field(ge=1)
-    reminder_working_days_before: list[int]
-    urge_after_working_days: int = Field(ge=1)
-    escalate_after_working_days: int = Field(ge=1)
+    long_minimum_matters: list[Annotated[str, Field(min_length=1, max_length=200)]]
+    long_minimum_months: OptionalMonths
+    dishonest_debtor_months: Months
+    sanction_periods_months: list[Months] = Field(min_length=1)
+    sanction_cap_months: Months
+    reminder_working_days_before: list[Days]
+    urge_after_working_days: Days
+    escalate_after_working_days: Days
 
     @model_validator(mode="after")
     def _complete(self) -> RuleSet:
