@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import Runtime
 from temporalio.testing import WorkflowEnvironment
 
 from ledger.storage import ledger_home
@@ -43,7 +44,7 @@ def find_binary(name: str) -> str:
 
 async def start_dev_server(
     *, data_dir: Path | None = None, port: int | None = GRPC_PORT, ui: bool = True,
-    ui_port: int | None = UI_PORT, persistent: bool = True,
+    ui_port: int | None = UI_PORT, persistent: bool = True, runtime: Runtime | None = None,
 ) -> WorkflowEnvironment:
     """Start the dev server (persistent SQLite under ``ledger_home()`` unless told otherwise)."""
     database = None
@@ -57,7 +58,7 @@ async def start_dev_server(
         dev_server_database_filename=database,
         dev_server_extra_args=list(SQLITE_PRAGMAS),
         dev_server_startup_timeout=timedelta(seconds=60),
-        port=port, ui=ui, ui_port=ui_port if ui else None,
+        port=port, ui=ui, ui_port=ui_port if ui else None, runtime=runtime,
     )
 
 

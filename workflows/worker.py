@@ -14,9 +14,11 @@ import signal
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import cache
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from ledger.application import Ledger
@@ -40,11 +42,22 @@ def namespace() -> str:
     return os.environ.get("TEMPORAL_NAMESPACE", "default")
 
 
+@cache
+def metrics_runtime() -> Runtime | None:
+    """With ``LEDGER_WORKER_METRICS`` (host:port), a runtime serving the SDK's Prometheus metrics
+    there: workflow and activity failures, task latencies, schedule-to-start delays."""
+    address = os.environ.get("LEDGER_WORKER_METRICS")
+    if not address:
+        return None
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))
+
+
 async def connect(address: str | None = None) -> Client:
     """A client for ``address`` (default ``TEMPORAL_ADDRESS``) with the pydantic converter."""
     target = address or os.environ.get("TEMPORAL_ADDRESS", "localhost:7233")
     return await Client.connect(target, namespace=namespace(),
-                                data_converter=pydantic_data_converter)
+                                data_converter=pydantic_data_converter,
+                                runtime=metrics_runtime())
 
 
 def deadline_worker(client: Client, ledger: Ledger, executor: ThreadPoolExecutor, *,
@@ -72,7 +85,7 @@ async def temporal_client() -> AsyncIterator[Client]:
         await register_search_attributes(client, namespace())
         yield client
         return
-    async with await start_dev_server() as env:
+    async with await start_dev_server(runtime=metrics_runtime()) as env:
         log.info("Temporal dev server on localhost:7233, web UI on http://localhost:8233")
         await register_search_attributes(env.client, "default")
         yield env.client
