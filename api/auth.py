@@ -16,6 +16,7 @@ from typing import Protocol
 import psycopg
 
 from ledger.events import Actor, Role
+from ledger.storage import schema_lock
 
 HUMAN_ROLES = tuple(r for r in Role if r is not Role.SYSTEM)
 
@@ -88,7 +89,7 @@ class PostgresTokenStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        with psycopg.connect(url, autocommit=True) as conn:
+        with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS api_tokens ("
                 "token_hash text PRIMARY KEY, account_id text NOT NULL, role text NOT NULL, "

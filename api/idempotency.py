@@ -16,6 +16,8 @@ import orjson
 import psycopg
 from psycopg.types.json import Jsonb
 
+from ledger.storage import schema_lock
+
 
 @dataclass(frozen=True)
 class Stored:
@@ -59,7 +61,7 @@ class MemoryIdempotencyStore:
 class PostgresIdempotencyStore:
     def __init__(self, url: str) -> None:
         self.url = url
-        with psycopg.connect(url, autocommit=True) as conn:
+        with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS api_idempotency ("
                 "scope text NOT NULL, key text NOT NULL, request_hash text NOT NULL, "

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import psycopg
+
 from ledger.application import Ledger
 from ledger.clock import Clock, system_clock
 from ledger.personal import Vault
-from ledger.storage import PostgresKeyStore, database_url, eventsourcing_env, master_key
+from ledger.storage import (
+    PostgresKeyStore,
+    database_url,
+    eventsourcing_env,
+    master_key,
+    schema_lock,
+)
 
 
 def open_ledger(
@@ -14,4 +22,5 @@ def open_ledger(
     """A ledger on PostgreSQL: ``url``, else ``LEDGER_DATABASE_URL``, else the embedded server."""
     url = url or database_url()
     vault = Vault(master_key(), PostgresKeyStore(url))
-    return Ledger(eventsourcing_env(url, pool_size=pool_size), clock=clock, vault=vault)
+    with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
+        return Ledger(eventsourcing_env(url, pool_size=pool_size), clock=clock, vault=vault)

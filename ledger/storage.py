@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,20 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 _lock = threading.Lock()
 _servers: dict[Path, Any] = {}
+SCHEMA_LOCK = 0x1ED6_0001
+
+
+@contextmanager
+def schema_lock(conn: psycopg.Connection[Any]) -> Iterator[None]:
+    """Hold the database-wide lock for creating tables, until the block ends.
+
+    Processes that start together (the API, the followers, the worker, the sealer) all create
+    their tables if missing; PostgreSQL refuses concurrent ``CREATE ... IF NOT EXISTS`` of the
+    same object with a unique violation or "tuple concurrently updated", so creators queue here.
+    """
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        yield
 
 
 def ledger_home() -> Path:
@@ -100,7 +116,7 @@ class PostgresKeyStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        with psycopg.connect(url, autocommit=True) as conn:
+        with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS ledger_person_keys ("
                 "key_id text PRIMARY KEY, wrapped bytea, destroyed_at timestamptz)"
