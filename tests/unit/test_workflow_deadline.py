@@ -48,6 +48,8 @@ class FakeLedger:
         self._version = 10
         self.failures: dict[str, int] = {}
         """Activity name → how many more calls fail (as if the database were away)."""
+        self.refusals: set[str] = set()
+        """Activity names whose step the ledger's rules refuse (a non-retryable error)."""
         self.ladder: Ladder | None = None
 
     def _record(self, name: str, arg: Any) -> str:
@@ -55,6 +57,9 @@ class FakeLedger:
         if self.failures.get(name, 0) > 0:
             self.failures[name] -= 1
             raise ApplicationError(f"{name} failed", type="OperationalError")
+        if name in self.refusals:
+            raise ApplicationError(f"the ledger refused {name}", type="LifecycleError",
+                                   non_retryable=True)
         self._version += 1
         return f"{RECORD}/{self._version}"
 
@@ -245,6 +250,22 @@ async def test_a_fact_that_makes_the_deadline_moot_ends_the_ladder(
 
     assert fake.names() == ["miss", "urge"]
     assert outcome.closed_by == f"{RECORD}/15"
+
+
+async def test_a_step_the_ledger_refuses_is_passed_over_and_the_ladder_goes_on(
+    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+) -> None:
+    input = deadline(await today(env), due_in=10)
+    fake.refusals.add("miss")  # e.g. an extension the ledger recorded reset the deadline
+    handle = await start(env, input)
+
+    await sleep_until(env, input.ladder.urge_on)
+    assert await handle.query(DeadlineWorkflow.state) == DeadlineState.URGED
+    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/20")
+    outcome = await handle.result()
+
+    assert fake.names() == ["miss", "urge"]
+    assert outcome.recorded == (f"{RECORD}/11",)
 
 
 async def test_a_close_signal_older_than_the_deadline_is_ignored(
