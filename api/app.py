@@ -9,8 +9,8 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors, observability
 from api.deps import Services
-from api.pages import people, public, work
-from api.routes import audit, records, settings, subjects, views
+from api.pages import people, public, regions, work
+from api.routes import audit, evaluation, records, settings, subjects, views
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -25,7 +25,8 @@ def create_app(services: Services) -> FastAPI:
     errors.install(app)
     observability.install(app, services)
     for router in (records.router, subjects.router, settings.router, audit.router,
-                   views.router, people.router, public.router, work.router):
+                   views.router, evaluation.router, people.router, public.router, work.router,
+                   regions.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -31,6 +31,7 @@ class Services:
     idempotency: IdempotencyStore
     database_url: str | None = None
     temporal_ui: str = "http://localhost:8233"
+    temporal_namespace: str = "default"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @contextmanager

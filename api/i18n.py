@@ -64,6 +64,22 @@ TEXTS: dict[str, tuple[str, str]] = {
     "within_days": ("N 个工作日内到期", "Due within N working days"),
     "all": ("全部", "All"),
     "language": ("English", "中文"),
+    "list_in_temporal": ("在 Temporal 中查看此列表", "This list in Temporal"),
+    "regions_page": ("地区诚信评价与预警", "Regions: evaluation and warnings"),
+    "reporting_regions": ("下级地区", "Regions reporting here"),
+    "no_reporting_regions": ("没有下级地区。", "No region reports here."),
+    "overdue_deadlines_here": ("查看本地区逾期事项", "Overdue deadlines in this region"),
+    "score": ("评分", "Score"),
+    "grade": ("等级", "Grade"),
+    "warning": ("预警", "Warning"),
+    "warnings": ("预警", "Warnings"),
+    "no_warnings": ("暂无预警。", "No warnings."),
+    "metric": ("指标", "Metric"),
+    "in_force_serious": ("公示中的严重失信记录", "Serious records in force"),
+    "open_deadlines": ("未办结时限", "Open deadlines"),
+    "overdue_deadlines": ("逾期时限", "Overdue deadlines"),
+    "overdue_rectifications": ("逾期未整改", "Overdue rectifications"),
+    "repaired_share": ("已修复占比", "Share repaired"),
     "total": ("共 {n} 条 · 第 {page}/{pages} 页", "{n} records · page {page} of {pages}"),
 }
 
@@ -101,6 +117,15 @@ VALUES: dict[str, tuple[str, str]] = {
     "repair_decision": ("修复决定", "Repair: decision"),
     "repair_answer": ("修复答复", "Repair: answer"),
     "repair_propagation": ("修复结果推送", "Repair: propagate"),
+    # Early-warning rules, by id; the Chinese text comes from the formula itself.
+    "county-overdue-rectifications": ("区县逾期未整改记录达到预警线",
+                                      "Overdue rectifications in a county reached the threshold"),
+    "city-overdue-deadlines": ("设区市逾期办理事项达到预警线",
+                               "Overdue deadlines in a city reached the threshold"),
+    "body-serious-records": ("机关严重失信记录达到预警线",
+                             "A body's serious records reached the threshold"),
+    "body-low-score": ("机关政务诚信评分低于及格线",
+                       "A body's integrity score is below the pass mark"),
 }
 
 

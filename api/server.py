@@ -14,6 +14,7 @@ from api.observability import configure_logging
 from ledger.bootstrap import open_ledger
 from ledger.events import Role
 from ledger.storage import database_url
+from workflows.worker import namespace
 
 
 def build_services(url: str | None = None) -> Services:
@@ -25,6 +26,7 @@ def build_services(url: str | None = None) -> Services:
         idempotency=PostgresIdempotencyStore(url),
         database_url=url,
         temporal_ui=os.environ.get("LEDGER_TEMPORAL_UI", "http://localhost:8233"),
+        temporal_namespace=namespace(),
     )
 
 

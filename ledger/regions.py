@@ -117,6 +117,11 @@ class RegionTable:
             chain.append(region.code)
         return chain
 
+    def under(self, code: str, *, field: str = "region_code") -> list[str]:
+        """Every code, retired ones too, whose records roll up to ``code`` (itself included)."""
+        top = self.current(code, field=field).code
+        return sorted(c for c in self._by_code if top in self.reporting_chain(c))
+
     def children(self, code: str, *, field: str = "region_code") -> list[Region]:
         """Current regions that report directly to ``code`` (or to its successor)."""
         parent = self.current(code, field=field).code

@@ -8,7 +8,7 @@ here, with ``today`` defaulting to the business date in Asia/Shanghai.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -20,19 +20,23 @@ from ledger.calendar import WorkingCalendar
 from ledger.clock import business_date, system_clock
 from ledger.errors import LedgerError, ValidationError
 from ledger.regions import RegionTable, fujian
+from projections.evaluation import METRICS as SCORED_METRICS
 from projections.evaluation import (
     Evaluation,
     Formula,
     Warning,
     early_warnings,
+    evaluate,
     evaluate_body,
     evaluate_region,
+    formula_in_force,
 )
 from projections.results import (
     Counts,
     DisclosedRecord,
     DisclosurePage,
     OpenDeadline,
+    RecordPage,
     RecordState,
     RegionSummary,
     RegionTotals,
@@ -43,9 +47,10 @@ from projections.rollup import METRICS
 from projections.view import VIEWS_SCHEMA
 
 __all__ = [
-    "Evaluation", "Warning", "body_status", "disclosed_record", "early_warnings",
-    "evaluate_body", "evaluate_region", "open_deadlines", "public_disclosure", "record_view",
-    "records", "region_rollup", "subject_status",
+    "Evaluation", "Warning", "body_evaluation", "body_status", "disclosed_record",
+    "due_before_within", "early_warnings", "evaluate_body", "evaluate_region", "open_deadlines",
+    "public_disclosure", "record_list", "record_view", "records", "region_rollup",
+    "subject_status", "warnings",
 ]
 
 MAX_PER_PAGE = 100
@@ -94,6 +99,44 @@ def records(
     return [_record(row) for row in found]
 
 
+def record_list(
+    conn: Conn, *, region: str | None = None, status: str | None = None,
+    category: str | None = None, severity: str | None = None, subject_code: str | None = None,
+    source_code: str | None = None, page: int = 1, per_page: int = 20,
+    regions: RegionTable | None = None,
+) -> RecordPage:
+    """One page of records matching the filters, newest decision first.
+
+    ``region`` matches the region and everything that reports to it, old codes included.
+    """
+    _check_page(page, per_page)
+    params = {
+        "regions": (regions or fujian()).under(region, field="region") if region else None,
+        "status": status, "category": category, "severity": severity,
+        "subject": subject_code, "source": source_code,
+        "limit": per_page, "offset": (page - 1) * per_page,
+    }
+    where = (
+        "FROM {v}.record_view WHERE "
+        "(%(regions)s::text[] IS NULL OR region_code = ANY(%(regions)s)) "
+        "AND (%(status)s::text IS NULL OR status = %(status)s) "
+        "AND (%(category)s::text IS NULL OR category = %(category)s) "
+        "AND (%(severity)s::text IS NULL OR severity = %(severity)s) "
+        "AND (%(subject)s::text IS NULL OR subject_code = %(subject)s) "
+        "AND (%(source)s::text IS NULL OR source_code = %(source)s) "
+    )
+    total = _rows(conn, "SELECT count(*) AS n " + where, params)[0]["n"]
+    found = _rows(conn, "SELECT * " + where + "ORDER BY decision_date DESC, record_id "
+                  "LIMIT %(limit)s OFFSET %(offset)s", params)
+    return RecordPage(items=[_record(row) for row in found], total=total, page=page,
+                      per_page=per_page)
+
+
+def _check_page(page: int, per_page: int) -> None:
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise ValidationError(f"page must be ≥ 1 and per_page 1–{MAX_PER_PAGE}", field="page")
+
+
 def _record(row: dict[str, Any]) -> RecordState:
     return RecordState(**row, open_deadline_count=len(row["open_deadlines"]))
 
@@ -132,6 +175,12 @@ def open_deadlines(
     ]
 
 
+def due_before_within(calendar: WorkingCalendar, today: date, working_days: int) -> date:
+    """The ``due_before`` that keeps deadlines due within N working days (0: due today)."""
+    last = calendar.add_working_days(today, working_days) if working_days else today
+    return last + timedelta(days=1)
+
+
 class _DaysLeft:
     """Working days from today to each due date, counted once per distinct date."""
 
@@ -167,8 +216,7 @@ def public_disclosure(
     ``q`` matches part of the body's name or document number, or the whole credit code;
     ``region`` matches the region and everything that reports to it.
     """
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise ValidationError(f"page must be ≥ 1 and per_page 1–{MAX_PER_PAGE}", field="page")
+    _check_page(page, per_page)
     text = (q or "").strip()
     like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     params = {
@@ -240,6 +288,38 @@ def body_status(conn: Conn, credit_code: str, today: date | None = None,
     found = _rows(conn, "SELECT subject_id FROM {v}.subject_status_subjects "
                   "WHERE credit_code = %s", (credit_code,))
     return subject_status(conn, found[0]["subject_id"], today, formula) if found else None
+
+
+def body_evaluation(conn: Conn, credit_code: str, formula: Formula | None = None) -> (
+    Evaluation | None
+):
+    """A body's evaluation (full marks while it has no records), or ``None`` if unknown."""
+    found = _rows(conn, "SELECT name FROM {v}.subject_status_subjects WHERE credit_code = %s",
+                  (credit_code,))
+    if not found:
+        return None
+    return evaluate_body(conn, credit_code, formula=formula) or evaluate(
+        formula or formula_in_force(), "body", credit_code, found[0]["name"],
+        dict.fromkeys(SCORED_METRICS, 0))
+
+
+def warnings(conn: Conn, *, region: str | None = None, kind: str | None = None,
+             formula: Formula | None = None, regions: RegionTable | None = None) -> (
+    list[Warning]
+):
+    """Early warnings raised now; ``region`` keeps the region's own, those of the regions
+    below it and those of the bodies in any of them."""
+    table = regions or fujian()
+    raised = [w for w in early_warnings(conn, formula=formula, regions=table)
+              if kind is None or w.kind == kind]
+    if region is None:
+        return raised
+    inside = set(table.under(region, field="region"))
+    body_regions = {row["credit_code"]: row["region_code"] for row in _rows(
+        conn, "SELECT credit_code, region_code FROM {v}.subject_status_subjects "
+        "WHERE credit_code = ANY(%s)", ([w.code for w in raised if w.kind == "body"],))}
+    return [w for w in raised
+            if (w.code if w.kind == "region" else body_regions.get(w.code)) in inside]
 
 
 # -- region roll-up -----------------------------------------------------------------------------

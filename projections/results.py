@@ -48,6 +48,15 @@ class RecordState(Result):
     position: int
 
 
+class RecordPage(Result):
+    """One page of the record view, with how many records match the filters in all."""
+
+    items: list[RecordState]
+    total: int
+    page: int
+    per_page: int
+
+
 class OpenDeadline(Result):
     """An open deadline; ``working_days_left`` is negative once it is past due."""
 

@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from api.auth import Account
 from api.deps import optional_account
 from ledger.events import Role
+from ledger.regions import PROVINCE, fujian
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 COOKIE = "ledger_token"
@@ -83,3 +84,19 @@ def login_response(token: str, valid: bool) -> Response:
 
 
 FormText = Annotated[str, Form(min_length=1, max_length=20000)]
+
+
+def region_tree() -> list[dict[str, Any]]:
+    """Every current region in reporting order (province, each city and its counties, 平潭 on
+    its own), with its depth, for the pages' region filters."""
+    table = fujian()
+
+    def below(code: str, depth: int) -> list[dict[str, Any]]:
+        region = table.current(code)
+        found = [{"code": region.code, "name": region.name, "name_en": region.name_en,
+                  "depth": depth}]
+        for child in sorted(table.children(code), key=lambda r: r.code):
+            found += below(child.code, depth + 1)
+        return found
+
+    return below(PROVINCE, 0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Form, Query, Request
@@ -11,9 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import Account
 from api.deps import ServicesDep
+from api.exports import export
 from api.pages import COOKIE, FormText, check_csrf, done, login_response, page_role, render
 from api.schemas import EventOut
 from ledger import commands as c
+from ledger.application import Ledger
 from ledger.clock import SHANGHAI, business_date
 from ledger.events import Role
 from ledger.values import StepStatus
@@ -45,9 +47,21 @@ def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     return response
 
 
-@router.get("/subject", response_class=HTMLResponse)
+RECORD_COLUMNS = [("document_number", "决定文号"), ("category", "类别"), ("severity", "失信程度"),
+                  ("status", "状态"), ("publicity_starts", "公示开始"),
+                  ("publicity_max_end", "公示截止"), ("under_objection", "异议处理中"),
+                  ("under_reconsideration", "复议或诉讼中"), ("explanation", "书面说明")]
+DEADLINE_COLUMNS = [("kind", "类型"), ("document_number", "决定文号"), ("due", "截止日期"),
+                    ("left", "剩余工作日"), ("overdue", "已逾期")]
+EVENT_COLUMNS = [("version", "序号"), ("timestamp", "时间"), ("event", "事实"),
+                 ("actor_role", "操作人角色"), ("actor_id", "操作人"), ("summary", "摘要")]
+Format = Annotated[str | None, Query(pattern="^(csv|xlsx)$")]
+
+
+@router.get("/subject", response_class=Response)
 def subject_page(request: Request, services: ServicesDep,
-                 account: Annotated[Account, OFFICIAL]) -> HTMLResponse:
+                 account: Annotated[Account, OFFICIAL], format: Format = None,
+                 table: Literal["records", "deadlines"] = "records") -> Response:
     """An official's page: their subject's records, what is due, and the forms to answer."""
     ledger, code = services.ledger, account.subject or ""
     if len(code) == 18:
@@ -56,6 +70,21 @@ def subject_page(request: Request, services: ServicesDep,
     else:
         person = ledger.civil_servant(UUID(code))
         name, record_ids = person.masked_id, person.records
+    records, deadlines = _subject_rows(ledger, code, record_ids)
+    if format:
+        if table == "deadlines":
+            return export(deadlines, DEADLINE_COLUMNS, format, "deadlines")
+        return export(records, RECORD_COLUMNS, format, "records")
+    return render(request, "subject.html", {
+        "subject_name": name, "subject_code": code, "records": records, "deadlines": deadlines,
+        "message": "已记录。" if "done" in request.query_params else None,
+    }, account=account)
+
+
+def _subject_rows(ledger: Ledger, code: str, record_ids: list[UUID]) -> (
+    tuple[list[dict[str, Any]], list[dict[str, Any]]]
+):
+    """The subject's records and the deadlines it must meet itself, soonest first."""
     calendar = ledger.settings().calendar()
     today = business_date(ledger.clock())
     records: list[dict[str, Any]] = []
@@ -79,10 +108,7 @@ def subject_page(request: Request, services: ServicesDep,
                                   "kind": d.kind.value, "due": d.due, "overdue": d.overdue,
                                   "left": calendar.working_days_between(today, d.due)})
     deadlines.sort(key=lambda d: d["due"])
-    return render(request, "subject.html", {
-        "subject_name": name, "subject_code": code, "records": records, "deadlines": deadlines,
-        "message": "已记录。" if "done" in request.query_params else None,
-    }, account=account)
+    return records, deadlines
 
 
 @router.post("/subject/records/{record_id}/explanation")
@@ -127,10 +153,11 @@ def audit_home(request: Request, account: Annotated[Account, AUDITORS],
     return render(request, "audit.html", {}, account=account)
 
 
-@router.get("/audit/records/{record_id}", response_class=HTMLResponse)
+@router.get("/audit/records/{record_id}", response_class=Response)
 def audit_timeline(request: Request, record_id: UUID, services: ServicesDep,
                    account: Annotated[Account, AUDITORS],
-                   as_of: Annotated[str | None, Query(max_length=40)] = None) -> HTMLResponse:
+                   as_of: Annotated[str | None, Query(max_length=40)] = None,
+                   format: Format = None) -> Response:
     """A record's timeline as it stood at a chosen moment (Asia/Shanghai)."""
     instant = None
     if as_of:
@@ -149,6 +176,8 @@ def audit_timeline(request: Request, record_id: UUID, services: ServicesDep,
         summary = {k: v for k, v in out.facts.items() if k in (
             "starts", "closes", "number", "outcome", "reasons", "key", "to")}
         rows.append({**out.model_dump(), "summary": summary or ""})
+    if format:
+        return export(rows, EVENT_COLUMNS, format, f"timeline-{record_id}")
     return render(request, "timeline.html", {
         "record_id": record_id, "events": rows, "status": record.status.value,
         "marks": {"under_objection": record.under_objection,

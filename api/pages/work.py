@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
@@ -13,13 +13,15 @@ from fastapi.responses import Response
 from api.auth import Account
 from api.deps import ServicesDep
 from api.exports import export
-from api.pages import check_csrf, done, page_role, render
-from api.pages.public import region_choices
+from api.pages import check_csrf, done, page_role, region_tree, render
 from ledger import commands as c
 from ledger.events import Role
+from ledger.regions import PROVINCE, fujian
 from ledger.values import DeadlineKind
 from projections import queries
 from projections.results import OpenDeadline
+from workflows.inputs import workflow_id
+from workflows.search import REGION_CODE, deadlines_query
 
 router = APIRouter(tags=["pages"])
 REVIEWERS = page_role(Role.PLATFORM_REVIEWER, Role.ADMINISTRATOR)
@@ -96,26 +98,52 @@ def deadline_board(
     overdue: bool | None = None,
     format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
 ) -> Response:
-    """Open, near and overdue deadlines across the province, filtered like the operator needs."""
+    """Open, near and overdue deadlines across the province, filtered like the operator needs.
+
+    A region keeps its own deadlines and those of every region that reports to it.
+    """
+    region = region or None
     calendar = services.ledger.settings().calendar()
     today = services.today()
-    due_before = None
-    if within is not None:
-        due_before = (calendar.add_working_days(today, within) if within else today) \
-            + timedelta(days=1)
+    due_before = None if within is None else queries.due_before_within(calendar, today, within)
     with services.views() as conn:
         rows: list[OpenDeadline] = queries.open_deadlines(
-            conn, region=region or None, kind=kind.value if kind else None,
+            conn, region=region, kind=kind.value if kind else None,
             due_before=due_before, overdue=True if overdue else None, today=today,
             calendar=calendar)
     if format:
         return export([d.model_dump() for d in rows], COLUMNS, format, "deadlines")
     filters = {k: v for k, v in {"region": region, "kind": kind.value if kind else None,
                                  "within": within, "overdue": "true" if overdue else None}.items()
-               if v is not None and v != ""}
+               if v is not None}
+    temporal = Temporal(services.temporal_ui, services.temporal_namespace)
     return render(request, "deadlines.html", {
-        "rows": rows, "regions": region_choices(), "region": region,
+        "rows": [{**d.model_dump(), "temporal": temporal.workflow(d)} for d in rows],
+        "regions": region_tree(), "region": region,
         "kinds": [k.value for k in DeadlineKind], "kind": kind.value if kind else None,
         "within": within, "overdue": overdue, "query": urlencode(filters),
-        "temporal_ui": services.temporal_ui,
+        "temporal_list": temporal.deadlines(
+            region=region, kind=kind.value if kind else None, due_before=due_before,
+            overdue_at=services.ledger.clock() if overdue else None),
     }, account=account)
+
+
+class Temporal:
+    """Links into the Temporal web UI: one deadline's workflow, or the board's filter as a
+    visibility query over the deadlines' search attributes."""
+
+    def __init__(self, ui: str, namespace: str) -> None:
+        self.base = f"{ui.rstrip('/')}/namespaces/{quote(namespace, safe='')}/workflows"
+
+    def workflow(self, deadline: OpenDeadline) -> str:
+        return f"{self.base}/{quote(workflow_id(deadline.record_id, deadline.key), safe='')}"
+
+    def deadlines(self, *, region: str | None, kind: str | None, due_before: date | None,
+                  overdue_at: datetime | None) -> str:
+        query = deadlines_query(kind=kind, due_before=due_before, overdue_at=overdue_at)
+        if region is not None and fujian().current(region, field="region").code != PROVINCE:
+            # The attribute holds the code the record was filed with, so list every code,
+            # old ones included, that rolls up to the region.
+            codes = ", ".join(f"'{code}'" for code in fujian().under(region, field="region"))
+            query += f" AND {REGION_CODE.name} IN ({codes})"
+        return f"{self.base}?{urlencode({'query': query})}"

@@ -1,4 +1,4 @@
-"""Records: filing, reading, the auditor's timeline, and one POST per lifecycle step."""
+"""Records: filing, listing, reading, the auditor's timeline, one POST per lifecycle step."""
 
 # Route bodies are built from the ledger's command classes at import time, so annotations
 # must be real objects here, not strings.
@@ -18,6 +18,9 @@ from ledger import commands as c
 from ledger.errors import PermissionDeniedError
 from ledger.events import Role
 from ledger.record import CreditRecord
+from ledger.values import Category, RecordStatus, Severity
+from projections import queries
+from projections.results import RecordPage
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"])
 R = Role
@@ -47,6 +50,34 @@ def file_record(
         filing = services.ledger.file_record(body, account.actor())
         return FilingOut(record_id=filing.record_id, created=filing.created)
     return idempotent.run(services, account, idempotency_key, request.url.path, body, act, 201)
+
+
+@router.get("", response_model=RecordPage)
+def list_records(
+    services: ServicesDep, account: Annotated[Account, Depends(require(*READERS))],
+    status: RecordStatus | None = None,
+    region: Annotated[str | None, Query(pattern=r"^\d{6}$",
+                                        description="this region and all below it")] = None,
+    category: Category | None = None,
+    severity: Severity | None = None,
+    subject: Annotated[str | None, Query(max_length=36, description="credit code or the "
+                                         "civil servant's subject id")] = None,
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> RecordPage:
+    """Records from the record view, by state, region, category, severity or subject."""
+    source = None
+    if account.role is R.SUBJECT_OFFICIAL:
+        if subject not in (None, account.subject):
+            raise PermissionDeniedError("an official may list only their own subject's records",
+                                        field="subject")
+        subject = account.subject
+    elif account.role is R.SOURCE_DEPARTMENT:
+        source = account.subject
+    with services.views() as conn:
+        return queries.record_list(
+            conn, region=region, status=status, category=category, severity=severity,
+            subject_code=subject, source_code=source, page=page, per_page=per_page)
 
 
 @router.get("/{record_id}", response_model=RecordOut)

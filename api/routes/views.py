@@ -58,15 +58,20 @@ def deadlines(
     region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     kind: Annotated[str | None, Query(max_length=40)] = None,
     due_before: date | None = None,
+    within: Annotated[int | None, Query(ge=0, le=365,
+                                        description="due within N working days")] = None,
     overdue: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> list[OpenDeadline]:
     """Open deadlines, earliest first, with working days left and the overdue flag."""
+    calendar, today = services.ledger.settings().calendar(), services.today()
+    if within is not None:
+        bound = queries.due_before_within(calendar, today, within)
+        due_before = min(bound, due_before) if due_before else bound
     with services.views() as conn:
         return queries.open_deadlines(
             conn, region=region, kind=kind, due_before=due_before, overdue=overdue,
-            today=services.today(), calendar=services.ledger.settings().calendar(),
-            limit=limit)
+            today=today, calendar=calendar, limit=limit)
 
 
 @router.get("/subjects/{subject_id}/status", response_model=SubjectSummary)
@@ -78,6 +83,19 @@ def subject_status(subject_id: UUID, services: ServicesDep,
     own = {found.credit_code, str(found.subject_id)} if found else set()
     if found is None or (account.role is R.SUBJECT_OFFICIAL and account.subject not in own):
         raise SubjectNotFoundError("no subject with this id in the views", field="subject_id")
+    return found
+
+
+@router.get("/subjects/bodies/{credit_code}/status", response_model=SubjectSummary)
+def body_status(credit_code: str, services: ServicesDep,
+                account: Annotated[Account, STATUS_READERS]) -> SubjectSummary:
+    """A government body's status, found by its unified social credit code."""
+    code = credit_code.upper()
+    with services.views() as conn:
+        found = queries.body_status(conn, code, today=services.today())
+    if found is None or (account.role is R.SUBJECT_OFFICIAL and account.subject != code):
+        raise SubjectNotFoundError("no body with this credit code in the views",
+                                   field="credit_code")
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -13,6 +14,9 @@ from api.auth import Account, PostgresTokenStore
 from api.deps import Services
 from api.idempotency import PostgresIdempotencyStore
 from ledger.events import Role
+from projections.follower import Follower
+from projections.log import log_table_of
+from projections.registry import all_views
 from tests.conftest import BODY_CODE, SOURCE_CODE, FakeClock, postgres_ledger, register_world
 
 SUBJECTS = {Role.SUBJECT_OFFICIAL: BODY_CODE, Role.SOURCE_DEPARTMENT: SOURCE_CODE}
@@ -42,3 +46,39 @@ def api(pg_url: str, clock: FakeClock) -> Iterator[Api]:
     with TestClient(create_app(services)) as client:
         yield Api(client, services, issued)
     ledger.close()
+
+
+class Views:
+    def __init__(self, api: Api) -> None:
+        assert api.services.database_url is not None
+        log = log_table_of(api.services.ledger)
+        self.followers = [Follower(api.services.database_url, v, log) for v in all_views()]
+
+    def catch_up(self) -> None:
+        for follower in self.followers:
+            follower.catch_up()
+            assert follower.failure is None
+
+    def close(self) -> None:
+        for follower in self.followers:
+            follower.close()
+
+
+@pytest.fixture
+def views(api: Api) -> Iterator[Views]:
+    found = Views(api)
+    yield found
+    found.close()
+
+
+def sign_in(api: Api, role: Role) -> None:
+    api.client.cookies.clear()
+    response = api.client.post("/login", data={"token": api.tokens[role]},
+                               follow_redirects=False)
+    assert response.status_code == 303
+
+
+def csrf(page: str) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    assert found is not None
+    return found.group(1)

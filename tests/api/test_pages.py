@@ -3,55 +3,13 @@
 from __future__ import annotations
 
 import io
-import re
-from collections.abc import Iterator
 
-import pytest
 from openpyxl import load_workbook
 
 from ledger import commands as c
 from ledger.events import Role
-from projections.follower import Follower
-from projections.log import log_table_of
-from projections.registry import all_views
-from tests.api.conftest import Api
+from tests.api.conftest import Api, Views, csrf, sign_in
 from tests.conftest import DEPT, PERSON_ID, REVIEWER, filing, official
-
-
-class Views:
-    def __init__(self, api: Api) -> None:
-        assert api.services.database_url is not None
-        log = log_table_of(api.services.ledger)
-        self.followers = [Follower(api.services.database_url, v, log) for v in all_views()]
-
-    def catch_up(self) -> None:
-        for follower in self.followers:
-            follower.catch_up()
-            assert follower.failure is None
-
-    def close(self) -> None:
-        for follower in self.followers:
-            follower.close()
-
-
-@pytest.fixture
-def views(api: Api) -> Iterator[Views]:
-    found = Views(api)
-    yield found
-    found.close()
-
-
-def sign_in(api: Api, role: Role) -> None:
-    api.client.cookies.clear()
-    response = api.client.post("/login", data={"token": api.tokens[role]},
-                               follow_redirects=False)
-    assert response.status_code == 303
-
-
-def csrf(page: str) -> str:
-    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
-    assert found is not None
-    return found.group(1)
 
 
 def test_the_public_finds_a_body_record_and_sees_its_objection_mark(

@@ -148,6 +148,15 @@ def test_an_old_changle_record_rolls_up_under_changle_district() -> None:
     assert TABLE.reporting_chain("350182") == ["350112", "350100", "350000"]
 
 
+def test_everything_under_fuzhou_includes_old_changle_but_not_pingtan() -> None:
+    under = TABLE.under("350100")
+
+    assert {"350100", "350102", "350112", "350182"} <= set(under)
+    assert "350128" not in under and "350200" not in under
+    assert TABLE.under("350128") == ["350128"]
+    assert len(TABLE.under(PROVINCE)) == len(KNOWN_CODES)
+
+
 def test_sanming_lists_shaxian_district_among_its_counties_not_the_old_sha_county() -> None:
     sanming = {r.code for r in TABLE.children("350400")}
 

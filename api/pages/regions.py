@@ -1,0 +1,59 @@
+"""The operators' regions page: roll-up, integrity evaluation and early warnings along the tree."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from api.auth import Account
+from api.deps import ServicesDep
+from api.exports import export
+from api.pages import page_role, region_tree, render
+from ledger.events import Role
+from ledger.regions import PROVINCE, Region, fujian
+from projections import queries
+from projections.evaluation import Evaluation
+
+router = APIRouter(tags=["pages"])
+WATCHERS = page_role(Role.OPERATOR, Role.PLATFORM_REVIEWER, Role.AUDITOR, Role.ADMINISTRATOR)
+REGION_COLUMNS = [("code", "地区代码"), ("name", "地区"), ("records", "记录数"),
+                  ("in_force", "公示中"), ("under_objection", "异议处理中"),
+                  ("open_deadlines", "未办结时限"), ("overdue_deadlines", "逾期时限"),
+                  ("overdue_rectifications", "逾期未整改"), ("score", "评分"), ("grade", "等级"),
+                  ("warnings", "预警数")]
+WARNING_COLUMNS = [("kind", "对象"), ("code", "代码"), ("name", "名称"), ("metric", "指标"),
+                   ("value", "数值"), ("message", "预警内容"), ("rule_id", "预警规则")]
+
+
+def _row(region: Region, evaluation: Evaluation) -> dict[str, Any]:
+    return {**evaluation.metrics, "code": region.code, "name": region.name,
+            "name_en": region.name_en, "score": evaluation.score, "grade": evaluation.grade,
+            "warnings": len(evaluation.warnings)}
+
+
+@router.get("/regions", response_class=Response)
+def regions_page(
+    request: Request, services: ServicesDep, account: Annotated[Account, WATCHERS],
+    region: Annotated[str | None, Query(pattern=r"^(\d{6})?$")] = None,
+    table: Literal["regions", "warnings"] = "regions",
+    format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
+) -> Response:
+    """A region's evaluation, every region reporting to it, and the warnings raised in it."""
+    here = fujian().current(region or PROVINCE, field="region")
+    children = sorted(fujian().children(here.code), key=lambda r: r.code)
+    with services.views() as conn:
+        evaluation = queries.evaluate_region(conn, here.code)
+        rows = [_row(child, queries.evaluate_region(conn, child.code)) for child in children]
+        raised = queries.warnings(conn, region=here.code)
+    if format and table == "warnings":
+        return export([w.model_dump() for w in raised], WARNING_COLUMNS, format,
+                      f"warnings-{here.code}")
+    if format:
+        return export(rows, REGION_COLUMNS, format, f"regions-{here.code}")
+    chain = [fujian().current(code) for code in reversed(fujian().reporting_chain(here.code))]
+    return render(request, "regions.html", {
+        "here": here, "chain": chain, "evaluation": evaluation, "rows": rows,
+        "warnings": raised, "regions": region_tree(), "region": here.code,
+    }, account=account)
