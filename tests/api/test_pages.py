@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from openpyxl import load_workbook
 
 from ledger import commands as c
+from ledger.clock import SHANGHAI
 from ledger.events import Role
 from tests.api.conftest import Api, Views, csrf, sign_in
-from tests.conftest import DEPT, PERSON_ID, REVIEWER, filing, official
+from tests.conftest import DEPT, PERSON_ID, REVIEWER, FakeClock, filing, official
 
 
 def test_the_public_finds_a_body_record_and_sees_its_objection_mark(
@@ -97,3 +99,37 @@ def test_an_official_files_an_objection_from_their_page(api: Api, views: Views) 
                            data={"grounds": "事实有误", "csrf": csrf(page.text)})
     assert done.status_code == 200 and "已记录" in done.text
     assert api.services.ledger.record(rid).open_objection() is not None
+
+
+def test_an_official_exports_their_records_and_what_is_due(api: Api, views: Views) -> None:
+    api.services.ledger.file_record(filing(), DEPT)
+    sign_in(api, Role.SUBJECT_OFFICIAL)
+
+    records = api.client.get("/subject", params={"format": "csv"})
+    due = api.client.get("/subject", params={"table": "deadlines", "format": "xlsx"})
+
+    lines = records.text.splitlines()
+    assert lines[0].startswith("\ufeff决定文号") and len(lines) == 2
+    assert lines[1].startswith("闽纪〔2026〕1号,administrative_penalty")
+    rows = list(load_workbook(io.BytesIO(due.content)).active.iter_rows(values_only=True))
+    assert rows[1][:3] == ("explanation", "闽纪〔2026〕1号", "2026-05-26")
+
+
+def test_an_auditor_exports_a_records_timeline_as_it_stood_at_an_instant(
+    api: Api, views: Views, clock: FakeClock,
+) -> None:
+    ledger = api.services.ledger
+    rid = ledger.file_record(filing(), DEPT).record_id
+    before = clock().astimezone(SHANGHAI) + timedelta(hours=1)
+    clock.advance(days=2)
+    ledger.submit_explanation(c.SubmitExplanation(record_id=rid, text="已说明"), official())
+    sign_in(api, Role.AUDITOR)
+
+    then = api.client.get(f"/audit/records/{rid}", params={
+        "as_of": before.strftime("%Y-%m-%dT%H:%M"), "format": "csv"})
+    now = api.client.get(f"/audit/records/{rid}", params={"format": "csv"})
+
+    events = [line.split(",")[2] for line in then.text.splitlines()[1:]]
+    assert "ExplanationSubmitted" not in events and events
+    assert "ExplanationSubmitted" in now.text
+    assert then.headers["content-disposition"] == f'attachment; filename="timeline-{rid}.csv"'

@@ -1,4 +1,5 @@
-"""A civil servant's name and ID reach no public page or response, no log line, no stored event."""
+"""A civil servant's name and ID reach no public page or response, no shared view or export,
+no log line, no stored event."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import psycopg
 import pytest
 
 from ledger.events import Role
-from tests.api.conftest import Api
+from tests.api.conftest import Api, Views, sign_in
 from tests.conftest import BODY_CODE, citizen_id, filing
 
 NAME = "陈秀英"
@@ -16,7 +17,8 @@ ID = citizen_id("35012819850617302")
 
 
 def test_a_civil_servants_name_and_id_appear_in_no_public_output_log_or_event(
-    api: Api, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
+    api: Api, views: Views, caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
     admin, source = api.headers(Role.ADMINISTRATOR), api.headers(Role.SOURCE_DEPARTMENT)
@@ -37,17 +39,43 @@ def test_a_civil_servants_name_and_id_appear_in_no_public_output_log_or_event(
     revealed = api.client.get(f"/api/v1/subjects/civil-servants/{person_id}/personal-data",
                               params={"purpose": "纪检审计抽查"},
                               headers=api.headers(Role.AUDITOR))
+    rid = filed.json()["record_id"]
+    views.catch_up()
     public = [api.client.get("/"), api.client.get("/", params={"q": "鼓楼"}),
               api.client.get("/api/v1/public/records", params={"q": ID}),
-              api.client.get(f"/disclosure/records/{filed.json()['record_id']}")]
+              api.client.get(f"/disclosure/records/{rid}")]
+    auditor, operator = api.headers(Role.AUDITOR), api.headers(Role.OPERATOR)
+    shared_views = [
+        api.client.get("/api/v1/records", headers=auditor),
+        api.client.get("/api/v1/records", params={"subject": person_id}, headers=auditor),
+        api.client.get(f"/api/v1/subjects/{person_id}/status", headers=auditor),
+        api.client.get(f"/api/v1/subjects/bodies/{BODY_CODE}/status", headers=operator),
+        api.client.get(f"/api/v1/subjects/bodies/{BODY_CODE}/evaluation", headers=operator),
+        api.client.get("/api/v1/regions/350102/evaluation", headers=operator),
+        api.client.get("/api/v1/warnings", headers=operator),
+        api.client.get("/api/v1/deadlines", headers=operator),
+    ]
+    sign_in(api, Role.OPERATOR)
+    shared_views += [api.client.get(path, params=params) for path, params in [
+        ("/regions", {"region": "350100"}), ("/regions", {"table": "warnings", "format": "csv"}),
+        ("/deadlines", {}), ("/deadlines", {"format": "csv"})]]
+    sign_in(api, Role.AUDITOR)
+    shared_views += [api.client.get(f"/audit/records/{rid}", params=params)
+                     for params in ({}, {"format": "csv"})]
+    sign_in(api, Role.SUBJECT_OFFICIAL)
+    shared_views += [api.client.get("/subject", params=params)
+                     for params in ({}, {"format": "csv"}, {"table": "deadlines", "format": "csv"})]
 
     assert filed.status_code == 201 and refused.status_code == 422
     assert revealed.json() == {"name": NAME, "citizen_id": ID}  # only to an authorised reader
     assert shared.json()["masked_id"] == ID[:6] + "********" + ID[-4:]
     # The test client logs the URLs it sends itself (httpx); every other line is the system's.
     log_lines = [r.getMessage() for r in caplog.records if not r.name.startswith("httpx")]
+    assert all(r.status_code == 200 for r in shared_views)
+    assert person_id in shared_views[1].text  # the record is there, by its opaque id only
     outputs = [refused.text, shared.text, filed.text, registered.text,
-               *(p.text for p in public), *log_lines, *capsys.readouterr()]
+               *(p.text for p in public), *(v.text for v in shared_views), *log_lines,
+               *capsys.readouterr()]
     for text in outputs:
         assert NAME not in text and ID not in text and broken_id not in text
     assert api.services.database_url is not None

@@ -1,0 +1,92 @@
+"""The operator's pages: the deadline board along the region tree with its Temporal links, and
+the regions page with evaluation and early warnings."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+from urllib.parse import parse_qs, urlsplit
+
+from openpyxl import load_workbook
+
+from ledger.events import Role
+from tests.api.conftest import Api, Views, sign_in
+from tests.conftest import BODY_CODE, DEPT, FakeClock, filing
+
+
+def temporal_list_query(page: str) -> str:
+    found = re.search(r'<a href="([^"]+)" class="temporal-list">', page)
+    assert found is not None
+    href = found.group(1).replace("&amp;", "&").replace("&#39;", "'")
+    return parse_qs(urlsplit(href).query)["query"][0]
+
+
+def test_operator_sees_overdue_deadlines_of_a_county_within_its_city(
+    api: Api, views: Views, clock: FakeClock,
+) -> None:
+    ledger = api.services.ledger
+    api.services.temporal_namespace = "credit-fj"
+    gulou = ledger.file_record(filing(1), DEPT).record_id
+    pingtan = ledger.file_record(filing(2, region_code="350128"), DEPT).record_id
+    xiamen = ledger.file_record(filing(3, region_code="350203"), DEPT).record_id
+    clock.set_date(date(2026, 5, 27))  # the explanations were due on 2026-05-26
+    fresh = ledger.file_record(filing(4), DEPT).record_id
+    views.catch_up()
+    sign_in(api, Role.OPERATOR)
+
+    board = api.client.get("/deadlines", params={"region": "350100", "overdue": "true"})
+
+    assert board.status_code == 200
+    assert f"/namespaces/credit-fj/workflows/record-{gulou}-explanation" in board.text
+    for elsewhere in (pingtan, xiamen, fresh):
+        assert str(elsewhere) not in board.text
+    query = temporal_list_query(board.text)
+    assert "WorkflowType = 'DeadlineWorkflow'" in query and "DeadlineAt <= '" in query
+    assert "'350102'" in query and "'350182'" in query  # Changle's old code rolls up too
+    assert "'350128'" not in query and "'350203'" not in query
+
+    county = api.client.get("/deadlines", params={"region": "350102"})
+    assert '<option value="350102" selected>' in county.text
+    assert str(gulou) in county.text and str(fresh) in county.text
+    assert str(pingtan) not in county.text
+    exported = api.client.get("/deadlines", params={"region": "350100", "overdue": "true",
+                                                    "format": "csv"})
+    assert len(list(csv.reader(io.StringIO(exported.text)))) == 2
+    everywhere = temporal_list_query(api.client.get("/deadlines").text)
+    assert "RegionCode" not in everywhere and "DeadlineAt" not in everywhere
+
+
+def test_an_operator_drills_from_the_province_to_a_city_and_exports_its_warnings(
+    api: Api, views: Views,
+) -> None:
+    ledger = api.services.ledger
+    for n in (1, 2):
+        ledger.file_record(filing(n, severity="serious"), DEPT)
+    ledger.file_record(filing(3, region_code="350128"), DEPT)
+    views.catch_up()
+    sign_in(api, Role.OPERATOR)
+
+    province = api.client.get("/regions")
+    fuzhou = api.client.get("/regions", params={"region": "350100"})
+    xiamen = api.client.get("/regions", params={"region": "350200"})
+    english = api.client.get("/regions", params={"region": "350100", "lang": "en"})
+
+    assert province.status_code == 200 and "福州市" in province.text and "350128" in province.text
+    assert "机关严重失信记录达到预警线" in fuzhou.text and "福州市鼓楼区自然资源局" in fuzhou.text
+    assert 'href="?region=350000"' in fuzhou.text  # back up the tree
+    assert "serious records reached the threshold" in english.text
+    assert "Regions reporting here" in english.text
+    assert "暂无预警" in xiamen.text
+    rows = list(csv.reader(io.StringIO(
+        api.client.get("/regions", params={"region": "350100", "format": "csv"}).text)))
+    gulou = next(row for row in rows if row[0] == "350102")
+    assert rows[0][0] == "\ufeff地区代码" and len(rows) == 13 and gulou[2] == "2"
+    sheet = api.client.get("/regions", params={"region": "350100", "table": "warnings",
+                                               "format": "xlsx"})
+    cells = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert [row[1] for row in cells[1:]] == [BODY_CODE]
+    provinces = list(csv.reader(io.StringIO(
+        api.client.get("/regions", params={"format": "csv"}).text)))
+    assert {row[0] for row in provinces[1:]} >= {"350100", "350128", "350900"}
