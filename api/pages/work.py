@@ -102,28 +102,27 @@ def deadline_board(
 
     A region keeps its own deadlines and those of every region that reports to it.
     """
-    region = region or None
+    region, kind_code = region or None, kind.value if kind else None
     calendar = services.ledger.settings().calendar()
     today = services.today()
     due_before = None if within is None else queries.due_before_within(calendar, today, within)
     with services.views() as conn:
         rows: list[OpenDeadline] = queries.open_deadlines(
-            conn, region=region, kind=kind.value if kind else None,
-            due_before=due_before, overdue=True if overdue else None, today=today,
-            calendar=calendar)
+            conn, region=region, kind=kind_code, due_before=due_before,
+            overdue=True if overdue else None, today=today, calendar=calendar)
     if format:
         return export([d.model_dump() for d in rows], COLUMNS, format, "deadlines")
-    filters = {k: v for k, v in {"region": region, "kind": kind.value if kind else None,
-                                 "within": within, "overdue": "true" if overdue else None}.items()
+    filters = {k: v for k, v in {"region": region, "kind": kind_code, "within": within,
+                                 "overdue": "true" if overdue else None}.items()
                if v is not None}
     temporal = Temporal(services.temporal_ui, services.temporal_namespace)
     return render(request, "deadlines.html", {
         "rows": [{**d.model_dump(), "temporal": temporal.workflow(d)} for d in rows],
         "regions": region_tree(), "region": region,
-        "kinds": [k.value for k in DeadlineKind], "kind": kind.value if kind else None,
+        "kinds": [k.value for k in DeadlineKind], "kind": kind_code,
         "within": within, "overdue": overdue, "query": urlencode(filters),
         "temporal_list": temporal.deadlines(
-            region=region, kind=kind.value if kind else None, due_before=due_before,
+            region=region, kind=kind_code, due_before=due_before,
             overdue_at=services.ledger.clock() if overdue else None),
     }, account=account)
 
@@ -146,4 +145,4 @@ class Temporal:
             # old ones included, that rolls up to the region.
             codes = ", ".join(f"'{code}'" for code in fujian().under(region, field="region"))
             query += f" AND {REGION_CODE.name} IN ({codes})"
-        return f"{self.base}?{urlencode({'query': query})}"
+        return f"{self.base}?{urlencode({'query': query}, quote_via=quote)}"
