@@ -30,6 +30,7 @@ from ledger.record import CreditRecord
 from ledger.record_events import ReminderSent
 from workflows.horizons import PUBLICITY, Change, Horizon, Horizons
 from workflows.inputs import (
+    CheckInput,
     EscalationInput,
     Ladder,
     PlanInput,
@@ -38,8 +39,9 @@ from workflows.inputs import (
     SweepInput,
     SweepOutcome,
     event_id,
+    event_version,
 )
-from workflows.plans import ladder, started_deadlines
+from workflows.plans import closed_by, ladder, started_deadlines
 
 _REFUSALS = (LifecycleError, ValidationError, NotFoundError, PermissionDeniedError)
 _SWEEP_BATCH = 200
@@ -91,6 +93,19 @@ class DeadlineActivities:
         return self._record(input.record_id, lambda r: r.escalate(
             SYSTEM, self.ledger.clock(), input.key, input.to))
 
+    @activity.defn(name="check")
+    def check(self, input: CheckInput) -> str | None:
+        """The id of the fact with which the ledger stopped holding the deadline open, or
+        ``None`` while it is open: the ledger, not the close signal, decides whether a
+        deadline is still running."""
+        try:
+            events = self.ledger.timeline(input.record_id)
+        except NotFoundError:
+            return None  # the step that follows is refused, with the reason
+        closer = closed_by(events, input.key, event_version(input.since))
+        return None if closer is None else event_id(closer.originator_id,
+                                                    closer.originator_version)
+
     @activity.defn(name="plan")
     def plan(self, input: PlanInput) -> Ladder | None:
         """The urge and escalation days the calendar could not give when the deadline started;
@@ -113,7 +128,7 @@ class DeadlineActivities:
         return found
 
     def all(self) -> list[Callable[..., Any]]:
-        return [self.remind, self.miss, self.urge, self.escalate, self.plan]
+        return [self.remind, self.check, self.miss, self.urge, self.escalate, self.plan]
 
     def _already_reminded(self, record: CreditRecord, key: str, working_days_before: int) -> (
         bool

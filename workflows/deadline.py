@@ -2,10 +2,30 @@
 
 The workflow only waits for dates the ledger computed; it never counts working days. It ends
 when the ``closed`` signal brings the fact that closes the deadline (or makes it moot, e.g. a
-withdrawal); an approved extension arrives as the ``extended`` update and restarts the ladder
-with new dates. Every outcome goes back to the ledger through an idempotent activity, so retries
-and replays never duplicate a fact. After escalation the workflow stays open, without timers,
-until the deadline is closed: operators see it among the open, overdue deadlines.
+withdrawal), or when the ledger, asked before each step after the due date, says the deadline
+is no longer open; an approved extension arrives as the ``extended`` update and restarts the
+ladder with new dates. Every outcome goes back to the ledger through an idempotent activity, so
+retries and replays never duplicate a fact. After escalation the workflow stays open, without
+timers, until the deadline is closed: operators see it among the open, overdue deadlines.
+
+Changing this workflow. A deadline runs for weeks, and a worker with new code replays the
+history of every run that older code started, so a change to the commands the workflow issues
+(which activities and timers, in which order) must leave old runs on their old path:
+
+1. Record the released version's histories first, if they do not yet take the path you change
+   (add a scenario to ``tests/unit/test_workflow_replay.py``, then
+   ``python -m tests.unit.test_workflow_replay v<N>``; stored histories are never rewritten).
+2. Put the change behind ``workflow.patched(<id>)``, keeping the old code in the other branch;
+   name the id in a constant below and add it to ``PATCHES``. A run records the patch's marker
+   the first time it reaches ``patched`` outside a replay, so runs that reached that point
+   before the deployment keep the old path, and later ones take the new.
+3. Record the new version's histories as ``v<N+1>``; the replay test replays them all, and shows
+   (with a test-only copy of the change without its guard) that the old ones would break.
+4. Once no run started before the deployment is running (``ExecutionStatus = 'Running' AND
+   StartTime < '<deployment>'``) or within the namespace's retention (a query replays it too),
+   replace ``patched(<id>)`` by ``workflow.deprecate_patch(<id>)``, delete the old branch and
+   the histories without the marker. The call itself may go only when no run that recorded
+   the marker is left either: a marker the code no longer asks for is a nondeterminism error.
 """
 
 from __future__ import annotations
@@ -14,6 +34,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -23,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
 
     from workflows.inputs import (
+        CheckInput,
         DeadlineExtension,
         DeadlineInput,
         DeadlineOutcome,
@@ -42,6 +64,20 @@ with workflow.unsafe.imports_passed_through():
 # and the step retried elsewhere (it is idempotent).
 ACTIVITY_TIMEOUT = timedelta(seconds=20)
 ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=2))
+
+# Ids of the changes made to the workflow's commands since its first release, oldest first.
+CHECK_LEDGER_FIRST = "check-ledger-before-overdue-steps"
+"""(v2) Before each step after the due date, ask the ledger whether the deadline is still
+open, and end when it is not: a close signal that never arrived no longer leaves an overdue,
+urged or escalated deadline running (and on the operators' board) after the fact that ended
+it."""
+PATCHES = (CHECK_LEDGER_FIRST,)
+
+_AFTER_DUE = frozenset({"miss", "plan", "urge", "escalate"})
+
+
+class _Interrupted(Exception):
+    """A close or an extension arrived while an activity ran; it was cancelled."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +118,7 @@ class DeadlineWorkflow:
                 continue
             if not await self._sleep_until(step.at):
                 continue
-            await self._take(step)
+            await self._take(step, input)
         self._set_state(DeadlineState.CLOSED)
         return DeadlineOutcome(state=self._state, closed_by=self._closed_by,
                                events=tuple(self._events), recorded=tuple(self._recorded))
@@ -90,6 +126,9 @@ class DeadlineWorkflow:
     @workflow.signal
     def closed(self, event_id: str) -> None:
         """The fact that closes the deadline, or makes it moot, was recorded."""
+        self._close(event_id)
+
+    def _close(self, event_id: str) -> None:
         if event_version(event_id) < self._first_version or self._closed_by is not None:
             return  # a fact from before this deadline started, or a replayed signal
         self._closed_by = event_id
@@ -179,21 +218,21 @@ class DeadlineWorkflow:
             return not self._interrupted()
         return False
 
-    async def _take(self, step: _Step) -> None:
-        """Run one rung's activity; a close or an extension meanwhile cancels it (the step is
-        idempotent, so whether it got recorded first does not matter)."""
-        running = workflow.start_activity(
-            step.activity, step.arg,
-            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
-        )
-        await workflow.wait_condition(lambda: running.done() or self._interrupted())
-        if not running.done():
-            running.cancel()
-            with contextlib.suppress(ActivityError, asyncio.CancelledError):
-                await running
-            return
+    async def _take(self, step: _Step, input: DeadlineInput) -> None:
+        """Run one rung's activity, after the due date only once the ledger says the deadline
+        is still open; a close or an extension meanwhile cancels it (the step is idempotent,
+        so whether it got recorded first does not matter)."""
         try:
-            recorded = running.result()
+            if step.activity in _AFTER_DUE and self._checks_the_ledger_first():
+                closed_by = await self._call("check", CheckInput(
+                    record_id=input.record_id, key=input.key, since=input.started_by))
+                if closed_by is not None:
+                    workflow.logger.info("the ledger closed the deadline with %s", closed_by)
+                    self._close(str(closed_by))
+                    return
+            recorded = await self._call(step.activity, step.arg)
+        except _Interrupted:
+            return
         except ActivityError as error:
             cause = error.cause
             if not (isinstance(cause, ApplicationError) and cause.non_retryable):
@@ -212,6 +251,25 @@ class DeadlineWorkflow:
             self._recorded.append(str(recorded))
         if step.state is not None:
             self._set_state(step.state)
+
+    def _checks_the_ledger_first(self) -> bool:
+        """Whether this run asks the ledger before a step after the due date (see
+        ``CHECK_LEDGER_FIRST``); runs that started earlier keep their old sequence."""
+        return workflow.patched(CHECK_LEDGER_FIRST)
+
+    async def _call(self, activity: str, arg: BaseModel) -> Any:
+        """An activity's result; raises ``_Interrupted`` (having cancelled it) when a close or
+        an extension arrives first."""
+        running = workflow.start_activity(
+            activity, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
+        )
+        await workflow.wait_condition(lambda: running.done() or self._interrupted())
+        if not running.done():
+            running.cancel()
+            with contextlib.suppress(ActivityError, asyncio.CancelledError):
+                await running
+            raise _Interrupted
+        return running.result()
 
     def _set_state(self, state: DeadlineState, ladder: Ladder | None = None) -> None:
         self._state = state

@@ -135,6 +135,15 @@ class PlanInput(_Model):
     due: date
 
 
+class CheckInput(_Model):
+    """Ask the ledger whether a deadline it started with ``since`` is still open."""
+
+    record_id: UUID
+    key: str
+    since: str
+    """Id of the event that started the deadline (the workflow's ``started_by``)."""
+
+
 class ReminderInput(_Model):
     record_id: UUID
     key: str

@@ -1,4 +1,5 @@
-"""From the facts in the log to the dates a deadline workflow waits for (the ledger side).
+"""From the facts in the log to the dates a deadline workflow waits for, and to whether a
+deadline is still open (the ledger side).
 
 The due date is the one recorded in the event that started the deadline; it is never
 recomputed. The reminder, urge and escalation days around it follow the record's rule set and
@@ -7,11 +8,13 @@ the ledger's working-day calendar, and are computed here, outside the workflow.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from ledger.calendar import WorkingCalendar
 from ledger.errors import CalendarUnavailableError
-from ledger.events import DomainEvent
+from ledger.events import Aggregate, DomainEvent
+from ledger.record import CreditRecord
 from ledger.record_events import DeadlineEvent, ObjectionDecided, Withdrawn
 from ledger.rules import RuleSet
 from ledger.values import Deadline, ObjectionOutcome
@@ -31,6 +34,26 @@ def closes_every_deadline(event: DomainEvent) -> bool:
     if isinstance(event, Withdrawn):
         return True
     return isinstance(event, ObjectionDecided) and event.outcome is ObjectionOutcome.DELETED
+
+
+def closed_by(events: Sequence[DomainEvent], key: str, since: int) -> DomainEvent | None:
+    """The fact after version ``since`` with which a record stopped holding deadline ``key``
+    open (met, closed, or cleared by a withdrawal or deletion); ``None`` while it is open.
+
+    Judged by the record's own state as each fact is applied, not by which events name the
+    deadline, so no way of ending a deadline is overlooked.
+    """
+    record: Aggregate | None = None
+    closer = None
+    for event in events:
+        record = event.mutate(record)
+        if event.originator_version <= since or not isinstance(record, CreditRecord):
+            continue
+        if key in record.deadlines:
+            closer = None  # started again under the same key
+        elif closer is None:
+            closer = event
+    return closer
 
 
 def working_days_before(calendar: WorkingCalendar, day: date, n: int) -> date:

@@ -22,6 +22,7 @@ from ledger.values import DeadlineKind
 from workflows.deadline import DeadlineWorkflow
 from workflows.devserver import start_test_server
 from workflows.inputs import (
+    CheckInput,
     DeadlineExtension,
     DeadlineInput,
     DeadlineOutcome,
@@ -51,6 +52,8 @@ class FakeLedger:
         self.refusals: set[str] = set()
         """Activity names whose step the ledger's rules refuse (a non-retryable error)."""
         self.ladder: Ladder | None = None
+        self.closed_by: str | None = None
+        """What ``check`` answers: the fact that closed the deadline in the ledger, if any."""
 
     def _record(self, name: str, arg: Any) -> str:
         self.calls.append((name, activity.info().scheduled_time, arg))
@@ -67,6 +70,11 @@ class FakeLedger:
         @activity.defn(name="remind")
         async def remind(input: ReminderInput) -> str | None:
             return self._record("remind", input)
+
+        @activity.defn(name="check")
+        async def check(input: CheckInput) -> str | None:
+            self.calls.append(("check", activity.info().scheduled_time, input))
+            return self.closed_by
 
         @activity.defn(name="miss")
         async def miss(input: StepInput) -> str | None:
@@ -85,7 +93,7 @@ class FakeLedger:
             self._record("plan", input)
             return self.ladder
 
-        return [remind, miss, urge, escalate, plan]
+        return [remind, check, miss, urge, escalate, plan]
 
     def names(self) -> list[str]:
         return [name for name, _, _ in self.calls]
@@ -190,11 +198,13 @@ async def test_a_missed_deadline_is_missed_urged_then_escalated_to_the_superior(
     outcome = await handle.result()
 
     due = input.ladder.due
-    assert fake.names() == ["miss", "urge", "escalate"]
+    # before each step the ledger is asked whether the deadline is still open
+    assert fake.names() == ["check", "miss", "check", "urge", "check", "escalate"]
+    assert fake.when("check") == fake.when("miss") + fake.when("urge") + fake.when("escalate")
     assert fake.when("miss") == [start_of_day(due + timedelta(days=1))]
     assert fake.when("urge") == [start_of_day(input.ladder.urge_on)]
     assert fake.when("escalate") == [start_of_day(input.ladder.escalate_on)]
-    assert fake.calls[2][2].to == "11350100MB0000200X"
+    assert fake.calls[-1][2].to == "11350100MB0000200X"
     assert outcome.recorded == (f"{RECORD}/11", f"{RECORD}/12", f"{RECORD}/13")
 
 
@@ -248,7 +258,7 @@ async def test_a_fact_that_makes_the_deadline_moot_ends_the_ladder(
     await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/15")  # e.g. the record is withdrawn
     outcome = await handle.result()
 
-    assert fake.names() == ["miss", "urge"]
+    assert fake.names() == ["check", "miss", "check", "urge"]
     assert outcome.closed_by == f"{RECORD}/15"
 
 
@@ -264,8 +274,28 @@ async def test_a_step_the_ledger_refuses_is_passed_over_and_the_ladder_goes_on(
     await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/20")
     outcome = await handle.result()
 
-    assert fake.names() == ["miss", "urge"]
+    assert fake.names() == ["check", "miss", "check", "urge"]
     assert outcome.recorded == (f"{RECORD}/11",)
+
+
+async def test_a_deadline_the_ledger_closed_without_a_signal_is_not_escalated(
+    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+) -> None:
+    input = deadline(await today(env), due_in=10)
+    handle = await start(env, input)
+    await sleep_until(env, input.ladder.urge_on)  # missed, then urged
+
+    # the explanation comes in late, but its close signal never reaches the workflow
+    fake.closed_by = f"{RECORD}/14"
+    await sleep_until(env, input.ladder.escalate_on)
+    outcome = await handle.result()
+
+    assert fake.names() == ["check", "miss", "check", "urge", "check"]
+    assert fake.when("check")[-1] == start_of_day(input.ladder.escalate_on)
+    assert outcome == DeadlineOutcome(
+        state=DeadlineState.CLOSED, closed_by=f"{RECORD}/14",
+        events=(f"{RECORD}/3", f"{RECORD}/14"), recorded=(f"{RECORD}/11", f"{RECORD}/12"),
+    )
 
 
 async def test_a_close_signal_older_than_the_deadline_is_ignored(
@@ -297,7 +327,8 @@ async def test_days_the_calendar_lacked_at_the_start_are_asked_of_the_ledger_aft
     await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/20")
     await handle.result()
 
-    assert fake.names() == ["miss", "plan", "plan", "urge", "escalate"]
+    assert fake.names() == ["check", "miss", "check", "plan", "plan", "check", "urge", "check",
+                            "escalate"]
     assert fake.when("urge") == [start_of_day(complete.ladder.urge_on or date.min)]
     assert fake.when("escalate") == [start_of_day(complete.ladder.escalate_on or date.min)]
 
@@ -314,4 +345,4 @@ async def test_closing_a_deadline_cancels_a_step_that_keeps_failing(
     outcome = await handle.result()
 
     assert outcome.closed_by == f"{RECORD}/8" and outcome.recorded == ()
-    assert set(fake.names()) == {"miss"}
+    assert fake.names()[0] == "check" and set(fake.names()[1:]) == {"miss"}

@@ -40,6 +40,7 @@ from workflows.deadline import DeadlineWorkflow
 from workflows.devserver import start_test_server
 from workflows.dispatcher import Dispatcher
 from workflows.inputs import (
+    CheckInput,
     DeadlineOutcome,
     DeadlineState,
     PlanInput,
@@ -49,6 +50,7 @@ from workflows.inputs import (
     start_of_day,
     workflow_id,
 )
+from workflows.plans import started_deadlines
 from workflows.positions import MemoryPositions
 
 pytestmark = pytest.mark.timeout(120)
@@ -192,6 +194,58 @@ async def test_an_explanation_due_across_the_spring_festival_counts_the_make_up_
     steps = [(name, key) for name, key, _ in system_steps(ledger, rid)]
     assert steps == [("DeadlineMissed", "explanation"), ("DeadlineUrged", "explanation"),
                      ("DeadlineEscalated", "explanation")]
+
+
+def started_by(ledger: Ledger, record_id: Any, key: str) -> str:
+    """Id of the event that started a deadline of a record."""
+    return next(f"{record_id}/{e.originator_version}" for e in ledger.timeline(record_id)
+                if any(d.key == key for d in started_deadlines(e)))
+
+
+async def test_a_deadline_met_without_its_close_signal_ends_without_a_miss(
+    env: WorkflowEnvironment, ledger: Ledger, server_clock: ServerClock, dispatcher: Dispatcher,
+) -> None:
+    server_clock.now = await env.get_current_time()
+    today = business_day(server_clock.now)
+    make_sure_the_calendar_covers(ledger, today.year, today.year + 1)
+    rid = ledger.file_record(filing(decision_date=today - timedelta(days=3)), DEPT).record_id
+    due = ledger.record(rid).deadlines["explanation"].due
+    await dispatcher.catch_up()
+
+    # reminded twice, the official explains on the due date; the dispatcher never passes it
+    # on (say its position was moved past it while restoring a backup)
+    await env.sleep(start_of_day(due) + timedelta(hours=12) - await env.get_current_time())
+    server_clock.now = await env.get_current_time()
+    ledger.submit_explanation(c.SubmitExplanation(record_id=rid, text="情况说明"),
+                              official(BODY_CODE))
+    explained = f"{rid}/{ledger.record(rid).version}"
+    await env.sleep(start_of_day(due + timedelta(days=2)) - await env.get_current_time())
+
+    handle = env.client.get_workflow_handle(workflow_id(rid, "explanation"),
+                                            result_type=DeadlineOutcome)
+    outcome = await handle.result()
+    assert outcome.state is DeadlineState.CLOSED and outcome.closed_by == explained
+    assert [name for name, _, _ in system_steps(ledger, rid)] == ["ReminderSent"] * 2
+
+
+def test_the_ledger_names_the_fact_that_ended_a_deadline(
+    ledger: Ledger, server_clock: ServerClock,
+) -> None:
+    activities = DeadlineActivities(ledger)
+    met = ledger.file_record(filing(), DEPT).record_id
+    ask = CheckInput(record_id=met, key="explanation", since=started_by(ledger, met, "explanation"))
+    assert activities.check(ask) is None  # still open
+
+    ledger.submit_explanation(c.SubmitExplanation(record_id=met, text="情况说明"),
+                              official(BODY_CODE))
+    assert activities.check(ask) == f"{met}/{ledger.record(met).version}"
+
+    withdrawn = ledger.file_record(filing(2), DEPT).record_id
+    ledger.withdraw_record(c.WithdrawRecord(record_id=withdrawn, reasons="决定已撤销"), DEPT)
+    assert activities.check(CheckInput(
+        record_id=withdrawn, key="explanation",
+        since=started_by(ledger, withdrawn, "explanation"),
+    )) == f"{withdrawn}/{ledger.record(withdrawn).version}"
 
 
 def test_an_activity_retried_after_it_succeeded_records_nothing_twice(

@@ -2,10 +2,14 @@
 
 ``workflows/histories/deadline-<version>-<scenario>.json`` are histories recorded from released
 versions of ``DeadlineWorkflow``; they are never rewritten. A change that would make one of them
-fail belongs behind ``workflow.patched()``. To add the current version's histories (after a
-release; files already there are kept)::
+fail belongs behind ``workflow.patched()`` (see ``workflows/deadline.py``). To add the current
+version's histories under a new version number (files already there are kept)::
 
-    .venv/bin/python -m tests.unit.test_workflow_replay v1
+    .venv/bin/python -m tests.unit.test_workflow_replay v3
+
+v1 is the first release; v2 added ``CHECK_LEDGER_FIRST``. Besides replaying every history, the
+tests show that the histories can fail: the v2 change without its guard breaks the v1 histories,
+and v1's code cannot run the v2 ones.
 """
 
 from __future__ import annotations
@@ -18,12 +22,18 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from temporalio import workflow
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
+from tests.unit.deadline_variants import (
+    DeprecatedPatchDeadlineWorkflow,
+    ReleasedV1DeadlineWorkflow,
+    UnguardedDeadlineWorkflow,
+)
 from tests.unit.test_workflow_deadline import (
     RECORD,
     FakeLedger,
@@ -32,7 +42,7 @@ from tests.unit.test_workflow_deadline import (
     start,
     today,
 )
-from workflows.deadline import DeadlineWorkflow
+from workflows.deadline import CHECK_LEDGER_FIRST, PATCHES, DeadlineWorkflow
 from workflows.devserver import start_test_server
 from workflows.inputs import DeadlineExtension
 
@@ -114,12 +124,31 @@ async def overdue_when_deployed(env: WorkflowEnvironment, fake: FakeLedger) -> W
     return history
 
 
+async def closed_in_the_ledger_without_a_signal(env: WorkflowEnvironment, fake: FakeLedger) -> (
+    WorkflowHistory
+):
+    """Missed and urged; the fact that closes it is in the ledger but its signal never comes,
+    so the check before the escalation ends the deadline (since v2)."""
+    input = deadline(await today(env), due_in=3)
+    handle = await start(env, input)
+    await sleep_until(env, input.ladder.urge_on or input.ladder.due)
+    fake.closed_by = f"{RECORD}/80"
+    await handle.result()
+    fake.closed_by = None
+    return await handle.fetch_history()
+
+
 SCENARIOS: dict[str, Scenario] = {
     "ladder-extended-escalated-closed": ladder_extended_escalated_closed,
     "planned-then-moot": planned_then_moot,
     "step-cancelled-by-close": step_cancelled_by_close,
     "step-refused-then-closed": step_refused_then_closed,
     "overdue-when-deployed": overdue_when_deployed,
+    "closed-in-the-ledger-without-a-signal": closed_in_the_ledger_without_a_signal,
+}
+RELEASES = {
+    "v1": set(SCENARIOS) - {"closed-in-the-ledger-without-a-signal"},
+    "v2": set(SCENARIOS),  # + CHECK_LEDGER_FIRST
 }
 
 
@@ -131,16 +160,34 @@ async def record_histories(env: WorkflowEnvironment) -> dict[str, WorkflowHistor
         return {name: await scenario(env, fake) for name, scenario in SCENARIOS.items()}
 
 
-def replayer() -> Replayer:
-    return Replayer(workflows=[DeadlineWorkflow], data_converter=pydantic_data_converter)
+def replayer(code: type = DeadlineWorkflow) -> Replayer:
+    return Replayer(workflows=[code], data_converter=pydantic_data_converter)
 
 
-def stored_histories() -> list[Path]:
-    return sorted(HISTORIES.glob("*.json"))
+def stored_histories(version: str = "*") -> list[Path]:
+    return sorted(HISTORIES.glob(f"deadline-{version}-*.json"))
 
 
 def load(path: Path) -> WorkflowHistory:
     return WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
+
+
+def patches(history: WorkflowHistory) -> set[str]:
+    """The patch ids a run recorded markers for."""
+    found = set()
+    for event in history.events:
+        marker = event.marker_recorded_event_attributes
+        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED and (
+            marker.marker_name == "core_patch"
+        ):
+            found.add(json.loads(marker.details["patch-data"].payloads[0].data)["id"])
+    return found
+
+
+def activities(history: WorkflowHistory) -> list[str]:
+    return [event.activity_task_scheduled_event_attributes.activity_type.name
+            for event in history.events
+            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
 
 
 @pytest.mark.parametrize("path", stored_histories(), ids=lambda p: p.stem)
@@ -153,11 +200,87 @@ async def test_todays_runs_replay_deterministically() -> None:
         histories = await record_histories(env)
     for history in histories.values():
         await replayer().replay_workflow(history)
+    assert all(patches(history) == set(PATCHES) for history in histories.values())
 
 
-def test_histories_of_the_released_version_are_kept() -> None:
+def test_histories_of_every_released_version_are_kept() -> None:
     stored = {path.stem for path in stored_histories()}
-    assert {f"deadline-v1-{name}" for name in SCENARIOS} <= stored
+    for version, scenarios in RELEASES.items():
+        assert {f"deadline-{version}-{name}" for name in scenarios} <= stored
+
+
+@pytest.mark.parametrize("path", stored_histories("v1"), ids=lambda p: p.stem)
+async def test_the_ledger_check_without_its_patch_guard_would_break_running_deadlines(
+    path: Path,
+) -> None:
+    history = load(path)
+    assert "miss" in activities(history) and not patches(history)  # reaches the changed step
+
+    with pytest.raises(workflow.NondeterminismError,
+                       match=r"scheduled event 'miss' does not match .* command 'check'"):
+        await replayer(UnguardedDeadlineWorkflow).replay_workflow(history)
+
+
+@pytest.mark.parametrize("path", stored_histories("v2"), ids=lambda p: p.stem)
+async def test_histories_since_the_ledger_check_take_its_branch(path: Path) -> None:
+    history = load(path)
+    assert patches(history) == {CHECK_LEDGER_FIRST} and "check" in activities(history)
+
+    # so once a run has taken the new branch, v1's code could not carry it on
+    with pytest.raises(workflow.NondeterminismError,
+                       match=f"patch marker encountered for change {CHECK_LEDGER_FIRST}"):
+        await replayer(ReleasedV1DeadlineWorkflow).replay_workflow(history)
+
+
+async def test_deprecating_the_patch_later_keeps_the_runs_that_took_it() -> None:
+    for path in stored_histories():
+        history = load(path)
+        if patches(history):
+            await replayer(DeprecatedPatchDeadlineWorkflow).replay_workflow(history)
+        else:  # runs from before the patch must be gone first, and their histories deleted
+            with pytest.raises(workflow.NondeterminismError):
+                await replayer(DeprecatedPatchDeadlineWorkflow).replay_workflow(history)
+
+
+async def test_deadlines_running_at_a_deployment_carry_on_under_the_new_code() -> None:
+    async with await start_test_server() as env:
+        fake = FakeLedger()
+        overdue = deadline(await today(env), due_in=2)
+        not_due = deadline(await today(env), due_in=20).model_copy(
+            update={"key": "rectification"})
+
+        # v1 runs both deadlines until the first has been missed (caching nothing, so no task
+        # waits on the queue of a worker that is gone)
+        async with Worker(env.client, task_queue="tq", workflows=[ReleasedV1DeadlineWorkflow],
+                          activities=fake.activities(), max_cached_workflows=0):
+            first, second = await start(env, overdue), await start(env, not_due)
+            await sleep_until(env, overdue.ladder.due + timedelta(days=1))
+            assert await first.query(DeadlineWorkflow.state) == "overdue"
+
+        # the new code takes over with nothing cached: it replays both histories, then goes on
+        async with Worker(env.client, task_queue="tq", workflows=[DeadlineWorkflow],
+                          activities=fake.activities(),
+                          workflow_failure_exception_types=[workflow.NondeterminismError]):
+            await sleep_until(env, (not_due.ladder.escalate_on or not_due.ladder.due)
+                              + timedelta(days=1))
+            # both signalled before either result is awaited: the server skips time while
+            # a test waits, and the other workflow would run into its execution timeout
+            for handle in (first, second):
+                await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/90")
+            for handle in (first, second):
+                assert (await handle.result()).closed_by == f"{RECORD}/90"
+        histories = [await handle.fetch_history() for handle in (first, second)]
+
+    def steps(key: str) -> list[str]:
+        return [name for name, _, arg in fake.calls if arg.key == key]
+
+    # the deadline already past its due date keeps v1's sequence; the other one checks
+    assert steps("explanation") == ["miss", "urge", "escalate"]
+    assert steps("rectification") == ["check", "miss", "check", "urge", "check", "escalate"]
+    assert not patches(histories[0])
+    assert patches(histories[1]) == {CHECK_LEDGER_FIRST}
+    for history in histories:
+        await replayer().replay_workflow(history)
 
 
 async def _write(version: str) -> None:
@@ -172,4 +295,6 @@ async def _write(version: str) -> None:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) != 2 or not sys.argv[1].startswith("v"):
+        sys.exit("usage: python -m tests.unit.test_workflow_replay v<N>")
     asyncio.run(_write(sys.argv[1]))
