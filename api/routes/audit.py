@@ -10,6 +10,7 @@ from uuid import UUID
 import psycopg
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from api.auth import Account
 from api.deps import ServicesDep
@@ -21,6 +22,70 @@ from ledger.sealer import LogTable
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 AUDITORS = Depends(require_role(R.AUDITOR, R.ADMINISTRATOR))
+
+
+class TreeHeadOut(BaseModel):
+    """A signed tree head: size, root hash, time and Ed25519 signature (base64)."""
+
+    size: int
+    root: str
+    timestamp_ms: int
+    signature: str
+
+
+class PublicKeyOut(BaseModel):
+    public_key: str
+
+
+class HeadConsistencyOut(BaseModel):
+    from_size: int
+    proof: list[str]
+
+
+class HeadOut(BaseModel):
+    format: str
+    public_key: str
+    tree_head: TreeHeadOut
+    consistency: HeadConsistencyOut | None = None
+
+
+class InclusionOut(BaseModel):
+    position: int
+    leaf_index: int
+    tree_size: int
+    leaf_hash: str
+    proof: list[str]
+
+
+class ConsistencyOut(BaseModel):
+    from_size: int
+    to_size: int
+    proof: list[str]
+
+
+class BundleEventOut(BaseModel):
+    leaf_index: int
+    position: int
+    id: str
+    version: int
+    topic: str
+    timestamp: str
+    state: str
+    inclusion_proof: list[str] | None = None
+    """Absent when the bundle holds the whole log (the tree is recomputed instead)."""
+
+
+class BundleOut(BaseModel):
+    """The offline-checkable bundle (``credit-ledger audit verify``)."""
+
+    format: str
+    selection: dict[str, str]
+    public_key: str
+    tree_head: TreeHeadOut
+    complete_log: bool
+    events: list[BundleEventOut]
+    rule_sets: dict[str, dict[str, Any]]
+    calendar_versions: list[str]
 
 
 def reader(services: ServicesDep) -> ProofReader:
@@ -44,20 +109,20 @@ def stored_public_key(services: ServicesDep) -> bytes:
     return bytes(row[0])
 
 
-@router.get("/public-key")
-def public_key(services: ServicesDep, _: Annotated[Account, AUDITORS]) -> dict[str, str]:
+@router.get("/public-key", response_model=PublicKeyOut)
+def public_key(services: ServicesDep, _: Annotated[Account, AUDITORS]) -> PublicKeyOut:
     """The Ed25519 public key that signs tree heads (raw, base64)."""
-    return {"public_key": base64.b64encode(stored_public_key(services)).decode()}
+    return PublicKeyOut(public_key=base64.b64encode(stored_public_key(services)).decode())
 
 
-@router.get("/head")
+@router.get("/head", response_model=HeadOut, response_model_exclude_unset=True)
 def head(services: ServicesDep, _: Annotated[Account, AUDITORS],
          since: Annotated[int | None, Query(ge=0)] = None) -> dict[str, Any]:
     """The latest signed tree head, with a consistency proof from an earlier size if asked."""
     return reader(services).head_document(stored_public_key(services), since)
 
 
-@router.get("/records/{record_id}/versions/{version}/inclusion")
+@router.get("/records/{record_id}/versions/{version}/inclusion", response_model=InclusionOut)
 def inclusion(record_id: UUID, version: int,
               services: ServicesDep, _: Annotated[Account, AUDITORS],
               size: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
@@ -65,7 +130,7 @@ def inclusion(record_id: UUID, version: int,
     return reader(services).inclusion_of_event(record_id, version, size)
 
 
-@router.get("/consistency")
+@router.get("/consistency", response_model=ConsistencyOut)
 def consistency(services: ServicesDep, _: Annotated[Account, AUDITORS],
                 first: Annotated[int, Query(ge=0)],
                 second: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
@@ -73,7 +138,9 @@ def consistency(services: ServicesDep, _: Annotated[Account, AUDITORS],
     return reader(services).consistency(first, second)
 
 
-@router.get("/bundle")
+# The bundle is returned exactly as exported (an auditor checks it byte for byte); the model
+# documents it in OpenAPI without re-serialising it.
+@router.get("/bundle", response_model=None, responses={200: {"model": BundleOut}})
 def bundle(services: ServicesDep, _: Annotated[Account, AUDITORS],
            record: UUID | None = None, subject: UUID | None = None,
            start: Annotated[datetime | None, Query(alias="from")] = None,

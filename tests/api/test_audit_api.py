@@ -55,3 +55,25 @@ def test_an_inclusion_proof_from_the_api_checks_against_the_signed_head(api: Api
 def test_a_bundle_needs_a_record_a_subject_or_a_time_range(api: Api) -> None:
     response = api.client.get("/api/v1/audit/bundle", headers=api.headers(Role.AUDITOR))
     assert response.status_code == 422 and response.json()["field"] == "record"
+
+
+def test_an_auditor_checks_that_the_log_only_grew_since_the_head_they_kept(api: Api) -> None:
+    ledger = api.services.ledger
+    ledger.file_record(filing(1), DEPT)
+    sealer = seal(api)
+    auditor = api.headers(Role.AUDITOR)
+    kept = api.client.get("/api/v1/audit/head", headers=auditor).json()
+    ledger.file_record(filing(2), DEPT)
+    sealer.seal_pending()
+    sealer.issue_head()
+
+    later = api.client.get("/api/v1/audit/head", params={"since": kept["tree_head"]["size"]},
+                           headers=auditor).json()
+    proof = api.client.get("/api/v1/audit/consistency", headers=auditor, params={
+        "first": kept["tree_head"]["size"], "second": later["tree_head"]["size"]}).json()
+    key = api.client.get("/api/v1/audit/public-key", headers=auditor).json()
+
+    assert "consistency" not in kept
+    assert later["consistency"]["from_size"] == kept["tree_head"]["size"]
+    assert later["consistency"]["proof"] == proof["proof"] and proof["proof"]
+    assert base64.b64decode(key["public_key"]) == sealer.public_key
