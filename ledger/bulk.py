@@ -1,14 +1,17 @@
 """Bulk filing: many records from a CSV, JSON Lines or Excel file, streamed in bounded groups.
 
 Each row becomes a ``FileRecord`` command, or an error row naming its line, field and reason;
-a bad row never stops the rows after it. Rows are read lazily and handled a chunk at a time:
-one query finds which record ids of the chunk are in the log already, so a file sent twice is
-recognised row by row ("unchanged") instead of filed twice. New filings are appended in
+a bad row never stops the rows after it. Rows are read lazily and handled a chunk at a time,
+and each chunk's results are yielded before the next is read, so memory does not grow with the
+file. One query finds which records of the chunk are in the log already and the digest each
+was filed with, so a file sent twice is recognised row by row ("unchanged", or an error if the
+content differs) instead of filed twice. New filings are appended in
 groups that respect the save limits of ``ARCHITECTURE.md`` (at most ``MAX_EVENTS_PER_SAVE``
 events and about 200 KiB), and one record's events never straddle two saves.
 
-Subjects are kept in a cache for the whole import, so two records of one subject in a group
-list themselves on the subject at consecutive versions. If another writer changes a subject
+Subjects are kept in a cache for the whole import (without the ids of the records already
+listed on them), so two records of one subject in a group list themselves on the subject at
+consecutive versions. If another writer changes a subject
 meanwhile, the group's save fails as a whole; the cache is dropped and that group is filed
 again one row at a time with ``Ledger.file_record``.
 """
@@ -35,6 +38,7 @@ from ledger.errors import LedgerError, ValidationError
 from ledger.events import Actor, Aggregate, DomainEvent, Role
 from ledger.identifiers import record_id
 from ledger.record import require_role
+from ledger.subjects import CivilServant, GovernmentBody
 
 MAX_BYTES_PER_SAVE = 200 * 1024
 CHUNK_ROWS = 250
@@ -142,21 +146,23 @@ class _Importer:
                 results.append(outcome)
             else:
                 parsed.append(outcome)
-        existing = self.ledger.existing_records(rid for _, _, rid in parsed)
+        filed = self.ledger.filing_digests(rid for _, _, rid in parsed)
         first_seen: dict[UUID, tuple[int, str]] = {}
         group = _Group()
         for line, cmd, rid in parsed:
-            if rid in existing:
-                results.append(self._compare(line, cmd, rid))
+            digest = filing_digest(cmd)
+            if rid in filed:
+                results.append(_compare(line, rid, digest, filed[rid]))
             elif rid in first_seen:
-                results.append(_repeated(line, cmd, rid, *first_seen[rid]))
+                results.append(_repeated(line, rid, digest, *first_seen[rid]))
             else:
                 try:
-                    events = self.ledger.prepare_filing(cmd, self.actor, self.subjects)
+                    events = self.ledger.prepare_filing(cmd, self.actor, self.subjects,
+                                                        digest=digest)
                 except LedgerError as error:
                     results.append(RowResult(line, "error", rid, error.field, error.reason))
                     continue
-                first_seen[rid] = (line, filing_digest(cmd))
+                first_seen[rid] = (line, digest)
                 item = _Prepared(line, cmd, rid, events,
                                  sum(len(e.model_dump_json()) for e in events))
                 if not group.fits(item):
@@ -180,16 +186,6 @@ class _Importer:
                              "a department may file only under its own credit code")
         return line, cmd, rid
 
-    def _compare(self, line: int, cmd: FileRecord, rid: UUID) -> RowResult:
-        """A row whose record is in the log: the same filing again, or a conflicting one."""
-        if self.ledger.record(rid, version=1).content_digest == filing_digest(cmd):
-            return RowResult(line, "unchanged", rid)
-        return RowResult(
-            line, "error", rid, "document_number",
-            "this source department already filed this document number with different "
-            "content; file a correction instead",
-        )
-
     def _save(self, group: _Group) -> list[RowResult]:
         if not group.items:
             return []
@@ -199,7 +195,21 @@ class _Importer:
             # Someone else wrote to a subject (or filed one of these records) meanwhile.
             self.subjects.clear()
             return [self._file_one(item) for item in group.items]
+        self._forget_listed(group)
         return [RowResult(item.line, "filed", item.record_id) for item in group.items]
+
+    def _forget_listed(self, group: _Group) -> None:
+        """Let go of the record ids listed on cached subjects, so memory stays flat.
+
+        Listing the next record on a subject needs its id and version only; the ids listed
+        so far would grow with the file (a million rows, a million ids). These subjects are
+        the importer's own copies, used for nothing else.
+        """
+        for item in group.items:
+            for event in item.events:
+                subject = self.subjects.get(event.originator_id)
+                if isinstance(subject, GovernmentBody | CivilServant):
+                    subject.records.clear()
 
     def _file_one(self, item: _Prepared) -> RowResult:
         try:
@@ -209,8 +219,19 @@ class _Importer:
         return RowResult(item.line, "filed" if filing.created else "unchanged", filing.record_id)
 
 
-def _repeated(line: int, cmd: FileRecord, rid: UUID, first: int, digest: str) -> RowResult:
-    if filing_digest(cmd) == digest:
+def _compare(line: int, rid: UUID, digest: str, filed: str) -> RowResult:
+    """A row whose record is in the log: the same filing again, or a conflicting one."""
+    if digest == filed:
+        return RowResult(line, "unchanged", rid)
+    return RowResult(
+        line, "error", rid, "document_number",
+        "this source department already filed this document number with different "
+        "content; file a correction instead",
+    )
+
+
+def _repeated(line: int, rid: UUID, digest: str, first: int, first_digest: str) -> RowResult:
+    if digest == first_digest:
         return RowResult(line, "unchanged", rid)
     return RowResult(line, "error", rid, "document_number",
                      f"line {first} files this document number with different content")

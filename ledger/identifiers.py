@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from uuid import UUID, uuid5
 
 from ledger.errors import InvalidIdentifierError
@@ -28,8 +29,12 @@ def uscc_check_char(first17: str) -> str:
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
+@lru_cache(maxsize=8192)
 def validate_uscc(code: str, field: str = "credit_code") -> str:
-    """Return the code if it is a valid unified social credit code, else raise naming the field."""
+    """Return the code if it is a valid unified social credit code, else raise naming the field.
+
+    Cached (a refusal is not): an import file names the same codes on row after row.
+    """
     if len(code) != 18:
         raise InvalidIdentifierError(f"must be 18 characters, got {len(code)}", field=field)
     bad = [c for c in code if c not in USCC_ALPHABET]
@@ -89,5 +94,6 @@ def record_id(source_code: str, document_number: str) -> UUID:
     return uuid5(LEDGER_NAMESPACE, key)
 
 
+@lru_cache(maxsize=8192)
 def body_id(credit_code: str) -> UUID:
     return uuid5(LEDGER_NAMESPACE, f"body/{credit_code}")

@@ -117,7 +117,12 @@ def rebuild(url: str, view_classes: Sequence[type[View]], log: LogTable, *,
                 raise RebuildError(view.name, f"a rebuild of view {view.name} is already running")
         try:
             _prepare(conn, views)
+            # Scratch pages need no durability: a crash leaves a schema the next rebuild drops.
+            # The swap commits synchronously, which also flushes everything written before it.
+            conn.execute("SET synchronous_commit = off")
             entries, position = build(conn, views, log, page_size=page_size, progress=progress)
+            _index(conn, views)
+            conn.execute("SET synchronous_commit = on")
             tail, position = _swap(conn, views, log, position, page_size)
         except BaseException:
             _drop_scratch(conn, views)
@@ -131,7 +136,14 @@ def _prepare(conn: psycopg.Connection[Any], views: Sequence[View]) -> None:
         for view in views:
             cursor.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
                 sql.Identifier(view.schema)))
-            view.create_tables(cursor)
+            view.create_tables(cursor, indexes=False)
+
+
+def _index(conn: psycopg.Connection[Any], views: Sequence[View]) -> None:
+    """Index the loaded tables; one build per index costs far less than upkeep per page."""
+    with conn.transaction(), conn.cursor() as cursor:
+        for view in views:
+            view.create_indexes(cursor)
 
 
 def _swap(conn: psycopg.Connection[Any], views: Sequence[View], log: LogTable, position: int,

@@ -37,18 +37,25 @@ class Table:
         return sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(self.name))
 
     def create_statements(self, schema: str) -> list[sql.Composed]:
+        return [self.table_statement(schema), *self.index_statements(schema)]
+
+    def table_statement(self, schema: str) -> sql.Composed:
+        """The table with its primary key, without the plain indexes."""
         columns = sql.SQL(", ").join(
             sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
             for name, kind in self.columns
         )
         key = sql.SQL(", ").join(map(sql.Identifier, self.key))
-        statements: list[sql.Composed] = [sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} ({}, PRIMARY KEY ({}))"
-        ).format(self.ident(schema), columns, key)]
-        for n, index in enumerate(self.indexes, start=1):
-            statements.append(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} {}").format(
-                sql.Identifier(f"{self.name}_i{n}"), self.ident(schema), sql.SQL(index)))
-        return statements
+        return sql.SQL("CREATE TABLE IF NOT EXISTS {} ({}, PRIMARY KEY ({}))").format(
+            self.ident(schema), columns, key)
+
+    def index_statements(self, schema: str) -> list[sql.Composed]:
+        """The plain indexes alone: a rebuild adds them after loading, which is far cheaper."""
+        return [
+            sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} {}").format(
+                sql.Identifier(f"{self.name}_i{n}"), self.ident(schema), sql.SQL(index))
+            for n, index in enumerate(self.indexes, start=1)
+        ]
 
     def fingerprint(self) -> str:
         """Changes whenever the definition does, so a stale table is noticed, not misread."""
@@ -56,10 +63,13 @@ class Table:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def create_tables(cursor: psycopg.Cursor[Any], tables: Iterable[Table], schema: str) -> None:
+def create_tables(cursor: psycopg.Cursor[Any], tables: Iterable[Table], schema: str, *,
+                  indexes: bool = True) -> None:
+    """Create the schema and the tables, with their plain indexes unless ``indexes`` is false."""
     cursor.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
     for table in tables:
-        for statement in table.create_statements(schema):
+        for statement in table.create_statements(schema) if indexes else [
+                table.table_statement(schema)]:
             cursor.execute(statement)
 
 

@@ -37,8 +37,15 @@ class View:
         text = ",".join(t.fingerprint() for t in cls.tables)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    def create_tables(self, cursor: psycopg.Cursor[Any], schema: str | None = None) -> None:
-        create_tables(cursor, self.tables, schema or self.schema)
+    def create_tables(self, cursor: psycopg.Cursor[Any], schema: str | None = None, *,
+                      indexes: bool = True) -> None:
+        create_tables(cursor, self.tables, schema or self.schema, indexes=indexes)
+
+    def create_indexes(self, cursor: psycopg.Cursor[Any]) -> None:
+        """The plain indexes of tables made with ``indexes=False``."""
+        for table in self.tables:
+            for statement in table.index_statements(self.schema):
+                cursor.execute(statement)
 
     def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
         """Read what the page's events will change (one query per table, not per event)."""

@@ -17,7 +17,7 @@ from typer.testing import CliRunner, Result
 from api.cli import app as cli_app
 from ledger import commands as c
 from ledger.application import MAX_EVENTS_PER_SAVE, Ledger
-from ledger.bulk import MAX_BYTES_PER_SAVE, RowResult, import_records, read_rows
+from ledger.bulk import CHUNK_ROWS, MAX_BYTES_PER_SAVE, RowResult, import_records, read_rows
 from ledger.events import DomainEvent
 from ledger.identifiers import body_id, record_id
 from ledger.record_events import RecordFiled
@@ -213,6 +213,22 @@ def test_a_long_file_of_one_subject_is_saved_in_bounded_groups(
         records = {e.originator_id for e in events if e.originator_id != body_id(BODY_CODE)}
         assert records == {e.originator_id for e in events if isinstance(e, RecordFiled)}
     assert len(app.body(BODY_CODE).records) == 400
+
+
+def test_a_long_file_is_answered_chunk_by_chunk_without_reading_it_all_first(app: Ledger) -> None:
+    read: list[int] = []
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for n in range(1, 10 * CHUNK_ROWS + 1):
+            read.append(n)
+            yield n + 1, nested(row(n, request_explanation="false"))
+
+    results = import_records(app, rows(), DEPT)
+    first = next(results)
+
+    assert first.status == "filed" and first.line == 2
+    assert len(read) == CHUNK_ROWS
+    assert len(app.body(BODY_CODE).records) == CHUNK_ROWS
 
 
 def test_a_group_that_clashes_with_another_clerk_is_filed_again_row_by_row(
