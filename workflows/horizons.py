@@ -17,6 +17,7 @@ import psycopg
 
 from ledger import record_events as ev
 from ledger.events import DomainEvent
+from ledger.storage import schema_lock
 from workflows.plans import closes_every_deadline
 
 PUBLICITY = "publicity"
@@ -99,7 +100,7 @@ class PostgresHorizons:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        with psycopg.connect(url, autocommit=True) as conn:
+        with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
             conn.execute("CREATE SCHEMA IF NOT EXISTS workflows")
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS workflows.horizons (record_id uuid NOT NULL, "

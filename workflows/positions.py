@@ -10,6 +10,8 @@ from typing import Protocol
 
 import psycopg
 
+from ledger.storage import schema_lock
+
 
 class Positions(Protocol):
     def get(self, name: str) -> int: ...
@@ -35,7 +37,7 @@ class PostgresPositions:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        with psycopg.connect(url, autocommit=True) as conn:
+        with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
             conn.execute("CREATE SCHEMA IF NOT EXISTS workflows")
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS workflows.dispatcher_position ("

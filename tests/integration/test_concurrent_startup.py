@@ -13,6 +13,8 @@ from api.auth import PostgresTokenStore
 from api.idempotency import PostgresIdempotencyStore
 from ledger.bootstrap import open_ledger
 from ledger.storage import PostgresKeyStore
+from workflows.horizons import PostgresHorizons
+from workflows.positions import PostgresPositions
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -42,5 +44,7 @@ def test_services_starting_together_on_an_empty_database_all_come_up(
         *[lambda: PostgresKeyStore(pg_url) for _ in range(2)],
         *[lambda: PostgresTokenStore(pg_url) for _ in range(2)],
         *[lambda: PostgresIdempotencyStore(pg_url) for _ in range(2)],
+        *[lambda: PostgresHorizons(pg_url) for _ in range(2)],
+        *[lambda: PostgresPositions(pg_url) for _ in range(2)],
     ]
     assert start_together(starters) == []
