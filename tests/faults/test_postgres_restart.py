@@ -9,6 +9,7 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from api.idempotency import PostgresIdempotencyStore
 from ledger.events import Role
 from ledger.storage import create_database
 from tests.conftest import SOURCE_CODE, FakeClock, filing, postgres_ledger, register_world
+from tests.faults.tally import Tally
 
 
 @pytest.fixture
@@ -59,7 +61,9 @@ def test_filings_acknowledged_around_a_database_restart_are_all_kept_once(own_se
         for n in range(first, first + 30):
             body = filing(number=n).model_dump(mode="json")
             headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"f-{n}"}
-            for _attempt in range(200):
+            # a claim the restart interrupted answers 409 until it is taken over after 30 s
+            give_up = time.monotonic() + 90
+            while time.monotonic() < give_up:
                 response = client.post("/api/v1/records", json=body, headers=headers)
                 if response.status_code == 201:
                     with lock:
@@ -79,12 +83,15 @@ def test_filings_acknowledged_around_a_database_restart_are_all_kept_once(own_se
     for writer in writers:
         writer.join(timeout=120)
 
+    filed = Tally.of("acknowledged filings in the log", Counter(acknowledged.values()), Counter(
+        rid for rid in acknowledged.values() for e in ledger.timeline(UUID(rid))
+        if type(e).__name__ == "RecordFiled"))
+    print(f"\nPostgreSQL stopped for 2 s under 3 writers: {len(acknowledged)} of 90 filings "
+          f"acknowledged, {len(unavailable)} answers 503 (retry) meanwhile\n  {filed}")
     assert len(acknowledged) == 90
     assert unavailable, "the restart should have been noticed by at least one client"
     assert all(u["error"] == "Unavailable" and "retry" in u["reason"] for u in unavailable)
-    for n, rid in acknowledged.items():
-        events = ledger.timeline(UUID(rid))
-        assert [type(e).__name__ for e in events].count("RecordFiled") == 1, n
+    assert filed.lost == filed.extra == 0, filed
     body = ledger.body(filing().subject_code or "")
     assert len(body.records) == len(set(body.records)) == 90
     ledger.close()
