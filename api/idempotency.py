@@ -78,11 +78,13 @@ class PostgresIdempotencyStore:
             if inserted.rowcount:
                 return None
             # A claim left unfinished (the process or the database failed mid-request) is taken
-            # over after a while; the ledger's own checks still refuse a repeated fact.
+            # over: at once if the database restarted since (no request survives that), else
+            # after a while. The ledger's own checks still refuse a repeated fact.
             taken = conn.execute(
                 "UPDATE api_idempotency SET request_hash = %s, created_at = now() "
                 "WHERE scope = %s AND key = %s AND status IS NULL "
-                "AND created_at < now() - interval '30 seconds'", (request_hash, scope, key),
+                "AND (created_at < now() - interval '30 seconds' "
+                "OR created_at < pg_postmaster_start_time())", (request_hash, scope, key),
             )
             if taken.rowcount:
                 return None

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import psycopg
+
+from api.idempotency import request_hash
 from ledger.events import Role
+from ledger.persistence import canonical_json
 from tests.api.conftest import Api
 from tests.conftest import filing
 
@@ -80,3 +84,33 @@ def test_an_unknown_record_is_not_found(api: Api) -> None:
     response = api.client.get("/api/v1/records/00000000-0000-0000-0000-000000000000",
                               headers=api.headers(Role.AUDITOR))
     assert response.status_code == 404 and response.json()["field"] == "record_id"
+
+
+def unfinished_claim(api: Api, key: str, made: str) -> None:
+    """The department's claim on ``key`` whose request never finished, made at ``made`` (SQL)."""
+    assert api.services.database_url is not None
+    with psycopg.connect(api.services.database_url) as conn:
+        row = conn.execute("SELECT account_id FROM api_tokens WHERE role = %s",
+                           (Role.SOURCE_DEPARTMENT.value,)).fetchone()
+        assert row is not None
+        digest = request_hash("POST", "/api/v1/records",
+                              canonical_json(filing().model_dump(mode="json")))
+        conn.execute("INSERT INTO api_idempotency (scope, key, request_hash, created_at) "
+                     f"VALUES (%s, %s, %s, {made})", (row[0], key, digest))
+
+
+def test_a_retry_after_a_database_restart_takes_over_the_lost_claim_at_once(api: Api) -> None:
+    unfinished_claim(api, "filing-1", "pg_postmaster_start_time() - interval '1 second'")
+
+    assert file_one(api, "filing-1")
+
+
+def test_a_retry_while_the_first_request_may_still_run_is_told_to_wait(api: Api) -> None:
+    unfinished_claim(api, "filing-1", "now()")
+
+    response = api.client.post("/api/v1/records", json=filing().model_dump(mode="json"),
+                               headers=api.headers(Role.SOURCE_DEPARTMENT,
+                                                   **{"Idempotency-Key": "filing-1"}))
+
+    assert response.status_code == 409
+    assert "still running" in response.text
