@@ -20,7 +20,6 @@ each batch also takes a transaction lock, so an on-demand seal from the CLI cann
 from __future__ import annotations
 
 import base64
-import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -34,7 +33,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from psycopg import sql
 
 from ledger.clock import Clock, system_clock
-from ledger.storage import ledger_home
+from ledger.storage import secret_key
 from ledger.verify import EMPTY_ROOT, TreeHead, leaf_hash, node_hash, tree_head_signing_bytes
 from ledger.verify_bundle import SignedTreeHead, stored_event_leaf
 
@@ -62,19 +61,7 @@ CREATE TABLE IF NOT EXISTS proofs.tree_heads (
 
 def signing_key() -> Ed25519PrivateKey:
     """``LEDGER_SIGNING_KEY`` (base64 raw 32 bytes), else ``signing.key`` under the ledger home."""
-    configured = os.environ.get("LEDGER_SIGNING_KEY")
-    if configured:
-        raw = base64.b64decode(configured)
-    else:
-        path = ledger_home() / "signing.key"
-        if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(base64.b64encode(os.urandom(32)))
-        raw = base64.b64decode(path.read_bytes())
-    if len(raw) != 32:
-        raise ValueError("LEDGER_SIGNING_KEY must be 32 bytes, base64-encoded")
-    return Ed25519PrivateKey.from_private_bytes(raw)
+    return Ed25519PrivateKey.from_private_bytes(secret_key("LEDGER_SIGNING_KEY", "signing.key"))
 
 
 def public_key_bytes(key: Ed25519PrivateKey | None = None) -> bytes:

@@ -8,6 +8,7 @@ the wheel puts the socket under a short runtime folder when the data path is too
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import threading
 from collections.abc import Iterator
@@ -94,21 +95,34 @@ def eventsourcing_env(url: str, *, pool_size: int = 5) -> dict[str, str]:
     }
 
 
-def master_key() -> bytes:
-    """The key that wraps personal-data keys: ``LEDGER_MASTER_KEY`` (base64) or a local file."""
-    configured = os.environ.get("LEDGER_MASTER_KEY")
+def secret_key(variable: str, filename: str) -> bytes:
+    """A 32-byte key: ``variable`` (base64) if set, else a file under the ledger home, made once.
+
+    The file is written whole under a temporary name and linked into place, so processes that
+    start together agree on one key and none reads a half-written file.
+    """
+    configured = os.environ.get(variable)
     if configured:
         key = base64.b64decode(configured)
     else:
-        path = ledger_home() / "master.key"
+        path = ledger_home() / filename
         if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            draft = path.with_name(f".{filename}.{os.getpid()}.{threading.get_ident()}")
+            fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(base64.b64encode(os.urandom(32)))
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+            draft.unlink()
         key = base64.b64decode(path.read_bytes())
     if len(key) != 32:
-        raise ValueError("LEDGER_MASTER_KEY must be 32 bytes, base64-encoded")
+        raise ValueError(f"{variable} must be 32 bytes, base64-encoded")
     return key
+
+
+def master_key() -> bytes:
+    """The key that wraps personal-data keys: ``LEDGER_MASTER_KEY`` or ``master.key``."""
+    return secret_key("LEDGER_MASTER_KEY", "master.key")
 
 
 class PostgresKeyStore:
