@@ -26,7 +26,8 @@ def compose() -> dict[str, Any]:
 
 def env_vars_the_code_reads() -> set[str]:
     names: set[str] = set()
-    pattern = re.compile(r"""(?:environ(?:\.get)?\(|environ\[|getenv\()\s*["']([A-Z0-9_]+)""")
+    readers = r"environ(?:\.get)?\(|environ\[|getenv\(|secret_key\("
+    pattern = re.compile(rf"""(?:{readers})\s*["']([A-Z0-9_]+)""")
     for folder in ("ledger", "workflows", "projections", "api"):
         for path in (ROOT / folder).rglob("*.py"):
             names |= set(pattern.findall(path.read_text(encoding="utf-8")))
