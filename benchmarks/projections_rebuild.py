@@ -240,6 +240,8 @@ def main() -> None:
     written = writer.write(args.events)
     print(f"log: {written:,} events written in {time.perf_counter() - started:.1f} s")
 
+    # A shared machine makes every figure below slower; the load shows how shared it was.
+    load_before = os.getloadavg()[0]
     count, decode_rate = raw_decode_rate(url, ledger, args.page_size)
     print(f"raw read + decode: {count:,} events at {decode_rate:,.0f} events/s")
     rss_before = rss_mib()
@@ -249,6 +251,8 @@ def main() -> None:
           f"(ratio to raw decoding {rebuild_rate / decode_rate:.2f}, goal ≥ 0.3)")
     print("memory (RSS MiB) before, at 25/50/75/100 % of the rebuild: "
           + ", ".join(f"{m:.0f}" for m in [rss_before, *quarters]))
+    print(f"load average before / after: {load_before:.2f} / {os.getloadavg()[0]:.2f} "
+          f"on {os.cpu_count()} CPUs")
     if args.per_view:
         for cls in VIEWS:
             rate, _ = measure_rebuild(url, ledger, [cls], args.page_size)

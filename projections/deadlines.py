@@ -21,7 +21,7 @@ from ledger.values import Deadline, SubjectType
 from projections import facts
 from projections.log import Entry
 from projections.tables import Row, Rows, Table
-from projections.view import View
+from projections.view import View, stored_records
 
 DEADLINES = Table(
     name="open_deadlines",
@@ -79,16 +79,17 @@ class OpenDeadlines(View):
         self.deadlines = Rows(DEADLINES, schema)
         self.records = Rows(DEADLINE_RECORDS, schema)
         self.people = Rows(DEADLINE_PEOPLE, schema)
+        self._chains: dict[str, list[str]] = {}
 
     def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
-        self.discard()
-        events = [e.event for e in page if e.event is not None]
-        touched = [e.originator_id for e in events if not isinstance(e, ev.RecordFiled)]
+        for rows in (self.people, self.records, self.deadlines):
+            rows.start_page()
+        touched = stored_records(page)
         self.records.load(cursor, "record_id", touched)
         self.deadlines.load(cursor, "record_id", touched)
         self.people.load(cursor, "person_id", [
-            e.content.subject_id for e in events
-            if isinstance(e, ev.RecordFiled) and e.content.subject_type is SubjectType.CIVIL_SERVANT
+            e.event.content.subject_id for e in page if isinstance(e.event, ev.RecordFiled)
+            and e.event.content.subject_type is SubjectType.CIVIL_SERVANT
         ])
 
     def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
@@ -96,6 +97,7 @@ class OpenDeadlines(View):
             self.people.put({"person_id": event.originator_id, "body_code": event.body_code})
         elif isinstance(event, ev.RecordFiled):
             self.records.put(self._record(event))
+            self.deadlines.none_stored(event.originator_id)
         else:
             steps = facts.change_of(event).deadlines
             if steps is not None:
@@ -112,8 +114,14 @@ class OpenDeadlines(View):
         return {
             "record_id": event.originator_id, "subject_type": content.subject_type.value,
             "body_code": body_code, "region_code": content.region_code,
-            "region_chain": self.regions.reporting_chain(content.region_code),
+            "region_chain": self._chain(content.region_code),
         }
+
+    def _chain(self, code: str) -> list[str]:
+        chain = self._chains.get(code)
+        if chain is None:
+            chain = self._chains[code] = self.regions.reporting_chain(code)
+        return chain
 
     def _change(self, record_id: Any, steps: facts.DeadlineSteps, position: int) -> None:
         if steps.clear:

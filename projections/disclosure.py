@@ -22,7 +22,7 @@ from ledger.values import Scope, SubjectType
 from projections import facts
 from projections.log import Entry
 from projections.tables import Row, Rows, Table
-from projections.view import View
+from projections.view import View, stored_records
 
 DISCLOSURE = Table(
     name="public_disclosure",
@@ -74,11 +74,8 @@ class PublicDisclosure(View):
         self.rows = Rows(DISCLOSURE, schema)
 
     def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
-        self.rows.clear()
-        self.rows.load(cursor, "record_id", [
-            e.event.originator_id for e in page
-            if e.event is not None and not isinstance(e.event, ev.RecordFiled)
-        ])
+        self.rows.start_page()
+        self.rows.load(cursor, "record_id", stored_records(page))
 
     def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
         if isinstance(event, ev.RecordFiled):

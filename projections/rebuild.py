@@ -13,15 +13,23 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from psycopg import sql
 
 from projections.follower import advisory_key
-from projections.log import LogTable, UndecodableEventError, decode_wanted, read_page
+from projections.log import (
+    Entry,
+    LogTable,
+    StoredRow,
+    UndecodableEventError,
+    decode_wanted,
+    read_page,
+)
 from projections.positions import Failure, ensure_positions
-from projections.view import VIEWS_SCHEMA, View
+from projections.view import VIEWS_SCHEMA, SharedPage, View
+from projections.writer import AfterWrites, PageWriter, Recorded, collector_paused
 
 Progress = Callable[[int], None]
 """Called after each page with the number of log entries it covered."""
@@ -55,52 +63,120 @@ def scratch_schema(view: str) -> str:
 
 def apply_page(cursor: psycopg.Cursor[Any], views: Sequence[View], log: LogTable, after: int,
                page_size: int) -> tuple[int, int]:
-    """Apply one page of the log after ``after`` to every view.
+    """Apply one page of the log after ``after`` to every view, in ``cursor``'s transaction.
 
     Returns how many log entries the page held and the position after it.
     """
-    rows = read_page(cursor, log, after, page_size)
+    rows, entries = _read(cursor, views, log, after, page_size)
     if not rows:
         return 0, after
-    wanted = set().union(*(view.handles for view in views))
-    try:
-        entries = decode_wanted(rows, wanted)
-    except UndecodableEventError as error:
-        failure = Failure(error.position, error.topic, str(error))
-        raise RebuildError(views[0].name, failure.describe(views[0].name), failure) from error
+    _apply(cursor, views, entries)
     for view in views:
-        mine = [e for e in entries if e.event is not None and type(e.event) in view.handles]
-        view.begin(cursor, mine)
-        for entry in mine:
-            assert entry.event is not None
-            try:
-                view.apply(cursor, entry.event, entry.position)
-            except Exception as error:
-                view.discard()
-                failure = Failure(entry.position, entry.topic, f"{type(error).__name__}: {error}")
-                raise RebuildError(view.name, failure.describe(view.name), failure) from error
         view.flush(cursor)
     return len(rows), rows[-1].position
 
 
+def _read(cursor: psycopg.Cursor[Any], views: Sequence[View], log: LogTable, after: int,
+          page_size: int) -> tuple[list[StoredRow], list[Entry]]:
+    """A page of the log, read and decoded once for all the views."""
+    rows = read_page(cursor, log, after, page_size)
+    return rows, _decode(views, rows)
+
+
+def _decode(views: Sequence[View], rows: list[StoredRow]) -> list[Entry]:
+    try:
+        entries = decode_wanted(rows, set().union(*(view.handles for view in views)))
+    except UndecodableEventError as error:
+        failure = Failure(error.position, error.topic, str(error))
+        raise RebuildError(views[0].name, failure.describe(views[0].name), failure) from error
+    return [e for e in entries if e.event is not None]
+
+
+def _apply(cursor: psycopg.Cursor[Any], views: Sequence[View], entries: list[Entry]) -> None:
+    kinds = {type(e.event) for e in entries}
+    shared = SharedPage(entries)
+    for view in views:
+        # Views that take every kind of event on the page share one list (and what they
+        # work out from it, see ``stored_records``).
+        view.begin(cursor, shared if kinds <= view.handles else [
+            e for e in entries if type(e.event) in view.handles])
+    # Event by event, every view in turn: what the views share about an event (its change,
+    # see ``facts.change_of``) is worked out once, while the event is at hand.
+    handlers = {cls: [v for v in views if cls in v.handles] for cls in kinds}
+    for position, topic, event in entries:
+        assert event is not None
+        for view in handlers[type(event)]:
+            try:
+                view.apply(cursor, event, position)
+            except Exception as error:
+                for each in views:
+                    each.discard()
+                failure = Failure(position, topic, f"{type(error).__name__}: {error}")
+                raise RebuildError(view.name, failure.describe(view.name), failure) from error
+
+
 def build(conn: psycopg.Connection[Any], views: Sequence[View], log: LogTable, *,
-          after: int = 0, page_size: int = 2000, progress: Progress | None = None) -> (
-    tuple[int, int]
-):
+          after: int = 0, page_size: int = 2000, progress: Progress | None = None,
+          writes: psycopg.Connection[Any] | None = None) -> tuple[int, int]:
     """Apply the log after ``after`` to the views' tables, a page per transaction.
 
-    The tables must exist and ``conn`` be in autocommit mode. Returns how many log entries
-    were applied and the position reached.
+    The tables must exist and ``conn`` be in autocommit mode. With ``writes`` (a second
+    connection, in autocommit mode) each page is written there while the next one is read and
+    applied (see ``_pipelined``). Returns how many log entries were applied and the position
+    reached.
     """
-    position, total = after, 0
-    while True:
-        with conn.transaction(), conn.cursor() as cursor:
-            count, position = apply_page(cursor, views, log, position, page_size)
-        total += count
-        if progress is not None and count:
-            progress(count)
-        if count < page_size:
-            return total, position
+    if writes is not None:
+        return _pipelined(conn, writes, views, log, after, page_size, progress)
+    position, total, count = after, 0, page_size
+    with conn.cursor() as cursor, collector_paused() as page_done:
+        while count == page_size:
+            with conn.transaction():
+                count, position = apply_page(cursor, views, log, position, page_size)
+            page_done()
+            total += count
+            if progress is not None and count:
+                progress(count)
+    return total, position
+
+
+def _pipelined(conn: psycopg.Connection[Any], writes: psycopg.Connection[Any],
+               views: Sequence[View], log: LogTable, position: int, page_size: int,
+               progress: Progress | None) -> tuple[int, int]:
+    """``build`` with the writing of each page on a thread of its own (``projections.writer``).
+
+    Our part, decoding and applying, is the most of a rebuild; the database's part, storing
+    what a page changed, goes on meanwhile.
+    """
+    for view in views:
+        view.keep_last_page()
+    writer, total, count = PageWriter(writes), 0, page_size
+    try:
+        with (conn.cursor() as log_cursor, AfterWrites(conn) as cursor,
+              collector_paused() as page_done):
+            cursor.writer = writer
+            while count == page_size:
+                rows = read_page(log_cursor, log, position, page_size)
+                if rows:
+                    _hand_over(cursor, views, rows, writer)
+                    position, total = rows[-1].position, total + len(rows)
+                    if progress is not None:
+                        progress(len(rows))
+                page_done()
+                count = len(rows)
+        writer.wait()
+    finally:
+        writer.close()
+    return total, position
+
+
+def _hand_over(cursor: psycopg.Cursor[Any], views: Sequence[View], rows: list[StoredRow],
+               writer: PageWriter) -> None:
+    """Apply a page, and hand what it changed to the writer."""
+    _apply(cursor, views, _decode(views, rows))
+    recorded = Recorded()
+    for view in views:
+        view.flush(cast(psycopg.Cursor[Any], recorded))
+    writer.hand_over(recorded.steps)
 
 
 def rebuild(url: str, view_classes: Sequence[type[View]], log: LogTable, *,
@@ -118,11 +194,12 @@ def rebuild(url: str, view_classes: Sequence[type[View]], log: LogTable, *,
         try:
             _prepare(conn, views)
             # Scratch pages need no durability: a crash leaves a schema the next rebuild drops.
-            # The swap commits synchronously, which also flushes everything written before it.
-            conn.execute("SET synchronous_commit = off")
-            entries, position = build(conn, views, log, page_size=page_size, progress=progress)
+            # The swap commits synchronously, which flushes everything written before it.
+            with psycopg.connect(url, autocommit=True) as writes:
+                writes.execute("SET synchronous_commit = off")
+                entries, position = build(conn, views, log, page_size=page_size,
+                                          progress=progress, writes=writes)
             _index(conn, views)
-            conn.execute("SET synchronous_commit = on")
             tail, position = _swap(conn, views, log, position, page_size)
         except BaseException:
             _drop_scratch(conn, views)

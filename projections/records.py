@@ -12,7 +12,7 @@ from ledger.events import DomainEvent
 from projections import facts
 from projections.log import Entry
 from projections.tables import Row, Rows, Table
-from projections.view import View
+from projections.view import View, stored_records
 
 RECORDS = Table(
     name="record_view",
@@ -110,11 +110,8 @@ class RecordView(View):
         self.rows = Rows(RECORDS, schema)
 
     def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
-        self.rows.clear()
-        self.rows.load(cursor, "record_id", [
-            e.event.originator_id for e in page
-            if e.event is not None and not isinstance(e.event, ev.RecordFiled)
-        ])
+        self.rows.start_page()
+        self.rows.load(cursor, "record_id", stored_records(page))
 
     def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
         if isinstance(event, ev.RecordFiled):

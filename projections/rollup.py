@@ -21,7 +21,7 @@ from projections import facts
 from projections.log import Entry
 from projections.records import apply_change
 from projections.tables import Counters, Row, Rows, Table
-from projections.view import View
+from projections.view import View, stored_records
 
 METRICS = (
     "records", "body_records", "in_force", "published", "under_objection",
@@ -95,11 +95,10 @@ class RegionRollup(View):
         self._chains: dict[str, list[str]] = {}
 
     def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
-        self.discard()
-        self.records.load(cursor, "record_id", [
-            e.event.originator_id for e in page
-            if e.event is not None and not isinstance(e.event, ev.RecordFiled)
-        ])
+        self.records.start_page()
+        self.counters.clear()
+        self._before.clear()
+        self.records.load(cursor, "record_id", stored_records(page))
 
     def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
         record_id = event.originator_id

@@ -20,7 +20,7 @@ from projections import facts
 from projections.log import Entry
 from projections.records import apply_change
 from projections.tables import Rows, Table
-from projections.view import View
+from projections.view import View, stored_records
 
 SUBJECTS = Table(
     name="subject_status_subjects",
@@ -75,6 +75,9 @@ SANCTIONS = Table(
 )
 
 
+LIFTED = facts.events(ev.SanctionLifted)
+
+
 class SubjectStatus(View):
     """Each subject's records by state and severity, marks, sanctions and open deadlines."""
 
@@ -89,14 +92,10 @@ class SubjectStatus(View):
         self.sanctions = Rows(SANCTIONS, schema)
 
     def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
-        self.discard()
-        touched = [e.event.originator_id for e in page if e.event is not None
-                   and type(e.event) in facts.RECORD_EVENTS
-                   and not isinstance(e.event, ev.RecordFiled)]
-        self.records.load(cursor, "record_id", touched)
-        self.sanctions.load(cursor, "record_id", [
-            e.event.originator_id for e in page if isinstance(e.event, ev.SanctionLifted)
-        ])
+        for rows in (self.subjects, self.records, self.sanctions):
+            rows.start_page()
+        self.records.load(cursor, "record_id", stored_records(page))
+        self.sanctions.load(cursor, "record_id", stored_records(page, LIFTED))
 
     def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
         if isinstance(event, GovernmentBody.Created):
@@ -120,6 +119,7 @@ class SubjectStatus(View):
                 "under_reconsideration": None, "open_deadlines": [], "overdue_deadlines": [],
                 "position": position,
             })
+            self.sanctions.none_stored(event.originator_id)
         else:
             self._record_step(event, position)
 

@@ -14,9 +14,11 @@ from typing import Any, ClassVar
 
 import psycopg
 
+from ledger import record_events as ev
 from ledger.events import DomainEvent
+from projections.facts import RECORD_EVENTS
 from projections.log import Entry
-from projections.tables import Table, create_tables
+from projections.tables import Rows, Table, create_tables
 
 VIEWS_SCHEMA = "views"
 
@@ -47,6 +49,12 @@ class View:
             for statement in table.index_statements(self.schema):
                 cursor.execute(statement)
 
+    def keep_last_page(self) -> None:
+        """Have the working sets carry the last page's changes into the next (a rebuild)."""
+        for value in vars(self).values():
+            if isinstance(value, Rows):
+                value.keep_last_page = True
+
     def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
         """Read what the page's events will change (one query per table, not per event)."""
 
@@ -58,3 +66,36 @@ class View:
 
     def discard(self) -> None:
         """Forget a page whose transaction was rolled back."""
+
+
+class SharedPage(list[Entry]):
+    """A page that several views are given at once (by a rebuild): what one view works out
+    from it is kept with it for the others, and goes when the page goes."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        super().__init__(entries)
+        self.worked_out: dict[Any, Any] = {}
+
+
+def stored_records(page: Sequence[Entry],
+                   kinds: frozenset[type[DomainEvent]] = RECORD_EVENTS) -> list[Any]:
+    """The records that the page's events of ``kinds`` change and that may have rows already.
+
+    A filing is a record's first event, so a record filed on this page has no row from before
+    it and is not looked up: a page of fresh records costs no reads.
+    """
+    shared = page.worked_out if isinstance(page, SharedPage) else None
+    if shared is not None and ("stored", kinds) in shared:
+        found: list[Any] = shared["stored", kinds]
+        return found
+    filed, touched = set(), []
+    for entry in page:
+        event = entry.event
+        if isinstance(event, ev.RecordFiled):
+            filed.add(event.originator_id)
+        elif event is not None and type(event) in kinds:
+            touched.append(event.originator_id)
+    found = list(set(touched).difference(filed))
+    if shared is not None:
+        shared["stored", kinds] = found
+    return found

@@ -70,17 +70,26 @@ def log_positions(url: str, log: LogTable) -> list[int]:
         return [row[0] for row in rows.fetchall()]
 
 
-def rebuilt_snapshot(url: str, log: LogTable, schema: str = "scratch") -> (
+def rebuilt_snapshot(url: str, log: LogTable, schema: str = "scratch", *,
+                     pipelined: bool = False, page_size: int = 1000) -> (
     dict[str, list[tuple[Any, ...]]]
 ):
-    """The views built from scratch in a schema of their own, as a snapshot."""
+    """The views built from scratch in a schema of their own, as a snapshot.
+
+    ``pipelined`` builds them as a rebuild does, writing each page on a second connection
+    while the next is applied.
+    """
     views = [cls(schema) for cls in VIEWS]
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
         with conn.cursor() as cursor:
             for view in views:
                 view.create_tables(cursor)
-        build(conn, views, log, page_size=1000)
+        if pipelined:
+            with psycopg.connect(url, autocommit=True) as writes:
+                build(conn, views, log, page_size=page_size, writes=writes)
+        else:
+            build(conn, views, log, page_size=page_size)
     found = snapshot(url, schema)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
