@@ -12,20 +12,14 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import (
-    IntegrityError,
-    Mapper,
-    Notification,
-    Recording,
-    StoredEvent,
-)
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import IntegrityError, Mapper, Recording, StoredEvent
 
 from ledger import commands as c
 from ledger.clock import Clock, business_date, system_clock
@@ -54,7 +48,7 @@ from ledger.values import SubjectType
 A = TypeVar("A", bound=Aggregate)
 MAX_EVENTS_PER_SAVE = 1000
 _SETTINGS_TTL_SECONDS = 10.0
-SUBJECT_CACHE_SIZE = 10_000
+_SUBJECT_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -110,29 +104,9 @@ class Ledger(RecordSteps, Application[UUID]):
         The library checks every object against runtime protocols, which costs more than
         encoding the event on Python 3.11; events need none of what those checks decide.
         """
-        events = list(events)
-        return self.save_encoded(events, self.encode(events))
-
-    def encode(self, events: Iterable[DomainEvent]) -> list[StoredEvent]:
-        """The events as they will be stored, for ``save_encoded``."""
-        return [self.mapper.to_stored_event(event) for event in events]
-
-    def save_encoded(
-        self, events: Sequence[DomainEvent], stored: Sequence[StoredEvent]
-    ) -> list[Recording[UUID]]:
-        """``save_events`` of events ``encode`` has encoded already, in one transaction.
-
-        Encoding apart lets a bulk import encode one group while the previous one is written;
-        this touches no aggregate and no cache, so it may run on another thread.
-        """
-        ids = self.recorder.insert_events(stored)
-        recordings = [
-            Recording(event, Notification(
-                originator_id=s.originator_id, originator_version=s.originator_version,
-                topic=s.topic, state=s.state, id=n,
-            ))
-            for event, s, n in zip(events, stored, ids or (), strict=False)
-        ]
+        processing = ProcessingEvent[UUID]()
+        processing.events.extend(events)
+        recordings = self._record(processing)
         self._notify(recordings)
         return recordings
 
@@ -283,6 +257,8 @@ class Ledger(RecordSteps, Application[UUID]):
             cached = cache.get(person_id) if cache is not None else None
             subject = cached if isinstance(cached, CivilServant) else self.civil_servant(person_id)
         if cache is not None:
+            if len(cache) >= _SUBJECT_CACHE_SIZE:
+                cache.clear()
             cache[subject.id] = subject
         if isinstance(subject, GovernmentBody):
             return subject, subject.credit_code, subject.name
@@ -302,7 +278,7 @@ class Ledger(RecordSteps, Application[UUID]):
                 except AggregateNotFoundError:
                     raise SubjectNotFoundError(f"responsible person {n} is not registered",
                                                field="responsible_citizen_ids") from None
-                if cache is not None and len(cache) < SUBJECT_CACHE_SIZE:
+                if cache is not None and len(cache) < _SUBJECT_CACHE_SIZE:
                     cache[person_id] = person
             persons.append(person_id)
         return RecordContent(
@@ -324,10 +300,8 @@ class Ledger(RecordSteps, Application[UUID]):
 
         With ``subject_cache``, subjects (and responsible persons) are taken from and kept in
         it, so several filings of one subject can be prepared before any is saved; the caller
-        must drop the cache when a save fails, and empties it when it holds
-        ``SUBJECT_CACHE_SIZE`` subjects (at a moment when nothing prepared from it is still
-        unsaved: a subject dropped and loaded again would miss those filings). ``digest`` is
-        ``filing_digest(cmd)`` if the caller has it already.
+        must drop the cache when a save fails. ``digest`` is ``filing_digest(cmd)`` if the
+        caller has it already.
         """
         require_role(actor, Role.SOURCE_DEPARTMENT)
         if actor.subject is not None and actor.subject != cmd.source.code:
@@ -352,8 +326,6 @@ class Ledger(RecordSteps, Application[UUID]):
         rid = record_id(cmd.source.code, cmd.document_number)
         with self._filing_lock:
             for _attempt in range(3):
-                if len(self._subjects) >= SUBJECT_CACHE_SIZE:
-                    self._subjects.clear()
                 try:
                     self.save_events(self.prepare_filing(cmd, actor, self._subjects))
                     return Filing(rid, created=True)

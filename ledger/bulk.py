@@ -1,62 +1,51 @@
 """Bulk filing: many records from a CSV, JSON Lines or Excel file, streamed in bounded groups.
 
 Each row becomes a ``FileRecord`` command, or an error row naming its line, field and reason;
-a bad row never stops the rows after it. Rows are read lazily, a chunk at a time, and each
-chunk's results are yielded, in line order, once its records are in the log; the import reads
-only a chunk or so further, so memory does not grow with the file. One query finds which
-records of the chunk are in the log already and the digest each was filed with, so a file sent
-twice is recognised row by row ("unchanged", or an error if the content differs) instead of
-filed twice. New filings are appended in groups that respect the save limits of
-``ARCHITECTURE.md`` (at most ``MAX_EVENTS_PER_SAVE`` events and about 200 KiB of stored
-events), and one record's events never straddle two saves.
-
-Preparing and writing overlap: the events of each group are prepared and encoded here while a
-``GroupWriter`` thread writes the group before (``WRITES_AHEAD`` groups may wait for it). Until
-a group is known to be written, its records count as filed for the rows after it, and its
-rows are kept so that they can be done again.
+a bad row never stops the rows after it. Rows are read lazily and handled a chunk at a time,
+and each chunk's results are yielded before the next is read, so memory does not grow with the
+file. One query finds which records of the chunk are in the log already and the digest each
+was filed with, so a file sent twice is recognised row by row ("unchanged", or an error if the
+content differs) instead of filed twice. New filings are appended in
+groups that respect the save limits of ``ARCHITECTURE.md`` (at most ``MAX_EVENTS_PER_SAVE``
+events and about 200 KiB), and one record's events never straddle two saves.
 
 Subjects are kept in a cache for the whole import (without the ids of the records already
-listed on them), so records of one subject list themselves on it at consecutive versions,
-across groups that are not written yet. If another writer changes a subject meanwhile, a
-group's save fails as a whole. Then the groups prepared after it are dropped unwritten, the
-cache is emptied, the failed group's rows are filed again one at a time with
-``Ledger.file_record``, and the rows after them are prepared again from the log as it is now:
-what the import would have done had it waited for each write. Any other failed write ends the
-import with that error, nothing after the failed group written.
+listed on them), so two records of one subject in a group list themselves on the subject at
+consecutive versions. If another writer changes a subject
+meanwhile, the group's save fails as a whole; the cache is dropped and that group is filed
+again one row at a time with ``Ledger.file_record``.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator
+import csv
+import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 from itertools import islice
+from pathlib import Path
 from typing import Any, Literal
 from uuid import UUID
 
 import pydantic
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError
 
-from ledger.application import MAX_EVENTS_PER_SAVE, SUBJECT_CACHE_SIZE, Ledger, filing_digest
-from ledger.bulk_read import Row, UnreadableRow, read_rows
-from ledger.bulk_writer import GroupWriter
+from ledger.application import MAX_EVENTS_PER_SAVE, Ledger, filing_digest
 from ledger.commands import FileRecord
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, ValidationError
 from ledger.events import Actor, Aggregate, DomainEvent, Role
 from ledger.identifiers import record_id
 from ledger.record import require_role
 from ledger.subjects import CivilServant, GovernmentBody
 
-__all__ = [
-    "CHUNK_ROWS", "MAX_BYTES_PER_SAVE", "WRITES_AHEAD", "Row", "RowResult", "UnreadableRow",
-    "explain", "import_records", "read_rows",
-]
-
 MAX_BYTES_PER_SAVE = 200 * 1024
 CHUNK_ROWS = 250
-WRITES_AHEAD = 1
+_LIST_SEPARATOR = ";"
 
 Status = Literal["filed", "unchanged", "error"]
+Row = tuple[int, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -70,27 +59,33 @@ class RowResult:
     reason: str | None = None
 
 
+class UnreadableRow(dict[str, Any]):
+    """A row a reader could not turn into fields; the import reports it as an error row."""
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__()
+        self.reason = reason
+        self.field = field
+
+
 def import_records(
     ledger: Ledger,
     rows: Iterable[Row],
     actor: Actor,
     *,
     on_progress: Callable[[int], None] | None = None,
-) -> Generator[RowResult, None, None]:
+) -> Iterator[RowResult]:
     """File every row; yield one result per row, in line order within each chunk.
 
-    ``on_progress`` is called with the number of rows finished since its last call. Closing
-    the generator early stops the writing; rows not yet answered may or may not be filed.
+    ``on_progress`` is called with the number of rows finished since its last call.
     """
     require_role(actor, Role.SOURCE_DEPARTMENT)
-    importer = _Importer(ledger, actor, iter(rows))
-    try:
-        for chunk in importer.chunks():
-            yield from chunk.results()
-            if on_progress is not None:
-                on_progress(len(chunk.parsed))
-    finally:
-        importer.writer.close()
+    importer = _Importer(ledger, actor)
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, CHUNK_ROWS)):
+        yield from importer.chunk(chunk)
+        if on_progress is not None:
+            on_progress(len(chunk))
 
 
 def explain(error: pydantic.ValidationError) -> tuple[str, str]:
@@ -108,192 +103,76 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-_Parsed = RowResult | tuple[int, FileRecord, UUID]
-
-
 @dataclass
 class _Prepared:
     line: int
     cmd: FileRecord
     record_id: UUID
-    digest: str
     events: list[DomainEvent]
-    stored: list[StoredEvent]
-    size: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.size = sum(len(event.state) for event in self.stored)
+    size: int
 
 
-@dataclass(eq=False)
+@dataclass
 class _Group:
-    """Events saved in one transaction, and where to go on in their chunk if the save fails."""
-
     items: list[_Prepared] = field(default_factory=list)
-    events: list[DomainEvent] = field(default_factory=list)
-    stored: list[StoredEvent] = field(default_factory=list)
+    events: int = 0
     size: int = 0
-    chunk: _Chunk | None = None
-    resume: tuple[int, int, int] = (0, 0, 0)
 
     def fits(self, item: _Prepared) -> bool:
         # A record's events are saved together even if they alone exceed the limits.
         return not self.items or (
-            len(self.events) + len(item.events) <= MAX_EVENTS_PER_SAVE
+            self.events + len(item.events) <= MAX_EVENTS_PER_SAVE
             and self.size + item.size <= MAX_BYTES_PER_SAVE
         )
 
     def add(self, item: _Prepared) -> None:
         self.items.append(item)
-        self.events.extend(item.events)
-        self.stored.extend(item.stored)
+        self.events += len(item.events)
         self.size += item.size
 
 
-@dataclass(eq=False)
-class _Chunk:
-    """Rows read together: how far they are prepared, and their results so far."""
-
-    parsed: list[_Parsed]
-    filed: dict[UUID, str] | None = None
-    position: int = 0
-    first_seen: dict[UUID, tuple[int, str]] = field(default_factory=dict)
-    decided: list[RowResult] = field(default_factory=list)
-    saved: list[RowResult] = field(default_factory=list)
-    group: _Group = field(default_factory=_Group)
-    unwritten: int = 0
-    prepared: bool = False
-
-    def done(self) -> bool:
-        return self.prepared and self.unwritten == 0
-
-    def results(self) -> list[RowResult]:
-        return sorted(self.decided + self.saved, key=lambda r: r.line)
-
-    def snapshot(self) -> tuple[int, int, int]:
-        return self.position, len(self.decided), len(self.first_seen)
-
-    def rewind(self, position: int, decided: int, seen: int) -> None:
-        """Go back to where ``snapshot`` said it stood; what was prepared after is dropped."""
-        self.position = position
-        del self.decided[decided:]
-        self.first_seen = dict(islice(self.first_seen.items(), seen))
-        self.group = _Group()
-        self.unwritten = 0
-        self.prepared = False
-
-    def restart(self) -> None:
-        self.rewind(0, 0, 0)
-        self.filed = None
-        self.saved.clear()
-
-
 class _Importer:
-    """One import: chunks read and not yet answered, groups sent and not yet known written."""
-
-    def __init__(self, ledger: Ledger, actor: Actor, rows: Iterator[Row]) -> None:
+    def __init__(self, ledger: Ledger, actor: Actor) -> None:
         self.ledger = ledger
         self.actor = actor
-        self.rows = rows
         self.subjects: dict[UUID, Aggregate] = {}
-        self.pending: deque[_Chunk] = deque()
-        self.sent: deque[_Group] = deque()
-        self.unwritten: dict[UUID, str] = {}
-        self.rewinds = 0
-        self.failure: BaseException | None = None
-        self.unreadable: Exception | None = None
-        self.writer = GroupWriter(self._write, ahead=WRITES_AHEAD)
 
-    def chunks(self) -> Iterator[_Chunk]:
-        """Each chunk, in file order, once every row of it is done."""
-        while True:
-            chunk = self._next_chunk()
-            if chunk is not None:
-                self._prepare(chunk)
-            elif self.sent:
-                self._collect(block=True)
-            else:
-                break
-            while self.pending and self.pending[0].done():
-                yield self.pending.popleft()
-            if self.failure is not None:
-                raise self.failure
-        if self.unreadable is not None:
-            raise self.unreadable
-
-    def _next_chunk(self) -> _Chunk | None:
-        """The first chunk with rows left to prepare; a new one only when all are prepared."""
-        for chunk in self.pending:
-            if not chunk.prepared:
-                return chunk
-        if self.unreadable is not None:
-            return None
-        try:
-            rows = list(islice(self.rows, CHUNK_ROWS))
-        except Exception as error:
-            # The rows before this chunk are answered first, as if the file ended here.
-            self.unreadable = error
-            return None
-        if not rows:
-            return None
-        self.pending.append(_Chunk([self._parse(line, raw) for line, raw in rows]))
-        return self.pending[-1]
-
-    def _prepare(self, chunk: _Chunk) -> None:
-        """Prepare the chunk's rows from where it stands, sending each group when full.
-
-        Returns early when a failed write has sent the import back to an earlier row.
-        """
-        rewinds = self.rewinds
-        if chunk.filed is None:
-            if len(self.subjects) >= SUBJECT_CACHE_SIZE:
-                self._drain()
-                if self.rewinds != rewinds:
-                    return
-                self.subjects.clear()
-            chunk.filed = self._filed(chunk)
-        while chunk.position < len(chunk.parsed):
-            outcome = chunk.parsed[chunk.position]
+    def chunk(self, rows: list[Row]) -> list[RowResult]:
+        results: list[RowResult] = []
+        parsed: list[tuple[int, FileRecord, UUID]] = []
+        for line, raw in rows:
+            outcome = self._parse(line, raw)
             if isinstance(outcome, RowResult):
-                chunk.decided.append(outcome)
+                results.append(outcome)
             else:
-                item = self._item(chunk, *outcome)
-                if item is not None:
-                    if not chunk.group.fits(item):
-                        self._send(chunk)
-                        if self.rewinds != rewinds:
-                            return
-                    chunk.first_seen[item.record_id] = (item.line, item.digest)
-                    chunk.group.add(item)
-            chunk.position += 1
-        self._send(chunk)
-        chunk.prepared = self.rewinds == rewinds
+                parsed.append(outcome)
+        filed = self.ledger.filing_digests(rid for _, _, rid in parsed)
+        first_seen: dict[UUID, tuple[int, str]] = {}
+        group = _Group()
+        for line, cmd, rid in parsed:
+            digest = filing_digest(cmd)
+            if rid in filed:
+                results.append(_compare(line, rid, digest, filed[rid]))
+            elif rid in first_seen:
+                results.append(_repeated(line, rid, digest, *first_seen[rid]))
+            else:
+                try:
+                    events = self.ledger.prepare_filing(cmd, self.actor, self.subjects,
+                                                        digest=digest)
+                except LedgerError as error:
+                    results.append(RowResult(line, "error", rid, error.field, error.reason))
+                    continue
+                first_seen[rid] = (line, digest)
+                item = _Prepared(line, cmd, rid, events,
+                                 sum(len(e.model_dump_json()) for e in events))
+                if not group.fits(item):
+                    results.extend(self._save(group))
+                    group = _Group()
+                group.add(item)
+        results.extend(self._save(group))
+        return sorted(results, key=lambda r: r.line)
 
-    def _filed(self, chunk: _Chunk) -> dict[UUID, str]:
-        """Digests of the chunk's records in the log, or in a group not known to be written."""
-        ids = [p[2] for p in chunk.parsed if not isinstance(p, RowResult)]
-        filed = self.ledger.filing_digests(ids)
-        filed.update((rid, self.unwritten[rid]) for rid in ids if rid in self.unwritten)
-        return filed
-
-    def _item(self, chunk: _Chunk, line: int, cmd: FileRecord, rid: UUID) -> _Prepared | None:
-        """The row's events, or ``None`` with the row decided (unchanged or refused)."""
-        digest = filing_digest(cmd)
-        assert chunk.filed is not None
-        if rid in chunk.filed:
-            chunk.decided.append(_compare(line, rid, digest, chunk.filed[rid]))
-            return None
-        if rid in chunk.first_seen:
-            chunk.decided.append(_repeated(line, rid, digest, *chunk.first_seen[rid]))
-            return None
-        try:
-            events = self.ledger.prepare_filing(cmd, self.actor, self.subjects, digest=digest)
-        except LedgerError as error:
-            chunk.decided.append(RowResult(line, "error", rid, error.field, error.reason))
-            return None
-        return _Prepared(line, cmd, rid, digest, events, self.ledger.encode(events))
-
-    def _parse(self, line: int, raw: dict[str, Any]) -> _Parsed:
+    def _parse(self, line: int, raw: dict[str, Any]) -> RowResult | tuple[int, FileRecord, UUID]:
         if isinstance(raw, UnreadableRow):
             return RowResult(line, "error", field=raw.field, reason=raw.reason)
         try:
@@ -307,67 +186,17 @@ class _Importer:
                              "a department may file only under its own credit code")
         return line, cmd, rid
 
-    # -- writing -----------------------------------------------------------------------------
-
-    def _send(self, chunk: _Chunk) -> None:
-        """Hand the chunk's open group to the writer; the rows from ``position`` on are next."""
-        group, chunk.group = chunk.group, _Group()
+    def _save(self, group: _Group) -> list[RowResult]:
         if not group.items:
-            return
-        group.chunk, group.resume = chunk, chunk.snapshot()
+            return []
+        try:
+            self.ledger.save(*(e for item in group.items for e in item.events))
+        except IntegrityError:
+            # Someone else wrote to a subject (or filed one of these records) meanwhile.
+            self.subjects.clear()
+            return [self._file_one(item) for item in group.items]
         self._forget_listed(group)
-        self.unwritten.update((item.record_id, item.digest) for item in group.items)
-        chunk.unwritten += 1
-        self.sent.append(group)
-        self.writer.send(group)
-        self._collect(block=False)
-
-    def _write(self, group: _Group) -> None:
-        self.ledger.save_encoded(group.events, group.stored)
-
-    def _drain(self) -> None:
-        while self.sent:
-            self._collect(block=True)
-
-    def _collect(self, *, block: bool) -> None:
-        """Take in the outcomes of the writes finished so far (waiting for one if ``block``)."""
-        while self.sent and (outcome := self.writer.outcome(block=block)) is not None:
-            block = False
-            group = self.sent.popleft()
-            assert outcome.group is group, "the writer answers in the order groups are sent"
-            if outcome.error is None:
-                self._written(group)
-            else:
-                self._failed(group, outcome.error)
-
-    def _written(self, group: _Group) -> None:
-        assert group.chunk is not None
-        group.chunk.saved.extend(RowResult(i.line, "filed", i.record_id) for i in group.items)
-        group.chunk.unwritten -= 1
-        for item in group.items:
-            del self.unwritten[item.record_id]
-
-    def _failed(self, group: _Group, error: BaseException) -> None:
-        """Undo everything prepared on top of the failed group, then file its rows one by one."""
-        while self.sent:
-            outcome = self.writer.outcome(block=True)
-            assert outcome is not None and outcome.skipped and outcome.group is self.sent[0]
-            self.sent.popleft()
-        self.rewinds += 1
-        self.unwritten.clear()
-        self.subjects.clear()
-        chunk = group.chunk
-        assert chunk is not None
-        chunk.rewind(*group.resume)
-        later = list(self.pending)[self.pending.index(chunk) + 1:]
-        for other in later:
-            other.restart()
-        if not isinstance(error, IntegrityError):
-            self.failure = error
-            return
-        # Someone else wrote to a subject (or filed one of these records) meanwhile.
-        self.writer.resume()
-        chunk.saved.extend(self._file_one(item) for item in group.items)
+        return [RowResult(item.line, "filed", item.record_id) for item in group.items]
 
     def _forget_listed(self, group: _Group) -> None:
         """Let go of the record ids listed on cached subjects, so memory stays flat.
@@ -406,3 +235,130 @@ def _repeated(line: int, rid: UUID, digest: str, first: int, first_digest: str) 
         return RowResult(line, "unchanged", rid)
     return RowResult(line, "error", rid, "document_number",
                      f"line {first} files this document number with different content")
+
+
+# -- readers ------------------------------------------------------------------------------------
+
+
+def read_rows(path: Path) -> Iterator[Row]:
+    """Rows of a ``.csv``, ``.jsonl`` or ``.xlsx`` file as (1-based file line, fields), lazily.
+
+    In CSV and Excel files the first row names the fields; nested fields use dotted names
+    (``source.code``), ``responsible_citizen_ids`` and ``sanctions`` (``kind:months``) hold
+    several values separated by ``;``, and an empty cell means the field is absent.
+    """
+    readers = {".csv": _read_csv, ".jsonl": _read_jsonl, ".xlsx": _read_xlsx}
+    reader = readers.get(path.suffix.lower())
+    if reader is None:
+        raise ValidationError(f"unsupported file type {path.suffix!r}; use .csv, .jsonl or .xlsx",
+                              field="file")
+    return reader(path)
+
+
+def _read_csv(path: Path) -> Iterator[Row]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader, None)
+            if header is None:
+                return
+            headers = [name.strip() or None for name in header]
+            last = reader.line_num
+            for cells in reader:
+                line, last = last + 1, reader.line_num
+                if any(cell.strip() for cell in cells):
+                    yield line, _fields(headers, cells)
+        except UnicodeDecodeError:
+            raise ValidationError(
+                f"is not UTF-8 text after line {reader.line_num}; save it as CSV UTF-8",
+                field="file",
+            ) from None
+
+
+def _read_jsonl(path: Path) -> Iterator[Row]:
+    with path.open(encoding="utf-8-sig") as handle:
+        for line, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                value = json.loads(text, parse_float=Decimal)
+            except json.JSONDecodeError as error:
+                yield line, UnreadableRow(f"not valid JSON ({error.msg} at column {error.colno})")
+                continue
+            if isinstance(value, dict):
+                yield line, value
+            else:
+                yield line, UnreadableRow("must be a JSON object")
+
+
+def _read_xlsx(path: Path) -> Iterator[Row]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            return
+        headers = [str(name).strip() or None if name is not None else None for name in header]
+        for line, cells in enumerate(rows, start=2):
+            values = [_excel_value(cell) for cell in cells]
+            if any(value is not None for value in values):
+                yield line, _fields(headers, values)
+    finally:
+        workbook.close()
+
+
+def _excel_value(cell: Any) -> Any:
+    """Excel types as the text a CSV would hold: codes typed as numbers, dates as dates."""
+    if cell is None or isinstance(cell, bool):
+        return cell
+    if isinstance(cell, str):
+        return cell if cell.strip() else None
+    if isinstance(cell, int):
+        return str(cell)
+    if isinstance(cell, float):
+        return str(int(cell)) if cell.is_integer() else str(cell)
+    if isinstance(cell, datetime) and cell.time() == datetime.min.time():
+        return cell.date()
+    return cell
+
+
+def _fields(headers: list[str | None], cells: list[Any]) -> dict[str, Any]:
+    """Dotted column names into nested fields; empty cells are left out."""
+    if len(cells) > len(headers) and any(_present(c) for c in cells[len(headers):]):
+        return UnreadableRow(f"has {len(cells)} cells but the header names {len(headers)} columns")
+    fields: dict[str, Any] = {}
+    for name, cell in zip(headers, cells, strict=False):
+        if name is None or not _present(cell):
+            continue
+        *parents, leaf = name.split(".")
+        target = fields
+        for part in parents:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                return UnreadableRow(f"column {name} conflicts with column {part}", field=name)
+        if leaf in target:
+            return UnreadableRow(f"column {name} appears twice", field=name)
+        target[leaf] = _cell_value(name, cell)
+    return fields
+
+
+def _present(cell: Any) -> bool:
+    return cell is not None and not (isinstance(cell, str) and not cell.strip())
+
+
+def _cell_value(name: str, cell: Any) -> Any:
+    if not isinstance(cell, str):
+        return cell
+    if name == "responsible_citizen_ids":
+        return [part.strip() for part in cell.split(_LIST_SEPARATOR) if part.strip()]
+    if name == "sanctions":
+        orders = []
+        for part in filter(None, (p.strip() for p in cell.split(_LIST_SEPARATOR))):
+            kind, _, months = part.partition(":")
+            orders.append({"kind": kind.strip(), "months": months.strip()} if months
+                          else {"kind": kind.strip()})
+        return orders
+    return cell.strip()

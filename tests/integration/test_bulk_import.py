@@ -4,36 +4,21 @@ from __future__ import annotations
 
 import csv
 import json
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
-from itertools import islice
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import pytest
-from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
-from eventsourcing.utils import get_topic
+from eventsourcing.persistence import IntegrityError
 from openpyxl import Workbook
 from typer.testing import CliRunner, Result
 
 from api.cli import app as cli_app
-from ledger import bulk
 from ledger import commands as c
 from ledger.application import MAX_EVENTS_PER_SAVE, Ledger
-from ledger.bulk import (
-    CHUNK_ROWS,
-    MAX_BYTES_PER_SAVE,
-    WRITES_AHEAD,
-    RowResult,
-    import_records,
-    read_rows,
-)
-from ledger.bulk_writer import GroupWriter
-from ledger.errors import ValidationError
-from ledger.events import Actor, DomainEvent
+from ledger.bulk import CHUNK_ROWS, MAX_BYTES_PER_SAVE, RowResult, import_records, read_rows
+from ledger.events import DomainEvent
 from ledger.identifiers import body_id, record_id
 from ledger.record_events import RecordFiled
 from tests.conftest import (
@@ -207,14 +192,14 @@ def test_the_same_lines_as_json_lines_or_an_excel_sheet_are_read_alike(
 def test_a_long_file_of_one_subject_is_saved_in_bounded_groups(
     app: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    saves: list[list[StoredEvent]] = []
-    real_save = app.save_encoded
+    saves: list[list[DomainEvent]] = []
+    real_save = app.save
 
-    def counting_save(events: list[DomainEvent], stored: list[StoredEvent]) -> Any:
-        saves.append(list(stored))
-        return real_save(events, stored)
+    def counting_save(*events: Any) -> Any:
+        saves.append(list(events))
+        return real_save(*events)
 
-    monkeypatch.setattr(app, "save_encoded", counting_save)
+    monkeypatch.setattr(app, "save", counting_save)
     rows = ((n + 1, nested(row(n))) for n in range(1, 401))
 
     results = list(import_records(app, rows, DEPT))
@@ -224,9 +209,9 @@ def test_a_long_file_of_one_subject_is_saved_in_bounded_groups(
     assert len(saves) > 1
     for events in saves:
         assert len(events) <= MAX_EVENTS_PER_SAVE
-        assert sum(len(e.state) for e in events) <= MAX_BYTES_PER_SAVE
+        assert sum(len(e.model_dump_json()) for e in events) <= MAX_BYTES_PER_SAVE
         records = {e.originator_id for e in events if e.originator_id != body_id(BODY_CODE)}
-        assert records == {e.originator_id for e in events if e.topic == get_topic(RecordFiled)}
+        assert records == {e.originator_id for e in events if isinstance(e, RecordFiled)}
     assert len(app.body(BODY_CODE).records) == 400
 
 
@@ -242,49 +227,27 @@ def test_a_long_file_is_answered_chunk_by_chunk_without_reading_it_all_first(app
     first = next(results)
 
     assert first.status == "filed" and first.line == 2
-    # Rows after the first chunk are read and prepared while it is written, but only so many.
-    ahead = (WRITES_AHEAD + 2) * CHUNK_ROWS
-    assert CHUNK_ROWS < len(read) <= ahead
-    assert len(app.body(BODY_CODE).records) >= CHUNK_ROWS
-    first_chunk = [first, *islice(results, CHUNK_ROWS - 1)]
-    assert [r.line for r in first_chunk] == list(range(2, CHUNK_ROWS + 2))
-    assert len(read) <= ahead < 10 * CHUNK_ROWS
-    results.close()
-
-
-def test_a_file_that_turns_unreadable_half_way_is_answered_up_to_there(app: Ledger) -> None:
-    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
-        for n in range(1, 2 * CHUNK_ROWS + 1):
-            yield n + 1, nested(row(n, request_explanation="false"))
-        raise ValidationError("is not UTF-8 text after line 501; save it as CSV UTF-8",
-                              field="file")
-
-    answered: list[RowResult] = []
-    with pytest.raises(ValidationError, match="not UTF-8"):
-        answered.extend(import_records(app, rows(), DEPT))
-
-    assert [r.line for r in answered] == list(range(2, 2 * CHUNK_ROWS + 2))
-    assert {r.status for r in answered} == {"filed"}
-    assert len(app.body(BODY_CODE).records) == 2 * CHUNK_ROWS
+    assert len(read) == CHUNK_ROWS
+    assert len(app.body(BODY_CODE).records) == CHUNK_ROWS
 
 
 def test_a_group_that_clashes_with_another_clerk_is_filed_again_row_by_row(
     app: Ledger, pg_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     other_clerk = postgres_ledger(pg_url, clock)
-    real_save = app.save_encoded
+    real_save = app.save
     refused: list[int] = []
 
-    def save_after_someone_else(events: list[DomainEvent], stored: list[StoredEvent]) -> Any:
+    def save_after_someone_else(*events: Any) -> Any:
         if not refused:
             other_clerk.file_record(filing(900), DEPT)
         try:
-            return real_save(events, stored)
+            return real_save(*events)
         except IntegrityError:
             refused.append(len(events))
             raise
 
-    monkeypatch.setattr(app, "save_encoded", save_after_someone_else)
+    monkeypatch.setattr(app, "save", save_after_someone_else)
     rows = ((n + 1, nested(row(n))) for n in range(1, 6))
 
     results = list(import_records(app, rows, DEPT))
@@ -293,171 +256,6 @@ def test_a_group_that_clashes_with_another_clerk_is_filed_again_row_by_row(
     assert refused == [20]
     assert [r.status for r in results] == ["filed"] * 5
     assert len(app.body(BODY_CODE).records) == 6
-
-
-# A file of one subject long enough for three groups in each of its first two chunks; the second
-# group holds a refused row, the third a clash with a line of the second, and the next chunk
-# starts while the third may still be written, with a resend of one of its lines.
-LONG_FILE = [nested(row(n)) for n in range(1, 501)]
-LONG_FILE.insert(150, nested(row(1000, region_code="350199")))
-LONG_FILE.insert(240, nested(row(130, facts="另一事实")))
-LONG_FILE.insert(300, nested(row(235)))
-LONG_FILE.insert(400, nested(row(1001, region_code="350199")))
-LONG_FILE_EXPECTED = {150: ("error", "region_code"), 240: ("error", "document_number"),
-                      300: ("unchanged", None), 400: ("error", "region_code")}
-
-
-def long_file() -> Iterator[tuple[int, dict[str, Any]]]:
-    return ((n + 2, fields) for n, fields in enumerate(LONG_FILE))
-
-
-def long_file_ids() -> list[UUID]:
-    return [record_id(SOURCE_CODE, fields["document_number"]) for fields in LONG_FILE]
-
-
-def filing_record_id(number: int) -> UUID:
-    return record_id(SOURCE_CODE, f"闽纪〔2026〕{number}号")
-
-
-def filed_ids(stored: list[StoredEvent]) -> list[UUID | str]:
-    return [e.originator_id for e in stored if e.topic == get_topic(RecordFiled)]
-
-
-class HeldSecondWrite:
-    """Records the import's writes; holds the second until two more groups have been sent,
-    prepared on top of it, then calls ``meanwhile`` and lets it go on."""
-
-    def __init__(self, app: Ledger, monkeypatch: pytest.MonkeyPatch,
-                 meanwhile: Callable[[], object]) -> None:
-        self.writes: list[list[UUID | str]] = []
-        self.refused: list[Exception] = []
-        self.prepared: list[UUID] = []
-        self.prepared_before_refusal = 0
-        self.filed_one_by_one: list[UUID] = []
-        sends = threading.Semaphore(0)
-        real_send, real_save = GroupWriter.send, app.save_encoded
-        real_prepare, real_file = app.prepare_filing, app.file_record
-
-        def send(writer: GroupWriter[Any], group: Any) -> None:
-            sends.release()
-            real_send(writer, group)
-
-        def save(events: list[DomainEvent], stored: list[StoredEvent]) -> Any:
-            self.writes.append(filed_ids(stored))
-            if len(self.writes) == 2:
-                if not all(sends.acquire(timeout=30) for _ in range(4)):
-                    raise TimeoutError("the import sent no group after the second")
-                meanwhile()
-            try:
-                return real_save(events, stored)
-            except Exception as error:
-                self.prepared_before_refusal = len(self.prepared)
-                self.refused.append(error)
-                raise
-
-        def prepare(cmd: c.FileRecord, *args: Any, **kwargs: Any) -> list[DomainEvent]:
-            self.prepared.append(record_id(cmd.source.code, cmd.document_number))
-            return real_prepare(cmd, *args, **kwargs)
-
-        def file_one(cmd: c.FileRecord, actor: Actor) -> Any:
-            self.filed_one_by_one.append(record_id(cmd.source.code, cmd.document_number))
-            return real_file(cmd, actor)
-
-        monkeypatch.setattr(GroupWriter, "send", send)
-        monkeypatch.setattr(app, "save_encoded", save)
-        monkeypatch.setattr(app, "prepare_filing", prepare)
-        monkeypatch.setattr(app, "file_record", file_one)
-
-
-def assert_each_good_row_filed_once(app: Ledger, *others: UUID) -> None:
-    rids = long_file_ids()
-    good = {rid for n, rid in enumerate(rids) if n not in LONG_FILE_EXPECTED}
-    body = app.body(BODY_CODE)
-    versions = [e.originator_version for e in app.events.get(body_id(BODY_CODE))]
-    assert versions == list(range(1, len(versions) + 1))
-    assert len(body.records) == len(set(body.records)) == len(good) + len(others)
-    assert set(body.records) == good | set(others)
-    assert app.existing_records(rids) == good
-
-
-def test_a_write_refused_after_later_groups_were_prepared_on_top_of_it_is_done_again(
-    app: Ledger, pg_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    other_clerk = postgres_ledger(pg_url, clock)
-    # Another clerk lists a record on the same body after the second group was prepared.
-    held = HeldSecondWrite(app, monkeypatch, lambda: other_clerk.file_record(filing(900), DEPT))
-
-    results = list(import_records(app, long_file(), DEPT))
-
-    other_clerk.close()
-    assert len(held.refused) == 1 and isinstance(held.refused[0], IntegrityError)
-    second = held.writes[1]
-    assert held.filed_one_by_one == second
-    # The rows after the refused group that were prepared on top of it are prepared again.
-    where = {rid: n for n, rid in reversed(list(enumerate(long_file_ids())))}
-    on_top = {rid for rid in held.prepared[:held.prepared_before_refusal]
-              if where[rid] > max(where[rid] for rid in second)}
-    assert len(on_top) > len(second)
-    assert on_top <= set(held.prepared[held.prepared_before_refusal:])
-    assert [r.line for r in results] == [n + 2 for n in range(len(LONG_FILE))]
-    assert [(r.status, r.field) for r in results] == [
-        LONG_FILE_EXPECTED.get(n, ("filed", None)) for n in range(len(LONG_FILE))]
-    assert results[240].reason == "line 131 files this document number with different content"
-    assert_each_good_row_filed_once(app, filing_record_id(900))
-
-    before = app.recorder.max_notification_id()
-    again_results = list(import_records(app, long_file(), DEPT))
-    assert app.recorder.max_notification_id() == before
-    assert {r.status for r in again_results} == {"unchanged", "error"}
-
-
-def test_a_write_that_fails_otherwise_ends_the_import_with_nothing_after_it_written(
-    app: Ledger, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def server_gone() -> None:
-        raise OperationalError("the server closed the connection")
-
-    held = HeldSecondWrite(app, monkeypatch, server_gone)
-    answered: list[RowResult] = []
-
-    with pytest.raises(OperationalError):
-        answered.extend(import_records(app, long_file(), DEPT))
-
-    assert answered == []
-    rids = long_file_ids()
-    assert app.existing_records(rids) == set(held.writes[0])
-    monkeypatch.undo()
-
-    results = list(import_records(app, long_file(), DEPT))
-
-    unchanged = {r.record_id for r in results if r.status == "unchanged"}
-    assert unchanged == set(held.writes[0]) | {rids[300]}
-    assert_each_good_row_filed_once(app)
-
-
-def test_the_subject_cache_is_emptied_only_once_what_was_prepared_from_it_is_written(
-    app: Ledger, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(bulk, "SUBJECT_CACHE_SIZE", 1)
-    refused: list[IntegrityError] = []
-    real_save = app.save_encoded
-
-    def slow_save(events: list[DomainEvent], stored: list[StoredEvent]) -> Any:
-        time.sleep(0.05)  # so the next chunk starts before the last group is written
-        try:
-            return real_save(events, stored)
-        except IntegrityError as error:
-            refused.append(error)
-            raise
-
-    monkeypatch.setattr(app, "save_encoded", slow_save)
-    rows = ((n + 1, nested(row(n))) for n in range(1, 2 * CHUNK_ROWS + 1))
-
-    results = list(import_records(app, rows, DEPT))
-
-    assert refused == []
-    assert [r.status for r in results] == ["filed"] * 2 * CHUNK_ROWS
-    assert len(app.body(BODY_CODE).records) == 2 * CHUNK_ROWS
 
 
 # -- at the command line --------------------------------------------------------------------------
