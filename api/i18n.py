@@ -81,6 +81,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "overdue_rectifications": ("逾期未整改", "Overdue rectifications"),
     "repaired_share": ("已修复占比", "Share repaired"),
     "total": ("共 {n} 条 · 第 {page}/{pages} 页", "{n} records · page {page} of {pages}"),
+    "total_capped": ("{n} 条以上，请缩小查询范围 · 第 {page}/{pages} 页",
+                     "{n}+ records, narrow the search to see them all · page {page} of {pages}"),
 }
 
 VALUES: dict[str, tuple[str, str]] = {

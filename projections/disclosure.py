@@ -6,6 +6,8 @@ publicity window, not repaired, withdrawn, deleted or expired, with the "under o
 responsible persons of a body's record, so no query over it can leak personal data. A record
 leaves the table for good when it stops being publishable; the window's dates are checked by
 the queries, because "today" moves without any event.
+
+``search_keys`` serves the public search (``projections.search``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ledger.regions import RegionTable, fujian
 from ledger.values import Scope, SubjectType
 from projections import facts
 from projections.log import Entry
+from projections.search import row_keys
 from projections.tables import Row, Rows, Table
 from projections.view import View, stored_records
 
@@ -50,9 +53,10 @@ DISCLOSURE = Table(
         ("under_objection", "boolean NOT NULL"),
         ("under_reconsideration", "text"),
         ("position", "bigint NOT NULL"),
+        ("search_keys", "integer[] NOT NULL"),
     ),
     key=("record_id",),
-    indexes=("(subject_code)", "USING gin (region_chain)", "(decision_date)"),
+    indexes=("(subject_code)", "USING gin (search_keys)", "(decision_date DESC, record_id)"),
 )
 
 
@@ -101,12 +105,13 @@ class PublicDisclosure(View):
 
     def _row(self, event: ev.RecordFiled, position: int) -> Row:
         content = event.content
+        chain = self.regions.reporting_chain(content.region_code)
         return {
             "record_id": event.originator_id,
             "subject_code": content.subject_code,
             "subject_name": content.subject_name or "",
             "region_code": content.region_code,
-            "region_chain": self.regions.reporting_chain(content.region_code),
+            "region_chain": chain,
             "category": content.category.value,
             "domain": content.domain.value,
             "severity": content.severity.value,
@@ -125,6 +130,8 @@ class PublicDisclosure(View):
             "under_objection": False,
             "under_reconsideration": None,
             "position": position,
+            "search_keys": row_keys(content.subject_name or "", content.document_number,
+                                    chain, content.category.value, content.severity.value),
         }
 
     def flush(self, cursor: psycopg.Cursor[Any]) -> None:

@@ -114,6 +114,8 @@ class DisclosedRecord(Result):
 class DisclosurePage(Result):
     items: list[DisclosedRecord]
     total: int
+    total_capped: bool = False
+    """``total`` reached the most a search counts: there are at least that many matches."""
     page: int
     per_page: int
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
+import pytest
 from openpyxl import load_workbook
 
 from ledger import commands as c
 from ledger.clock import SHANGHAI
 from ledger.events import Role
+from projections import queries
+from projections.results import DisclosurePage
 from tests.api.conftest import Api, Views, csrf, sign_in
 from tests.conftest import DEPT, PERSON_ID, REVIEWER, FakeClock, filing, official
 
@@ -31,6 +34,20 @@ def test_the_public_finds_a_body_record_and_sees_its_objection_mark(
     assert "异议处理中" in api.client.get("/", params={"q": "鼓楼区"}).text
     record_page = api.client.get(f"/disclosure/records/{rid}?lang=en")
     assert record_page.status_code == 200 and "Under objection" in record_page.text
+
+
+def test_the_public_page_says_when_a_search_matches_more_than_it_counts(
+    api: Api, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cap = queries.TOTAL_CAP
+    capped = DisclosurePage(items=[], total=cap, total_capped=True, page=1, per_page=20)
+    monkeypatch.setattr(queries, "public_disclosure", lambda *_a, **_k: capped)
+    assert f"{cap:,} 条以上，请缩小查询范围" in api.client.get("/").text
+    assert f"{cap:,}+ records" in api.client.get("/", params={"lang": "en"}).text
+
+    exact = capped.model_copy(update={"total": cap - 1, "total_capped": False})
+    monkeypatch.setattr(queries, "public_disclosure", lambda *_a, **_k: exact)
+    assert f"共 {cap - 1} 条" in api.client.get("/", params={"lang": "zh"}).text
 
 
 def test_a_civil_servants_record_and_personal_data_never_reach_a_public_page(

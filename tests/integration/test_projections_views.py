@@ -12,7 +12,8 @@ import pytest
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.clock import business_date
-from projections import queries
+from ledger.errors import ValidationError
+from projections import queries, search
 from tests.conftest import (
     ADMIN,
     BODY_CODE,
@@ -144,6 +145,56 @@ def test_the_disclosure_search_finds_by_code_region_and_category_a_page_at_a_tim
     assert len(second.items) == 1
     assert {i.record_id for i in first.items}.isdisjoint({i.record_id for i in second.items})
     assert queries.public_disclosure(conn, q="100%_", today=on).total == 0
+
+
+def test_the_disclosure_search_finds_a_name_by_two_characters_or_one_and_a_document_by_part(
+    app: Ledger, views: Projections, conn: psycopg.Connection[object],
+) -> None:
+    app.register_body(c.RegisterBody(credit_code=PINGTAN_CODE, name="平潭综合实验区财政金融局",
+                                     region_code="350128"), ADMIN)
+    county = [app.file_record(filing(n), DEPT).record_id for n in (1, 2)]
+    pingtan = app.file_record(filing(13, subject_code=PINGTAN_CODE, region_code="350128"),
+                              DEPT).record_id
+    views.catch_up()
+    on = date(2026, 5, 6)
+
+    def found(text: str) -> set[object]:
+        return {i.record_id for i in queries.public_disclosure(conn, q=text, today=on).items}
+
+    assert found("财政") == found("潭") == {pingtan}
+    assert found("鼓楼") == found("自然资源局") == set(county)
+    assert found("〔2026〕1") == {county[0], pingtan}
+    assert found("〕13号") == {pingtan}
+    assert found("政鼓") == found("区局") == set()  # the characters are there, not together
+    general = queries.public_disclosure(conn, q="财政", severity="general", today=on)
+    assert [i.record_id for i in general.items] == [pingtan]
+    assert queries.public_disclosure(conn, severity="serious", today=on).total == 0
+    assert queries.public_disclosure(conn, category="no_such_category", today=on).total == 0
+
+
+@pytest.mark.parametrize("walk", [True, False], ids=["walking the date index", "by the keys"])
+def test_a_search_counts_and_pages_no_further_than_its_cap_and_shows_the_same_newest_first(
+    app: Ledger, views: Projections, conn: psycopg.Connection[object],
+    monkeypatch: pytest.MonkeyPatch, walk: bool,
+) -> None:
+    for n in range(1, 5):
+        app.file_record(filing(n, decision_date=date(2026, 4, 10 + n)), DEPT)
+    views.catch_up()
+    on = date(2026, 5, 6)
+    every = queries.public_disclosure(conn, q="鼓楼区", today=on)
+    assert every.total == 4 and not every.total_capped
+
+    monkeypatch.setattr(queries, "TOTAL_CAP", 3)
+    monkeypatch.setattr(search.Lookup, "walk_is_cheaper", lambda _self, _rows: walk)
+    first = queries.public_disclosure(conn, q="鼓楼区", per_page=2, today=on)
+    second = queries.public_disclosure(conn, q="鼓楼区", page=2, per_page=2, today=on)
+
+    assert first.total == 3 and first.total_capped
+    assert [i.record_id for i in first.items + second.items] == [
+        i.record_id for i in every.items]
+    assert [i.decision_date.day for i in every.items] == [14, 13, 12, 11]
+    with pytest.raises(ValidationError):
+        queries.public_disclosure(conn, q="鼓楼区", page=3, per_page=2, today=on)
 
 
 def test_the_record_view_follows_the_aggregate_through_objection_and_reconsideration(

@@ -1,0 +1,161 @@
+"""Finding records among a million disclosed ones: by part of a name or document number, and
+by region, category and severity.
+
+Chinese searches are often two characters (a district, "财政"), too short for trigram indexes
+alone, so each disclosure row keeps every character and every run of two and of three adjacent
+characters of the body's name and the document number, as numbers ("grams"), under a GIN index.
+A search looks up its threes (its pair or its character if it is shorter): a row can contain
+the text only if it holds them all. The text itself (``strpos`` of the lower-cased texts, as
+``ILIKE`` compares) then decides, so the grams only have to be a necessary condition: a number
+shared by two grams, or a gram left out, costs time, never a wrong answer.
+
+Grams that many rows hold ("政府", "2024") make the index slow and the planner's guesses wrong
+(it takes the grams of one text as independent, and they are not), so a search looks up the
+grams the table's statistics do not call common and only the few rarest of those they do.
+
+The same array holds a tag for each region the record reports to, its category and its
+severity, so a search with filters is one intersection in one index, and the planner's
+estimates for the filters come from the same statistics.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from ledger.values import Category, Severity
+
+_SPREAD = 2**31 - 1 - 0x110000
+COMMON = 0.01
+"""A gram in more than this share of the rows narrows a search too little to look up."""
+FEW = 3
+RANDOM_READ = 4
+_STATS_SECONDS = 300.0
+_stats: dict[tuple[str, str], tuple[float, tuple[dict[int, float], float]]] = {}
+_stats_lock = threading.Lock()
+
+
+def _gram(text: str) -> int:
+    """A character is its code point; two or three are hashed above every code point."""
+    if len(text) == 1:
+        return ord(text)
+    return 0x110000 + zlib.crc32(text.encode()) % _SPREAD
+
+
+def _runs(text: str) -> list[str]:
+    """The text case-folded as ``ILIKE`` compares it, cut where a character folds to more
+    than one (those are left out of the grams rather than guessed)."""
+    runs, run = [], ""
+    for char in text:
+        folded = char.lower()
+        if len(folded) == 1:
+            run += folded
+        elif run:
+            runs.append(run)
+            run = ""
+    return [*runs, run] if run else runs
+
+
+def row_grams(*texts: str) -> list[int]:
+    """Every character, and every two and three adjacent characters, of the texts."""
+    grams = {_gram(run[i:i + n]) for text in texts for run in _runs(text)
+             for n in (1, 2, 3) for i in range(len(run) - n + 1)}
+    return sorted(grams)
+
+
+def region_tag(code: str) -> int:
+    """A region as a key: its six-digit code, negated, so that no gram is ever one."""
+    return -int(code)
+
+
+def value_tag(kind: str, value: str) -> int | None:
+    """A category or severity as a key, below every region's; ``None`` for an unknown value."""
+    return _VALUE_TAGS.get((kind, value))
+
+
+def _value_tags() -> dict[tuple[str, str], int]:
+    tags = {(kind, v.value): -10**6 - zlib.crc32(f"{kind}:{v.value}".encode()) % 2**30
+            for kind, values in (("category", Category), ("severity", Severity))
+            for v in values}
+    if len(set(tags.values())) != len(tags):
+        raise RuntimeError("two filter values share a search tag; change the tag function")
+    return tags
+
+
+_VALUE_TAGS = _value_tags()
+
+
+def row_keys(name: str, document: str, chain: list[str], category: str, severity: str) -> (
+    list[int]
+):
+    """What a disclosure row can be found by: its texts' grams and its filters' tags."""
+    tags = {region_tag(c) for c in chain} | {
+        t for t in (value_tag("category", category), value_tag("severity", severity))
+        if t is not None}
+    return sorted(tags.union(row_grams(name, document)))
+
+
+def query_grams(text: str) -> list[int]:
+    """The grams a row must hold to contain ``text``: its threes, or its pair, or its
+    character (for each run of it that folds one character to one)."""
+    grams: set[int] = set()
+    for run in _runs(text):
+        n = min(3, len(run))
+        grams |= {_gram(run[i:i + n]) for i in range(len(run) - n + 1)}
+    return sorted(grams)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The grams of a search text worth looking up, rarest first, and what they may match."""
+
+    grams: list[int]
+    share: float | None
+    """The share of the rows holding the rarest gram, if it is a common one (else under 1%)."""
+    rows: float
+    """The table's rows, as of the last ANALYZE."""
+
+    def walk_is_cheaper(self, rows_wanted: int) -> bool:
+        """Walking newest-first to the ``rows_wanted``-th match costs less than fetching every
+        row with the rarest gram (a fetch is a random read, about ``RANDOM_READ`` walked rows),
+        taking the text to match about as many rows as that gram does."""
+        share = self.share if self.share is not None else COMMON / 2
+        return bool(self.grams) and rows_wanted / share < RANDOM_READ * share * self.rows
+
+
+def lookup(conn: psycopg.Connection[Any], schema: str, text: str) -> Lookup:
+    """What to look up for ``text`` in ``schema.public_disclosure``."""
+    grams = query_grams(text)
+    common, rows = _common_grams(conn, schema)
+    rare = [g for g in grams if g not in common]
+    fewest = sorted((g for g in grams if g in common), key=lambda g: common[g])[:FEW]
+    return Lookup(rare + fewest, None if rare or not fewest else common[fewest[0]], rows)
+
+
+def _common_grams(conn: psycopg.Connection[Any], schema: str) -> tuple[dict[int, float], float]:
+    """Grams in more than ``COMMON`` of the rows with their share, and the table's rows, from
+    the last ANALYZE."""
+    key = (conn.info.dsn, schema)
+    now = time.monotonic()
+    with _stats_lock:
+        held = _stats.get(key)
+    if held is not None and held[0] > now:
+        return held[1]
+    row = conn.execute(
+        "SELECT s.most_common_elems::text::integer[], s.most_common_elem_freqs, c.reltuples "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname "
+        "AND s.attname = 'search_keys' "
+        "WHERE n.nspname = %s AND c.relname = 'public_disclosure'", (schema,)).fetchone()
+    # The frequencies end with three summary numbers (minimum, maximum, nulls' share).
+    found = ({} if row is None or row[0] is None else {
+        g: f for g, f in zip(row[0], row[1], strict=False) if f > COMMON and g >= 0},
+        max(float(row[2]), 0.0) if row is not None else 0.0)
+    with _stats_lock:
+        _stats[key] = (now + _STATS_SECONDS, found)
+    return found
