@@ -16,7 +16,7 @@ from typing import Protocol
 import psycopg
 
 from ledger.events import Actor, Role
-from ledger.storage import schema_lock
+from ledger.storage import connection, schema_lock
 
 HUMAN_ROLES = tuple(r for r in Role if r is not Role.SYSTEM)
 
@@ -100,7 +100,7 @@ class PostgresTokenStore:
     def create(self, account: Account) -> str:
         _check(account)
         token = new_token()
-        with psycopg.connect(self.url) as conn:
+        with connection(self.url) as conn:
             conn.execute(
                 "INSERT INTO api_tokens (token_hash, account_id, role, subject, name, created_at)"
                 " VALUES (%s, %s, %s, %s, %s, %s)",
@@ -110,7 +110,7 @@ class PostgresTokenStore:
         return token
 
     def revoke(self, account_id: str) -> bool:
-        with psycopg.connect(self.url) as conn:
+        with connection(self.url) as conn:
             done = conn.execute(
                 "UPDATE api_tokens SET revoked_at = %s WHERE account_id = %s "
                 "AND revoked_at IS NULL", (datetime.now(UTC), account_id),
@@ -118,7 +118,7 @@ class PostgresTokenStore:
             return done.rowcount > 0
 
     def lookup(self, token: str) -> Account | None:
-        with psycopg.connect(self.url) as conn:
+        with connection(self.url) as conn:
             row = conn.execute(
                 "SELECT account_id, role, subject, name FROM api_tokens "
                 "WHERE token_hash = %s AND revoked_at IS NULL", (hash_token(token),),
@@ -126,7 +126,7 @@ class PostgresTokenStore:
         return None if row is None else Account(row[0], Role(row[1]), row[2], row[3])
 
     def accounts(self) -> list[tuple[Account, bool]]:
-        with psycopg.connect(self.url) as conn:
+        with connection(self.url) as conn:
             rows = conn.execute(
                 "SELECT account_id, role, subject, name, revoked_at IS NULL FROM api_tokens "
                 "ORDER BY created_at"

@@ -16,7 +16,7 @@ import orjson
 import psycopg
 from psycopg.types.json import Jsonb
 
-from ledger.storage import schema_lock
+from ledger.storage import connection, schema_lock
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class PostgresIdempotencyStore:
             )
 
     def claim(self, scope: str, key: str, request_hash: str) -> Stored | None:
-        with psycopg.connect(self.url) as conn:
+        with connection(self.url) as conn:
             inserted = conn.execute(
                 "INSERT INTO api_idempotency (scope, key, request_hash) VALUES (%s, %s, %s) "
                 "ON CONFLICT DO NOTHING", (scope, key, request_hash),
@@ -96,13 +96,13 @@ class PostgresIdempotencyStore:
         return Stored(row[0], row[1], row[2])
 
     def finish(self, scope: str, key: str, status: int, body: Any) -> None:
-        with psycopg.connect(self.url) as conn:
+        with connection(self.url) as conn:
             conn.execute(
                 "UPDATE api_idempotency SET status = %s, body = %s WHERE scope = %s AND key = %s",
                 (status, Jsonb(orjson.loads(orjson.dumps(body))), scope, key),
             )
 
     def release(self, scope: str, key: str) -> None:
-        with psycopg.connect(self.url) as conn:
+        with connection(self.url) as conn:
             conn.execute("DELETE FROM api_idempotency WHERE scope = %s AND key = %s",
                          (scope, key))

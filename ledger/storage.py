@@ -7,6 +7,7 @@ the wheel puts the socket under a short runtime folder when the data path is too
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
 import os
@@ -21,6 +22,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 _lock = threading.Lock()
 _servers: dict[Path, Any] = {}
+_idle: dict[str, list[psycopg.Connection[Any]]] = {}
+_IDLE_MAX = 8
 SCHEMA_LOCK = 0x1ED6_0001
 
 
@@ -35,6 +38,53 @@ def schema_lock(conn: psycopg.Connection[Any]) -> Iterator[None]:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
         yield
+
+
+@contextmanager
+def connection(url: str) -> Iterator[psycopg.Connection[Any]]:
+    """A connection to ``url`` in a transaction that commits when the block ends (rolls back on
+    an error), like ``psycopg.connect``'s block, but reusing this process's idle connections.
+
+    The small lookups of every request (a token, an idempotency key, a person's data key) would
+    otherwise each pay for a new server process, several times their own cost. An idle
+    connection is checked before reuse, so one broken by a database restart is replaced; with
+    the database down, a new connection fails at once (no waiting for one to come back).
+    """
+    conn = _reused(url) or psycopg.connect(url, autocommit=True)
+    try:
+        with conn.transaction():
+            yield conn
+    finally:
+        with _lock:
+            idle = _idle.setdefault(url, [])
+            keep = not conn.closed and not conn.broken and len(idle) < _IDLE_MAX
+            if keep:
+                idle.append(conn)
+        if not keep:
+            conn.close()
+
+
+def _reused(url: str) -> psycopg.Connection[Any] | None:
+    while True:
+        with _lock:
+            idle = _idle.get(url)
+            conn = idle.pop() if idle else None
+        if conn is None:
+            return None
+        try:
+            conn.execute("")
+            return conn
+        except psycopg.Error:
+            conn.close()
+
+
+@atexit.register
+def _close_idle() -> None:
+    with _lock:
+        idle = [conn for conns in _idle.values() for conn in conns]
+        _idle.clear()
+    for conn in idle:
+        conn.close()
 
 
 def ledger_home() -> Path:
@@ -137,14 +187,14 @@ class PostgresKeyStore:
             )
 
     def get(self, key_id: str) -> bytes | None:
-        with psycopg.connect(self.url) as conn:
+        with connection(self.url) as conn:
             row = conn.execute(
                 "SELECT wrapped FROM ledger_person_keys WHERE key_id = %s", (key_id,)
             ).fetchone()
         return bytes(row[0]) if row and row[0] is not None else None
 
     def add(self, key_id: str, wrapped: bytes) -> bytes:
-        with psycopg.connect(self.url) as conn:
+        with connection(self.url) as conn:
             conn.execute(
                 "INSERT INTO ledger_person_keys (key_id, wrapped) VALUES (%s, %s) "
                 "ON CONFLICT (key_id) DO NOTHING", (key_id, wrapped),
@@ -157,7 +207,7 @@ class PostgresKeyStore:
         return kept
 
     def destroy(self, key_id: str) -> None:
-        with psycopg.connect(self.url) as conn:
+        with connection(self.url) as conn:
             conn.execute(
                 "UPDATE ledger_person_keys SET wrapped = NULL, destroyed_at = now() "
                 "WHERE key_id = %s", (key_id,),
