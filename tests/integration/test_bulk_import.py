@@ -31,7 +31,6 @@ from tests.conftest import (
     filing,
     official,
     postgres_ledger,
-    register_world,
 )
 
 BAD_PERSON_ID = PERSON_ID[:-1] + ("0" if PERSON_ID[-1] != "0" else "1")
@@ -123,14 +122,6 @@ def write_xlsx(path: Path, rows: list[dict[str, Any]]) -> Path:
 
 def outcome(results: list[RowResult]) -> list[tuple[str, str | None]]:
     return [(r.status, r.field) for r in results]
-
-
-@pytest.fixture
-def app(pg_url: str, clock: FakeClock) -> Iterator[Ledger]:
-    ledger = postgres_ledger(pg_url, clock)
-    register_world(ledger)
-    yield ledger
-    ledger.close()
 
 
 def test_a_csv_with_bad_lines_files_the_good_ones_and_names_each_bad_line(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -26,7 +25,7 @@ from projections.registry import all_views
 from projections.rollup import RegionRollup
 from projections.tables import Table
 from projections.view import View
-from tests.conftest import ADMIN, DEPT, FakeClock, filing, postgres_ledger, register_world, uscc
+from tests.conftest import ADMIN, DEPT, FakeClock, filing, postgres_ledger, uscc
 from tests.integration.test_projections_support import (
     Projections,
     log_positions,
@@ -95,14 +94,6 @@ class DyingRollup(DiesMidPage, RegionRollup):
 
 class DyingCounter(DiesMidPage, AppliedPositions):
     pass
-
-
-@pytest.fixture
-def app(pg_url: str, clock: FakeClock) -> Iterator[Ledger]:
-    ledger = postgres_ledger(pg_url, clock)
-    register_world(ledger)
-    yield ledger
-    ledger.close()
 
 
 def applied(url: str) -> list[int]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from projections.positions import view_status
 from projections.rebuild import RebuildError, rebuild
 from projections.records import RecordView
 from projections.registry import VIEWS
-from tests.conftest import DEPT, FakeClock, filing, postgres_ledger, register_world
+from tests.conftest import DEPT, FakeClock, filing
 from tests.integration.test_projections_support import (
     Projections,
     rebuilt_snapshot,
@@ -38,14 +37,6 @@ class RefusesWithdrawals(RecordView):
         if isinstance(event, Withdrawn):
             raise RuntimeError("cannot handle a withdrawal")
         super().apply(cursor, event, position)
-
-
-@pytest.fixture
-def app(pg_url: str, clock: FakeClock) -> Iterator[Ledger]:
-    ledger = postgres_ledger(pg_url, clock)
-    register_world(ledger)
-    yield ledger
-    ledger.close()
 
 
 def file_many(app: Ledger, numbers: range) -> None:

@@ -25,22 +25,12 @@ from tests.conftest import (
     FakeClock,
     filing,
     official,
-    postgres_ledger,
-    register_world,
     uscc,
 )
 from tests.integration.test_projections_support import Projections, system_step
 
 SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
 PINGTAN_CODE = uscc("11350128MB00003")
-
-
-@pytest.fixture
-def app(pg_url: str, clock: FakeClock) -> Iterator[Ledger]:
-    ledger = postgres_ledger(pg_url, clock)
-    register_world(ledger)
-    yield ledger
-    ledger.close()
 
 
 @pytest.fixture
