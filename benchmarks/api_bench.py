@@ -21,7 +21,9 @@ Every request goes to 127.0.0.1. Not part of the test suite.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -44,11 +46,12 @@ from ledger import commands as c
 from ledger.bootstrap import open_ledger
 from ledger.clock import business_date, system_clock
 from ledger.events import Role
-from ledger.storage import create_database, start_embedded_postgres
+from ledger.storage import create_database, scratch_postgres
 from projections import queries
 
 CLI = str(Path(sys.executable).parent / "credit-ledger")
 HOME = tempfile.mkdtemp(prefix="clapi")
+atexit.register(shutil.rmtree, HOME, ignore_errors=True)
 GOAL_MS = 50.0
 
 
@@ -240,8 +243,7 @@ def main() -> None:
     parser.add_argument("--skip-search", action="store_true")
     args = parser.parse_args()
     os.environ["LEDGER_HOME"] = HOME
-    admin = os.environ.get("LEDGER_DATABASE_URL") or start_embedded_postgres(
-        Path(tempfile.mkdtemp(prefix="clapi", dir="/tmp")) / "pg")
+    admin = os.environ.get("LEDGER_DATABASE_URL") or scratch_postgres("clapi")
 
     if not args.skip_filing:
         measure_filing(admin, args)

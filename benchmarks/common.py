@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 from ledger import commands as c
@@ -17,7 +15,7 @@ from ledger.storage import (
     PostgresKeyStore,
     create_database,
     eventsourcing_env,
-    start_embedded_postgres,
+    scratch_postgres,
 )
 
 ADMIN = Actor(id="bench-admin", role=Role.ADMINISTRATOR)
@@ -32,8 +30,7 @@ class Server:
     """One embedded server for the whole run; a fresh database per measurement."""
 
     def __init__(self) -> None:
-        folder = Path(tempfile.mkdtemp(prefix="clbench", dir="/tmp"))
-        self.admin_url = start_embedded_postgres(folder / "pg")
+        self.admin_url = scratch_postgres("clbench")
 
     def database(self) -> str:
         return create_database(self.admin_url, f"bench_{uuid.uuid4().hex[:10]}")

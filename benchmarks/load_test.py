@@ -12,8 +12,10 @@ Every request goes to 127.0.0.1; the loop stops by itself after ``--seconds``.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -33,6 +35,7 @@ from ledger.events import Role
 
 CLI = str(Path(sys.executable).parent / "credit-ledger")
 HOME = tempfile.mkdtemp(prefix="clload")
+atexit.register(shutil.rmtree, HOME, ignore_errors=True)
 MIX = [("file", 30), ("public_search", 40), ("public_record", 10), ("explain", 8),
        ("object", 7), ("repair", 5)]
 

@@ -42,7 +42,7 @@ from ledger.sealer import (
     peak_keys,
     public_key_bytes,
 )
-from ledger.storage import create_database, start_embedded_postgres
+from ledger.storage import create_database, scratch_postgres
 from ledger.verify import (
     TreeHead,
     consistency_proof,
@@ -145,7 +145,7 @@ def _root_of(store: dict[tuple[int, int], bytes], size: int) -> bytes:
 def database(url: str | None) -> str:
     admin = url or os.environ.get("LEDGER_DATABASE_URL")
     if not admin:
-        admin = start_embedded_postgres(Path(tempfile.mkdtemp(prefix="clbn", dir="/tmp")) / "pg")
+        admin = scratch_postgres("clbn")
     return create_database(admin, f"bench_{uuid.uuid4().hex[:8]}")
 
 

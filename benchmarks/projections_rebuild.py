@@ -24,11 +24,9 @@ import multiprocessing
 import os
 import queue
 import statistics
-import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -42,7 +40,7 @@ from ledger.identifiers import uscc_check_char
 from ledger.personal import MemoryKeyStore, Vault
 from ledger.record import CreditRecord, RecordContent, SanctionOrder, Schedule
 from ledger.rules import RuleBook
-from ledger.storage import create_database, eventsourcing_env, start_embedded_postgres
+from ledger.storage import create_database, eventsourcing_env, scratch_postgres
 from ledger.subjects import GovernmentBody
 from ledger.values import (
     Category,
@@ -228,8 +226,7 @@ def main() -> None:
                         help="also rebuild each view on its own")
     args = parser.parse_args()
 
-    admin = os.environ.get("LEDGER_DATABASE_URL") or start_embedded_postgres(
-        Path(tempfile.mkdtemp(prefix="bpj", dir="/tmp")) / "pg")
+    admin = os.environ.get("LEDGER_DATABASE_URL") or scratch_postgres("bpj")
     name = f"bench_{uuid.uuid4().hex[:10]}"
     url = create_database(admin, name)
     ledger = Ledger(eventsourcing_env(url, pool_size=2), clock=lambda: NOW,

