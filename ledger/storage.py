@@ -24,7 +24,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 _lock = threading.Lock()
 _servers: dict[Path, Any] = {}
-_idle: dict[str, list[psycopg.Connection[Any]]] = {}
+_idle: list[tuple[str, psycopg.Connection[Any]]] = []
 _IDLE_MAX = 8
 SCHEMA_LOCK = 0x1ED6_0001
 
@@ -48,29 +48,33 @@ def connection(url: str) -> Iterator[psycopg.Connection[Any]]:
     an error), like ``psycopg.connect``'s block, but reusing this process's idle connections.
 
     The small lookups of every request (a token, an idempotency key, a person's data key) would
-    otherwise each pay for a new server process, several times their own cost. An idle
-    connection is checked before reuse, so one broken by a database restart is replaced; with
-    the database down, a new connection fails at once (no waiting for one to come back).
+    otherwise each pay for a new server process, several times their own cost. At most
+    ``_IDLE_MAX`` connections stay idle in a process, whatever their database (the oldest is
+    closed first). An idle connection is checked before reuse, so one broken by a database
+    restart is replaced; with the database down, a new connection fails at once.
     """
     conn = _reused(url) or psycopg.connect(url, autocommit=True)
     try:
         with conn.transaction():
             yield conn
     finally:
-        with _lock:
-            idle = _idle.setdefault(url, [])
-            keep = not conn.closed and not conn.broken and len(idle) < _IDLE_MAX
-            if keep:
-                idle.append(conn)
-        if not keep:
-            conn.close()
+        surplus = []
+        if not conn.closed and not conn.broken:
+            with _lock:
+                _idle.append((url, conn))
+                while len(_idle) > _IDLE_MAX:
+                    surplus.append(_idle.pop(0)[1])
+        else:
+            surplus.append(conn)
+        for extra in surplus:
+            extra.close()
 
 
 def _reused(url: str) -> psycopg.Connection[Any] | None:
     while True:
         with _lock:
-            idle = _idle.get(url)
-            conn = idle.pop() if idle else None
+            found = next((i for i in range(len(_idle) - 1, -1, -1) if _idle[i][0] == url), None)
+            conn = None if found is None else _idle.pop(found)[1]
         if conn is None:
             return None
         try:
@@ -83,7 +87,7 @@ def _reused(url: str) -> psycopg.Connection[Any] | None:
 @atexit.register
 def _close_idle() -> None:
     with _lock:
-        idle = [conn for conns in _idle.values() for conn in conns]
+        idle = [conn for _, conn in _idle]
         _idle.clear()
     for conn in idle:
         conn.close()

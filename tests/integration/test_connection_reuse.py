@@ -1,0 +1,45 @@
+"""The API's small lookups reuse idle connections, and a process never hoards them."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+
+from ledger import storage
+from ledger.storage import connection, create_database
+
+
+def backend(url: str) -> int:
+    with connection(url) as conn:
+        row = conn.execute("SELECT pg_backend_pid()").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_a_second_lookup_runs_on_the_connection_the_first_one_left_idle(pg_url: str) -> None:
+    assert backend(pg_url) == backend(pg_url)
+
+
+def test_a_failed_lookup_rolls_back_and_leaves_a_usable_connection(pg_url: str) -> None:
+    with connection(pg_url) as conn:
+        conn.execute("CREATE TABLE kept (n int)")
+    try:
+        with connection(pg_url) as conn:
+            conn.execute("INSERT INTO kept VALUES (1)")
+            conn.execute("SELECT 1/0")
+    except psycopg.errors.DivisionByZero:
+        pass
+    with connection(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM kept").fetchone() == (0,)
+
+
+def test_lookups_on_many_databases_keep_only_a_few_connections_open(pg_admin_url: str) -> None:
+    urls = [create_database(pg_admin_url, f"t_{uuid.uuid4().hex[:12]}") for _ in range(12)]
+    names = [psycopg.conninfo.conninfo_to_dict(url)["dbname"] for url in urls]
+    for url in urls:
+        backend(url)
+    with psycopg.connect(pg_admin_url) as conn:
+        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = ANY(%s)",
+                           (names,)).fetchone()
+    assert row is not None and row[0] <= storage._IDLE_MAX
