@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,23 +34,30 @@ class Services:
     temporal_ui: str = "http://localhost:8233"
     temporal_namespace: str = "default"
     extra: dict[str, Any] = field(default_factory=dict)
+    _views_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @contextmanager
     def views(self, timeout: float = 30.0) -> Iterator[psycopg.Connection[Any]]:
         """A connection for the read models (a small pool, opened on first use)."""
         if self.database_url is None:
             raise ValidationError("the views need the PostgreSQL database", field="database")
-        pool = self.extra.get("views_pool")
-        if pool is None:
-            pool = self.extra["views_pool"] = ConnectionPool(
-                self.database_url, min_size=1, max_size=8, open=True,
-                kwargs={"autocommit": True})
-            # The followers may not have run yet: empty views answer, missing ones would fail.
-            with pool.connection(timeout=timeout) as conn:
-                for view in all_views():
-                    install_view(conn, view)
+        pool = self.extra.get("views_pool") or self._open_views(self.database_url, timeout)
         with pool.connection(timeout=timeout) as conn:
             yield conn
+
+    def _open_views(self, url: str, timeout: float) -> ConnectionPool[Any]:
+        with self._views_lock:
+            pool = self.extra.get("views_pool")
+            if pool is None:
+                pool = ConnectionPool(url, min_size=1, max_size=8, open=True,
+                                      kwargs={"autocommit": True})
+                # The followers may not have run yet: empty views answer, missing ones would
+                # fail. Other requests wait for the tables: the pool is shared only then.
+                with pool.connection(timeout=timeout) as conn:
+                    for view in all_views():
+                        install_view(conn, view)
+                self.extra["views_pool"] = pool
+            return pool
 
     def today(self) -> date:
         return business_date(self.ledger.clock())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
+import traceback
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
@@ -42,12 +43,22 @@ class JsonFormatter(logging.Formatter):
         line: dict[str, Any] = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname.lower(), "logger": record.name,
-            "message": record.getMessage(), "request_id": REQUEST_ID.get(),
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None) or REQUEST_ID.get(),
         }
         line.update({k: getattr(record, k) for k in self.FIELDS if hasattr(record, k)})
-        if record.exc_info:
-            line["error"] = self.formatException(record.exc_info).splitlines()[-1]
+        if record.exc_info and record.exc_info[1] is not None:
+            line.update(_error(record.exc_info[1]))
         return orjson.dumps(line).decode()
+
+
+def _error(error: BaseException) -> dict[str, str]:
+    """The error's type and the first line of its message (a database error's later lines quote
+    the statement), and where it was raised: enough to find it, short of a traceback."""
+    message = (str(error).strip().splitlines() or [""])[0]
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f"{frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}" if frames else "-"
+    return {"error": f"{type(error).__name__}: {message}"[:300], "error_at": where}
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -124,7 +135,17 @@ def install(app: FastAPI, services: Services) -> Metrics:
         started = time.perf_counter()
         status = 500
         try:
-            response = await call_next(request)
+            try:
+                response = await call_next(request)
+            except Exception:
+                # Not an error the handlers know: logged here, with the request id the caller
+                # is given, instead of an anonymous traceback and a dropped connection.
+                logger.exception("unexpected error", extra={"method": request.method,
+                                                            "request_id": REQUEST_ID.get()})
+                response = JSONResponse(status_code=500, content={
+                    "error": "InternalError", "field": None, "request_id": REQUEST_ID.get(),
+                    "reason": "an unexpected error; the server's log has it under this "
+                              "request id"})
             status = response.status_code
             response.headers["X-Request-ID"] = REQUEST_ID.get()
             return response
@@ -136,7 +157,7 @@ def install(app: FastAPI, services: Services) -> Metrics:
                 outcome = "ok" if status < 400 else "refused" if status < 500 else "error"
                 metrics.commands.labels(route, outcome).inc()
             logger.info("request", extra={"method": request.method, "route": route,
-                                          "status": status,
+                                          "status": status, "request_id": REQUEST_ID.get(),
                                           "duration_ms": round(elapsed * 1000, 1)})
             REQUEST_ID.reset(token)
 

@@ -36,14 +36,16 @@ from ledger.events import Role
 CLI = str(Path(sys.executable).parent / "credit-ledger")
 HOME = tempfile.mkdtemp(prefix="clload")
 atexit.register(shutil.rmtree, HOME, ignore_errors=True)
+SERVER_LOG = Path(HOME) / "api.log"
 MIX = [("file", 30), ("public_search", 40), ("public_record", 10), ("explain", 8),
        ("object", 7), ("repair", 5)]
 
 
 def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
     env = dict(os.environ, LEDGER_DATABASE_URL=url, LEDGER_LOG_LEVEL="WARNING", LEDGER_HOME=HOME)
-    process = subprocess.Popen([CLI, "serve", "--port", str(port)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with open(SERVER_LOG, "ab") as log:
+        process = subprocess.Popen([CLI, "serve", "--port", str(port)],
+                                   env=env, stdout=subprocess.DEVNULL, stderr=log)
     for _ in range(100):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
@@ -178,6 +180,10 @@ def main() -> None:
     print(f"follower lag: {lag_at_end} events when the load stopped, {lag_after} 3 s later")
     for failure in sorted(set(run.failures))[:10]:
         print("  error:", failure)
+    if run.failures:
+        logged = [line for line in SERVER_LOG.read_text().splitlines()
+                  if '"level":"error"' in line]
+        print(f"the server logged {len(logged)} errors; the first:", *logged[:3], sep="\n  ")
 
 
 if __name__ == "__main__":

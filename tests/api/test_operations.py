@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import orjson
 import pytest
 
 from api.observability import JsonFormatter
 from ledger.events import Role
+from projections import queries
 from tests.api.conftest import Api
 from tests.conftest import filing
 
@@ -42,4 +44,37 @@ def test_a_request_log_line_is_json_with_the_request_id_and_no_query_string(
     [record] = [r for r in caplog.records if r.name == "credit_ledger.http"]
     line = orjson.loads(JsonFormatter().format(record))
     assert line["route"] == "/api/v1/public/records" and line["status"] == 200
+    assert line["request_id"] == "req-42"
     assert "鼓楼区" not in JsonFormatter().format(record)
+
+
+def test_an_unexpected_error_answers_500_with_the_request_id_the_log_line_carries(
+    api: Api, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError('relation "views.public_disclosure" does not exist\nLINE 1: SELECT')
+
+    monkeypatch.setattr(queries, "public_disclosure", broken)
+    caplog.set_level(logging.INFO, logger="credit_ledger.http")
+    response = api.client.get("/api/v1/public/records", headers={"X-Request-ID": "req-7"})
+
+    assert response.status_code == 500 and response.headers["X-Request-ID"] == "req-7"
+    assert response.json()["error"] == "InternalError"
+    assert response.json()["request_id"] == "req-7"
+    [failure] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    line = orjson.loads(JsonFormatter().format(failure))
+    assert line["request_id"] == "req-7"
+    assert line["error"] == 'RuntimeError: relation "views.public_disclosure" does not exist'
+    assert line["error_at"].endswith("in broken")
+
+
+def test_the_first_requests_to_read_views_wait_for_their_tables_instead_of_failing(
+    api: Api,
+) -> None:
+    def read() -> int:
+        with api.services.views() as conn:
+            return queries.public_disclosure(conn).total
+
+    with ThreadPoolExecutor(8) as pool:
+        totals = list(pool.map(lambda _: read(), range(16)))
+    assert totals == [0] * 16
