@@ -46,7 +46,7 @@ from ledger import commands as c
 from ledger.bootstrap import open_ledger
 from ledger.clock import business_date, system_clock
 from ledger.events import Role
-from ledger.storage import create_database, scratch_postgres
+from ledger.storage import create_database, scratch_postgres, start_embedded_postgres
 from projections import queries
 
 CLI = str(Path(sys.executable).parent / "credit-ledger")
@@ -206,7 +206,9 @@ def measure_search(admin: str, args: argparse.Namespace) -> None:
     if made:
         drop(admin, url)
     else:
-        print(f"kept the populated database: {url}")
+        print(f"kept the populated database (its server left running): {url}\n"
+              f"search it again with LEDGER_DATABASE_URL='{admin}' and --reuse "
+              f"{psycopg.conninfo.conninfo_to_dict(url)['dbname']}")
 
 
 def measure_filing(admin: str, args: argparse.Namespace) -> None:
@@ -238,12 +240,15 @@ def main() -> None:
                         help="records in the direct-versus-rebuild check")
     parser.add_argument("--port", type=int, default=18180)
     parser.add_argument("--reuse", metavar="DATABASE", help="search this populated database")
-    parser.add_argument("--keep", action="store_true", help="keep the populated database")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the populated database (and an embedded server running)")
     parser.add_argument("--skip-filing", action="store_true")
     parser.add_argument("--skip-search", action="store_true")
     args = parser.parse_args()
     os.environ["LEDGER_HOME"] = HOME
-    admin = os.environ.get("LEDGER_DATABASE_URL") or scratch_postgres("clapi")
+    admin = os.environ.get("LEDGER_DATABASE_URL") or (
+        start_embedded_postgres(Path(tempfile.mkdtemp(prefix="clapi", dir="/tmp")) / "pg",
+                                at_exit=None) if args.keep else scratch_postgres("clapi"))
 
     if not args.skip_filing:
         measure_filing(admin, args)

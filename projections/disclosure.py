@@ -71,6 +71,7 @@ class PublicDisclosure(View):
     name = "public_disclosure"
     tables = (DISCLOSURE,)
     handles = facts.RECORD_EVENTS
+    revision = 1  # search keys hold the decision's quarter
 
     def __init__(self, schema: str = "views", regions: RegionTable | None = None) -> None:
         super().__init__(schema)
@@ -131,7 +132,8 @@ class PublicDisclosure(View):
             "under_reconsideration": None,
             "position": position,
             "search_keys": row_keys(content.subject_name or "", content.document_number,
-                                    chain, content.category.value, content.severity.value),
+                                    chain, content.category.value, content.severity.value,
+                                    content.decision_date),
         }
 
     def flush(self, cursor: psycopg.Cursor[Any]) -> None:

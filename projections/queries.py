@@ -44,7 +44,7 @@ from projections.results import (
     SubjectSummary,
 )
 from projections.rollup import METRICS
-from projections.search import lookup, region_tag, value_tag
+from projections.search import lookup, recent_quarters, region_tag, value_tag
 from projections.view import VIEWS_SCHEMA
 
 __all__ = [
@@ -232,38 +232,60 @@ def public_disclosure(
     params: dict[str, Any] = {"today": _today(today), "cap": TOTAL_CAP, "tags": tags,
                               "limit": per_page, "offset": (page - 1) * per_page}
     if text:
-        found_by = lookup(conn, VIEWS_SCHEMA, text)
-        params |= {"code": text.upper(), "text": text, "keys": tags + found_by.grams}
-        where = _TEXT_BY_KEYS
+        params |= {"code": text.upper(), "text": text,
+                   "keys": tags + lookup(conn, VIEWS_SCHEMA, text)}
+        where = _TEXT_BY_KEYS.format(span="")
     else:
         where = _TAGS if tags else ""
     # Never prepared: a plan made for no values in particular (which PostgreSQL may pick for
     # a statement prepared on a pooled connection) walks a million rows for a rare text.
     total = _rows(conn, "SELECT count(*) AS n FROM (SELECT 1 " + _DISCLOSED + where
                   + "LIMIT %(cap)s) AS found", params, prepare=False)[0]["n"]
-    if text and total >= TOTAL_CAP and found_by.walk_is_cheaper(page * per_page):
-        # Many matches of a common text: the page is near the top of the date index. Asked
-        # for the text without an index to use for it, the planner walks that index.
-        params["gram"] = found_by.grams[0]
-        where = (_TAGS if tags else "") + _TEXT_WALKED
+    if text:
+        ids = _newest_matches(conn, params, min(page * per_page, total), total)
+        params["ids"] = ids[(page - 1) * per_page:page * per_page]
+        where = "AND record_id = ANY(%(ids)s) "
     found = _rows(conn, f"SELECT {_DISCLOSED_FIELDS} " + _DISCLOSED + where
                   + "ORDER BY decision_date DESC, record_id LIMIT %(limit)s OFFSET %(offset)s",
-                  params, prepare=False)
+                  params | ({"offset": 0} if text else {}), prepare=False)
     return DisclosurePage(items=[DisclosedRecord(**row) for row in found], total=total,
                           total_capped=total >= TOTAL_CAP, page=page, per_page=per_page)
+
+
+def _newest_matches(conn: Conn, params: dict[str, Any], wanted: int, counted: int) -> (
+    list[UUID]
+):
+    """The ids of a text search's ``wanted`` newest matches (of ``counted``), newest first.
+
+    A common text matches thousands of rows spread over years, and the GIN index cannot give
+    them newest first: fetching all of them to sort them is what a deep page would cost. So the
+    search looks in ever longer spans of recent quarters (the rows' quarter tags, in the same
+    index) and stops at the first span that holds ``wanted`` matches: every match outside it
+    is older than all of those, so the page is the same as the whole table's.
+    """
+    if wanted == 0:
+        return []
+    # When most of a known number of matches are wanted, spans would fetch them twice.
+    few = counted < TOTAL_CAP and wanted * 2 > counted
+    spans = [None] if few else [*recent_quarters(params["today"]), None]
+    for span in spans:
+        query = ("SELECT record_id " + _DISCLOSED + _TEXT_BY_KEYS.format(
+            span="" if span is None else "AND search_keys && %(span)s::integer[] ")
+            + "ORDER BY decision_date DESC, record_id LIMIT %(wanted)s")
+        found = [row["record_id"] for row in _rows(
+            conn, query, params | {"span": span, "wanted": wanted}, prepare=False)]
+        if len(found) >= wanted:
+            break
+    return found
 
 
 _TAGS = "AND search_keys @> %(tags)s::integer[] "
 # ``strpos`` of the lower-cased texts is what ILIKE '%text%' does, without its wildcards, and
 # the planner does not take it for rarer than it is (it guesses ILIKE matches next to nothing).
-_TEXT_WALKED = (
-    "AND (subject_code = %(code)s OR (%(gram)s::integer = ANY(search_keys) "
-    "AND (strpos(lower(subject_name), lower(%(text)s)) > 0 "
-    "OR strpos(lower(document_number), lower(%(text)s)) > 0))) "
-)
+# ``{span}`` narrows the keys' side to recent quarters (``_newest_matches``).
 _TEXT_BY_KEYS = (
     "AND ((subject_code = %(code)s AND search_keys @> %(tags)s::integer[]) "
-    "OR (search_keys @> %(keys)s::integer[] "
+    "OR (search_keys @> %(keys)s::integer[] {span}"
     "AND (strpos(lower(subject_name), lower(%(text)s)) > 0 "
     "OR strpos(lower(document_number), lower(%(text)s)) > 0))) "
 )

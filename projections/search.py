@@ -15,7 +15,9 @@ grams the table's statistics do not call common and only the few rarest of those
 
 The same array holds a tag for each region the record reports to, its category and its
 severity, so a search with filters is one intersection in one index, and the planner's
-estimates for the filters come from the same statistics.
+estimates for the filters come from the same statistics; and a tag for the quarter of the
+decision date, so the newest matches of a common text can be found without fetching them all
+(``recent_quarters``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import threading
 import time
 import zlib
-from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import psycopg
@@ -34,9 +36,8 @@ _SPREAD = 2**31 - 1 - 0x110000
 COMMON = 0.01
 """A gram in more than this share of the rows narrows a search too little to look up."""
 FEW = 3
-RANDOM_READ = 4
 _STATS_SECONDS = 300.0
-_stats: dict[tuple[str, str], tuple[float, tuple[dict[int, float], float]]] = {}
+_stats: dict[tuple[str, str], tuple[float, dict[int, float]]] = {}
 _stats_lock = threading.Lock()
 
 
@@ -44,7 +45,7 @@ def _gram(text: str) -> int:
     """A character is its code point; two or three are hashed above every code point."""
     if len(text) == 1:
         return ord(text)
-    return 0x110000 + zlib.crc32(text.encode()) % _SPREAD
+    return 0x110000 + zlib.crc32(text.encode("utf-8", "surrogatepass")) % _SPREAD
 
 
 def _runs(text: str) -> list[str]:
@@ -90,11 +91,32 @@ def _value_tags() -> dict[tuple[str, str], int]:
 _VALUE_TAGS = _value_tags()
 
 
-def row_keys(name: str, document: str, chain: list[str], category: str, severity: str) -> (
-    list[int]
-):
-    """What a disclosure row can be found by: its texts' grams and its filters' tags."""
-    tags = {region_tag(c) for c in chain} | {
+_QUARTERS = -1_100_000_000
+"""Quarter tags lie below every value tag (``value_tag`` stays above -1,074,741,824)."""
+
+
+def _quarter(day: date) -> int:
+    return day.year * 4 + (day.month - 1) // 3
+
+
+def quarter_tag(day: date) -> int:
+    """The quarter of a decision date as a key."""
+    return _QUARTERS - _quarter(day)
+
+
+def recent_quarters(today: date, ahead: int = 4) -> list[list[int]]:
+    """Spans of 1, 2, 4, 8 and 16 quarters up to today's, as tags (each also holding the next
+    ``ahead`` quarters, so a decision dated ahead of today is never left out of a span)."""
+    now = _quarter(today)
+    return [[_QUARTERS - q for q in range(now - span + 1, now + ahead + 1)]
+            for span in (1, 2, 4, 8, 16)]
+
+
+def row_keys(name: str, document: str, chain: list[str], category: str, severity: str,
+             decided: date) -> list[int]:
+    """What a disclosure row can be found by: its texts' grams, its filters' tags and the
+    quarter of its decision."""
+    tags = {region_tag(c) for c in chain} | {quarter_tag(decided)} | {
         t for t in (value_tag("category", category), value_tag("severity", severity))
         if t is not None}
     return sorted(tags.union(row_grams(name, document)))
@@ -110,36 +132,17 @@ def query_grams(text: str) -> list[int]:
     return sorted(grams)
 
 
-@dataclass(frozen=True)
-class Lookup:
-    """The grams of a search text worth looking up, rarest first, and what they may match."""
-
-    grams: list[int]
-    share: float | None
-    """The share of the rows holding the rarest gram, if it is a common one (else under 1%)."""
-    rows: float
-    """The table's rows, as of the last ANALYZE."""
-
-    def walk_is_cheaper(self, rows_wanted: int) -> bool:
-        """Walking newest-first to the ``rows_wanted``-th match costs less than fetching every
-        row with the rarest gram (a fetch is a random read, about ``RANDOM_READ`` walked rows),
-        taking the text to match about as many rows as that gram does."""
-        share = self.share if self.share is not None else COMMON / 2
-        return bool(self.grams) and rows_wanted / share < RANDOM_READ * share * self.rows
-
-
-def lookup(conn: psycopg.Connection[Any], schema: str, text: str) -> Lookup:
-    """What to look up for ``text`` in ``schema.public_disclosure``."""
+def lookup(conn: psycopg.Connection[Any], schema: str, text: str) -> list[int]:
+    """The grams of ``text`` worth looking up in ``schema.public_disclosure``: those the
+    statistics do not call common, and the ``FEW`` rarest of those they do."""
     grams = query_grams(text)
-    common, rows = _common_grams(conn, schema)
+    common = _common_grams(conn, schema)
     rare = [g for g in grams if g not in common]
-    fewest = sorted((g for g in grams if g in common), key=lambda g: common[g])[:FEW]
-    return Lookup(rare + fewest, None if rare or not fewest else common[fewest[0]], rows)
+    return rare + sorted((g for g in grams if g in common), key=lambda g: common[g])[:FEW]
 
 
-def _common_grams(conn: psycopg.Connection[Any], schema: str) -> tuple[dict[int, float], float]:
-    """Grams in more than ``COMMON`` of the rows with their share, and the table's rows, from
-    the last ANALYZE."""
+def _common_grams(conn: psycopg.Connection[Any], schema: str) -> dict[int, float]:
+    """Grams in more than ``COMMON`` of the rows, with their share, as of the last ANALYZE."""
     key = (conn.info.dsn, schema)
     now = time.monotonic()
     with _stats_lock:
@@ -147,15 +150,13 @@ def _common_grams(conn: psycopg.Connection[Any], schema: str) -> tuple[dict[int,
     if held is not None and held[0] > now:
         return held[1]
     row = conn.execute(
-        "SELECT s.most_common_elems::text::integer[], s.most_common_elem_freqs, c.reltuples "
-        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname "
-        "AND s.attname = 'search_keys' "
-        "WHERE n.nspname = %s AND c.relname = 'public_disclosure'", (schema,)).fetchone()
-    # The frequencies end with three summary numbers (minimum, maximum, nulls' share).
-    found = ({} if row is None or row[0] is None else {
-        g: f for g, f in zip(row[0], row[1], strict=False) if f > COMMON and g >= 0},
-        max(float(row[2]), 0.0) if row is not None else 0.0)
+        "SELECT most_common_elems::text::integer[], most_common_elem_freqs FROM pg_stats "
+        "WHERE schemaname = %s AND tablename = 'public_disclosure' "
+        "AND attname = 'search_keys'", (schema,)).fetchone()
+    # The frequencies end with three summary numbers (minimum, maximum, nulls' share); the
+    # filters' tags are negative.
+    found = {} if row is None or row[0] is None else {
+        g: f for g, f in zip(row[0], row[1], strict=False) if f > COMMON and g >= 0}
     with _stats_lock:
         _stats[key] = (now + _STATS_SECONDS, found)
     return found

@@ -33,10 +33,15 @@ class View:
     def __init__(self, schema: str = VIEWS_SCHEMA) -> None:
         self.schema = schema
 
+    revision: ClassVar[int] = 0
+    """Raised when what the view writes into its rows changes though its tables do not."""
+
     @classmethod
     def fingerprint(cls) -> str:
-        """Names the table definitions; a change means the view must be rebuilt."""
+        """Names the table definitions and the revision; a change means a rebuild."""
         text = ",".join(t.fingerprint() for t in cls.tables)
+        if cls.revision:
+            text += f";revision {cls.revision}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def create_tables(self, cursor: psycopg.Cursor[Any], schema: str | None = None, *,

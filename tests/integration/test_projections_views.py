@@ -13,7 +13,8 @@ from ledger import commands as c
 from ledger.application import Ledger
 from ledger.clock import business_date
 from ledger.errors import ValidationError
-from projections import queries, search
+from projections import queries
+from projections.search import quarter_tag
 from tests.conftest import (
     ADMIN,
     BODY_CODE,
@@ -162,10 +163,9 @@ def test_the_disclosure_search_finds_a_name_by_two_characters_or_one_and_a_docum
     assert queries.public_disclosure(conn, category="no_such_category", today=on).total == 0
 
 
-@pytest.mark.parametrize("walk", [True, False], ids=["walking the date index", "by the keys"])
 def test_a_search_counts_and_pages_no_further_than_its_cap_and_shows_the_same_newest_first(
     app: Ledger, views: Projections, conn: psycopg.Connection[object],
-    monkeypatch: pytest.MonkeyPatch, walk: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for n in range(1, 5):
         app.file_record(filing(n, decision_date=date(2026, 4, 10 + n)), DEPT)
@@ -175,16 +175,38 @@ def test_a_search_counts_and_pages_no_further_than_its_cap_and_shows_the_same_ne
     assert every.total == 4 and not every.total_capped
 
     monkeypatch.setattr(queries, "TOTAL_CAP", 3)
-    monkeypatch.setattr(search.Lookup, "walk_is_cheaper", lambda _self, _rows: walk)
     first = queries.public_disclosure(conn, q="鼓楼区", per_page=2, today=on)
     second = queries.public_disclosure(conn, q="鼓楼区", page=2, per_page=2, today=on)
 
     assert first.total == 3 and first.total_capped
     assert [i.record_id for i in first.items + second.items] == [
-        i.record_id for i in every.items]
+        i.record_id for i in every.items[:3]]
     assert [i.decision_date.day for i in every.items] == [14, 13, 12, 11]
     with pytest.raises(ValidationError):
         queries.public_disclosure(conn, q="鼓楼区", page=3, per_page=2, today=on)
+
+
+DECIDED = [date(2025, 6, 2), date(2025, 6, 30), date(2025, 7, 1), date(2025, 9, 30),
+           date(2025, 12, 30), date(2026, 1, 2), date(2026, 4, 14), date(2026, 4, 15)]
+
+
+@pytest.mark.parametrize("spans", ["recent quarters", "the current quarter only"])
+def test_every_page_of_a_text_search_is_the_newest_first_slice_of_all_its_matches(
+    app: Ledger, views: Projections, conn: psycopg.Connection[object],
+    monkeypatch: pytest.MonkeyPatch, spans: str,
+) -> None:
+    for n, decided in enumerate(DECIDED, start=1):
+        app.file_record(filing(n, decision_date=decided), DEPT)
+    views.catch_up()
+    on = date(2026, 5, 6)
+    if spans != "recent quarters":  # a span never holds enough: the whole table is searched
+        monkeypatch.setattr(queries, "recent_quarters", lambda today: [[quarter_tag(today)]])
+
+    pages = [queries.public_disclosure(conn, q="自然资源局", page=n, per_page=2, today=on)
+             for n in (1, 2, 3, 4)]
+
+    assert [p.total for p in pages] == [len(DECIDED)] * 4
+    assert [i.decision_date for p in pages for i in p.items] == sorted(DECIDED, reverse=True)
 
 
 def test_the_record_view_follows_the_aggregate_through_objection_and_reconsideration(
