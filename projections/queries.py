@@ -234,57 +234,56 @@ def public_disclosure(
     if text:
         params |= {"code": text.upper(), "text": text,
                    "keys": tags + lookup(conn, VIEWS_SCHEMA, text)}
-        where = _TEXT_BY_KEYS.format(span="")
+        where = _TEXT_BY_KEYS
     else:
         where = _TAGS if tags else ""
-    # Never prepared: a plan made for no values in particular (which PostgreSQL may pick for
-    # a statement prepared on a pooled connection) walks a million rows for a rare text.
-    total = _rows(conn, "SELECT count(*) AS n FROM (SELECT 1 " + _DISCLOSED + where
-                  + "LIMIT %(cap)s) AS found", params, prepare=False)[0]["n"]
-    if text:
-        ids = _newest_matches(conn, params, min(page * per_page, total), total)
-        params["ids"] = ids[(page - 1) * per_page:page * per_page]
-        where = "AND record_id = ANY(%(ids)s) "
-    found = _rows(conn, f"SELECT {_DISCLOSED_FIELDS} " + _DISCLOSED + where
+    total, span = _count(conn, where, params)
+    found = _rows(conn, f"SELECT {_DISCLOSED_FIELDS} " + _DISCLOSED + _narrowed(where, span)
                   + "ORDER BY decision_date DESC, record_id LIMIT %(limit)s OFFSET %(offset)s",
-                  params | ({"offset": 0} if text else {}), prepare=False)
+                  params | {"span": span}, prepare=False)
     return DisclosurePage(items=[DisclosedRecord(**row) for row in found], total=total,
                           total_capped=total >= TOTAL_CAP, page=page, per_page=per_page)
 
 
-def _newest_matches(conn: Conn, params: dict[str, Any], wanted: int, counted: int) -> (
-    list[UUID]
-):
-    """The ids of a text search's ``wanted`` newest matches (of ``counted``), newest first.
+def _count(conn: Conn, where: str, params: dict[str, Any]) -> tuple[int, list[int] | None]:
+    """How many rows match, up to ``TOTAL_CAP``, and the span of recent quarters holding that
+    many (``None``: the whole table).
 
-    A common text matches thousands of rows spread over years, and the GIN index cannot give
-    them newest first: fetching all of them to sort them is what a deep page would cost. So the
-    search looks in ever longer spans of recent quarters (the rows' quarter tags, in the same
-    index) and stops at the first span that holds ``wanted`` matches: every match outside it
-    is older than all of those, so the page is the same as the whole table's.
+    The index cannot give matches newest first, and counting a thousand of a common filter's
+    matches anywhere in the table takes a scan whose cost depends on where they lie. So
+    the count looks in ever longer spans of recent quarters (the rows' quarter tags, in the
+    same index) and stops at the first that holds ``TOTAL_CAP`` matches. Every match outside
+    that span is older than all of those, so the page read from the span alone is the same as
+    the whole table's, at the cost of fetching the span's matches only.
     """
-    if wanted == 0:
-        return []
-    # When most of a known number of matches are wanted, spans would fetch them twice.
-    few = counted < TOTAL_CAP and wanted * 2 > counted
-    spans = [None] if few else [*recent_quarters(params["today"]), None]
-    for span in spans:
-        query = ("SELECT record_id " + _DISCLOSED + _TEXT_BY_KEYS.format(
-            span="" if span is None else "AND search_keys && %(span)s::integer[] ")
-            + "ORDER BY decision_date DESC, record_id LIMIT %(wanted)s")
-        found = [row["record_id"] for row in _rows(
-            conn, query, params | {"span": span, "wanted": wanted}, prepare=False)]
-        if len(found) >= wanted:
-            break
-    return found
+    def count(span: list[int] | None) -> int:
+        # Never prepared: a plan made for no values in particular (which PostgreSQL may pick
+        # for a statement prepared on a pooled connection) walks a million rows for a rare text.
+        found: int = _rows(conn, "SELECT count(*) AS n FROM (SELECT 1 " + _DISCLOSED
+                           + _narrowed(where, span) + "LIMIT %(cap)s) AS found",
+                           params | {"span": span}, prepare=False)[0]["n"]
+        return found
+
+    if where:  # the unfiltered list is newest-first in the date index already
+        for span in recent_quarters(params["today"]):
+            found = count(span)
+            if found >= TOTAL_CAP:
+                return found, span
+            if found * 4 < TOTAL_CAP:  # too few to reach it within two more doublings
+                break
+    return count(None), None
 
 
-_TAGS = "AND search_keys @> %(tags)s::integer[] "
+def _narrowed(where: str, span: list[int] | None) -> str:
+    return where.format(span="" if span is None else "AND search_keys && %(span)s::integer[] ")
+
+
+# Each condition narrows to a span of quarters where ``{span}`` stands (``_count``).
+_TAGS = "AND search_keys @> %(tags)s::integer[] {span}"
 # ``strpos`` of the lower-cased texts is what ILIKE '%text%' does, without its wildcards, and
 # the planner does not take it for rarer than it is (it guesses ILIKE matches next to nothing).
-# ``{span}`` narrows the keys' side to recent quarters (``_newest_matches``).
 _TEXT_BY_KEYS = (
-    "AND ((subject_code = %(code)s AND search_keys @> %(tags)s::integer[]) "
+    "AND ((subject_code = %(code)s AND search_keys @> %(tags)s::integer[] {span}) "
     "OR (search_keys @> %(keys)s::integer[] {span}"
     "AND (strpos(lower(subject_name), lower(%(text)s)) > 0 "
     "OR strpos(lower(document_number), lower(%(text)s)) > 0))) "

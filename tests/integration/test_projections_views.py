@@ -180,7 +180,7 @@ def test_a_search_counts_and_pages_no_further_than_its_cap_and_shows_the_same_ne
 
     assert first.total == 3 and first.total_capped
     assert [i.record_id for i in first.items + second.items] == [
-        i.record_id for i in every.items[:3]]
+        i.record_id for i in every.items]
     assert [i.decision_date.day for i in every.items] == [14, 13, 12, 11]
     with pytest.raises(ValidationError):
         queries.public_disclosure(conn, q="鼓楼区", page=3, per_page=2, today=on)
@@ -191,22 +191,31 @@ DECIDED = [date(2025, 6, 2), date(2025, 6, 30), date(2025, 7, 1), date(2025, 9, 
 
 
 @pytest.mark.parametrize("spans", ["recent quarters", "the current quarter only"])
-def test_every_page_of_a_text_search_is_the_newest_first_slice_of_all_its_matches(
+@pytest.mark.parametrize("search", [{"q": "自然资源局"}, {"region": "350102"}],
+                         ids=["by text", "by region"])
+def test_every_page_of_a_search_is_the_newest_first_slice_of_all_its_matches(
     app: Ledger, views: Projections, conn: psycopg.Connection[object],
-    monkeypatch: pytest.MonkeyPatch, spans: str,
+    monkeypatch: pytest.MonkeyPatch, spans: str, search: dict[str, str],
 ) -> None:
     for n, decided in enumerate(DECIDED, start=1):
         app.file_record(filing(n, decision_date=decided), DEPT)
     views.catch_up()
     on = date(2026, 5, 6)
-    if spans != "recent quarters":  # a span never holds enough: the whole table is searched
+    newest_first = sorted(DECIDED, reverse=True)
+    every = queries.public_disclosure(conn, per_page=20, today=on, **search)
+    assert every.total == len(DECIDED)
+    assert [i.decision_date for i in every.items] == newest_first
+
+    # Counting stops at 3: two quarters hold that many, and pages come from them alone
+    # (or, when no span may be used, from the whole table).
+    monkeypatch.setattr(queries, "TOTAL_CAP", 3)
+    if spans != "recent quarters":
         monkeypatch.setattr(queries, "recent_quarters", lambda today: [[quarter_tag(today)]])
+    pages = [queries.public_disclosure(conn, page=n, per_page=1, today=on, **search)
+             for n in (1, 2, 3)]
 
-    pages = [queries.public_disclosure(conn, q="自然资源局", page=n, per_page=2, today=on)
-             for n in (1, 2, 3, 4)]
-
-    assert [p.total for p in pages] == [len(DECIDED)] * 4
-    assert [i.decision_date for p in pages for i in p.items] == sorted(DECIDED, reverse=True)
+    assert [p.total for p in pages] == [3, 3, 3]
+    assert [i.decision_date for p in pages for i in p.items] == newest_first[:3]
 
 
 def test_the_record_view_follows_the_aggregate_through_objection_and_reconsideration(
