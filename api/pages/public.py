@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -14,7 +14,7 @@ from api.exports import export
 from api.pages import render
 from ledger.errors import RecordNotFoundError
 from ledger.regions import fujian
-from ledger.values import Category
+from ledger.values import Category, Severity
 from projections import queries
 
 router = APIRouter(tags=["pages"])
@@ -38,28 +38,28 @@ def disclosure(
     q: Annotated[str | None, Query(max_length=100)] = None,
     region: Annotated[str | None, Query(pattern=r"^(\d{6})?$")] = None,
     category: Annotated[Category | None, Query()] = None,
+    severity: Annotated[Severity | None, Query()] = None,
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
 ) -> Response:
     """Search the public disclosure of government bodies' dishonesty records."""
-    region = region or None
-    category_value = category.value if category else None
+    filters: dict[str, Any] = {
+        "q": q, "region": region or None, "category": category.value if category else None,
+        "severity": severity.value if severity else None}
     with services.views() as conn:
         if format:
-            result = queries.public_disclosure(conn, q=q, region=region, category=category_value,
-                                               page=1, per_page=queries.MAX_PER_PAGE,
+            result = queries.public_disclosure(conn, **filters, page=1,
+                                               per_page=queries.MAX_PER_PAGE,
                                                today=services.today())
             return export([i.model_dump() for i in result.items], COLUMNS, format, "disclosure")
-        result = queries.public_disclosure(conn, q=q, region=region, category=category_value,
-                                           page=page, per_page=PER_PAGE,
+        result = queries.public_disclosure(conn, **filters, page=page, per_page=PER_PAGE,
                                            today=services.today())
-    filters = {k: v for k, v in {"q": q, "region": region, "category": category_value}.items()
-               if v}
     return render(request, "disclosure.html", {
-        "items": result.items, "total": result.total, "page": page,
-        "pages": max(1, -(-result.total // PER_PAGE)), "q": q, "region": region,
-        "category": category_value, "categories": [c.value for c in Category],
-        "regions": region_choices(), "query": urlencode(filters),
+        "items": result.items, "total": result.total, "capped": result.total_capped,
+        "page": page, "pages": max(1, -(-result.total // PER_PAGE)), **filters,
+        "categories": [c.value for c in Category], "severities": [v.value for v in Severity],
+        "regions": region_choices(),
+        "query": urlencode({k: v for k, v in filters.items() if v}),
     }, account=optional_account(request))
 
 

@@ -33,13 +33,15 @@ def public_records(
     q: Annotated[str | None, Query(max_length=100)] = None,
     region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
+    severity: Annotated[str | None, Query(max_length=20)] = None,
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> DisclosurePage:
     """Search the public disclosure: bodies' public records inside their publicity window."""
     with services.views() as conn:
         return queries.public_disclosure(conn, q=q, region=region, category=category,
-                                         page=page, per_page=per_page, today=services.today())
+                                         severity=severity, page=page, per_page=per_page,
+                                         today=services.today())
 
 
 @router.get("/public/records/{record_id}", response_model=DisclosedRecord)

@@ -32,8 +32,16 @@ def test_the_public_finds_a_body_record_and_sees_its_objection_mark(
     views.catch_up()
 
     assert "异议处理中" in api.client.get("/", params={"q": "鼓楼区"}).text
+    assert rid_link(rid) in api.client.get("/", params={"severity": "general"}).text
+    assert rid_link(rid) not in api.client.get("/", params={"severity": "serious"}).text
+    found = api.client.get("/api/v1/public/records", params={"severity": "serious"}).json()
+    assert found["total"] == 0
     record_page = api.client.get(f"/disclosure/records/{rid}?lang=en")
     assert record_page.status_code == 200 and "Under objection" in record_page.text
+
+
+def rid_link(rid: object) -> str:
+    return f"/disclosure/records/{rid}"
 
 
 def test_the_public_page_says_when_a_search_matches_more_than_it_counts(
