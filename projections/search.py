@@ -16,8 +16,8 @@ grams the table's statistics do not call common and only the few rarest of those
 The same array holds a tag for each region the record reports to, its category and its
 severity, so a search with filters is one intersection in one index, and the planner's
 estimates for the filters come from the same statistics; and a tag for the quarter of the
-decision date, so the newest matches of a common text can be found without fetching them all
-(``recent_quarters``).
+decision date, so a search can count and page its newest matches without fetching all of them
+(``recent_quarters``, used by ``projections.queries``).
 """
 
 from __future__ import annotations
