@@ -71,7 +71,7 @@ class PublicDisclosure(View):
     name = "public_disclosure"
     tables = (DISCLOSURE,)
     handles = facts.RECORD_EVENTS
-    revision = 1  # search keys hold the decision's quarter
+    revision = 2  # search keys: quarter tags (1), grams hashed from code points (2)
 
     def __init__(self, schema: str = "views", regions: RegionTable | None = None) -> None:
         super().__init__(schema)

@@ -22,6 +22,7 @@ decision date, so a search can count and page its newest matches without fetchin
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import zlib
@@ -32,7 +33,8 @@ import psycopg
 
 from ledger.values import Category, Severity
 
-_SPREAD = 2**31 - 1 - 0x110000
+_CODES = _ABOVE = 0x110000  # code points lie below
+_SPREAD = 2**31 - 1 - _ABOVE
 COMMON = 0.01
 """A gram in more than this share of the rows narrows a search too little to look up."""
 FEW = 3
@@ -43,9 +45,11 @@ _stats_lock = threading.Lock()
 
 def _gram(text: str) -> int:
     """A character is its code point; two or three are hashed above every code point."""
-    if len(text) == 1:
-        return ord(text)
-    return 0x110000 + zlib.crc32(text.encode("utf-8", "surrogatepass")) % _SPREAD
+    codes = [ord(char) for char in text]
+    if len(codes) == 1:
+        return codes[0]
+    pair = codes[0] * _CODES + codes[1]
+    return _ABOVE + (pair if len(codes) == 2 else pair * _CODES + codes[2]) % _SPREAD
 
 
 def _runs(text: str) -> list[str]:
@@ -63,9 +67,17 @@ def _runs(text: str) -> list[str]:
 
 
 def row_grams(*texts: str) -> list[int]:
-    """Every character, and every two and three adjacent characters, of the texts."""
-    grams = {_gram(run[i:i + n]) for text in texts for run in _runs(text)
-             for n in (1, 2, 3) for i in range(len(run) - n + 1)}
+    """Every character, and every two and three adjacent characters, of the texts (as
+    ``_gram`` makes them, a run at a time)."""
+    grams: set[int] = set()
+    for text in texts:
+        for run in _runs(text):
+            codes = [ord(char) for char in run]
+            pairs = [a * _CODES + b for a, b in itertools.pairwise(codes)]
+            grams.update(codes)
+            grams.update(_ABOVE + pair % _SPREAD for pair in pairs)
+            grams.update(_ABOVE + (pair * _CODES + c) % _SPREAD
+                         for pair, c in zip(pairs, codes[2:], strict=False))
     return sorted(grams)
 
 

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.values import Category, Severity
+from projections import search
 from projections.search import quarter_tag, query_grams, recent_quarters, row_grams, value_tag
 
 LIKELY = st.sampled_from("福州市鼓楼区财政局闽纪〔2026〕号ABCabcİßẞ_%")
@@ -53,3 +54,12 @@ def test_quarter_tags_are_no_other_key() -> None:
               for v in values}
     quarters = {quarter_tag(date(y, m, 1)) for y in range(1990, 2200) for m in (1, 4, 7, 10)}
     assert min(others) > max(quarters) and max(quarters) < -999_999  # regions: -110000..-820000
+
+
+@given(TEXT)
+def test_a_rows_grams_are_those_of_every_one_two_and_three_characters_of_its_text(
+    text: str,
+) -> None:
+    expected = {search._gram(run[i:i + n]) for run in search._runs(text)
+                for n in (1, 2, 3) for i in range(len(run) - n + 1)}
+    assert row_grams(text) == sorted(expected)
