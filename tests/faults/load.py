@@ -21,7 +21,7 @@ class Load:
         self.ids: list[UUID] = []
         self.error: BaseException | None = None
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._file, name="load")
+        self._thread = threading.Thread(target=self._file, name="load", daemon=True)
 
     def start(self) -> None:
         self._thread.start()

@@ -84,7 +84,8 @@ def test_filings_acknowledged_around_a_database_restart_are_all_kept_once(own_se
                         unavailable.append(response.json())
                 time.sleep(0.1)
 
-    writers = [threading.Thread(target=file_many, args=(k * 1_000_000,)) for k in range(3)]
+    writers = [threading.Thread(target=file_many, args=(k * 1_000_000,), daemon=True)
+               for k in range(3)]
     for writer in writers:
         writer.start()
     time.sleep(0.5)

@@ -180,7 +180,7 @@ def test_concurrent_writers_with_rollbacks_leave_no_event_skipped_or_applied_twi
     followers = [Follower(pg_url, view, log, page_size=7, poll_interval=0.05,
                           standby_interval=0.05)
                  for view in (AppliedPositions(), AppliedPositions(), *all_views())]
-    threads = [threading.Thread(target=f.run, args=(stop,)) for f in followers]
+    threads = [threading.Thread(target=f.run, args=(stop,), daemon=True) for f in followers]
     for thread in threads:
         thread.start()
 
@@ -251,7 +251,7 @@ def test_a_standby_copy_takes_over_when_the_active_one_stops(app: Ledger, pg_url
     first_stop, second_stop = threading.Event(), threading.Event()
     first = Follower(pg_url, RecordView(), log, poll_interval=0.05, standby_interval=0.05)
     second = Follower(pg_url, RecordView(), log, poll_interval=0.05, standby_interval=0.05)
-    first_thread = threading.Thread(target=first.run, args=(first_stop,))
+    first_thread = threading.Thread(target=first.run, args=(first_stop,), daemon=True)
     first_thread.start()
     wait_for(lambda: first.active)
     second_thread = threading.Thread(target=second.run, args=(second_stop,))

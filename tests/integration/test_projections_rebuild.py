@@ -56,7 +56,7 @@ def test_a_rebuild_swaps_in_fresh_tables_while_readers_and_writers_carry_on(
     stop, seen, failures = threading.Event(), set(), []
     follower_stop = threading.Event()
     follower = Follower(pg_url, RecordView(), log, poll_interval=0.05)
-    follower_thread = threading.Thread(target=follower.run, args=(follower_stop,))
+    follower_thread = threading.Thread(target=follower.run, args=(follower_stop,), daemon=True)
     follower_thread.start()
 
     def read() -> None:
