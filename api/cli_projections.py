@@ -14,7 +14,7 @@ from ledger.storage import database_url
 from projections.follower import Follower, run_followers
 from projections.log import LogTable, head, log_table_of
 from projections.positions import view_status
-from projections.rebuild import RebuildError, rebuild
+from projections.rebuild import RebuildError, rebuild, rebuild_upgraded
 from projections.registry import VIEWS, view_class, view_names
 from projections.view import View
 
@@ -37,6 +37,19 @@ def _views(names: list[str] | None) -> list[type[View]]:
         raise typer.BadParameter(str(error.args[0])) from None
 
 
+def _rebuild_upgraded(url: str, classes: list[type[View]], log: LogTable) -> None:
+    """Views changed by an upgrade are rebuilt before they are followed; if another process is
+    rebuilding them already, their followers wait for it."""
+    try:
+        done = rebuild_upgraded(url, classes, log)
+    except RebuildError as error:
+        typer.echo(f"not rebuilt after the upgrade: {error}", err=True)
+        return
+    if done is not None:
+        typer.echo(f"rebuilt {', '.join(done.views)} (their code changed): {done.entries} "
+                   f"events in {done.seconds:.1f} s")
+
+
 @app.command()
 def run(
     view: Annotated[list[str] | None, typer.Option(help="Follow only these views.")] = None,
@@ -47,6 +60,7 @@ def run(
     """Keep the views up to date with the log until Ctrl-C."""
     url = database_url()
     log = _log(url)
+    _rebuild_upgraded(url, _views(view), log)
     views = [cls() for cls in _views(view)]
     if once:
         for v in views:

@@ -25,7 +25,8 @@ from ledger.storage import database_url
 from ledger.values import SubjectType
 from projections.follower import run_followers
 from projections.log import log_table_of
-from projections.registry import all_views
+from projections.rebuild import rebuild_upgraded
+from projections.registry import VIEWS, all_views
 from workflows.worker import serve as serve_deadlines
 
 
@@ -35,10 +36,13 @@ def dev_followers() -> Iterator[list[str]]:
     url = database_url()
     ledger = open_ledger(url, pool_size=1)
     stop = threading.Event()
+    upgraded = rebuild_upgraded(url, VIEWS, log_table_of(ledger))
     threads = run_followers(url, all_views(), log_table_of(ledger), stop)
     try:
         yield [f"views: {len(threads)} followers keep the read models current "
-               "(credit-ledger projections status)"]
+               "(credit-ledger projections status)"] + (
+            [f"views rebuilt after their code changed: {', '.join(upgraded.views)}"]
+            if upgraded else [])
     finally:
         stop.set()
         for thread in threads:

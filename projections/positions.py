@@ -93,6 +93,16 @@ class Held:
     """The tables were made by another version of the view's code: only a rebuild helps."""
 
 
+def made_by_other_code(conn: psycopg.Connection[Any], view: type[View]) -> bool:
+    """The view's installed tables were made by another version of its code (an upgrade)."""
+    if conn.execute("SELECT to_regclass(%s)", (f"{VIEWS_SCHEMA}.positions",)).fetchone() in (
+            None, (None,)):
+        return False
+    row = conn.execute(sql.SQL("SELECT definition FROM {}.positions WHERE view = %s").format(
+        sql.Identifier(VIEWS_SCHEMA)), (view.name,)).fetchone()
+    return row is not None and row[0] != view.fingerprint()
+
+
 def lock_position(cursor: psycopg.Cursor[Any], view: View) -> Held:
     """The view's position and error, locked until the transaction ends.
 

@@ -27,7 +27,7 @@ from projections.log import (
     decode_wanted,
     read_page,
 )
-from projections.positions import Failure, ensure_positions
+from projections.positions import Failure, ensure_positions, made_by_other_code
 from projections.view import VIEWS_SCHEMA, SharedPage, View
 from projections.writer import AfterWrites, PageWriter, Recorded, collector_paused
 
@@ -206,6 +206,16 @@ def rebuild(url: str, view_classes: Sequence[type[View]], log: LogTable, *,
             raise
     return Rebuilt(tuple(v.name for v in views), position, entries + tail,
                    time.perf_counter() - started)
+
+
+def rebuild_upgraded(url: str, view_classes: Sequence[type[View]], log: LogTable, *,
+                     progress: Progress | None = None) -> Rebuilt | None:
+    """Rebuild the views whose tables an earlier version of their code made, as a process
+    that follows them starts after an upgrade (their followers would otherwise stop, asking for
+    a rebuild). ``None`` if none needed it."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        upgraded = [cls for cls in view_classes if made_by_other_code(conn, cls)]
+    return rebuild(url, upgraded, log, progress=progress) if upgraded else None
 
 
 def _prepare(conn: psycopg.Connection[Any], views: Sequence[View]) -> None:

@@ -18,10 +18,11 @@ from ledger.clock import business_date
 from ledger.events import DomainEvent
 from ledger.record_events import Withdrawn
 from projections import queries
+from projections.disclosure import PublicDisclosure
 from projections.follower import Follower, advisory_key
 from projections.log import log_table_of
 from projections.positions import view_status
-from projections.rebuild import RebuildError, rebuild
+from projections.rebuild import RebuildError, rebuild, rebuild_upgraded
 from projections.records import RecordView
 from projections.registry import VIEWS
 from tests.conftest import DEPT, FakeClock, filing
@@ -145,6 +146,29 @@ def test_a_view_whose_tables_were_made_by_other_code_waits_for_a_rebuild(
     with psycopg.connect(pg_url) as conn:
         status = {s.view: s for s in view_status(conn, log)}["record_view"]
     assert status.healthy and status.lag == 0
+
+
+def test_after_an_upgrade_following_starts_by_rebuilding_the_views_whose_code_changed(
+    app: Ledger, pg_url: str, env: None,
+) -> None:
+    file_many(app, range(1, 4))
+    log = log_table_of(app)
+    for view in (RecordView(), PublicDisclosure()):
+        Follower(pg_url, view, log).catch_up()
+    with psycopg.connect(pg_url) as conn:  # as an older release left them
+        conn.execute("UPDATE views.positions SET definition = 'older' "
+                     "WHERE view = 'public_disclosure'")
+        conn.execute("DELETE FROM views.public_disclosure")
+
+    ran = CliRunner().invoke(cli, ["run", "--once", "--view", "record_view",
+                                   "--view", "public_disclosure"])
+
+    assert ran.exit_code == 0, ran.output
+    assert "rebuilt public_disclosure (their code changed)" in ran.output
+    assert "public_disclosure: 0 events applied; ok" in ran.output
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM views.public_disclosure").fetchone() == (3,)
+    assert rebuild_upgraded(pg_url, list(VIEWS), log) is None  # nothing left to rebuild
 
 
 @pytest.fixture
