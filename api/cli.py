@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from typing import Annotated
 
 import typer
@@ -39,4 +40,7 @@ def serve(
 
 
 def main() -> None:
+    # A stop request (``docker stop``, systemd, ``kill``) ends a long-running command the way
+    # Ctrl-C does: its services stop in order and an embedded database is shut down.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     app()
