@@ -37,17 +37,17 @@ def _views(names: list[str] | None) -> list[type[View]]:
         raise typer.BadParameter(str(error.args[0])) from None
 
 
-def _rebuild_upgraded(url: str, classes: list[type[View]], log: LogTable) -> None:
-    """Views changed by an upgrade are rebuilt before they are followed; if another process is
-    rebuilding them already, their followers wait for it."""
+def rebuild_upgraded_views(url: str, classes: list[type[View]], log: LogTable) -> list[str]:
+    """Rebuild the views an upgrade changed before they are followed (if another process is
+    rebuilding them already, their followers wait for it); what happened, for the operator."""
     try:
         done = rebuild_upgraded(url, classes, log)
     except RebuildError as error:
-        typer.echo(f"not rebuilt after the upgrade: {error}", err=True)
-        return
-    if done is not None:
-        typer.echo(f"rebuilt {', '.join(done.views)} (their code changed): {done.entries} "
-                   f"events in {done.seconds:.1f} s")
+        return [f"not rebuilt after the upgrade: {error}"]
+    if done is None:
+        return []
+    return [f"rebuilt {', '.join(done.views)} (their code changed): {done.entries} events in "
+            f"{done.seconds:.1f} s"]
 
 
 @app.command()
@@ -60,8 +60,10 @@ def run(
     """Keep the views up to date with the log until Ctrl-C."""
     url = database_url()
     log = _log(url)
-    _rebuild_upgraded(url, _views(view), log)
-    views = [cls() for cls in _views(view)]
+    classes = _views(view)
+    for line in rebuild_upgraded_views(url, classes, log):
+        typer.echo(line)
+    views = [cls() for cls in classes]
     if once:
         for v in views:
             follower = Follower(url, v, log, page_size=page_size)

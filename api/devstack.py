@@ -16,6 +16,7 @@ import uvicorn
 
 from api.app import create_app
 from api.auth import PostgresTokenStore
+from api.cli_projections import rebuild_upgraded_views
 from api.server import build_services, sample_tokens
 from ledger.bootstrap import open_ledger
 from ledger.events import Role
@@ -25,7 +26,6 @@ from ledger.storage import database_url
 from ledger.values import SubjectType
 from projections.follower import run_followers
 from projections.log import log_table_of
-from projections.rebuild import rebuild_upgraded
 from projections.registry import VIEWS, all_views
 from workflows.worker import serve as serve_deadlines
 
@@ -36,13 +36,12 @@ def dev_followers() -> Iterator[list[str]]:
     url = database_url()
     ledger = open_ledger(url, pool_size=1)
     stop = threading.Event()
-    upgraded = rebuild_upgraded(url, VIEWS, log_table_of(ledger))
-    threads = run_followers(url, all_views(), log_table_of(ledger), stop)
+    log = log_table_of(ledger)
+    upgraded = rebuild_upgraded_views(url, list(VIEWS), log)
+    threads = run_followers(url, all_views(), log, stop)
     try:
-        yield [f"views: {len(threads)} followers keep the read models current "
-               "(credit-ledger projections status)"] + (
-            [f"views rebuilt after their code changed: {', '.join(upgraded.views)}"]
-            if upgraded else [])
+        yield [*upgraded, f"views: {len(threads)} followers keep the read models current "
+               "(credit-ledger projections status)"]
     finally:
         stop.set()
         for thread in threads:

@@ -34,7 +34,6 @@ DISCLOSURE = Table(
         ("subject_code", "text NOT NULL"),
         ("subject_name", "text NOT NULL"),
         ("region_code", "text NOT NULL"),
-        ("region_chain", "text[] NOT NULL"),
         ("category", "text NOT NULL"),
         ("domain", "text NOT NULL"),
         ("severity", "text NOT NULL"),
@@ -106,13 +105,11 @@ class PublicDisclosure(View):
 
     def _row(self, event: ev.RecordFiled, position: int) -> Row:
         content = event.content
-        chain = self.regions.reporting_chain(content.region_code)
         return {
             "record_id": event.originator_id,
             "subject_code": content.subject_code,
             "subject_name": content.subject_name or "",
             "region_code": content.region_code,
-            "region_chain": chain,
             "category": content.category.value,
             "domain": content.domain.value,
             "severity": content.severity.value,
@@ -132,7 +129,8 @@ class PublicDisclosure(View):
             "under_reconsideration": None,
             "position": position,
             "search_keys": row_keys(content.subject_name or "", content.document_number,
-                                    chain, content.category.value, content.severity.value,
+                                    self.regions.reporting_chain(content.region_code),
+                                    content.category.value, content.severity.value,
                                     content.decision_date),
         }
 
