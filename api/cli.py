@@ -10,6 +10,7 @@ import typer
 from api import (
     cli_accounts,
     cli_audit,
+    cli_calendar,
     cli_deadlines,
     cli_ledger,
     cli_projections,
@@ -19,6 +20,7 @@ from api.cli_app import app
 
 app.add_typer(cli_accounts.app, name="accounts")
 app.add_typer(cli_audit.app, name="audit")
+app.add_typer(cli_calendar.app, name="calendar")
 app.add_typer(cli_deadlines.app, name="deadlines")
 app.add_typer(cli_projections.app, name="projections")
 

@@ -36,7 +36,6 @@ from ledger import commands as c
 from ledger.application import Ledger
 from ledger.bootstrap import open_ledger
 from ledger.bulk import RowResult, explain, import_records, read_rows
-from ledger.calendar import PublishedYear
 from ledger.errors import LedgerError, RecordNotFoundError, ValidationError
 from ledger.events import Actor, DomainEvent, Role
 from ledger.record_events import RecordFiled
@@ -126,14 +125,10 @@ def register_civil_servant(
 
 @app.command("publish-calendar-year")
 def publish_calendar_year(file: InputFile, actor: ActorOption = "cli") -> None:
-    """Publish one year's holidays and make-up working days (a PublishedYear JSON file)."""
-    with _reported():
-        year = PublishedYear.model_validate(_read_json(file))
-        with _opened() as ledger:
-            ledger.publish_calendar_year(c.PublishCalendarYear(year=year),
-                                         _actor(actor, Role.ADMINISTRATOR))
-    typer.echo(f"published {year.year} revision {year.revision} ({year.notice}): "
-               f"{len(year.holidays)} holidays, {len(year.workdays)} make-up working days")
+    """Publish one year's holidays and make-up working days (same as ``calendar publish``)."""
+    from api.cli_calendar import publish_file
+
+    publish_file(file, actor)
 
 
 # -- filing --------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date
 
 TEXTS: dict[str, tuple[str, str]] = {
     "site": ("政务诚信记录公示平台", "Government Integrity Records"),
@@ -129,6 +130,19 @@ VALUES: dict[str, tuple[str, str]] = {
     "body-low-score": ("机关政务诚信评分低于及格线",
                        "A body's integrity score is below the pass mark"),
 }
+
+
+def waiting_note(starts_on: date, length: int | None, unit: str | None,
+                 awaiting: Sequence[int], lang: str = "zh") -> str:
+    """How a deadline waiting for the calendar reads: its period and what fixes its date."""
+    years = "、".join(str(y) for y in awaiting) if lang != "en" else " and ".join(
+        str(y) for y in awaiting)
+    working = unit != "days"
+    if lang == "en":
+        period = f"{length} {'working ' if working else ''}days from {starts_on}"
+        return f"{period}; the date is fixed when the {years} holiday calendar is published"
+    period = f"自{starts_on}起{length}{'个工作日' if working else '日'}"
+    return f"{period}；{years}年节假日安排公布后确定具体日期"
 
 
 def translator(lang: str) -> Callable[[str], str]:

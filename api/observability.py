@@ -27,6 +27,7 @@ from psycopg import sql
 
 from api.auth import Account
 from api.deps import Services, ServicesDep, require
+from ledger.clock import business_date
 from ledger.events import Role
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -101,6 +102,16 @@ class ViewCollector(Collector):
         open_ = GaugeMetricFamily("ledger_open_deadlines", "Open deadlines", labels=["kind"])
         overdue = GaugeMetricFamily("ledger_overdue_deadlines", "Overdue deadlines",
                                     labels=["kind"])
+        waiting = GaugeMetricFamily(
+            "ledger_deadlines_waiting", "Deadlines waiting for a calendar year to be published",
+            labels=["year"])
+        ledger = self.services.ledger
+        today = business_date(ledger.clock())
+        until = ledger.settings().calendar().computable_until(today)
+        days_left = GaugeMetricFamily(
+            "ledger_calendar_days_left",
+            "Days until the last day the published working-day calendar can count to",
+            value=(until - today).days)
         try:
             with self.services.views(timeout=3) as conn:
                 table = getattr(self.services.ledger.recorder, "events_table_name", "")
@@ -118,9 +129,13 @@ class ViewCollector(Collector):
                         "GROUP BY kind").fetchall():
                     open_.add_metric([kind], count)
                     overdue.add_metric([kind], late)
+                for year, count in conn.execute(
+                        "SELECT awaiting[1], count(*) FROM views.open_deadlines "
+                        "WHERE due IS NULL GROUP BY 1").fetchall():
+                    waiting.add_metric([str(year)], count)
         except psycopg.Error:
             logger.warning("metrics: the views could not be read")
-        yield from (position, lag, healthy, open_, overdue)
+        yield from (position, lag, healthy, open_, overdue, waiting, days_left)
 
 
 def install(app: FastAPI, services: Services) -> Metrics:

@@ -22,6 +22,7 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.persistence import IntegrityError, Mapper, Recording, StoredEvent
 
 from ledger import commands as c
+from ledger.calendar_years import CalendarYears
 from ledger.clock import Clock, business_date, system_clock
 from ledger.errors import (
     CalendarUnavailableError,
@@ -59,7 +60,7 @@ class Filing:
     created: bool
 
 
-class Ledger(RecordSteps, Application[UUID]):
+class Ledger(RecordSteps, CalendarYears, Application[UUID]):
     """Every fact about credit records, subjects, calendars and rule sets."""
 
     name = "ledger"
@@ -148,12 +149,6 @@ class Ledger(RecordSteps, Application[UUID]):
             return step(self._schedule(rule_set_id))
 
     # -- settings: calendar years and rule sets ------------------------------------------------
-
-    def publish_calendar_year(self, cmd: c.PublishCalendarYear, actor: Actor) -> None:
-        require_role(actor, Role.ADMINISTRATOR)
-        settings = self.settings(fresh=True)
-        settings.trigger(LedgerSettings.CalendarYearPublished, actor, self.clock(), year=cmd.year)
-        self._save(settings)
 
     def publish_rule_set(self, cmd: c.PublishRuleSet, actor: Actor) -> None:
         require_role(actor, Role.ADMINISTRATOR)

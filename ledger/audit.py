@@ -388,6 +388,8 @@ def replay_bundle(bundle: dict[str, Any]) -> list[dict[str, Any]]:
             summary.update(
                 status=record.status.value, published=record.published,
                 under_objection=record.under_objection,
-                open_deadlines={k: d.due.isoformat() for k, d in record.deadlines.items()},
+                open_deadlines={k: d.due.isoformat() if d.due else "awaiting calendar "
+                                + ",".join(map(str, d.awaiting))
+                                for k, d in record.deadlines.items()},
             )
     return summaries

@@ -1,10 +1,11 @@
 """Working days: the State Council's holidays and make-up working days (调休), year by year.
 
 Years 2004–2026 come from the ``chinesecalendar`` package. Later years, and corrections of earlier
-ones, are published into the ledger by an administrator as ``PublishedYear`` values. A deadline
-that needs a year with neither is refused with ``CalendarUnavailableError`` and never guessed: a
-weekends-only guess would miss the Spring Festival week and the make-up working weekends, and a
-wrong legal deadline is worse than none.
+ones, are published into the ledger by an administrator as ``PublishedYear`` values. A count that
+needs a year with neither raises ``CalendarUnavailableError`` naming the year, and is never
+guessed: a weekends-only guess would miss the Spring Festival week and the make-up working
+weekends, and a wrong legal deadline is worse than none. The ledger then records the deadline as
+waiting for that year (``ledger.record.Schedule``); the fact that started it is never refused.
 
 Periods follow the Civil Code: the first day is not counted (art. 201), and a period in days that
 ends on a non-working day ends on the next working day (art. 203).
@@ -133,9 +134,24 @@ class WorkingCalendar:
         """The published years in force (the latest revision of each), in year order."""
         return tuple(self._published.values())
 
+    @property
+    def package_years(self) -> tuple[int, int]:
+        """The first and last year the ``chinesecalendar`` package covers."""
+        return min(_PACKAGE_YEARS), max(_PACKAGE_YEARS)
+
     def covers(self, year: int) -> bool:
         """Whether working days of ``year`` are known."""
         return year in self._years
+
+    def computable_until(self, day: date) -> date:
+        """The last day of the unbroken run of known years from ``day``'s year on: how far a
+        deadline starting on ``day`` can be counted before it must wait."""
+        year = day.year
+        while year + 1 in self._years:
+            year += 1
+        if year not in self._years:
+            return day - _ONE_DAY
+        return date(year, 12, 31)
 
     def is_working_day(self, day: date) -> bool:
         """Whether ``day`` is a working day, counting make-up working weekends."""
@@ -144,7 +160,7 @@ class WorkingCalendar:
             raise CalendarUnavailableError(
                 f"no working-day calendar for {day.year}: publish the State Council holiday "
                 f"notice for {day.year} first",
-                field="calendar_year",
+                field="calendar_year", year=day.year,
             )
         return known.is_working_day(day)
 
@@ -192,6 +208,31 @@ class WorkingCalendar:
         month = month_index + 1
         return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
+    def missing_years(self, start: date, n: int, working: bool) -> tuple[int, ...]:
+        """The unpublished years an ``n``-day period from ``start`` reaches, as far as can be
+        told without them (see ``reach``): every year named is certainly needed, and the count
+        may need later ones as well, found once these are published."""
+        return self.reach(start, n, working)[1]
+
+    def reach(self, start: date, n: int, working: bool = True) -> tuple[date, tuple[int, ...]]:
+        """Where an ``n``-day period from ``start`` would end if every weekday of the
+        unpublished years worked, and those years. No notice can end it sooner, so this is
+        never a due date; it bounds one from below (and filters the deadline board)."""
+        missing: set[int] = set()
+        counted = 0
+        # A period in calendar days needs only its last day and the days it may move to.
+        end = None if working else start + timedelta(days=n)
+        day = start if end is None else end - _ONE_DAY
+        while True:
+            day = self._day_after(day)
+            known = self._years.get(day.year)
+            if known is None:
+                missing.add(day.year)
+            works = known.is_working_day(day) if known else day.weekday() < 5
+            counted += works
+            if (end is None and counted >= n) or (end is not None and day >= end and works):
+                return day, tuple(sorted(missing))
+
     def working_days_between(self, start: date, end: date) -> int:
         """Working days in (start, end]; counted back, as a negative, when ``end`` < ``start``."""
         if end < start:
@@ -206,7 +247,8 @@ class WorkingCalendar:
     def _day_after(self, day: date) -> date:
         if day == date.max:
             raise CalendarUnavailableError(
-                f"no working-day calendar after {date.max}", field="calendar_year"
+                f"no working-day calendar after {date.max}", field="calendar_year",
+                year=date.max.year + 1,
             )
         return day + _ONE_DAY
 

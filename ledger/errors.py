@@ -15,7 +15,8 @@ place::
     │   ├── DuplicateFilingError            same (source, document number), different content
     │   └── ConcurrentChangeError           another command changed the aggregate first
     ├── LifecycleError             409      the step is impossible in the record's current state
-    ├── CalendarUnavailableError   422      a deadline needs a year with no calendar data
+    ├── CalendarUnavailableError   422      a date needs a year with no calendar data (a
+    │                                       deadline is then recorded as waiting, not refused)
     └── PermissionDeniedError      403
 """
 
@@ -72,7 +73,13 @@ class LifecycleError(LedgerError):
 
 
 class CalendarUnavailableError(LedgerError):
-    """A deadline needs a calendar year that has not been published."""
+    """A working-day count needs a calendar year that has not been published (``year``)."""
+
+    def __init__(self, reason: str, *, field: str | None = None, year: int | None = None) -> (
+        None
+    ):
+        super().__init__(reason, field=field)
+        self.year = year
 
 
 class PermissionDeniedError(LedgerError):

@@ -11,14 +11,20 @@ never records a fact twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from ledger import record_events as ev
 from ledger.calendar import WorkingCalendar
 from ledger.clock import business_date
-from ledger.errors import LifecycleError, PermissionDeniedError, ValidationError
-from ledger.events import Actor, Aggregate, Immutable, Role
+from ledger.errors import (
+    CalendarUnavailableError,
+    LifecycleError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from ledger.events import SYSTEM as SYSTEM_ACTOR
+from ledger.events import Actor, Aggregate, E, Immutable, Role
 from ledger.rules import RuleSet
 from ledger.values import (
     Deadline,
@@ -27,6 +33,7 @@ from ledger.values import (
     Objection,
     ObjectionOutcome,
     Organisation,
+    PeriodUnit,
     ReconsiderationKind,
     ReconsiderationOutcome,
     RecordStatus,
@@ -52,24 +59,92 @@ class SanctionOrder(Immutable):
 
 @dataclass
 class Schedule:
-    """The rules and calendar a command computes its due dates with."""
+    """The rules and calendar a command computes its due dates with.
+
+    A period that reaches a calendar year not yet published gives a *waiting* deadline (no due
+    date, the years it waits for, and what it needs to be counted later); the step that starts
+    it is recorded all the same.
+    """
 
     rules: RuleSet
     calendar: WorkingCalendar
 
     def working(self, key: str, kind: DeadlineKind, start: date, n: int, party: str) -> Deadline:
-        return self.deadline(key, kind, start, self.calendar.add_working_days(start, n), party)
+        return self.period(key, kind, start, n, PeriodUnit.WORKING_DAYS, party)
 
     def days(self, key: str, kind: DeadlineKind, start: date, n: int, party: str) -> Deadline:
-        return self.deadline(key, kind, start, self.calendar.add_days(start, n), party)
+        return self.period(key, kind, start, n, PeriodUnit.DAYS, party)
+
+    def period(self, key: str, kind: DeadlineKind, start: date, n: int, unit: PeriodUnit,
+               party: str) -> Deadline:
+        """``n`` working or calendar days from ``start``, or waiting for the years it needs."""
+        working = unit is PeriodUnit.WORKING_DAYS
+        try:
+            due: date | None = (self.calendar.add_working_days(start, n) if working
+                                else self.calendar.add_days(start, n))
+            awaiting: tuple[int, ...] = ()
+        except CalendarUnavailableError:
+            due, awaiting = None, self.calendar.missing_years(start, n, working)
+        return Deadline(
+            key=key, kind=kind, starts_on=start, due=due, rule_set_id=self.rules.id,
+            calendar_version=self.calendar.version, party=party, length=n, unit=unit,
+            awaiting=awaiting,
+        )
 
     def deadline(self, key: str, kind: DeadlineKind, start: date, due: date, party: str) -> (
         Deadline
     ):
+        """A deadline whose due date is given (set in an order), not counted."""
         return Deadline(
             key=key, kind=kind, starts_on=start, due=due, rule_set_id=self.rules.id,
             calendar_version=self.calendar.version, party=party,
         )
+
+    def recount(self, deadline: Deadline) -> Deadline:
+        """A waiting deadline counted again with this calendar: dated, or still waiting."""
+        if deadline.length is None or deadline.unit is None:
+            raise ValueError(f"deadline {deadline.key} has no period to count")
+        return self.period(deadline.key, deadline.kind, deadline.starts_on, deadline.length,
+                           deadline.unit, deadline.party)
+
+    def extend(self, current: Deadline, working_days: int) -> Deadline:
+        """``current`` moved ``working_days`` later; counted on from its start when it is still
+        waiting (the n-th working day after the m-th is the (m+n)-th)."""
+        if current.due is not None:
+            try:
+                due = self.calendar.add_working_days(current.due, working_days)
+            except CalendarUnavailableError:
+                pass
+            else:
+                return self.deadline(current.key, current.kind, current.starts_on, due,
+                                     current.party).model_copy(
+                    update={"length": current.length, "unit": current.unit})
+        if current.length is not None and current.unit is PeriodUnit.WORKING_DAYS:
+            return self.period(current.key, current.kind, current.starts_on,
+                               current.length + working_days, current.unit, current.party)
+        # A due date set before periods were recorded: count on from it.
+        assert current.due is not None
+        return self.period(current.key, current.kind, current.due, working_days,
+                           PeriodUnit.WORKING_DAYS, current.party)
+
+
+def earliest_due(deadline: Deadline) -> date:
+    """The due date, or for a waiting deadline the earliest it can turn out to be."""
+    if deadline.due is not None:
+        return deadline.due
+    return deadline.starts_on + timedelta(days=deadline.length or 0)
+
+
+def _review_until(schedule: Schedule, decided_on: date) -> date | None:
+    """The last day to request a review, or ``None`` while the calendar cannot tell it."""
+    try:
+        return schedule.calendar.add_days(decided_on, schedule.rules.review_request_days)
+    except CalendarUnavailableError:
+        return None
+
+
+def _years(deadline: Deadline) -> str:
+    return ", ".join(str(year) for year in deadline.awaiting) or "next year's"
 
 
 def require_role(actor: Actor, *roles: Role) -> None:
@@ -254,11 +329,12 @@ class CreditRecord(Aggregate):
                 "time(s) only; a second extension is not allowed"
             )
         current = self.deadlines["rectification"]
-        if new_due <= current.due:
-            raise ValidationError(f"must be after the current due date {current.due}",
+        if new_due <= earliest_due(current):
+            known = "the current due date" if current.due else "the earliest the due date can be"
+            raise ValidationError(f"must be after {known}, {earliest_due(current)}",
                                   field="new_due")
-        starts = current.model_copy(update={"due": new_due, "overdue": False, "urged": False,
-                                            "escalated": False})
+        starts = schedule.deadline(current.key, current.kind, current.starts_on, new_due,
+                                   current.party)
         self.trigger(ev.RectificationExtended, actor, at, starts=starts, reasons=reasons)
 
     # -- objection and review ------------------------------------------------------------------
@@ -335,10 +411,7 @@ class CreditRecord(Aggregate):
                 f"extensions would total {objection.extension_used + working_days} working days, "
                 f"over the cap of {cap}", field="working_days",
             )
-        current = self.deadlines[f"objection-{number}-decision"]
-        due = schedule.calendar.add_working_days(current.due, working_days)
-        starts = schedule.deadline(current.key, current.kind, current.starts_on, due,
-                                   current.party)
+        starts = schedule.extend(self.deadlines[f"objection-{number}-decision"], working_days)
         self.trigger(ev.ObjectionExtended, actor, at, number=number, working_days=working_days,
                      reasons=reasons, starts=starts)
 
@@ -359,7 +432,7 @@ class CreditRecord(Aggregate):
         if outcome in (ObjectionOutcome.CORRECTED, ObjectionOutcome.SUPPLEMENTED) and not changes:
             raise ValidationError(f"must say what changed when the outcome is {outcome.value}",
                                   field="changes")
-        until = schedule.calendar.add_days(business_date(at), schedule.rules.review_request_days)
+        until = _review_until(schedule, business_date(at))
         self.trigger(ev.ObjectionDecided, actor, at, number=number, outcome=outcome,
                      reasons=reasons, changes=changes, review_request_until=until,
                      closes=(f"objection-{number}-decision",))
@@ -372,10 +445,13 @@ class CreditRecord(Aggregate):
         if objection.review is not None:
             raise LifecycleError(f"objection {number} has already been reviewed", field="number")
         today = business_date(at)
-        if objection.review_until is not None and today > objection.review_until:
+        until = objection.review_until
+        if until is None and objection.decided_on is not None:
+            until = _review_until(schedule, objection.decided_on)
+        # While the calendar cannot tell when the period ends, it cannot be shown to have ended.
+        if until is not None and today > until:
             raise LifecycleError(
-                f"the period to request a review ended on {objection.review_until}",
-                field="number",
+                f"the period to request a review ended on {until}", field="number",
             )
         starts = schedule.working(
             f"objection-{number}-review", DeadlineKind.REVIEW_DECISION, today,
@@ -484,12 +560,8 @@ class CreditRecord(Aggregate):
         if repair.extended:
             raise LifecycleError("a repair application may be extended once; "
                                  "a second extension is not allowed")
-        current = self.deadlines[f"repair-{number}-answer"]
-        due = schedule.calendar.add_working_days(
-            current.due, schedule.rules.repair_extension_working_days
-        )
-        starts = schedule.deadline(current.key, current.kind, current.starts_on, due,
-                                   current.party)
+        starts = schedule.extend(self.deadlines[f"repair-{number}-answer"],
+                                 schedule.rules.repair_extension_working_days)
         self.trigger(ev.RepairExtended, actor, at, number=number, reasons=reasons, starts=starts)
 
     def decide_repair(
@@ -565,6 +637,35 @@ class CreditRecord(Aggregate):
         self._require_active("record a mitigation")
         self.trigger(ev.MitigationRecorded, actor, at, kind=kind, legal_basis=legal_basis)
 
+    # -- deadlines waiting for a calendar year --------------------------------------------------
+
+    def trigger(self, event_class: type[E], actor: Actor, at: datetime, **fields: Any) -> E:
+        """Trigger an event; a deadline it starts that waits for the calendar is also noted in
+        a ``DeadlineAwaitsCalendar`` event, which publishing a year looks up."""
+        event = super().trigger(event_class, actor, at, **fields)
+        if isinstance(event, ev.DeadlineEvent) and event_class is not ev.DeadlineAwaitsCalendar:
+            for deadline in event.started():
+                if deadline.waiting:
+                    super().trigger(ev.DeadlineAwaitsCalendar, SYSTEM_ACTOR, at, starts=deadline)
+        return event
+
+    def date_deadlines(self, actor: Actor, at: datetime, schedule: Schedule) -> (
+        list[ev.DeadlineEvent]
+    ):
+        """Count every waiting deadline again with ``schedule``'s calendar: record the due date
+        of each it now covers (``DeadlineDated``), and the years one still waits for when they
+        changed. Nothing to do when nothing changed, so publishing twice records nothing twice.
+        """
+        require_role(actor, SYSTEM, Role.ADMINISTRATOR)
+        events: list[ev.DeadlineEvent] = []
+        for deadline in [d for d in self.deadlines.values() if d.waiting]:
+            counted = schedule.recount(deadline)
+            if not counted.waiting:
+                events.append(self.trigger(ev.DeadlineDated, actor, at, starts=counted))
+            elif counted.awaiting != deadline.awaiting:
+                events.append(self.trigger(ev.DeadlineAwaitsCalendar, actor, at, starts=counted))
+        return events
+
     # -- reminders, overdue, urging, escalation (the system's steps) ----------------------------
 
     def _deadline(self, key: str) -> Deadline | None:
@@ -584,6 +685,9 @@ class CreditRecord(Aggregate):
         deadline = self._deadline(key)
         if deadline is None or deadline.overdue:
             return None
+        if deadline.due is None:
+            raise LifecycleError(f"deadline {key} waits for the {_years(deadline)} calendar",
+                                 field="key")
         if business_date(at) <= deadline.due:
             raise LifecycleError(f"deadline {key} is due on {deadline.due}", field="key")
         return self.trigger(ev.DeadlineMissed, actor, at, key=key)

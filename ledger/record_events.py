@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from ledger.clock import business_date
 from ledger.events import DomainEvent, Immutable
 from ledger.values import (
     Category,
@@ -102,6 +103,11 @@ class DeadlineEvent(DomainEvent):
             r.deadlines.pop(key, None)
         if self.starts is not None:
             r.deadlines[self.starts.key] = self.starts
+
+    def started(self) -> list[Deadline]:
+        """Every deadline this event starts (``starts``, and e.g. a repair's answer deadline)."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return [value for value in values if isinstance(value, Deadline)]
 
 
 class Published(DomainEvent):
@@ -228,7 +234,8 @@ class ObjectionDecided(DeadlineEvent):
     outcome: ObjectionOutcome
     reasons: str
     changes: dict[str, str]
-    review_request_until: date
+    review_request_until: date | None
+    """``None`` while the calendar year the period ends in is not published."""
 
     def apply(self, r: Any) -> None:
         super().apply(r)
@@ -236,6 +243,7 @@ class ObjectionDecided(DeadlineEvent):
         objection.status = StepStatus.DECIDED
         objection.outcome = self.outcome
         objection.review_until = self.review_request_until
+        objection.decided_on = business_date(self.timestamp)
         r.under_objection = self.outcome is ObjectionOutcome.UNVERIFIABLE
         if self.outcome is ObjectionOutcome.DELETED:
             r.status = RecordStatus.DELETED
@@ -395,6 +403,19 @@ class MitigationRecorded(DomainEvent):
 class ReminderSent(DomainEvent):
     key: str
     working_days_before: int
+
+
+class DeadlineAwaitsCalendar(DeadlineEvent):
+    """A deadline's due date waits for calendar years not yet published (``starts.awaiting``).
+
+    Recorded with the step that started the deadline, and again when publishing a year showed
+    that the count reaches a later unpublished year; publishing a year looks these up.
+    """
+
+
+class DeadlineDated(DeadlineEvent):
+    """A waiting deadline's due date, counted once its calendar years were published; it
+    records the calendar version that fixed it."""
 
 
 class DeadlineMissed(DomainEvent):

@@ -172,7 +172,7 @@ def _system(run: _Run) -> Iterator[datetime]:
 
 def _explanation(run: _Run) -> Iterator[datetime]:
     deadline = run.record().deadlines.get("explanation")
-    if deadline is None:
+    if deadline is None or deadline.due is None:
         return
     span = max((deadline.due - run.today).days - 1, 1)
     yield run.within(span)
@@ -183,6 +183,8 @@ def _explanation(run: _Run) -> Iterator[datetime]:
 
 def _overdue(run: _Run) -> Iterator[datetime]:
     deadline = run.record().deadlines["explanation"]
+    if deadline.due is None:
+        return
     yield run.at(deadline.due + timedelta(days=1), system=True)
     run.system(lambda r, s: r.miss(SYSTEM, run.clock.now, "explanation"))
     yield run.at(working_days_after(run.today, 1), system=True)
@@ -195,7 +197,7 @@ def _overdue(run: _Run) -> Iterator[datetime]:
 def _rectification(run: _Run) -> Iterator[datetime]:
     record = run.record()
     deadline = record.deadlines.get("rectification")
-    if deadline is None or not record.is_active:
+    if deadline is None or deadline.due is None or not record.is_active:
         return
     start, due = run.today, deadline.due
     variant = run.rnd.choice(("verified", "verified", "extended", "rejected"))

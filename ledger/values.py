@@ -62,19 +62,41 @@ class DeadlineKind(StrEnum):
     REPAIR_PROPAGATION = "repair_propagation"
 
 
+class PeriodUnit(StrEnum):
+    """How a deadline's length counts: working days, or calendar days ending on a working day."""
+
+    WORKING_DAYS = "working_days"
+    DAYS = "days"
+
+
 class Deadline(Immutable):
-    """A deadline as a fact: its due date and the rules and calendar it was computed with."""
+    """A deadline as a fact: its due date and the rules and calendar it was computed with.
+
+    A deadline whose due date needs a calendar year that has not been published is recorded all
+    the same, *waiting*: ``due`` is ``None``, ``awaiting`` names the years, and ``length`` and
+    ``unit`` (with ``starts_on`` and the rule set) say how the date will be computed once they
+    are published (``DeadlineDated``). A date is never guessed.
+    """
 
     key: str
     kind: DeadlineKind
     starts_on: date
-    due: date
+    due: date | None
     rule_set_id: str
     calendar_version: str
     party: str
     overdue: bool = False
     urged: bool = False
     escalated: bool = False
+    length: int | None = None
+    """The period counted from ``starts_on`` (``None`` for a due date set in the order)."""
+    unit: PeriodUnit | None = None
+    awaiting: tuple[int, ...] = ()
+    """Calendar years the due date waits for; empty once it is known."""
+
+    @property
+    def waiting(self) -> bool:
+        return self.due is None
 
 
 class ObjectionOutcome(StrEnum):
@@ -147,6 +169,7 @@ class Objection:
     outcome: ObjectionOutcome | None = None
     extension_used: int = 0
     review_until: date | None = None
+    decided_on: date | None = None
     review: StepStatus | None = None
 
 

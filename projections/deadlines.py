@@ -30,7 +30,7 @@ DEADLINES = Table(
         ("key", "text"),
         ("kind", "text NOT NULL"),
         ("starts_on", "date NOT NULL"),
-        ("due", "date NOT NULL"),
+        ("due", "date"),
         ("party", "text NOT NULL"),
         ("rule_set_id", "text NOT NULL"),
         ("calendar_version", "text NOT NULL"),
@@ -42,6 +42,9 @@ DEADLINES = Table(
         ("region_code", "text NOT NULL"),
         ("region_chain", "text[] NOT NULL"),
         ("position", "bigint NOT NULL"),
+        ("length", "integer"),
+        ("unit", "text"),
+        ("awaiting", "integer[] NOT NULL"),
     ),
     key=("record_id", "key"),
     indexes=("(due)", "USING gin (region_chain)", "(body_code)"),
@@ -67,7 +70,8 @@ DEADLINE_PEOPLE = Table(
 
 
 class OpenDeadlines(View):
-    """Every open deadline: kind, due date, party, overdue/urged/escalated, body and region."""
+    """Every open deadline: kind, due date (or the calendar years it waits for), party,
+    overdue/urged/escalated, body and region."""
 
     name = "open_deadlines"
     tables = (DEADLINES, DEADLINE_RECORDS, DEADLINE_PEOPLE)
@@ -153,6 +157,8 @@ class OpenDeadlines(View):
             "escalated": deadline.escalated, "subject_type": record["subject_type"],
             "body_code": record["body_code"], "region_code": record["region_code"],
             "region_chain": record["region_chain"], "position": position,
+            "length": deadline.length, "unit": deadline.unit.value if deadline.unit else None,
+            "awaiting": list(deadline.awaiting),
         }
 
     def flush(self, cursor: psycopg.Cursor[Any]) -> None:

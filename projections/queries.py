@@ -154,6 +154,7 @@ def open_deadlines(
 
     ``region`` matches the region and everything that reports to it. ``overdue=True`` keeps
     deadlines recorded as overdue or already past their due date; ``False`` the others.
+    Deadlines waiting for the calendar come last; they are never due within N days.
     """
     day = _today(today)
     found = _rows(conn, (
@@ -162,8 +163,9 @@ def open_deadlines(
         "AND (%(kind)s::text IS NULL OR kind = %(kind)s) "
         "AND (%(before)s::date IS NULL OR due < %(before)s) "
         "AND (%(body)s::text IS NULL OR body_code = %(body)s) "
-        "AND (%(overdue)s::boolean IS NULL OR (overdue OR due < %(today)s) = %(overdue)s) "
-        "ORDER BY due, record_id, key LIMIT %(limit)s"
+        "AND (%(overdue)s::boolean IS NULL "
+        "     OR (overdue OR coalesce(due < %(today)s, false)) = %(overdue)s) "
+        "ORDER BY due NULLS LAST, record_id, key LIMIT %(limit)s"
     ), {"region": _region(region, regions) if region else None, "kind": kind,
         "before": due_before, "body": body_code, "overdue": overdue, "today": day,
         "limit": limit})
@@ -176,8 +178,12 @@ def open_deadlines(
 
 
 def due_before_within(calendar: WorkingCalendar, today: date, working_days: int) -> date:
-    """The ``due_before`` that keeps deadlines due within N working days (0: due today)."""
-    last = calendar.add_working_days(today, working_days) if working_days else today
+    """The ``due_before`` that keeps deadlines due within N working days (0: due today).
+
+    Past the last published year the days are counted as if every weekday worked: a filter
+    of the board, not a legal date.
+    """
+    last = calendar.reach(today, working_days)[0] if working_days else today
     return last + timedelta(days=1)
 
 
@@ -188,7 +194,9 @@ class _DaysLeft:
         self.calendar, self.today = calendar, today
         self._known: dict[date, int | None] = {}
 
-    def __call__(self, due: date) -> int | None:
+    def __call__(self, due: date | None) -> int | None:
+        if due is None:
+            return None
         if due not in self._known:
             try:
                 self._known[due] = self.calendar.working_days_between(self.today, due)

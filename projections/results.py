@@ -64,7 +64,8 @@ class OpenDeadline(Result):
     key: str
     kind: str
     starts_on: date
-    due: date
+    due: date | None
+    """``None`` while the deadline waits for the calendar years in ``awaiting``."""
     party: str
     rule_set_id: str
     calendar_version: str
@@ -74,6 +75,9 @@ class OpenDeadline(Result):
     subject_type: str
     body_code: str
     region_code: str
+    length: int | None = None
+    unit: str | None = None
+    awaiting: tuple[int, ...] = ()
     working_days_left: int | None
     """``None`` when the calendar has no data for a year in between (never guessed)."""
 

@@ -17,6 +17,7 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -31,9 +32,11 @@ from temporalio.service import RPCError, RPCStatusCode
 from ledger import record_events as ev
 from ledger.application import Ledger
 from ledger.calendar import WorkingCalendar
+from ledger.clock import business_date
 from ledger.errors import NotFoundError
 from ledger.events import DomainEvent
 from ledger.rules import RuleSet
+from ledger.settings import LedgerSettings
 from ledger.values import Deadline, SubjectType
 from workflows.deadline import DeadlineWorkflow
 from workflows.horizons import Horizons, horizon_changes
@@ -54,13 +57,15 @@ log = logging.getLogger(__name__)
 _CACHE_SIZE = 100_000
 _SCHEDULE_TTL_SECONDS = 10.0
 
-TOPICS = sorted(
-    get_topic(cls) for cls in vars(ev).values()
-    if isinstance(cls, type) and issubclass(cls, DomainEvent) and cls.__module__ == ev.__name__
-    and (issubclass(cls, ev.DeadlineEvent) or cls in (
-        ev.RecordFiled, ev.Withdrawn, ev.SanctionImposed, ev.SanctionLifted, ev.PublicityExpired,
-    ))
-)
+TOPICS = sorted([
+    *(get_topic(cls) for cls in vars(ev).values()
+      if isinstance(cls, type) and issubclass(cls, DomainEvent) and cls.__module__ == ev.__name__
+      and (issubclass(cls, ev.DeadlineEvent) or cls in (
+          ev.RecordFiled, ev.Withdrawn, ev.SanctionImposed, ev.SanctionLifted,
+          ev.PublicityExpired,
+      ))),
+    get_topic(LedgerSettings.CalendarYearPublished),
+])
 
 
 @dataclass(frozen=True)
@@ -186,6 +191,11 @@ class Dispatcher:
                 await self._handle(event)
 
     async def _handle(self, event: DomainEvent) -> None:
+        if isinstance(event, LedgerSettings.CalendarYearPublished):
+            # Publishing dates the waiting deadlines itself; this finishes the work if it was
+            # cut short, and is a no-op otherwise.
+            await asyncio.to_thread(self.ledger.date_waiting_deadlines)
+            return
         eid = event_id(event.originator_id, event.originator_version)
         closes: list[str] = list(getattr(event, "closes", ()))
         if closes_every_deadline(event):
@@ -195,8 +205,19 @@ class Dispatcher:
             closes += [key for key in before.deadlines if key not in closes]
         for key in closes:
             await self._close(event.originator_id, key, eid)
+        dated_on = business_date(event.timestamp) if isinstance(event, ev.DeadlineDated) else None
         for deadline in started_deadlines(event):
-            await self._start(event.originator_id, deadline, eid)
+            if deadline.waiting:
+                await self._date_if_published(event.originator_id, deadline)
+            else:
+                await self._start(event.originator_id, deadline, eid, dated_on)
+
+    async def _date_if_published(self, record_id: UUID, deadline: Deadline) -> None:
+        """A deadline recorded as waiting for years that were published meanwhile (a command
+        counted with a calendar read just before the publication): date it now."""
+        calendar = (await asyncio.to_thread(self.ledger.settings, fresh=True)).calendar()
+        if all(calendar.covers(year) for year in deadline.awaiting):
+            await asyncio.to_thread(self.ledger.date_deadlines, record_id)
 
     # -- Temporal ------------------------------------------------------------------------------
 
@@ -210,10 +231,11 @@ class Dispatcher:
             return  # already closed, or started before the dispatcher existed
         self.signalled += 1
 
-    async def _start(self, record_id: UUID, deadline: Deadline, eid: str) -> None:
-        prepared = self._prepare_from_cache(record_id, deadline, eid)
+    async def _start(self, record_id: UUID, deadline: Deadline, eid: str,
+                     dated_on: date | None = None) -> None:
+        prepared = self._prepare_from_cache(record_id, deadline, eid, dated_on)
         if prepared is None:
-            prepared = await asyncio.to_thread(self._prepare, record_id, deadline, eid)
+            prepared = await asyncio.to_thread(self._prepare, record_id, deadline, eid, dated_on)
         input, subject = prepared
         wid = workflow_id(record_id, deadline.key)
         if await self._start_new(input, subject, wid, WorkflowIDReusePolicy.REJECT_DUPLICATE):
@@ -258,14 +280,12 @@ class Dispatcher:
 
     # -- the ledger side: dates and superiors --------------------------------------------------
 
-    def _prepare(self, record_id: UUID, deadline: Deadline, eid: str) -> (
-        tuple[DeadlineInput, _Subject]
-    ):
-        return self.deadline_input(record_id, deadline, eid), self._subject(record_id)
+    def _prepare(self, record_id: UUID, deadline: Deadline, eid: str,
+                 dated_on: date | None) -> tuple[DeadlineInput, _Subject]:
+        return self.deadline_input(record_id, deadline, eid, dated_on), self._subject(record_id)
 
-    def _prepare_from_cache(self, record_id: UUID, deadline: Deadline, eid: str) -> (
-        tuple[DeadlineInput, _Subject] | None
-    ):
+    def _prepare_from_cache(self, record_id: UUID, deadline: Deadline, eid: str,
+                            dated_on: date | None) -> tuple[DeadlineInput, _Subject] | None:
         """The same without touching the database, when everything needed is cached."""
         subject = self._subjects.get(record_id)
         cached = self._schedules.get(deadline.rule_set_id)
@@ -273,14 +293,16 @@ class Dispatcher:
             time.monotonic() - cached[2] > _SCHEDULE_TTL_SECONDS
         ):
             return None
-        return self.deadline_input(record_id, deadline, eid), subject
+        return self.deadline_input(record_id, deadline, eid, dated_on), subject
 
-    def deadline_input(self, record_id: UUID, deadline: Deadline, eid: str) -> DeadlineInput:
-        """The workflow input for a deadline an event started: its dates and superior."""
+    def deadline_input(self, record_id: UUID, deadline: Deadline, eid: str,
+                       dated_on: date | None = None) -> DeadlineInput:
+        """The workflow input for a deadline an event started: its dates and superior
+        (``dated_on``: the day a waiting deadline's due date was fixed)."""
         rules, calendar = self._schedule(deadline.rule_set_id)
         return DeadlineInput(
             record_id=record_id, key=deadline.key, kind=deadline.kind,
-            ladder=ladder(deadline, rules, calendar),
+            ladder=ladder(deadline, rules, calendar, dated_on),
             superior=self._superior(record_id, deadline.party), started_by=eid,
         )
 

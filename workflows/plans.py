@@ -23,10 +23,7 @@ from workflows.inputs import Ladder, Reminder
 
 def started_deadlines(event: DomainEvent) -> list[Deadline]:
     """Every deadline an event starts (``starts``, and e.g. a repair's answer deadline)."""
-    if not isinstance(event, DeadlineEvent):
-        return []
-    values = (getattr(event, name) for name in type(event).model_fields)
-    return [value for value in values if isinstance(value, Deadline)]
+    return event.started() if isinstance(event, DeadlineEvent) else []
 
 
 def closes_every_deadline(event: DomainEvent) -> bool:
@@ -65,27 +62,39 @@ def working_days_before(calendar: WorkingCalendar, day: date, n: int) -> date:
     return day
 
 
-def ladder(deadline: Deadline, rules: RuleSet, calendar: WorkingCalendar) -> Ladder:
+def ladder(deadline: Deadline, rules: RuleSet, calendar: WorkingCalendar,
+           dated_on: date | None = None) -> Ladder:
     """The dates around a deadline: reminders (only those after the day it started), the urge
     so many working days after the first overdue day, and the escalation after the urge.
 
     Dates the calendar cannot give yet are left out (reminders) or ``None`` (urge, escalation).
+    A deadline whose due date was fixed late, on ``dated_on`` (it waited for a calendar year),
+    has missed the reminders before that day: the latest of them goes out on that day instead.
     """
+    due = deadline.due
+    if due is None:
+        raise ValueError(f"deadline {deadline.key} waits for the calendar; it has no dates yet")
     reminders = []
     try:
         for n in sorted(set(rules.reminder_working_days_before), reverse=True):
-            on = working_days_before(calendar, deadline.due, n)
+            on = working_days_before(calendar, due, n)
             if on > deadline.starts_on:
                 reminders.append(Reminder(on=on, working_days_before=n))
     except CalendarUnavailableError:
         reminders = []
+    if dated_on is not None and dated_on <= due:
+        missed = [r for r in reminders if r.on < dated_on]
+        reminders = [r for r in reminders if r.on >= dated_on]
+        if missed and not any(r.on == dated_on for r in reminders):
+            reminders.insert(0, Reminder(on=dated_on,
+                                         working_days_before=missed[-1].working_days_before))
     urge_on = escalate_on = None
     try:
         # Overdue from the day after the due date; urged so many working days after that day.
-        overdue_on = deadline.due + timedelta(days=1)
+        overdue_on = due + timedelta(days=1)
         urge_on = calendar.add_working_days(overdue_on, rules.urge_after_working_days)
         escalate_on = calendar.add_working_days(urge_on, rules.escalate_after_working_days)
     except CalendarUnavailableError:
         pass
-    return Ladder(due=deadline.due, reminders=tuple(reminders), urge_on=urge_on,
+    return Ladder(due=due, reminders=tuple(reminders), urge_on=urge_on,
                   escalate_on=escalate_on)

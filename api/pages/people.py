@@ -104,10 +104,12 @@ def _subject_rows(ledger: Ledger, code: str, record_ids: list[UUID]) -> (
         })
         for d in r.deadlines.values():
             if d.party == code:
+                left = None if d.due is None else calendar.working_days_between(today, d.due)
                 deadlines.append({"record_id": r.id, "document_number": r.content.document_number,
                                   "kind": d.kind.value, "due": d.due, "overdue": d.overdue,
-                                  "left": calendar.working_days_between(today, d.due)})
-    deadlines.sort(key=lambda d: d["due"])
+                                  "left": left, "waiting": d.waiting, "starts_on": d.starts_on,
+                                  "length": d.length, "unit": d.unit, "awaiting": d.awaiting})
+    deadlines.sort(key=lambda d: (d["due"] is None, d["due"] or d["starts_on"]))
     return records, deadlines
 
 

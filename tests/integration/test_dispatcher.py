@@ -21,6 +21,7 @@ from temporalio.worker import Worker
 from ledger import commands as c
 from ledger import record_events as ev
 from ledger.application import Ledger
+from tests.calendar_data import publish_test_years
 from tests.conftest import (
     DEPT,
     REVIEWER,
@@ -65,6 +66,9 @@ class World:
     def __init__(self, env: WorkflowEnvironment, ledger: Ledger, clock: ServerClock) -> None:
         self.env, self.ledger, self.clock = env, ledger, clock
         self.positions = MemoryPositions()
+        # The log as the test found it (subjects, the test calendar years): already followed.
+        self.start = ledger.recorder.max_notification_id() or 0
+        self.positions.set("deadlines", self.start)
 
     def dispatcher(self, page_size: int = 500) -> Dispatcher:
         return Dispatcher(self.ledger, self.env.client, self.positions, task_queue="tq",
@@ -91,8 +95,10 @@ async def world() -> AsyncIterator[World]:
     ledger = memory_ledger(clock)
     register_world(ledger)
     async with await start_test_server() as env:
-        # the ledger's clock starts on the server's day, so deadlines lie ahead of it
+        # the ledger's clock starts on the server's day, so deadlines lie ahead of it; the
+        # server's day is today's, so the test calendar covers the years its deadlines reach
         clock.now = await env.get_current_time()
+        publish_test_years(ledger, business_day(clock.now).year, business_day(clock.now).year + 1)
         with ThreadPoolExecutor(4) as pool:
             async with Worker(env.client, task_queue="tq", workflows=[DeadlineWorkflow],
                               activities=DeadlineActivities(ledger).all(),
@@ -119,7 +125,7 @@ async def test_a_filing_starts_one_workflow_per_deadline_and_a_replay_starts_non
     assert dispatcher.started == 2
 
     # the dispatcher crashed before saving its position: the next one replays the log
-    world.positions.set("deadlines", 0)
+    world.positions.set("deadlines", world.start)
     again = world.dispatcher()
     assert await again.catch_up() == 3
 
@@ -199,7 +205,7 @@ async def test_an_approved_extension_reaches_the_running_workflow_as_an_update(
     ledger.extend_rectification(c.ExtendRectification(
         record_id=rid, new_due=new_due, reasons="汛期施工受阻"), DEPT)
     await dispatcher.catch_up()
-    world.positions.set("deadlines", 0)
+    world.positions.set("deadlines", world.start)
     await world.dispatcher().catch_up()  # the extension replayed: still one update
 
     await world.env.sleep(start_of_day(new_due + timedelta(days=1)) + timedelta(hours=12)

@@ -27,8 +27,8 @@ from temporalio.testing import WorkflowEnvironment
 from ledger import commands as c
 from ledger import record_events as ev
 from ledger.application import Ledger
-from ledger.calendar import PublishedYear
 from ledger.clock import business_date
+from tests.calendar_data import publish_test_years
 from tests.conftest import ADMIN, DEPT, FakeClock, filing, postgres_ledger, uscc
 from workflows.devserver import start_dev_server
 from workflows.inputs import workflow_id
@@ -86,10 +86,7 @@ def prepare(ledger: Ledger, clock: FakeClock) -> None:
         ledger.register_body(c.RegisterBody(credit_code=code, name=f"测试机关{n}",
                                             region_code="350102"), ADMIN)
     today = business_date(datetime.now(UTC))
-    for year in (today.year, today.year + 1):  # past the package's data: a test calendar
-        if not ledger.settings(fresh=True).calendar().covers(year):
-            ledger.publish_calendar_year(c.PublishCalendarYear(year=PublishedYear(
-                year=year, holidays=(), workdays=(), notice=f"test calendar {year}")), ADMIN)
+    publish_test_years(ledger, today.year, today.year + 1)
 
 
 def file(ledger: Ledger, clock: FakeClock, numbers: range) -> list[UUID]:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.errors import LedgerError
-from ledger.record import CreditRecord
+from ledger.record import CreditRecord, earliest_due
 from ledger.values import ObjectionOutcome, RecordStatus, StepStatus
 from tests.conftest import (
     DEPT,
@@ -104,8 +104,12 @@ def check_invariants(record: CreditRecord, app: Ledger) -> None:
         assert all(s.lifted for s in record.sanctions.values())
     assert sum(1 for r in record.repairs.values()
                if r.status in (StepStatus.FILED, StepStatus.FORWARDED)) <= 1
+    calendar = app.settings().calendar()
     for deadline in record.deadlines.values():
-        assert deadline.due > deadline.starts_on
+        assert earliest_due(deadline) > deadline.starts_on
+        # a due date is never guessed: it waits exactly while a year it needs is unpublished
+        assert deadline.waiting == bool(deadline.awaiting)
+        assert not any(calendar.covers(year) for year in deadline.awaiting)
     replayed = CreditRecord.replay(app.timeline(record.id))
     assert replayed is not None and vars(replayed) == vars(record) | {"_pending": []}
 

@@ -22,10 +22,10 @@ from temporalio.worker import Worker
 from ledger import commands as c
 from ledger import record_events as ev
 from ledger.application import Ledger
-from ledger.calendar import PublishedYear, WorkingCalendar
+from ledger.calendar import WorkingCalendar
 from ledger.values import DeadlineKind
+from tests.calendar_data import publish_test_years
 from tests.conftest import (
-    ADMIN,
     BODY_CODE,
     DEPT,
     PARENT_CODE,
@@ -99,21 +99,14 @@ def system_steps(ledger: Ledger, record_id: Any) -> list[tuple[str, str, datetim
             for e in ledger.timeline(record_id) if isinstance(e, SYSTEM_STEPS)]
 
 
-def make_sure_the_calendar_covers(ledger: Ledger, *years: int) -> None:
-    """Past the package's last year, publish a weekends-only test year (never for real use)."""
-    for year in years:
-        if not ledger.settings(fresh=True).calendar().covers(year):
-            ledger.publish_calendar_year(c.PublishCalendarYear(year=PublishedYear(
-                year=year, holidays=(), workdays=(), notice=f"test calendar {year}")), ADMIN)
-
-
 async def test_a_missed_explanation_reaches_the_ledger_as_missed_urged_escalated(
     env: WorkflowEnvironment, ledger: Ledger, server_clock: ServerClock, dispatcher: Dispatcher,
 ) -> None:
     # the source department files today (on the server's clock); 15 working days to explain
     server_clock.now = await env.get_current_time()
     today = business_day(server_clock.now)
-    make_sure_the_calendar_covers(ledger, today.year, today.year + 1)
+    publish_test_years(ledger, today.year, today.year + 1)
+    await dispatcher.catch_up()
     rid = ledger.file_record(filing(decision_date=today - timedelta(days=3)), DEPT).record_id
     deadline = ledger.record(rid).deadlines["explanation"]
     calendar = ledger.settings().calendar()
@@ -207,7 +200,7 @@ async def test_a_deadline_met_without_its_close_signal_ends_without_a_miss(
 ) -> None:
     server_clock.now = await env.get_current_time()
     today = business_day(server_clock.now)
-    make_sure_the_calendar_covers(ledger, today.year, today.year + 1)
+    publish_test_years(ledger, today.year, today.year + 1)
     rid = ledger.file_record(filing(decision_date=today - timedelta(days=3)), DEPT).record_id
     due = ledger.record(rid).deadlines["explanation"].due
     await dispatcher.catch_up()
@@ -307,7 +300,7 @@ def test_urge_and_escalation_days_wait_for_next_years_calendar(
         activities.plan(ask)
     assert not unknown.value.non_retryable and unknown.value.type == "CalendarUnavailableError"
 
-    make_sure_the_calendar_covers(ledger, last + 1)
+    publish_test_years(ledger, last + 1)
     ladder = activities.plan(ask)
 
     assert ladder is not None and ladder.due == date(last, 12, 30)
