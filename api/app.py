@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors, observability
 from api.deps import Services
-from api.pages import people, public, regions, work
+from api.pages import admin, people, public, regions, work
 from api.routes import audit, evaluation, records, settings, subjects, views
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -26,7 +26,7 @@ def create_app(services: Services) -> FastAPI:
     observability.install(app, services)
     for router in (records.router, subjects.router, settings.router, audit.router,
                    views.router, evaluation.router, people.router, public.router, work.router,
-                   regions.router):
+                   regions.router, admin.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

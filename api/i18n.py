@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 
+from projections.results import OpenDeadline
+
 TEXTS: dict[str, tuple[str, str]] = {
     "site": ("政务诚信记录公示平台", "Government Integrity Records"),
     "disclosure": ("信用信息公示", "Public disclosure"),
@@ -120,6 +122,19 @@ VALUES: dict[str, tuple[str, str]] = {
     "repair_decision": ("修复决定", "Repair: decision"),
     "repair_answer": ("修复答复", "Repair: answer"),
     "repair_propagation": ("修复结果推送", "Repair: propagate"),
+    "calendar_page": ("工作日历", "Working-day calendar"),
+    "computable_until": ("时限可计算至", "Deadlines can be counted until"),
+    "days": ("天", "days"),
+    "published_years": ("已发布年度", "Published years"),
+    "year": ("年度", "Year"),
+    "notice": ("国务院通知文号", "State Council notice"),
+    "revision": ("版次", "Revision"),
+    "holidays": ("放假日期", "Holidays"),
+    "workdays": ("调休上班日期", "Make-up working days"),
+    "waiting_deadlines": ("等待日历的时限", "Deadlines waiting for the calendar"),
+    "count": ("数量", "Count"),
+    "publish_year": ("发布年度日历", "Publish a calendar year"),
+    "publish": ("发布", "Publish"),
     # Early-warning rules, by id; the Chinese text comes from the formula itself.
     "county-overdue-rectifications": ("区县逾期未整改记录达到预警线",
                                       "Overdue rectifications in a county reached the threshold"),
@@ -143,6 +158,22 @@ def waiting_note(starts_on: date, length: int | None, unit: str | None,
         return f"{period}; the date is fixed when the {years} holiday calendar is published"
     period = f"自{starts_on}起{length}{'个工作日' if working else '日'}"
     return f"{period}；{years}年节假日安排公布后确定具体日期"
+
+
+def calendar_warning(until: date, today: date, lang: str) -> str:
+    """The banner operators and administrators see as the last countable day nears."""
+    left, year = (until - today).days, until.year + 1
+    if lang == "en":
+        return (f"Working days are known only until {until} ({left} days left): publish the "
+                f"State Council holiday notice for {year}. Deadlines reaching {year} wait for it.")
+    return (f"工作日历仅覆盖至{until}（剩余{left}天）：请尽快发布{year}年国务院节假日安排。"
+            f"跨入{year}年的时限将等待其公布后确定截止日期。")
+
+
+def with_notes(rows: list[OpenDeadline], lang: str) -> list[OpenDeadline]:
+    """Board rows, each waiting deadline with its note in ``lang``."""
+    return [row if row.due is not None else row.model_copy(update={"note": waiting_note(
+        row.starts_on, row.length, row.unit, row.awaiting, lang)}) for row in rows]
 
 
 def translator(lang: str) -> Callable[[str], str]:

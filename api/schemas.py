@@ -12,6 +12,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, create_model
 
+from api.i18n import waiting_note
 from ledger import commands as c
 from ledger.events import DomainEvent
 from ledger.record import CreditRecord
@@ -73,6 +74,17 @@ class SanctionOut(BaseModel):
     lifted: bool
 
 
+class DeadlineOut(Deadline):
+    """A deadline as the API shows it; one waiting for the calendar says so in ``note``."""
+
+    note: str | None = None
+
+    @classmethod
+    def of(cls, d: Deadline) -> DeadlineOut:
+        return cls(**dict(d), note=waiting_note(d.starts_on, d.length, d.unit, d.awaiting, "en")
+                   if d.waiting else None)
+
+
 class RecordOut(BaseModel):
     id: UUID
     version: int
@@ -103,7 +115,7 @@ class RecordOut(BaseModel):
     publicity_max_end: date
     explanation: str | None
     rectification: str | None
-    deadlines: list[Deadline]
+    deadlines: list[DeadlineOut]
     objections: list[ObjectionOut]
     repairs: list[RepairOut]
     sanctions: list[SanctionOut]
@@ -126,7 +138,8 @@ class RecordOut(BaseModel):
             publicity_min_end=r.publicity_min_end, publicity_max_end=r.publicity_max_end,
             explanation=r.explanation.value if r.explanation else None,
             rectification=r.rectification.value if r.rectification else None,
-            deadlines=sorted(r.deadlines.values(), key=lambda d: d.due),
+            deadlines=[DeadlineOut.of(d) for d in sorted(
+                r.deadlines.values(), key=lambda d: (d.due is None, d.due or d.starts_on))],
             objections=[ObjectionOut(number=o.number, status=o.status.value,
                                      outcome=o.outcome.value if o.outcome else None,
                                      extension_used=o.extension_used,

@@ -78,6 +78,8 @@ class OpenDeadline(Result):
     length: int | None = None
     unit: str | None = None
     awaiting: tuple[int, ...] = ()
+    note: str | None = None
+    """For a deadline waiting for the calendar: its period and what will fix its date."""
     working_days_left: int | None
     """``None`` when the calendar has no data for a year in between (never guessed)."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.auth import Account
 from api.deps import optional_account
+from ledger.calendar_years import WARN_DAYS
 from ledger.events import Role
 from ledger.regions import PROVINCE, fujian
 
@@ -41,16 +43,30 @@ def check_csrf(request: Request, csrf: str) -> None:
 
 def render(request: Request, template: str, context: dict[str, Any], *,
            account: Account | None = None, status: int = 200) -> HTMLResponse:
-    from api.i18n import translator
+    from api.i18n import translator, waiting_note
 
     lang = language(request)
     response = TEMPLATES.TemplateResponse(request, template, {
         "lang": lang, "t": translator(lang), "account": account, "csrf": csrf_value(request),
-        "message": None, "error": None, **context,
+        "message": None, "error": None, "banner": _banner(request, account, lang),
+        "waiting": partial(waiting_note, lang=lang), **context,
     }, status_code=status)
     if "lang" in request.query_params:
         response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
     return response
+
+
+def _banner(request: Request, account: Account | None, lang: str) -> str | None:
+    """The calendar warning, for operators and administrators, once the last day the
+    published calendar can count to is near."""
+    from api.i18n import calendar_warning
+
+    if account is None or account.role not in (Role.OPERATOR, Role.ADMINISTRATOR):
+        return None
+    services = request.app.state.services
+    today = services.today()
+    until = services.ledger.settings().calendar().computable_until(today)
+    return calendar_warning(until, today, lang) if (until - today).days <= WARN_DAYS else None
 
 
 class PageAuthError(Exception):

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.auth import Account
 from api.deps import ServicesDep
 from api.exports import export
+from api.i18n import waiting_note
 from api.pages import COOKIE, FormText, check_csrf, done, login_response, page_role, render
 from api.schemas import EventOut
 from ledger import commands as c
@@ -52,7 +53,7 @@ RECORD_COLUMNS = [("document_number", "决定文号"), ("category", "类别"), (
                   ("publicity_max_end", "公示截止"), ("under_objection", "异议处理中"),
                   ("under_reconsideration", "复议或诉讼中"), ("explanation", "书面说明")]
 DEADLINE_COLUMNS = [("kind", "类型"), ("document_number", "决定文号"), ("due", "截止日期"),
-                    ("left", "剩余工作日"), ("overdue", "已逾期")]
+                    ("left", "剩余工作日"), ("overdue", "已逾期"), ("note", "说明")]
 EVENT_COLUMNS = [("version", "序号"), ("timestamp", "时间"), ("event", "事实"),
                  ("actor_role", "操作人角色"), ("actor_id", "操作人"), ("summary", "摘要")]
 Format = Annotated[str | None, Query(pattern="^(csv|xlsx)$")]
@@ -108,7 +109,9 @@ def _subject_rows(ledger: Ledger, code: str, record_ids: list[UUID]) -> (
                 deadlines.append({"record_id": r.id, "document_number": r.content.document_number,
                                   "kind": d.kind.value, "due": d.due, "overdue": d.overdue,
                                   "left": left, "waiting": d.waiting, "starts_on": d.starts_on,
-                                  "length": d.length, "unit": d.unit, "awaiting": d.awaiting})
+                                  "length": d.length, "unit": d.unit, "awaiting": d.awaiting,
+                                  "note": waiting_note(d.starts_on, d.length, d.unit, d.awaiting)
+                                  if d.waiting else None})
     deadlines.sort(key=lambda d: (d["due"] is None, d["due"] or d["starts_on"]))
     return records, deadlines
 

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from api.auth import Account
 from api.deps import ServicesDep
 from api.exports import export
+from api.i18n import with_notes
 from api.pages import check_csrf, done, page_role, region_tree, render
 from ledger import commands as c
 from ledger.events import Role
@@ -28,7 +29,7 @@ REVIEWERS = page_role(Role.PLATFORM_REVIEWER, Role.ADMINISTRATOR)
 WATCHERS = page_role(Role.OPERATOR, Role.PLATFORM_REVIEWER, Role.AUDITOR, Role.ADMINISTRATOR)
 COLUMNS = [("kind", "类型"), ("record_id", "记录"), ("body_code", "主体"), ("region_code", "地区"),
            ("due", "截止日期"), ("working_days_left", "剩余工作日"), ("overdue", "已逾期"),
-           ("urged", "已催办"), ("escalated", "已上报")]
+           ("urged", "已催办"), ("escalated", "已上报"), ("note", "说明")]
 # What a reviewer can do about each kind of platform deadline.
 ACTIONS = {
     DeadlineKind.OBJECTION_MARK: ["mark"],
@@ -111,7 +112,8 @@ def deadline_board(
             conn, region=region, kind=kind_code, due_before=due_before,
             overdue=True if overdue else None, today=today, calendar=calendar)
     if format:
-        return export([d.model_dump() for d in rows], COLUMNS, format, "deadlines")
+        return export([d.model_dump() for d in with_notes(rows, "zh")], COLUMNS, format,
+                      "deadlines")
     filters = {k: v for k, v in {"region": region, "kind": kind_code, "within": within,
                                  "overdue": "true" if overdue else None}.items()
                if v is not None}

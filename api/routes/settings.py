@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -24,6 +25,21 @@ ANYONE_SIGNED_IN = tuple(r for r in R if r is not R.SYSTEM)
 class CalendarOut(BaseModel):
     version: str
     published: list[PublishedYear]
+    dated: int | None = None
+    """On publishing: how many waiting deadlines the year gave a due date."""
+
+
+class CalendarStatusOut(BaseModel):
+    today: date
+    version: str
+    published: list[PublishedYear]
+    package_years: tuple[int, int]
+    computable_until: date
+    """The last day a deadline starting today can be counted to."""
+    days_left: int
+    waiting: dict[int, int]
+    """Deadlines waiting for a calendar year, by the first year each waits for."""
+    warning: str | None
 
 
 @router.get("/calendar", response_model=CalendarOut)
@@ -42,10 +58,26 @@ def publish_year(
 ) -> JSONResponse:
     """Publish a calendar year from the State Council's holiday notice."""
     def act() -> CalendarOut:
-        services.ledger.publish_calendar_year(c.PublishCalendarYear(year=body), account.actor())
+        dated = services.ledger.publish_calendar_year(c.PublishCalendarYear(year=body),
+                                                      account.actor())
         cal = services.ledger.settings(fresh=True).calendar()
-        return CalendarOut(version=cal.version, published=list(cal.published))
+        return CalendarOut(version=cal.version, published=list(cal.published), dated=dated)
     return idempotent.run(services, account, idempotency_key, request.url.path, body, act, 201)
+
+
+@router.get("/calendar/status", response_model=CalendarStatusOut)
+def calendar_status(services: ServicesDep,
+                    _: Annotated[Account, Depends(require(*ANYONE_SIGNED_IN))]) -> (
+    CalendarStatusOut
+):
+    """How far deadlines can be counted, and the deadlines waiting for a calendar year."""
+    status = services.ledger.calendar_status(services.today())
+    return CalendarStatusOut(
+        today=status.today, version=services.ledger.settings().calendar().version,
+        published=list(status.published), package_years=status.package_years,
+        computable_until=status.computable_until, days_left=status.days_left,
+        waiting=status.waiting, warning=status.warning(),
+    )
 
 
 @router.get("/rule-sets", response_model=list[RuleSet])

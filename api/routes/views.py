@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 
 from api.auth import Account
 from api.deps import ServicesDep, require
+from api.i18n import with_notes
 from ledger.errors import RecordNotFoundError, SubjectNotFoundError
 from ledger.events import Role as R
 from projections import queries
@@ -71,9 +72,9 @@ def deadlines(
         bound = queries.due_before_within(calendar, today, within)
         due_before = min(bound, due_before) if due_before else bound
     with services.views() as conn:
-        return queries.open_deadlines(
+        return with_notes(queries.open_deadlines(
             conn, region=region, kind=kind, due_before=due_before, overdue=overdue,
-            today=today, calendar=calendar, limit=limit)
+            today=today, calendar=calendar, limit=limit), "en")
 
 
 @router.get("/subjects/{subject_id}/status", response_model=SubjectSummary)
