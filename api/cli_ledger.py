@@ -32,6 +32,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from tqdm import tqdm
 
 from api.cli_app import app
+from api.i18n import waiting_note
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.bootstrap import open_ledger
@@ -260,6 +261,9 @@ def _facts(event: DomainEvent) -> list[str]:
 
 
 def _deadline(value: Any) -> str:
+    if value.due is None:
+        note = waiting_note(value.starts_on, value.length, value.unit, value.awaiting, "en")
+        return f"{value.key}: {note}"
     return f"{value.key} due {value.due}"
 
 
@@ -326,6 +330,7 @@ def dev_ledger() -> Iterator[list[str]]:
         empty = not ledger.recorder.max_notification_id()
         table = str(getattr(ledger.recorder, "events_table_name", "ledger_events"))
         summary = None if empty else sample_summary(ledger)
+        warning = ledger.calendar_status().warning()
     if empty:
         summary = load_sample(lambda clock: open_ledger(url, clock=clock, pool_size=2))
     params = conninfo_to_dict(url)
@@ -335,6 +340,8 @@ def dev_ledger() -> Iterator[list[str]]:
     lines += _describe_sample(summary) if summary else ["the ledger holds other data than the "
                                                         "sample; it was left as it is"]
     lines.append(f'the log itself: psql "{shown}" -c "select count(*) from {table}"')
+    if warning is not None:
+        lines.append(f"warning: {warning} (credit-ledger calendar status)")
     yield lines
 
 

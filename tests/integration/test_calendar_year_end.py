@@ -10,15 +10,28 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import commands as c
 from ledger import record_events as ev
 from ledger.application import Ledger
+from ledger.audit import Selection, export_bundle, replay_bundle
 from ledger.calendar import PublishedYear, WorkingCalendar
 from ledger.errors import ValidationError
+from ledger.sealer import LogTable, Sealer
 from ledger.values import PeriodUnit
+from ledger.verify_bundle import verify_bundle
 from tests.calendar_data import TEST_ADMIN
-from tests.conftest import DEPT, REVIEWER, SOURCE_CODE, FakeClock, filing, official
+from tests.conftest import (
+    DEPT,
+    REVIEWER,
+    SOURCE_CODE,
+    FakeClock,
+    filing,
+    official,
+    postgres_ledger,
+    register_world,
+)
 
 LAST_PACKAGE_YEAR = WorkingCalendar().package_years[1]
 
@@ -124,3 +137,30 @@ def test_a_deadline_reaching_two_unpublished_years_waits_for_both(
     assert publish(ledger, notice(year + 1)) == 2
     assert ledger.record(rid).deadlines["objection-1-decision"].due == (
         ledger.settings(fresh=True).calendar().add_working_days(date(year, 12, 30), 5))
+
+
+def test_the_audit_bundle_replays_the_due_date_recorded_later_with_its_calendar(
+    pg_url: str, clock: FakeClock,
+) -> None:
+    ledger = postgres_ledger(pg_url, clock)
+    register_world(ledger)
+    new_year = unpublished_next_year(ledger)
+    clock.set_date(date(new_year - 1, 12, 21))
+    rid = ledger.file_record(filing(1, decision_date=date(new_year - 1, 12, 18)),
+                             DEPT).record_id
+    clock.set_date(date(new_year, 1, 4))
+    publish(ledger, notice(new_year))
+    dated = ledger.record(rid).deadlines["explanation"]
+    sealer = Sealer(pg_url, LogTable.of(ledger), key=Ed25519PrivateKey.generate(), clock=clock)
+    sealer.seal_pending()
+    sealer.issue_head()
+
+    bundle = export_bundle(ledger, pg_url, Selection(record=rid))
+    assert verify_bundle(bundle).ok
+    assert dated.calendar_version in bundle["calendar_versions"]
+    [replayed] = replay_bundle(bundle)
+    assert replayed["open_deadlines"]["explanation"] == str(dated.due)
+    topics = [e["topic"] for e in bundle["events"]]
+    assert topics.index("ledger.record_events:DeadlineAwaitsCalendar") < topics.index(
+        "ledger.record_events:DeadlineDated")
+    ledger.close()
