@@ -179,6 +179,13 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
                                  field="credit_code")
 
     def register_civil_servant(self, cmd: c.RegisterCivilServant, actor: Actor) -> UUID:
+        """Register a civil servant by citizen ID; the name and ID are sealed.
+
+        Registering an ID that is registered already records nothing and answers the existing
+        id, whatever name, body or position is given: the answer neither confirms nor denies the
+        stored name, so registration cannot be used to test guesses of a person's name. The
+        stored details are read only through ``reveal_person``, and that read is logged.
+        """
         require_role(actor, Role.ADMINISTRATOR, Role.SOURCE_DEPARTMENT)
         self.body(cmd.body_code, field="body_code")
         person_id = self.vault.person_id(cmd.citizen_id)
@@ -190,17 +197,19 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
             masked_id=mask_citizen_id(cmd.citizen_id), body_code=cmd.body_code,
             position=cmd.position,
         )
-        return self._create_once(
-            person, lambda: self.vault.open(self.civil_servant(person_id).name) == cmd.name,
-            field="citizen_id",
-        )
+        return self._create_once(person, None, field="citizen_id")
 
-    def _create_once(self, aggregate: Aggregate, same: Callable[[], bool], field: str) -> UUID:
-        """Save a new subject; registering the same subject again changes nothing."""
+    def _create_once(self, aggregate: Aggregate, same: Callable[[], bool] | None,
+                     field: str) -> UUID:
+        """Save a new subject; registering the same subject again changes nothing.
+
+        A body registered again with other details is refused (``same`` says whether the
+        details match). A civil servant is not compared: see ``register_civil_servant``.
+        """
         try:
             self.save(aggregate)
         except IntegrityError:
-            if not same():
+            if same is not None and not same():
                 raise DuplicateFilingError(
                     "already registered with different details", field=field
                 ) from None
@@ -235,6 +244,18 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
 
     # -- filing --------------------------------------------------------------------------------
 
+    def _check_filing(self, cmd: c.FileRecord) -> None:
+        """The checks a filing needs no look-up for; they run before any subject is looked up,
+        so a refusal never tells whether a subject or a responsible person is registered."""
+        self.regions.get(cmd.region_code, cmd.decision_date, field="region_code")
+        today = business_date(self.clock())
+        if cmd.decision_date > today:
+            raise ValidationError("must not be in the future", field="decision_date")
+        if cmd.rectification is not None and cmd.rectification.due is not None and (
+            cmd.rectification.due <= today
+        ):
+            raise ValidationError("must be after the filing date", field="rectification_due")
+
     def _subject(
         self, cmd: c.FileRecord, cache: dict[UUID, Aggregate] | None = None
     ) -> tuple[GovernmentBody | CivilServant, str, str | None]:
@@ -261,9 +282,6 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
 
     def _content(self, cmd: c.FileRecord, subject_id: UUID, code: str, name: str | None,
                  cache: dict[UUID, Aggregate] | None = None) -> RecordContent:
-        self.regions.get(cmd.region_code, cmd.decision_date, field="region_code")
-        if cmd.decision_date > business_date(self.clock()):
-            raise ValidationError("must not be in the future", field="decision_date")
         persons = []
         for n, citizen_id in enumerate(cmd.responsible_citizen_ids, start=1):
             person_id = self.vault.person_id(citizen_id)
@@ -301,6 +319,7 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
         require_role(actor, Role.SOURCE_DEPARTMENT)
         if actor.subject is not None and actor.subject != cmd.source.code:
             raise PermissionDeniedError("a department may file only under its own credit code")
+        self._check_filing(cmd)
         subject, code, name = self._subject(cmd, subject_cache)
         content = self._content(cmd, subject.id, code, name, subject_cache)
         at = self.clock()

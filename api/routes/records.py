@@ -15,9 +15,9 @@ from api.auth import Account
 from api.deps import ServicesDep, require
 from api.schemas import Done, EventOut, FilingOut, NumberOut, RecordOut, body_of
 from ledger import commands as c
-from ledger.errors import PermissionDeniedError
+from ledger.application import Ledger
+from ledger.errors import PermissionDeniedError, RecordNotFoundError
 from ledger.events import Role
-from ledger.record import CreditRecord
 from ledger.values import Category, RecordStatus, Severity
 from projections import queries
 from projections.results import RecordPage
@@ -29,14 +29,26 @@ READERS = (R.SOURCE_DEPARTMENT, R.SUBJECT_OFFICIAL, R.PLATFORM_REVIEWER, R.OPERA
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
-def check_reader(account: Account, record: CreditRecord) -> None:
-    """Officials read their own subject's records only, departments the records they filed."""
-    if account.role is R.SUBJECT_OFFICIAL and account.subject != record.content.subject_code:
-        raise PermissionDeniedError("an official may read only their own subject's records")
-    if account.role is R.SOURCE_DEPARTMENT and account.subject not in (
-        None, record.content.source.code
-    ):
-        raise PermissionDeniedError("a department may read only the records it filed")
+def readable(account: Account, record_id: UUID, ledger: Ledger) -> None:
+    """Officials read their own subject's records only, departments the records they filed.
+
+    A record another reader may not see is answered exactly as one that does not exist, so
+    record ids cannot be probed; this runs before the version or instant asked for is loaded.
+    """
+    if account.role not in (R.SUBJECT_OFFICIAL, R.SOURCE_DEPARTMENT):
+        return
+    try:
+        content = ledger.record(record_id).content
+    except RecordNotFoundError:
+        raise _absent() from None
+    if account.role is R.SUBJECT_OFFICIAL and account.subject != content.subject_code:
+        raise _absent()
+    if account.role is R.SOURCE_DEPARTMENT and account.subject not in (None, content.source.code):
+        raise _absent()
+
+
+def _absent() -> RecordNotFoundError:
+    return RecordNotFoundError("no record with this id", field="record_id")
 
 
 @router.post("", response_model=FilingOut, status_code=201)
@@ -89,8 +101,8 @@ def get_record(
 ) -> RecordOut:
     """A record's current state, or as it stood at an instant or version."""
     ledger = services.ledger
+    readable(account, record_id, ledger)
     record = ledger.record_as_of(record_id, as_of) if as_of else ledger.record(record_id, version)
-    check_reader(account, ledger.record(record_id))
     return RecordOut.of(record)
 
 
@@ -101,7 +113,7 @@ def timeline(
     as_of: Annotated[datetime | None, Query()] = None,
 ) -> list[EventOut]:
     """Every fact about a record, in order, optionally only those up to an instant."""
-    check_reader(account, services.ledger.record(record_id))
+    readable(account, record_id, services.ledger)
     return [EventOut.of(e) for e in services.ledger.timeline(record_id, as_of)]
 
 
