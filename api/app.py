@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors, observability
 from api.deps import Services
+from api.headers import SecurityHeaders
 from api.pages import admin, people, public, regions, work
 from api.routes import audit, evaluation, records, settings, subjects, views
 
@@ -29,4 +30,7 @@ def create_app(services: Services) -> FastAPI:
                    regions.router, admin.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    docs = tuple(path for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
+                 if path)
+    app.add_middleware(SecurityHeaders, docs=docs)
     return app
