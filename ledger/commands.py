@@ -11,12 +11,20 @@ from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from ledger.calendar import PublishedYear
 from ledger.errors import InvalidIdentifierError
 from ledger.identifiers import validate_citizen_id, validate_uscc
 from ledger.record import SanctionOrder
+from ledger.record_events import ContentChanges
 from ledger.rules import RuleSet
 from ledger.values import (
     Category,
@@ -117,6 +125,35 @@ class FileRecord(Command):
     sanctions: tuple[SanctionOrder, ...] = ()
 
 
+class RecordChanges(Command):
+    """The fields a correction changes, validated as in a filing; a field left out (or
+    ``null``) keeps its value. At least one field must change."""
+
+    facts: Text | None = None
+    legal_basis: Text | None = None
+    decision_content: Text | None = None
+    fine_yuan: Yuan | None = None
+    confiscation_yuan: Yuan | None = None
+    severity: Severity | None = None
+    category: Category | None = None
+    domain: Domain | None = None
+    matter: ShortText | None = None
+    decision_date: date | None = None
+    deciding_authority: Authority | None = None
+
+    @model_validator(mode="after")
+    def _names_a_change(self) -> RecordChanges:
+        if not any(getattr(self, name) is not None for name in type(self).model_fields):
+            raise ValueError("must name at least one changed field")
+        return self
+
+    def content_changes(self) -> ContentChanges:
+        named = self.model_dump(exclude_none=True)
+        if self.deciding_authority is not None:
+            named["deciding_authority"] = self.deciding_authority.organisation()
+        return ContentChanges(**named)
+
+
 class RecordStep(Command):
     record_id: UUID
 
@@ -178,7 +215,8 @@ class ExtendObjection(ObjectionStep):
 class DecideObjection(ObjectionStep):
     outcome: ObjectionOutcome
     reasons: Text
-    changes: dict[str, str] = {}
+    changes: RecordChanges | None = None
+    """Required when the outcome is ``corrected`` or ``supplemented``."""
 
 
 class RequestReview(ObjectionStep):
@@ -204,7 +242,7 @@ class WithdrawRecord(RecordStep):
 
 
 class CorrectRecord(RecordStep):
-    changes: dict[str, str]
+    changes: RecordChanges
     reasons: Text
 
 

@@ -181,6 +181,8 @@ class CreditRecord(Aggregate):
     sanctions: dict[int, Sanction]
     mitigations: list[MitigationKind]
     corrections: int
+    publicity_stopped: bool
+    reconsideration_outcome: ReconsiderationOutcome | None
 
     # -- filing -------------------------------------------------------------------------------
 
@@ -421,7 +423,7 @@ class CreditRecord(Aggregate):
 
     def decide_objection(
         self, actor: Actor, at: datetime, schedule: Schedule, number: int,
-        outcome: ObjectionOutcome, reasons: str, changes: dict[str, str],
+        outcome: ObjectionOutcome, reasons: str, changes: ev.ContentChanges | None,
     ) -> None:
         require_role(actor, SOURCE)
         self._require_active("decide an objection")
@@ -433,13 +435,21 @@ class CreditRecord(Aggregate):
                 field="number",
             )
         self._objection(number, StepStatus.FORWARDED, step="decide it")
-        if outcome in (ObjectionOutcome.CORRECTED, ObjectionOutcome.SUPPLEMENTED) and not changes:
+        corrects = outcome in (ObjectionOutcome.CORRECTED, ObjectionOutcome.SUPPLEMENTED)
+        if corrects and not (changes and changes.named()):
             raise ValidationError(f"must say what changed when the outcome is {outcome.value}",
                                   field="changes")
+        if changes and changes.named() and not corrects:
+            raise ValidationError(f"a decision {outcome.value} changes no field",
+                                  field="changes")
         until = _review_until(schedule, business_date(at))
+        changes = changes or ev.ContentChanges()
         self.trigger(ev.ObjectionDecided, actor, at, number=number, outcome=outcome,
                      reasons=reasons, changes=changes, review_request_until=until,
+                     window=self._recounted_window(schedule, changes, at),
                      closes=(f"objection-{number}-decision",))
+        if outcome is ObjectionOutcome.DELETED:
+            self._lift_sanctions(actor, at, "deleted")
 
     def request_review(
         self, actor: Actor, at: datetime, schedule: Schedule, number: int, grounds: str
@@ -496,20 +506,66 @@ class CreditRecord(Aggregate):
                 "revocation", DeadlineKind.REVOCATION, business_date(at),
                 schedule.rules.revocation_working_days, self.content.source.code,
             )
+        if outcome is ReconsiderationOutcome.REVOKED:
+            # The decision is gone: nothing the record set running may go on.
+            self._close_deadlines(actor, at, "revoked")
+            self._lift_sanctions(actor, at, "revoked")
         self.trigger(ev.ReconsiderationConcluded, actor, at, outcome=outcome, starts=starts)
 
     def withdraw(self, actor: Actor, at: datetime, reasons: str) -> None:
+        """Withdraw the record; one repaired or expired meanwhile may still be withdrawn when
+        its decision was revoked, so the revocation deadline can always be met."""
         require_role(actor, SOURCE)
-        self._require_active("withdraw the record")
+        revoked = "revocation" in self.deadlines and self.status in (
+            RecordStatus.REPAIRED, RecordStatus.EXPIRED)
+        if not revoked:
+            self._require_active("withdraw the record")
         self.trigger(ev.Withdrawn, actor, at, reasons=reasons)
+        self._lift_sanctions(actor, at, "withdrawn")
 
-    def correct(self, actor: Actor, at: datetime, changes: dict[str, str], reasons: str) -> None:
+    def correct(self, actor: Actor, at: datetime, schedule: Schedule,
+                changes: ev.ContentChanges, reasons: str) -> None:
+        """Correct named fields of the content; a changed severity, category, matter or
+        decision date recounts the publicity window under the record's own rule set."""
         require_role(actor, SOURCE)
         self._require_active("correct the record")
-        if not changes:
+        if not changes.named():
             raise ValidationError("must name at least one changed field", field="changes")
+        # A changed decision is met by correcting the record; a revoked one only by withdrawing.
+        changed = self.reconsideration_outcome is ReconsiderationOutcome.CHANGED
         self.trigger(ev.Corrected, actor, at, changes=changes, reasons=reasons,
-                     closes=("revocation",))
+                     window=self._recounted_window(schedule, changes, at),
+                     closes=("revocation",) if changed else ())
+
+    def _recounted_window(self, schedule: Schedule, changes: ev.ContentChanges,
+                          at: datetime) -> ev.PublicityDates | None:
+        """The publicity window after the changes, or ``None`` when they leave it as it is."""
+        named = changes.named()
+        if not named.keys() & {"severity", "category", "matter", "decision_date"}:
+            return None
+        content = self.content.model_copy(update=named)
+        window = schedule.rules.publicity_window(content.category, content.severity,
+                                                 content.matter)
+        start = content.decision_date
+        max_end = schedule.calendar.add_months(start, window.max_months)
+        public = content.scope == "public" and content.subject_type == "body"
+        return ev.PublicityDates(
+            starts=start, min_end=schedule.calendar.add_months(start, window.min_months),
+            max_end=max_end, published=public and window.published and self.is_active
+            and not self.publicity_stopped and max_end >= business_date(at),
+        )
+
+    def _close_deadlines(self, actor: Actor, at: datetime, reason: str,
+                         keep: tuple[str, ...] = ()) -> None:
+        """Close every open deadline (but ``keep``) because the record ended."""
+        keys = tuple(key for key in self.deadlines if key not in keep)
+        if keys:
+            self.trigger(ev.DeadlinesClosed, actor, at, closes=keys, reason=reason)
+
+    def _lift_sanctions(self, actor: Actor, at: datetime, reason: str) -> None:
+        for sanction in self.sanctions.values():
+            if not sanction.lifted:
+                self.trigger(ev.SanctionLifted, actor, at, number=sanction.number, reason=reason)
 
     # -- repair ---------------------------------------------------------------------------------
 
@@ -589,10 +645,9 @@ class CreditRecord(Aggregate):
         self.trigger(ev.RepairDecided, actor, at, number=number, approved=approved,
                      reasons=reasons, starts=starts, closes=closes)
         if approved:
-            for sanction in self.sanctions.values():
-                if not sanction.lifted:
-                    self.trigger(ev.SanctionLifted, actor, at, number=sanction.number,
-                                 reason="repaired")
+            self._close_deadlines(actor, at, "repaired",
+                                  keep=(f"repair-{number}-propagation",))
+            self._lift_sanctions(actor, at, "repaired")
 
     def propagate_repair(
         self, actor: Actor, at: datetime, number: int, platforms: tuple[str, ...]
@@ -610,7 +665,10 @@ class CreditRecord(Aggregate):
             return None
         if business_date(at) <= self.publicity_max_end:
             raise LifecycleError(f"the publicity period runs until {self.publicity_max_end}")
-        return self.trigger(ev.PublicityExpired, actor, at, on=self.publicity_max_end)
+        expired = self.trigger(ev.PublicityExpired, actor, at, on=self.publicity_max_end)
+        self._close_deadlines(actor, at, "expired")
+        self._lift_sanctions(actor, at, "expired")
+        return expired
 
     def impose_sanction(
         self, actor: Actor, at: datetime, schedule: Schedule, order: SanctionOrder

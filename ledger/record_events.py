@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
+
+from pydantic import Field
 
 from ledger.clock import business_date
 from ledger.events import DomainEvent, Immutable
@@ -60,6 +62,43 @@ class RecordContent(Immutable):
     responsible_persons: tuple[UUID, ...]
 
 
+class ContentChanges(Immutable):
+    """Named fields of a record's content that a correction changes (``None``: unchanged)."""
+
+    facts: str | None = None
+    legal_basis: str | None = None
+    decision_content: str | None = None
+    fine_yuan: Decimal | None = None
+    confiscation_yuan: Decimal | None = None
+    severity: Severity | None = None
+    category: Category | None = None
+    domain: Domain | None = None
+    matter: str | None = None
+    decision_date: date | None = None
+    deciding_authority: Organisation | None = None
+
+    def named(self) -> dict[str, Any]:
+        """The fields it changes, with their new values."""
+        return {name: value for name in type(self).model_fields
+                if (value := getattr(self, name)) is not None}
+
+
+class PublicityDates(Immutable):
+    """A record's publicity window, recounted when a correction changes what it depends on."""
+
+    starts: date
+    min_end: date
+    max_end: date
+    published: bool
+
+
+def _correct(r: Any, changes: ContentChanges, window: PublicityDates | None) -> None:
+    r.content = r.content.model_copy(update=changes.named())
+    if window is not None:
+        r.publicity_starts, r.publicity_min_end = window.starts, window.min_end
+        r.publicity_max_end, r.published = window.max_end, window.published
+
+
 class RecordFiled(DomainEvent):
     """Filed by a source department."""
 
@@ -90,6 +129,8 @@ class RecordFiled(DomainEvent):
         r.objections, r.repairs, r.sanctions = {}, {}, {}
         r.mitigations = []
         r.corrections = 0
+        r.publicity_stopped = False
+        r.reconsideration_outcome = None
 
 
 class DeadlineEvent(DomainEvent):
@@ -230,12 +271,25 @@ class ObjectionExtended(DeadlineEvent):
 
 
 class ObjectionDecided(DeadlineEvent):
+    """The deciding authority's decision; ``corrected`` or ``supplemented`` changes the record's
+    content (``changes``) and, with its severity or dates, its publicity window (``window``).
+
+    Version 1 carried the changes as free text that changed nothing; they are kept as
+    ``notes``."""
+
+    class_version: ClassVar[int] = 2
     number: int
     outcome: ObjectionOutcome
     reasons: str
-    changes: dict[str, str]
+    changes: ContentChanges = ContentChanges()
+    window: PublicityDates | None = None
+    notes: dict[str, str] = Field(default_factory=dict)
     review_request_until: date | None
     """``None`` while the calendar year the period ends in is not published."""
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["notes"] = state.pop("changes", {})
 
     def apply(self, r: Any) -> None:
         super().apply(r)
@@ -251,8 +305,10 @@ class ObjectionDecided(DeadlineEvent):
             r.deadlines.clear()
         elif self.outcome is ObjectionOutcome.PUBLICITY_STOPPED:
             r.published = False
+            r.publicity_stopped = True
         elif self.outcome in (ObjectionOutcome.CORRECTED, ObjectionOutcome.SUPPLEMENTED):
             r.corrections += 1
+            _correct(r, self.changes, self.window)
 
 
 class ReviewRequested(DeadlineEvent):
@@ -288,6 +344,7 @@ class ReconsiderationConcluded(DeadlineEvent):
     def apply(self, r: Any) -> None:
         super().apply(r)
         r.under_reconsideration = None
+        r.reconsideration_outcome = self.outcome
 
 
 class Withdrawn(DomainEvent):
@@ -301,14 +358,26 @@ class Withdrawn(DomainEvent):
 
 
 class Corrected(DeadlineEvent):
-    """Corrected by the source department; closes the revocation deadline if one was open."""
+    """Corrected by the source department: the named fields of the content change, and with
+    severity or dates the publicity window; closes the deadline after a changed decision.
 
-    changes: dict[str, str]
+    Version 1 carried the changes as free text that changed nothing; they are kept as
+    ``notes``."""
+
+    class_version: ClassVar[int] = 2
+    changes: ContentChanges = ContentChanges()
+    window: PublicityDates | None = None
+    notes: dict[str, str] = Field(default_factory=dict)
     reasons: str
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["notes"] = state.pop("changes", {})
 
     def apply(self, r: Any) -> None:
         super().apply(r)
         r.corrections += 1
+        _correct(r, self.changes, self.window)
 
 
 class RepairApplied(DeadlineEvent):
@@ -416,6 +485,14 @@ class DeadlineAwaitsCalendar(DeadlineEvent):
 class DeadlineDated(DeadlineEvent):
     """A waiting deadline's due date, counted once its calendar years were published; it
     records the calendar version that fixed it."""
+
+
+class DeadlinesClosed(DeadlineEvent):
+    """The record ended (revoked, repaired, publicity expired): its open deadlines close with it.
+
+    Withdrawal and deletion close them in their own events."""
+
+    reason: str
 
 
 class DeadlineMissed(DomainEvent):

@@ -255,7 +255,7 @@ def _objection(outcome: str, *, extend: bool = False, review: bool | None = None
                    "supplemented": {"facts": "补充：被申请人已于决定后支付部分款项。"}}
         ledger.decide_objection(c.DecideObjection(
             record_id=rid, number=n, outcome=outcome, reasons="经核查作出处理。",
-            changes=changes.get(outcome, {})), run.source)
+            changes=changes.get(outcome)), run.source)
         if review is not None:
             yield run.within(5, after=2)
             ledger.request_review(c.RequestReview(

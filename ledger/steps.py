@@ -70,8 +70,9 @@ class RecordSteps:
             actor, self.clock(), s, cmd.number, cmd.working_days, cmd.reasons))
 
     def decide_objection(self, cmd: c.DecideObjection, actor: Actor) -> None:
+        changes = cmd.changes.content_changes() if cmd.changes else None
         self._step(cmd, actor, lambda r, s: r.decide_objection(
-            actor, self.clock(), s, cmd.number, cmd.outcome, cmd.reasons, dict(cmd.changes)))
+            actor, self.clock(), s, cmd.number, cmd.outcome, cmd.reasons, changes))
 
     def request_review(self, cmd: c.RequestReview, actor: Actor) -> None:
         self._step(cmd, actor, lambda r, s: r.request_review(
@@ -94,7 +95,7 @@ class RecordSteps:
 
     def correct_record(self, cmd: c.CorrectRecord, actor: Actor) -> None:
         self._step(cmd, actor, lambda r, s: r.correct(
-            actor, self.clock(), dict(cmd.changes), cmd.reasons))
+            actor, self.clock(), s, cmd.changes.content_changes(), cmd.reasons))
 
     def apply_for_repair(self, cmd: c.ApplyForRepair, actor: Actor) -> int:
         number: int = self._step(cmd, actor, lambda r, s: r.apply_for_repair(

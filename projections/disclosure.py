@@ -23,6 +23,7 @@ from ledger.regions import RegionTable, fujian
 from ledger.values import Scope, SubjectType
 from projections import facts
 from projections.log import Entry
+from projections.records import apply_change
 from projections.search import row_keys
 from projections.tables import Row, Rows, Table
 from projections.view import View, stored_records
@@ -70,7 +71,8 @@ class PublicDisclosure(View):
     name = "public_disclosure"
     tables = (DISCLOSURE,)
     handles = facts.RECORD_EVENTS
-    revision = 2  # search keys: quarter tags (1), grams hashed from code points (2)
+    # search keys: quarter tags (1), grams hashed from code points (2); corrected content (3)
+    revision = 3
 
     def __init__(self, schema: str = "views", regions: RegionTable | None = None) -> None:
         super().__init__(schema)
@@ -100,8 +102,22 @@ class PublicDisclosure(View):
             row["under_objection"] = change.under_objection
         if change.under_reconsideration is not facts.UNCHANGED:
             row["under_reconsideration"] = change.under_reconsideration
+        if change.content or change.window:
+            self._correct(row, change)
         row["position"] = position
         self.rows.put(row)
+
+    def _correct(self, row: Row, change: facts.Change) -> None:
+        """The corrected content replaces the filed one: the public sees only what stands."""
+        apply_change(row, facts.Change(content=change.content, window=change.window))
+        authority = (change.content or {}).get("deciding_authority")
+        if authority is not None:
+            row["deciding_authority"] = authority.name
+            row["deciding_authority_code"] = authority.code
+        row["search_keys"] = row_keys(
+            row["subject_name"], row["document_number"],
+            self.regions.reporting_chain(row["region_code"]), row["category"],
+            row["severity"], row["decision_date"])
 
     def _row(self, event: ev.RecordFiled, position: int) -> Row:
         content = event.content

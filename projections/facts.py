@@ -76,6 +76,10 @@ class Change:
     """The new mark (``"reconsideration"``, ``"litigation"`` or ``None``), or ``UNCHANGED``."""
     correction: bool = False
     deadlines: DeadlineSteps | None = None
+    content: dict[str, Any] | None = None
+    """Corrected fields of the content, with their new values."""
+    window: ev.PublicityDates | None = None
+    """The recounted publicity window, when a correction changed it."""
 
 
 NO_CHANGE = Change()
@@ -115,11 +119,18 @@ def _objection_decided(event: ev.ObjectionDecided) -> Change:
     if event.outcome is ObjectionOutcome.DELETED:
         return Change(status=RecordStatus.DELETED, published=False, under_objection=False,
                       deadlines=DeadlineSteps(clear=True))
+    if event.outcome in (ObjectionOutcome.CORRECTED, ObjectionOutcome.SUPPLEMENTED):
+        return Change(under_objection=unverifiable, deadlines=steps, correction=True,
+                      **_corrected(event.changes, event.window))
     return Change(
         published=False if event.outcome is ObjectionOutcome.PUBLICITY_STOPPED else None,
         under_objection=unverifiable, deadlines=steps,
-        correction=event.outcome in (ObjectionOutcome.CORRECTED, ObjectionOutcome.SUPPLEMENTED),
     )
+
+
+def _corrected(changes: ev.ContentChanges, window: ev.PublicityDates | None) -> dict[str, Any]:
+    return {"content": changes.named() or None, "window": window,
+            "published": None if window is None else window.published}
 
 
 def _repair_decided(event: ev.RepairDecided) -> Change:
@@ -147,7 +158,8 @@ _SPECIAL: dict[type[DomainEvent], Callable[[Any], Change]] = {
         status=RecordStatus.WITHDRAWN, published=False, under_objection=False,
         deadlines=DeadlineSteps(clear=True))),
     ev.PublicityExpired: _constant(Change(status=RecordStatus.EXPIRED, published=False)),
-    ev.Corrected: lambda e: Change(correction=True, deadlines=_steps(e)),
+    ev.Corrected: lambda e: Change(correction=True, deadlines=_steps(e),
+                                   **_corrected(e.changes, e.window)),
     ev.ObjectionMarked: lambda e: Change(under_objection=True, deadlines=_steps(e)),
     ev.ObjectionRejected: lambda e: Change(under_objection=False, deadlines=_steps(e)),
     ev.ObjectionDecided: _objection_decided,

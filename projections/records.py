@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import Enum
 from typing import Any
 
 import psycopg
@@ -90,6 +91,17 @@ def apply_change(row: Row, change: facts.Change) -> None:
         row["under_objection"] = change.under_objection
     if change.under_reconsideration is not facts.UNCHANGED:
         row["under_reconsideration"] = change.under_reconsideration
+    if change.content:
+        for name, value in change.content.items():
+            if name in row:
+                row[name] = value.value if isinstance(value, Enum) else value
+    window = change.window
+    if window is not None:
+        for name, value in (("publicity_starts", window.starts),
+                            ("publicity_min_end", window.min_end),
+                            ("publicity_max_end", window.max_end)):
+            if name in row:
+                row[name] = value
     steps = change.deadlines
     if steps is not None:
         row["open_deadlines"] = facts.open_keys_after(row["open_deadlines"], steps)

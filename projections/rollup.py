@@ -91,7 +91,7 @@ class RegionRollup(View):
         self.regions = regions or fujian()
         self.records = Rows(ROLLUP_RECORDS, schema)
         self.counters = Counters(ROLLUP, schema)
-        self._before: dict[Any, dict[str, int]] = {}
+        self._before: dict[Any, tuple[dict[str, int], tuple[str, str] | None]] = {}
         self._chains: dict[str, list[str]] = {}
 
     def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
@@ -111,29 +111,37 @@ class RegionRollup(View):
                 "published": False, "under_objection": False, "under_reconsideration": None,
                 "open_deadlines": [], "overdue_deadlines": [],
             }
-            self._before.setdefault(record_id, metrics(None))
+            self._before.setdefault(record_id, (metrics(None), None))
         else:
             found = self.records.get(record_id)
             if found is None:
                 raise LookupError(f"no row for record {record_id}")
             row = found
             if record_id not in self._before:
-                self._before[record_id] = metrics(row)
+                self._before[record_id] = (metrics(row), (row["domain"], row["severity"]))
             apply_change(row, facts.change_of(event))
         self.records.put(row)
 
     def flush(self, cursor: psycopg.Cursor[Any]) -> None:
-        for record_id, before in self._before.items():
+        for record_id, (before, was) in self._before.items():
             row = self.records.get(record_id)
-            after = metrics(row)
-            delta = {name: after[name] - before[name] for name in METRICS}
-            if row is None or not any(delta.values()):
+            if row is None:
                 continue
-            for region in self._chain(row["region_code"]):
-                self.counters.add((region, row["domain"], row["severity"]), delta)
+            after, now = metrics(row), (row["domain"], row["severity"])
+            if was is not None and was != now:
+                # A correction moved the record to another domain or severity.
+                self._count(row["region_code"], was, {n: -before[n] for n in METRICS})
+                before = metrics(None)
+            delta = {name: after[name] - before[name] for name in METRICS}
+            if any(delta.values()):
+                self._count(row["region_code"], now, delta)
         self.records.flush(cursor)
         self.counters.flush(cursor)
         self._before.clear()
+
+    def _count(self, region_code: str, key: tuple[str, str], delta: dict[str, int]) -> None:
+        for region in self._chain(region_code):
+            self.counters.add((region, *key), delta)
 
     def _chain(self, code: str) -> list[str]:
         chain = self._chains.get(code)

@@ -289,6 +289,12 @@ class Counters:
         ]
         if rows:
             cursor.execute(_upsert(self.table, self.schema), (as_json(rows),))
+        if any(delta < 0 for deltas in self._deltas.values() for delta in deltas.values()):
+            # A key whose counters all went back to zero holds nothing, as after a rebuild.
+            cursor.execute(sql.SQL("DELETE FROM {}.{} WHERE {}").format(
+                sql.Identifier(self.schema), sql.Identifier(self.table.name),
+                sql.SQL(" AND ").join(sql.SQL("{} = 0").format(sql.Identifier(n))
+                                      for n in counters)))
         self._deltas.clear()
 
 

@@ -42,6 +42,11 @@ from tests.integration.test_projections_support import (
 SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
 PINGTAN = uscc("11350128MB00003")
 SEVERITIES = ("minor", "general", "serious")
+# Corrections of the content alone, and of what the publicity window and the counts follow.
+CORRECTIONS: list[dict[str, Any]] = [
+    {"facts": "更正"}, {"severity": "serious", "fine_yuan": "1.00"}, {"severity": "minor"},
+    {"decision_date": "2026-01-15", "domain": "ppp"}, {"category": "court_judgment"},
+]
 OUTCOMES = ("corrected", "supplemented", "deleted", "publicity_stopped", "upheld",
             "unverifiable")
 
@@ -102,9 +107,10 @@ def objection(w: World, k: int) -> None:
         w.do(lambda: app.accept_objection(c.AcceptObjection(record_id=rid, number=n), REVIEWER))
         w.do(lambda: app.forward_objection(c.ForwardObjection(
             record_id=rid, number=n, to=SOURCE), REVIEWER))
+        outcome = OUTCOMES[k % len(OUTCOMES)]
+        changes = CORRECTIONS[k % len(CORRECTIONS)] if outcome in OUTCOMES[:2] else None
         w.do(lambda: app.decide_objection(c.DecideObjection(
-            record_id=rid, number=n, outcome=OUTCOMES[k % len(OUTCOMES)], reasons="决定",
-            changes={"facts": "更正"}), DEPT))
+            record_id=rid, number=n, outcome=outcome, reasons="决定", changes=changes), DEPT))
         if k % 4 == 3:
             w.do(lambda: app.request_review(c.RequestReview(
                 record_id=rid, number=n, grounds="复核"), w.official_of(rid)))
@@ -203,7 +209,8 @@ STEPS: dict[str, Callable[[World, int], Any]] = {
     "withdraw": lambda w, k: w.do(lambda: w.app.withdraw_record(
         c.WithdrawRecord(record_id=w.record(k), reasons="撤销"), DEPT)),
     "correct": lambda w, k: w.do(lambda: w.app.correct_record(c.CorrectRecord(
-        record_id=w.record(k), changes={"facts": "更正"}, reasons="更正"), DEPT)),
+        record_id=w.record(k), changes=CORRECTIONS[k % len(CORRECTIONS)], reasons="更正"),
+        DEPT)),
     "expire": expire,
 }
 
@@ -254,6 +261,11 @@ def test_views_kept_up_step_by_step_equal_views_rebuilt_from_the_log(
                         state.open_deadlines, state.version) == (
                     record.status.value, record.published, record.under_objection,
                     sorted(record.deadlines), record.version)
+                content = record.content
+                assert (state.severity, state.domain, state.category, state.decision_date,
+                        state.publicity_max_end) == (
+                    content.severity.value, content.domain.value, content.category.value,
+                    content.decision_date, record.publicity_max_end)
     finally:
         views.close()
         app.close()

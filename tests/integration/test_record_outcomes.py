@@ -1,0 +1,157 @@
+"""What the rules say happens, happens: a correction changes the record, and a record that
+ends (withdrawn, deleted, revoked, repaired, expired) ends its deadlines and sanctions too.
+
+Runs on the in-memory and the PostgreSQL ledgers.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from uuid import UUID
+
+import pydantic
+import pytest
+
+from ledger import commands as c
+from ledger import record_events as ev
+from ledger.application import Ledger
+from ledger.errors import LifecycleError
+from ledger.events import SYSTEM
+from ledger.values import RecordStatus
+from tests.conftest import DEPT, REVIEWER, SOURCE_CODE, FakeClock, filing, official
+
+SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
+SANCTION = [{"kind": "public_criticism", "months": 12}]
+
+
+def file(ledger: Ledger, **fields: object) -> UUID:
+    cmd = filing(1, **{"rectification": {"requirement": "限期整改"}, "sanctions": SANCTION,
+                       **fields})
+    return ledger.file_record(cmd, DEPT).record_id
+
+
+def open_keys(ledger: Ledger, rid: UUID) -> set[str]:
+    return set(ledger.record(rid).deadlines)
+
+
+def sanctions_in_force(ledger: Ledger, rid: UUID) -> list[int]:
+    return [s.number for s in ledger.record(rid).sanctions.values() if not s.lifted]
+
+
+def test_a_correction_of_severity_and_fine_changes_the_record_and_recounts_its_window(
+    world: Ledger, clock: FakeClock,
+) -> None:
+    rid = file(world)
+    filed = world.record(rid)
+    assert filed.publicity_max_end == date(2027, 4, 20)  # general: at most a year
+    clock.advance(days=2)
+    world.correct_record(c.CorrectRecord(record_id=rid, reasons="复议后变更", changes={
+        "severity": "serious", "fine_yuan": "80000", "facts": "拖欠货款且拒不整改。"}), DEPT)
+
+    corrected = world.record(rid)
+    assert (corrected.content.severity, corrected.content.fine_yuan, corrected.content.facts) == (
+        "serious", 80000, "拖欠货款且拒不整改。")
+    # serious, under the record's own rule set (NDRC Order 36): one to three years
+    assert (corrected.publicity_min_end, corrected.publicity_max_end) == (
+        date(2027, 4, 20), date(2029, 4, 20))
+    # the auditor reads the record before and after
+    before = world.record_as_of(rid, filed.modified_on)  # type: ignore[arg-type]
+    assert before.content.severity == "general" and before.content.fine_yuan == 50000
+
+
+def test_a_correction_naming_an_unknown_field_or_a_bad_value_is_refused_naming_it() -> None:
+    with pytest.raises(pydantic.ValidationError) as unknown:
+        c.CorrectRecord.model_validate({"record_id": str(UUID(int=1)), "reasons": "r",
+                                        "changes": {"colour": "red"}})
+    assert unknown.value.errors()[0]["loc"] == ("changes", "colour")
+    with pytest.raises(pydantic.ValidationError) as negative:
+        c.CorrectRecord.model_validate({"record_id": str(UUID(int=1)), "reasons": "r",
+                                        "changes": {"fine_yuan": "-5"}})
+    assert negative.value.errors()[0]["loc"] == ("changes", "fine_yuan")
+    with pytest.raises(pydantic.ValidationError) as empty:
+        c.CorrectRecord.model_validate({"record_id": str(UUID(int=1)), "reasons": "r",
+                                        "changes": {}})
+    assert empty.value.errors()[0]["loc"] == ("changes",)
+
+
+def test_an_objection_decided_corrected_changes_the_facts_and_a_minor_severity_unpublishes(
+    world: Ledger, clock: FakeClock,
+) -> None:
+    rid = file(world)
+    assert world.record(rid).published
+    number = world.file_objection(c.FileObjection(record_id=rid, grounds="事实有误"), official())
+    world.mark_objection(c.MarkObjection(record_id=rid, number=number), REVIEWER)
+    world.accept_objection(c.AcceptObjection(record_id=rid, number=number), REVIEWER)
+    world.forward_objection(c.ForwardObjection(record_id=rid, number=number, to=SOURCE),
+                            REVIEWER)
+    world.decide_objection(c.DecideObjection(
+        record_id=rid, number=number, outcome="corrected", reasons="部分事实有误",
+        changes={"severity": "minor", "facts": "逾期支付货款，已补付。"}), DEPT)
+    record = world.record(rid)
+    assert record.content.facts == "逾期支付货款，已补付。"
+    assert not record.published  # minor: not published under NDRC Order 36
+
+
+def test_withdrawal_lifts_every_sanction_in_force(world: Ledger) -> None:
+    rid = file(world)
+    assert sanctions_in_force(world, rid) == [1]
+    world.withdraw_record(c.WithdrawRecord(record_id=rid, reasons="决定被撤销"), DEPT)
+    assert open_keys(world, rid) == set() and sanctions_in_force(world, rid) == []
+    lifted = [e for e in world.timeline(rid) if isinstance(e, ev.SanctionLifted)]
+    assert [e.reason for e in lifted] == ["withdrawn"]
+
+
+def test_a_revoked_decision_closes_every_deadline_and_lifts_sanctions_but_the_revocation(
+    world: Ledger,
+) -> None:
+    rid = file(world)
+    world.mark_reconsideration(c.MarkReconsideration(
+        record_id=rid, kind="reconsideration", case_number="闽复〔2026〕1号"), DEPT)
+    world.conclude_reconsideration(c.ConcludeReconsideration(record_id=rid, outcome="revoked"),
+                                   DEPT)
+    assert open_keys(world, rid) == {"revocation"}
+    assert sanctions_in_force(world, rid) == []
+    closed = next(e for e in world.timeline(rid) if isinstance(e, ev.DeadlinesClosed))
+    assert (set(closed.closes), closed.reason) == ({"explanation", "rectification"}, "revoked")
+
+    # a correction cannot meet the deadline a revoked decision set; a withdrawal can
+    world.correct_record(c.CorrectRecord(record_id=rid, changes={"facts": "更正"},
+                                         reasons="更正"), DEPT)
+    assert "revocation" in open_keys(world, rid)
+    world.withdraw_record(c.WithdrawRecord(record_id=rid, reasons="决定已撤销"), DEPT)
+    assert open_keys(world, rid) == set()
+
+
+def test_an_approved_repair_closes_the_other_deadlines_and_lifts_sanctions(
+    world: Ledger, clock: FakeClock,
+) -> None:
+    rid = file(world)
+    clock.set_date(world.record(rid).publicity_min_end + timedelta(days=1))
+    number = world.apply_for_repair(c.ApplyForRepair(record_id=rid, commitment="信用承诺"),
+                                    official())
+    world.forward_repair(c.ForwardRepair(record_id=rid, number=number, to=SOURCE), REVIEWER)
+    world.decide_repair(c.DecideRepair(record_id=rid, number=number, approved=True,
+                                       reasons="已整改"), DEPT)
+    assert open_keys(world, rid) == {f"repair-{number}-propagation"}
+    assert sanctions_in_force(world, rid) == []
+
+
+def test_the_end_of_publicity_closes_deadlines_and_a_revocation_after_it_can_be_met(
+    world: Ledger, clock: FakeClock,
+) -> None:
+    rid = file(world, sanctions=[{"kind": "public_criticism", "months": 24}])
+    world.mark_reconsideration(c.MarkReconsideration(
+        record_id=rid, kind="litigation", case_number="(2026)闽01行初1号"), DEPT)
+    clock.set_date(world.record(rid).publicity_max_end + timedelta(days=1))
+    world.system_step(rid, lambda r, s: r.expire_publicity(SYSTEM, clock()))
+    assert world.record(rid).status is RecordStatus.EXPIRED
+    assert open_keys(world, rid) == set() and sanctions_in_force(world, rid) == []
+
+    # the court revokes the decision after the record expired: it can still be withdrawn
+    world.conclude_reconsideration(c.ConcludeReconsideration(record_id=rid, outcome="revoked"),
+                                   DEPT)
+    assert open_keys(world, rid) == {"revocation"}
+    world.withdraw_record(c.WithdrawRecord(record_id=rid, reasons="判决撤销"), DEPT)
+    assert world.record(rid).status is RecordStatus.WITHDRAWN and open_keys(world, rid) == set()
+    with pytest.raises(LifecycleError):
+        world.withdraw_record(c.WithdrawRecord(record_id=rid, reasons="再次"), DEPT)
