@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse, Response
 from psycopg_pool import PoolTimeout
 from pydantic import ValidationError as PydanticValidationError
 
+from api.auth import Account
+from api.deps import optional_account
 from ledger import errors as e
 
 STATUS: list[tuple[type[e.LedgerError], int]] = [
@@ -44,6 +46,11 @@ def is_page(request: Request) -> bool:
     return not request.url.path.startswith("/api/")
 
 
+def _visitor(request: Request) -> Account | None:
+    """Who is signed in, so an error page keeps the header they know (their links, sign out)."""
+    return optional_account(request, request.headers.get("authorization"))
+
+
 def install(app: FastAPI) -> None:
     from api.pages import PageAuthError, render
 
@@ -52,7 +59,7 @@ def install(app: FastAPI) -> None:
         if is_page(request):
             return render(request, "error.html", {"status": status_of(error),
                                                   "reason": str(error)},
-                          status=status_of(error))
+                          account=_visitor(request), status=status_of(error))
         return JSONResponse(status_code=status_of(error), content={
             "error": type(error).__name__, "field": error.field, "reason": error.reason,
         })
@@ -72,7 +79,7 @@ def install(app: FastAPI) -> None:
     async def page_refused(request: Request, error: PageAuthError) -> Response:
         reason = "请先登录" if error.status == 401 else "当前账号无权访问此页面"
         return render(request, "error.html", {"status": error.status, "reason": reason},
-                      status=error.status)
+                      account=_visitor(request), status=error.status)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(_: Request, error: RequestValidationError) -> JSONResponse:

@@ -11,6 +11,7 @@ import hmac
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -49,11 +50,19 @@ def render(request: Request, template: str, context: dict[str, Any], *,
     response = TEMPLATES.TemplateResponse(request, template, {
         "lang": lang, "t": translator(lang), "account": account, "csrf": csrf_value(request),
         "message": None, "error": None, "banner": _banner(request, account, lang),
-        "waiting": partial(waiting_note, lang=lang), **context,
+        "waiting": partial(waiting_note, lang=lang), "other_language": _other_language(request),
+        **context,
     }, status_code=status)
     if "lang" in request.query_params:
         response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
     return response
+
+
+def _other_language(request: Request) -> str:
+    """This page in the other language: the same query, only ``lang`` replaced."""
+    other = "zh" if language(request) == "en" else "en"
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return "?" + urlencode([*kept, ("lang", other)])
 
 
 def _banner(request: Request, account: Account | None, lang: str) -> str | None:
@@ -91,10 +100,16 @@ def done(path: str) -> RedirectResponse:
     return RedirectResponse(f"{path}?done=1", status_code=303)
 
 
-def login_response(token: str, valid: bool) -> Response:
-    if not valid:
+# Where each role starts its work; anyone else lands on the public search.
+LANDING = {Role.SUBJECT_OFFICIAL: "/subject", Role.PLATFORM_REVIEWER: "/review",
+           Role.OPERATOR: "/deadlines", Role.AUDITOR: "/audit",
+           Role.ADMINISTRATOR: "/admin/calendar"}
+
+
+def login_response(token: str, account: Account | None) -> Response:
+    if account is None:
         return RedirectResponse("/login?failed=1", status_code=303)
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(LANDING.get(account.role, "/"), status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=8 * 3600)
     return response
 

@@ -36,8 +36,8 @@ def login_page(request: Request) -> HTMLResponse:
 @router.post("/login")
 def login(request: Request, services: ServicesDep,
           token: Annotated[str, Form(max_length=200)]) -> Response:
-    """Sign in with a token; it is kept in an HttpOnly cookie."""
-    return login_response(token, services.tokens.lookup(token) is not None)
+    """Sign in with a token, kept in an HttpOnly cookie; each role lands on its own page."""
+    return login_response(token, services.tokens.lookup(token))
 
 
 @router.post("/logout")

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+from uuid import uuid4
 
 import pytest
 from openpyxl import load_workbook
@@ -158,3 +162,61 @@ def test_an_auditor_exports_a_records_timeline_as_it_stood_at_an_instant(
     assert "ExplanationSubmitted" not in events and events
     assert "ExplanationSubmitted" in now.text
     assert then.headers["content-disposition"] == f'attachment; filename="timeline-{rid}.csv"'
+
+
+def test_switching_the_language_keeps_the_search(api: Api, views: Views) -> None:
+    rid = api.services.ledger.file_record(filing(), DEPT).record_id
+    views.catch_up()
+
+    chinese = api.client.get("/", params={"q": "鼓楼区", "severity": "general", "page": "1"})
+    switch = language_link(chinese.text)
+    assert parse_qs(urlsplit(switch).query) == {
+        "q": ["鼓楼区"], "severity": ["general"], "page": ["1"], "lang": ["en"]}
+
+    english = api.client.get("/" + switch)
+    assert "Search" in english.text and rid_link(rid) in english.text
+    assert parse_qs(urlsplit(language_link(english.text)).query) == {
+        "q": ["鼓楼区"], "severity": ["general"], "page": ["1"], "lang": ["zh"]}
+
+
+def language_link(page: str) -> str:
+    found = re.search(r'<a href="([^"]*)" class="lang"', page)
+    assert found is not None
+    return unescape(found.group(1))
+
+
+@pytest.mark.parametrize(("role", "landing"), [
+    (Role.SUBJECT_OFFICIAL, "/subject"), (Role.PLATFORM_REVIEWER, "/review"),
+    (Role.OPERATOR, "/deadlines"), (Role.AUDITOR, "/audit"),
+    (Role.ADMINISTRATOR, "/admin/calendar"), (Role.SOURCE_DEPARTMENT, "/"),
+], ids=lambda v: v.value if isinstance(v, Role) else v)
+def test_each_person_lands_on_their_own_page_after_signing_in(
+    api: Api, role: Role, landing: str,
+) -> None:
+    signed_in = api.client.post("/login", data={"token": api.tokens[role]},
+                                follow_redirects=False)
+
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == landing
+    assert api.client.get(landing).status_code == 200
+
+
+def test_a_wrong_token_goes_back_to_the_sign_in_page(api: Api) -> None:
+    refused = api.client.post("/login", data={"token": "not-a-token"}, follow_redirects=False)
+    assert refused.headers["location"] == "/login?failed=1"
+    assert "ledger_token" not in refused.cookies
+
+
+def test_a_signed_in_operator_keeps_their_header_on_a_missing_or_forbidden_page(
+    api: Api,
+) -> None:
+    anonymous = api.client.get(f"/disclosure/records/{uuid4()}")
+    assert anonymous.status_code == 404 and 'href="/login"' in anonymous.text
+    sign_in(api, Role.OPERATOR)
+
+    missing = api.client.get(f"/disclosure/records/{uuid4()}")
+    forbidden = api.client.get("/admin/calendar")
+
+    for page, status in ((missing, 404), (forbidden, 403)):
+        assert page.status_code == status
+        assert 'href="/deadlines"' in page.text and 'action="/logout"' in page.text
+        assert 'href="/login"' not in page.text
