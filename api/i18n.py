@@ -83,9 +83,26 @@ TEXTS: dict[str, tuple[str, str]] = {
     "overdue_deadlines": ("逾期时限", "Overdue deadlines"),
     "overdue_rectifications": ("逾期未整改", "Overdue rectifications"),
     "repaired_share": ("已修复占比", "Share repaired"),
-    "total": ("共 {n} 条 · 第 {page}/{pages} 页", "{n} records · page {page} of {pages}"),
-    "total_capped": ("{n} 条以上，请缩小查询范围 · 第 {page}/{pages} 页",
-                     "{n}+ records, narrow the search to see them all · page {page} of {pages}"),
+    "total": ("共 {n} 条 · 第 {page} 页，共 {pages} 页", "{n} records · page {page} of {pages}"),
+    "total_capped": ("{n} 条以上，请缩小查询范围 · 第 {page} 页，可翻阅前 {pages} 页",
+                     "{n}+ records, narrow the search to see them all · page {page} of the "
+                     "first {pages}"),
+    "pages": ("分页", "Pages"),
+    "page_n": ("第 {n} 页", "Page {n}"),
+    "previous_page": ("上一页", "Previous page"),
+    "next_page": ("下一页", "Next page"),
+    "page_beyond": ("没有第 {asked} 页，已显示最后一页（第 {page} 页）。",
+                    "There is no page {asked}; this is the last page, page {page}."),
+    # Filter forms: an empty field means no filter; these name a value that is not valid.
+    "fix_filters": ("查询条件有误，请修改后再查询：", "Please correct the search and try again:"),
+    "bad_choice": ("{label}：“{value}”不是可选的值，请从列表中选择。",
+                   "{label}: “{value}” is not one of the choices; pick one from the list."),
+    "bad_region": ("{label}：“{value}”不是福建省的地区代码。",
+                   "{label}: “{value}” is not a Fujian region code."),
+    "bad_number": ("{label}：请填写 {low} 到 {high} 之间的整数，或留空表示不限（现为“{value}”）。",
+                   "{label}: enter a whole number from {low} to {high}, or leave it empty for "
+                   "any (it is “{value}”)."),
+    "too_long": ("{label}：最多 {n} 个字。", "{label}: at most {n} characters."),
 }
 
 VALUES: dict[str, tuple[str, str]] = {

@@ -11,11 +11,13 @@ from fastapi.responses import Response
 
 from api.deps import ServicesDep, optional_account
 from api.exports import export
-from api.pages import render
+from api.pages import language, render
+from api.pages.forms import FilterForm, page_number, pager
 from ledger.errors import RecordNotFoundError
 from ledger.regions import fujian
 from ledger.values import Category, Severity
 from projections import queries
+from projections.results import DisclosurePage
 
 router = APIRouter(tags=["pages"])
 PER_PAGE = 20
@@ -35,32 +37,52 @@ def region_choices() -> list[dict[str, str]]:
 @router.get("/", response_class=Response)
 def disclosure(
     request: Request, services: ServicesDep,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    region: Annotated[str | None, Query(pattern=r"^(\d{6})?$")] = None,
-    category: Annotated[Category | None, Query()] = None,
-    severity: Annotated[Severity | None, Query()] = None,
-    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    q: str | None = None, region: str | None = None, category: str | None = None,
+    severity: str | None = None, page: str | None = None,
     format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
 ) -> Response:
     """Search the public disclosure of government bodies' dishonesty records."""
+    form = FilterForm(language(request), labels={"q": "keyword"})
     filters: dict[str, Any] = {
-        "q": q, "region": region or None, "category": category.value if category else None,
-        "severity": severity.value if severity else None}
+        "q": form.text("q", q, max_length=100), "region": form.region("region", region),
+        "category": form.choice("category", category, (c.value for c in Category)),
+        "severity": form.choice("severity", severity, (v.value for v in Severity))}
+    context: dict[str, Any] = {
+        **filters, "form": form.typed, "errors": form.errors,
+        "categories": [c.value for c in Category], "severities": [v.value for v in Severity],
+        "regions": region_choices(),
+        "query": urlencode({k: v for k, v in filters.items() if v})}
+    account = optional_account(request)
+    if form.errors:
+        return render(request, "disclosure.html", context, account=account, status=422)
     with services.views() as conn:
         if format:
             result = queries.public_disclosure(conn, **filters, page=1,
                                                per_page=queries.MAX_PER_PAGE,
                                                today=services.today())
             return export([i.model_dump() for i in result.items], COLUMNS, format, "disclosure")
-        result = queries.public_disclosure(conn, **filters, page=page, per_page=PER_PAGE,
-                                           today=services.today())
+        asked = page_number(page)
+        result = _page(conn, services, filters, asked)
+    pages = max(1, -(-result.total // PER_PAGE))
     return render(request, "disclosure.html", {
-        "items": result.items, "total": result.total, "capped": result.total_capped,
-        "page": page, "pages": max(1, -(-result.total // PER_PAGE)), **filters,
-        "categories": [c.value for c in Category], "severities": [v.value for v in Severity],
-        "regions": region_choices(),
-        "query": urlencode({k: v for k, v in filters.items() if v}),
-    }, account=optional_account(request))
+        **context, "items": result.items, "total": result.total,
+        "capped": result.total_capped, "page": result.page, "pages": pages,
+        "pager": pager(result.page, pages, {k: v for k, v in filters.items() if v}),
+        "beyond": asked if asked != result.page else None,
+    }, account=account)
+
+
+def _page(conn: queries.Conn, services: ServicesDep, filters: dict[str, Any],
+          asked: int) -> DisclosurePage:
+    """The page asked for or, past the end, the last one (only the first
+    ``queries.TOTAL_CAP`` matches can be paged through)."""
+    def read(page: int) -> DisclosurePage:
+        return queries.public_disclosure(conn, **filters, page=page, per_page=PER_PAGE,
+                                         today=services.today())
+
+    result = read(min(asked, queries.TOTAL_CAP // PER_PAGE))
+    last = max(1, -(-result.total // PER_PAGE))
+    return read(last) if result.page > last else result
 
 
 @router.get("/disclosure/records/{record_id}", response_class=Response)

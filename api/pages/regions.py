@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from api.auth import Account
 from api.deps import ServicesDep
 from api.exports import export
-from api.pages import page_role, region_tree, render
+from api.pages import language, page_role, region_tree, render
+from api.pages.forms import FilterForm
 from ledger.events import Role
 from ledger.regions import PROVINCE, Region, fujian
 from projections import queries
@@ -36,12 +37,17 @@ def _row(region: Region, evaluation: Evaluation) -> dict[str, Any]:
 @router.get("/regions", response_class=Response)
 def regions_page(
     request: Request, services: ServicesDep, account: Annotated[Account, WATCHERS],
-    region: Annotated[str | None, Query(pattern=r"^(\d{6})?$")] = None,
-    table: Literal["regions", "warnings"] = "regions",
+    region: str | None = None, table: Literal["regions", "warnings"] = "regions",
     format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
 ) -> Response:
     """A region's evaluation, every region reporting to it, and the warnings raised in it."""
-    here = fujian().current(region or PROVINCE, field="region")
+    form = FilterForm(language(request))
+    code = form.region("region", region)
+    if form.errors:
+        return render(request, "regions.html", {
+            "regions": region_tree(), "region": None, "form": form.typed,
+            "errors": form.errors}, account=account, status=422)
+    here = fujian().current(code or PROVINCE, field="region")
     children = sorted(fujian().children(here.code), key=lambda r: r.code)
     with services.views() as conn:
         evaluation = queries.evaluate_region(conn, here.code)
@@ -55,5 +61,5 @@ def regions_page(
     chain = [fujian().current(code) for code in reversed(fujian().reporting_chain(here.code))]
     return render(request, "regions.html", {
         "here": here, "chain": chain, "evaluation": evaluation, "rows": rows,
-        "warnings": raised, "regions": region_tree(), "region": here.code,
+        "warnings": raised, "regions": region_tree(), "region": here.code, "errors": {},
     }, account=account)

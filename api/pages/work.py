@@ -14,7 +14,8 @@ from api.auth import Account
 from api.deps import ServicesDep
 from api.exports import export
 from api.i18n import with_notes
-from api.pages import check_csrf, done, page_role, region_tree, render
+from api.pages import check_csrf, done, language, page_role, region_tree, render
+from api.pages.forms import FilterForm
 from ledger import commands as c
 from ledger.events import Role
 from ledger.regions import PROVINCE, fujian
@@ -93,39 +94,45 @@ def review_action(request: Request, record_id: UUID, action: str, services: Serv
 @router.get("/deadlines", response_class=Response)
 def deadline_board(
     request: Request, services: ServicesDep, account: Annotated[Account, WATCHERS],
-    region: Annotated[str | None, Query(pattern=r"^(\d{6})?$")] = None,
-    kind: Annotated[DeadlineKind | None, Query()] = None,
-    within: Annotated[int | None, Query(ge=0, le=365)] = None,
-    overdue: bool | None = None,
+    region: str | None = None, kind: str | None = None, within: str | None = None,
+    overdue: str | None = None,
     format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
 ) -> Response:
     """Open, near and overdue deadlines across the province, filtered like the operator needs.
 
     A region keeps its own deadlines and those of every region that reports to it.
     """
-    region, kind_code = region or None, kind.value if kind else None
+    form = FilterForm(language(request), labels={"within": "within_days"})
+    region_code, kind_code = form.region("region", region), form.choice(
+        "kind", kind, (k.value for k in DeadlineKind))
+    days, late = form.number("within", within, low=0, high=365), form.flag("overdue", overdue)
+    context: dict[str, Any] = {
+        "regions": region_tree(), "region": region_code,
+        "kinds": [k.value for k in DeadlineKind], "kind": kind_code, "within": days,
+        "overdue": late, "form": form.typed, "errors": form.errors}
+    if form.errors:
+        return render(request, "deadlines.html", {**context, "rows": []}, account=account,
+                      status=422)
     calendar = services.ledger.settings().calendar()
     today = services.today()
-    due_before = None if within is None else queries.due_before_within(calendar, today, within)
+    due_before = None if days is None else queries.due_before_within(calendar, today, days)
     with services.views() as conn:
         rows: list[OpenDeadline] = queries.open_deadlines(
-            conn, region=region, kind=kind_code, due_before=due_before,
-            overdue=True if overdue else None, today=today, calendar=calendar)
+            conn, region=region_code, kind=kind_code, due_before=due_before,
+            overdue=True if late else None, today=today, calendar=calendar)
     if format:
         return export([d.model_dump() for d in with_notes(rows, "zh")], COLUMNS, format,
                       "deadlines")
-    filters = {k: v for k, v in {"region": region, "kind": kind_code, "within": within,
-                                 "overdue": "true" if overdue else None}.items()
+    filters = {k: v for k, v in {"region": region_code, "kind": kind_code, "within": days,
+                                 "overdue": "true" if late else None}.items()
                if v is not None}
     temporal = Temporal(services.temporal_ui, services.temporal_namespace)
     return render(request, "deadlines.html", {
-        "rows": [{**d.model_dump(), "temporal": temporal.workflow(d)} for d in rows],
-        "regions": region_tree(), "region": region,
-        "kinds": [k.value for k in DeadlineKind], "kind": kind_code,
-        "within": within, "overdue": overdue, "query": urlencode(filters),
+        **context, "rows": [{**d.model_dump(), "temporal": temporal.workflow(d)} for d in rows],
+        "query": urlencode(filters),
         "temporal_list": temporal.deadlines(
-            region=region, kind=kind_code, due_before=due_before,
-            overdue_at=services.ledger.clock() if overdue else None),
+            region=region_code, kind=kind_code, due_before=due_before,
+            overdue_at=services.ledger.clock() if late else None),
     }, account=account)
 
 

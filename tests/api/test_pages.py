@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 from uuid import uuid4
@@ -162,6 +162,94 @@ def test_an_auditor_exports_a_records_timeline_as_it_stood_at_an_instant(
     assert "ExplanationSubmitted" not in events and events
     assert "ExplanationSubmitted" in now.text
     assert then.headers["content-disposition"] == f'attachment; filename="timeline-{rid}.csv"'
+
+
+def test_the_public_search_with_every_dropdown_left_at_all_finds_the_record(
+    api: Api, views: Views,
+) -> None:
+    rid = api.services.ledger.file_record(filing(), DEPT).record_id
+    views.catch_up()
+
+    page = api.client.get("/", params={"q": "鼓楼区", "region": "", "category": "",
+                                       "severity": "", "page": ""})
+
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert rid_link(rid) in page.text and "共 1 条" in page.text
+    assert 'role="alert"' not in page.text
+
+
+def test_the_deadline_board_searched_with_its_defaults_lists_every_open_deadline(
+    api: Api, views: Views,
+) -> None:
+    api.services.ledger.file_record(filing(rectification={"requirement": "整改"}), DEPT)
+    views.catch_up()
+    sign_in(api, Role.OPERATOR)
+
+    board = api.client.get("/deadlines", params={"region": "", "kind": "", "within": ""})
+
+    assert board.status_code == 200 and 'role="alert"' not in board.text
+    assert "2026-05-26" in board.text and "2026-06-05" in board.text
+
+
+def test_a_bad_search_value_is_named_above_the_form_in_the_pages_language(api: Api) -> None:
+    page = api.client.get("/", params={"q": "鼓楼区", "category": "bribery", "severity": ""})
+
+    assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+    message = page.text.index("类别：“bribery”不是可选的值")
+    assert message < page.text.index('<form method="get" class="filters">')
+    assert 'value="鼓楼区"' in page.text  # what was typed stays in the box
+    assert '<select name="category" aria-invalid="true"' in page.text
+    english = api.client.get("/", params={"severity": "awful", "lang": "en"})
+    assert english.status_code == 422
+    assert "Severity: “awful” is not one of the choices" in english.text
+
+
+def test_an_operator_who_types_a_bad_number_of_days_sees_why_on_the_board(api: Api) -> None:
+    sign_in(api, Role.OPERATOR)
+
+    for typed in ("three", "400"):
+        board = api.client.get("/deadlines", params={"kind": "", "within": typed})
+        assert board.status_code == 422 and "text/html" in board.headers["content-type"]
+        assert f"请填写 0 到 365 之间的整数，或留空表示不限（现为“{typed}”）" in board.text
+        assert f'name="within" min="0" max="365" value="{typed}"' in board.text
+    endless = api.client.get("/deadlines", params={"within": "9" * 5000})
+    assert endless.status_code == 422 and "9" * 40 + "…" in endless.text
+    regions = api.client.get("/regions", params={"region": "999999"})
+    assert regions.status_code == 422 and "“999999”不是福建省的地区代码" in regions.text
+
+
+def test_a_page_past_the_last_shows_the_last_page_and_links_to_the_others(
+    api: Api, views: Views,
+) -> None:
+    ledger = api.services.ledger
+    for n in range(1, 22):  # 21 records: two pages of twenty
+        ledger.file_record(filing(n, decision_date=date(2026, 4, 20) - timedelta(days=n)), DEPT)
+    views.catch_up()
+
+    for asked in ("9", "999", "100001"):
+        page = api.client.get("/", params={"q": "鼓楼区", "page": asked})
+        assert page.status_code == 200
+        assert f"没有第 {asked} 页，已显示最后一页（第 2 页）" in page.text
+        assert "闽纪〔2026〕21号" in page.text and "闽纪〔2026〕20号" not in page.text
+        assert "第 2 页，共 2 页" in page.text
+        assert page_links(page.text) == {"1": "鼓楼区"}
+        assert '<strong aria-current="page"' in page.text
+
+    endless = api.client.get("/", params={"q": "鼓楼区", "page": "9" * 5000})
+    assert endless.status_code == 200 and "闽纪〔2026〕21号" in endless.text
+    first = api.client.get("/", params={"q": "鼓楼区", "page": "not a page"})
+    assert first.status_code == 200 and "闽纪〔2026〕20号" in first.text
+    assert page_links(first.text) == {"2": "鼓楼区"}
+
+
+def page_links(page: str) -> dict[str, str]:
+    """The pager's links: page number to the search each keeps."""
+    nav = page[page.index('<nav class="pager"'):]
+    found = {}
+    for href in re.findall(r'<a href="([^"]+)" aria-label=', nav[:nav.index("</nav>")]):
+        query = parse_qs(urlsplit(unescape(href)).query)
+        found[query["page"][0]] = query["q"][0]
+    return found
 
 
 def test_switching_the_language_keeps_the_search(api: Api, views: Views) -> None:
