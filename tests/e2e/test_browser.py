@@ -1,4 +1,5 @@
-"""In a real browser: an official objects, the public page shows the mark, a reviewer decides."""
+"""In a real browser: an official objects, the public page shows the mark, a reviewer decides;
+the public search and the deadline board are used through their forms; a phone's width."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -73,6 +74,7 @@ def site(pg_url: str, clock: FakeClock) -> Iterator[Site]:
     tokens = {
         Role.SUBJECT_OFFICIAL: store.create(Account("o", Role.SUBJECT_OFFICIAL, BODY_CODE, "o")),
         Role.PLATFORM_REVIEWER: store.create(Account("r", Role.PLATFORM_REVIEWER, None, "r")),
+        Role.OPERATOR: store.create(Account("p", Role.OPERATOR, None, "p")),
     }
     stop = threading.Event()
     followers = run_followers(pg_url, all_views(), log_table_of(ledger), stop,
@@ -142,3 +144,86 @@ def test_an_objection_filed_in_the_browser_marks_the_public_page_until_a_reviewe
 
     public_page_shows(public, site, "异议处理中", present=False)
     assert public.get_by_text("闽纪〔2026〕1号").count() == 1
+
+
+def until_shown(page: Page, text: str, act: Callable[[], object]) -> None:
+    """Repeat what the person does until the page shows ``text`` (followers run apart)."""
+    deadline = time.monotonic() + 15
+    act()
+    while page.get_by_text(text).count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.3)
+        act()
+
+
+def test_a_visitor_searches_by_a_name_leaving_every_dropdown_at_all_and_reads_the_result(
+    browser: Browser, site: Site,
+) -> None:
+    visitor = browser.new_context(locale="zh-CN").new_page()
+    visitor.goto(site.url)
+    answers: list[int] = []
+    visitor.on("response", lambda r: answers.append(r.status) if r.request.is_navigation_request()
+               else None)
+
+    def search() -> None:
+        visitor.get_by_label("名称或统一社会信用代码").fill("福州")
+        for dropdown in ("地区", "类别", "失信程度"):
+            expect(visitor.get_by_label(dropdown)).to_have_value("")
+            assert visitor.get_by_label(dropdown).locator("option:checked").inner_text() == "全部"
+        visitor.get_by_role("button", name="查询").click()
+        visitor.wait_for_load_state()
+
+    until_shown(visitor, "闽纪〔2026〕1号", search)
+
+    assert answers and set(answers) == {200}
+    assert "category=&severity=" in visitor.url
+    expect(visitor.get_by_text("共 1 条")).to_be_visible()
+    row = visitor.get_by_role("row").filter(has_text="闽纪〔2026〕1号")
+    expect(row.get_by_role("link", name="福州市鼓楼区自然资源局")).to_be_visible()
+    expect(row).to_contain_text("行政处罚")
+    expect(row).to_contain_text("一般")
+    expect(visitor.get_by_label("名称或统一社会信用代码")).to_have_value("福州")
+
+
+def test_an_operator_signs_in_lands_on_the_deadline_board_and_searches_with_its_defaults(
+    browser: Browser, site: Site,
+) -> None:
+    operator = browser.new_context(locale="zh-CN").new_page()
+    sign_in(operator, site, Role.OPERATOR)
+    expect(operator.get_by_role("heading", name="时限监控")).to_be_visible()
+    assert operator.url == f"{site.url}/deadlines"
+
+    def search() -> None:
+        with operator.expect_navigation() as answer:
+            operator.locator("form.filters").get_by_role("button", name="查询").click()
+        assert answer.value is not None and answer.value.status == 200
+
+    until_shown(operator, "2026-05-26", search)
+
+    assert "kind=&within=" in operator.url
+    row = operator.get_by_role("row").filter(has_text="2026-05-26")
+    expect(row).to_contain_text("书面说明")
+    expect(row).to_contain_text(BODY_CODE)
+    expect(operator.get_by_role("alert")).to_have_count(0)
+
+
+def test_the_public_search_fits_a_phone_without_sideways_scrolling(
+    browser: Browser, site: Site,
+) -> None:
+    phone = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}).new_page()
+    until_shown(phone, "闽纪〔2026〕1号", lambda: phone.goto(f"{site.url}/?q=福州"))
+
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    for value in ("行政处罚", "一般"):
+        cell = phone.get_by_role("cell", name=value, exact=True)
+        assert cell.evaluate(ONE_LINE), f"{value} wraps"
+    phone.goto(f"{site.url}/disclosure/records/{site.record_id}")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+# Whether a cell's value (its last text) is laid out on a single line.
+ONE_LINE = """cell => {
+  const range = document.createRange();
+  range.selectNodeContents(cell.lastChild);
+  const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+  return tops.size === 1;
+}"""
