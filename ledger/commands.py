@@ -119,10 +119,10 @@ class FileRecord(Command):
     confiscation_yuan: Yuan | None = None
     region_code: RegionCode
     scope: Scope
-    responsible_citizen_ids: tuple[CitizenId, ...] = ()
+    responsible_citizen_ids: tuple[CitizenId, ...] = Field(default=(), max_length=100)
     request_explanation: bool = True
     rectification: Rectification | None = None
-    sanctions: tuple[SanctionOrder, ...] = ()
+    sanctions: tuple[SanctionOrder, ...] = Field(default=(), max_length=20)
 
 
 class RecordChanges(Command):
@@ -268,7 +268,7 @@ class DecideRepair(RepairStep):
 
 
 class PropagateRepair(RepairStep):
-    platforms: tuple[ShortText, ...] = Field(min_length=1)
+    platforms: tuple[ShortText, ...] = Field(min_length=1, max_length=50)
 
 
 class ImposeSanction(RecordStep):
