@@ -10,13 +10,16 @@ from fastapi.staticfiles import StaticFiles
 from api import errors, observability
 from api.deps import Services
 from api.headers import SecurityHeaders
+from api.limits import BodyLimit, Limits, PublicRateLimit
 from api.pages import admin, people, public, regions, work
 from api.routes import audit, evaluation, records, settings, subjects, views
 
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def create_app(services: Services) -> FastAPI:
+def create_app(services: Services, limits: Limits | None = None) -> FastAPI:
+    """The app over ``services``; ``limits`` bound bodies and public searches (by default
+    bodies only: ``api.server`` passes the configured limits)."""
     app = FastAPI(
         title="credit-ledger",
         summary="Government-integrity (政务诚信) credit records: every fact an event.",
@@ -24,6 +27,10 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     errors.install(app)
+    # Inside the request log (so refusals are logged and counted), outside everything else.
+    limits = limits or Limits()
+    app.add_middleware(BodyLimit, limits=limits)
+    app.add_middleware(PublicRateLimit, limits=limits)
     observability.install(app, services)
     for router in (records.router, subjects.router, settings.router, audit.router,
                    views.router, evaluation.router, people.router, public.router, work.router,

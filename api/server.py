@@ -10,6 +10,7 @@ from api.app import create_app
 from api.auth import Account, PostgresTokenStore
 from api.deps import Services
 from api.idempotency import PostgresIdempotencyStore
+from api.limits import Limits
 from api.observability import configure_logging
 from ledger.bootstrap import open_ledger
 from ledger.events import Role
@@ -34,7 +35,8 @@ def serve(services: Services, host: str = "127.0.0.1", port: int = 8000) -> None
     # Our middleware logs each request as JSON without its query string; uvicorn's access log
     # would print full URLs, which may carry search terms.
     configure_logging(os.environ.get("LEDGER_LOG_LEVEL", "INFO"))
-    uvicorn.run(create_app(services), host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(create_app(services, Limits.from_env()), host=host, port=port, log_config=None,
+                access_log=False)
 
 
 SAMPLE_ACCOUNTS: list[tuple[str, Role, str]] = [

@@ -16,7 +16,7 @@ from api.deps import ServicesDep, require
 from api.schemas import Done, EventOut, FilingOut, NumberOut, RecordOut, body_of
 from ledger import commands as c
 from ledger.application import Ledger
-from ledger.errors import PermissionDeniedError, RecordNotFoundError
+from ledger.errors import PermissionDeniedError, RecordNotFoundError, ValidationError
 from ledger.events import Role
 from ledger.values import Category, RecordStatus, Severity
 from projections import queries
@@ -27,6 +27,9 @@ R = Role
 READERS = (R.SOURCE_DEPARTMENT, R.SUBJECT_OFFICIAL, R.PLATFORM_REVIEWER, R.OPERATOR, R.AUDITOR,
            R.ADMINISTRATOR)
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+MAX_OFFSET = 10_000
+"""How far into a list a page may start: a deeper offset makes the database walk and drop every
+row before it, so a filter is the way further in."""
 
 
 def readable(account: Account, record_id: UUID, ledger: Ledger) -> None:
@@ -74,10 +77,13 @@ def list_records(
     severity: Severity | None = None,
     subject: Annotated[str | None, Query(max_length=36, description="credit code or the "
                                          "civil servant's subject id")] = None,
-    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_OFFSET)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> RecordPage:
     """Records from the record view, by state, region, category, severity or subject."""
+    if (page - 1) * per_page >= MAX_OFFSET:
+        raise ValidationError(f"only the first {MAX_OFFSET:,} records of a list can be paged "
+                              "through; narrow it with a filter", field="page")
     source = None
     if account.role is R.SUBJECT_OFFICIAL:
         if subject not in (None, account.subject):
