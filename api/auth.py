@@ -52,9 +52,17 @@ def _check(account: Account) -> None:
         raise ValueError("tokens are for people; the system role has none")
     if account.role is Role.SUBJECT_OFFICIAL and account.subject is None:
         raise ValueError("a subject official's token must be bound to their subject")
+    if account.role is Role.SOURCE_DEPARTMENT and account.subject is None:
+        raise ValueError("a department's token must name its organisation (its credit code)")
     bindable = (Role.SUBJECT_OFFICIAL, Role.SOURCE_DEPARTMENT)
     if account.subject is not None and account.role not in bindable:
         raise ValueError(f"a {account.role.value} token is not bound to a subject")
+
+
+def _usable(account: Account) -> Account | None:
+    """Tokens issued before departments were bound to an organisation no longer work."""
+    unbound = account.role is Role.SOURCE_DEPARTMENT and account.subject is None
+    return None if unbound else account
 
 
 class MemoryTokenStore:
@@ -78,7 +86,7 @@ class MemoryTokenStore:
 
     def lookup(self, token: str) -> Account | None:
         account = self._by_hash.get(hash_token(token))
-        return None if account is None or account.id in self._revoked else account
+        return None if account is None or account.id in self._revoked else _usable(account)
 
     def accounts(self) -> list[tuple[Account, bool]]:
         return [(a, a.id not in self._revoked) for a in self._by_hash.values()]
@@ -123,7 +131,7 @@ class PostgresTokenStore:
                 "SELECT account_id, role, subject, name FROM api_tokens "
                 "WHERE token_hash = %s AND revoked_at IS NULL", (hash_token(token),),
             ).fetchone()
-        return None if row is None else Account(row[0], Role(row[1]), row[2], row[3])
+        return None if row is None else _usable(Account(row[0], Role(row[1]), row[2], row[3]))
 
     def accounts(self) -> list[tuple[Account, bool]]:
         with connection(self.url) as conn:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli_ledger import ActorOption, InputFile, _actor, _opened, _read_json, _reported
+from api.cli_ledger import AccountOption, InputFile, _account, _opened, _read_json, _reported
 from ledger import commands as c
 from ledger.calendar import PublishedYear
 from ledger.calendar_years import CalendarStatus
@@ -29,17 +29,17 @@ def status() -> None:
 
 
 @app.command()
-def publish(file: InputFile, actor: ActorOption = "cli") -> None:
+def publish(file: InputFile, account: AccountOption = "") -> None:
     """Publish one year's holidays and make-up working days (a PublishedYear JSON file)."""
-    publish_file(file, actor)
+    publish_file(file, account)
 
 
-def publish_file(file: InputFile, actor: str) -> None:
+def publish_file(file: InputFile, account: str) -> None:
     with _reported():
         year = PublishedYear.model_validate(_read_json(file))
         with _opened() as ledger:
             dated = ledger.publish_calendar_year(c.PublishCalendarYear(year=year),
-                                                 _actor(actor, Role.ADMINISTRATOR))
+                                                 _account(account, Role.ADMINISTRATOR))
     typer.echo(f"published {year.year} revision {year.revision} ({year.notice}): "
                f"{len(year.holidays)} holidays, {len(year.workdays)} make-up working days; "
                f"{dated} waiting deadline(s) dated")

@@ -1,10 +1,11 @@
 """``credit-ledger`` commands on the ledger itself: subjects, filings, imports, timelines, sample.
 
-Every command that appends events records who did it. ``--actor NAME`` (default ``cli``) is the
-account id written into those events: registering subjects and publishing calendar years act as
-an administrator; filing and importing act as a source department that may file under any
-source code, since whoever runs the command at the console is trusted like the department's
-own data clerk. Which ledger: ``LEDGER_DATABASE_URL``, else the embedded PostgreSQL under
+Every command that appends events acts as a named account (``--account ID`` or
+``LEDGER_ACCOUNT``), made with ``credit-ledger accounts create`` like the API's: its id, role and
+organisation go into the events, and the ledger checks them as it checks the API's. Filing and
+importing need a department account and file only under that department's own credit code;
+registering subjects needs an administrator or a department; publishing calendar years an
+administrator. Which ledger: ``LEDGER_DATABASE_URL``, else the embedded PostgreSQL under
 ``LEDGER_HOME`` (``./.ledger``).
 
 A refused command prints ``error: <field>: <reason>`` on stderr and exits with 2; ``import``
@@ -37,20 +38,46 @@ from ledger import commands as c
 from ledger.application import Ledger
 from ledger.bootstrap import open_ledger
 from ledger.bulk import RowResult, explain, import_records, read_rows
-from ledger.errors import LedgerError, RecordNotFoundError, ValidationError
+from ledger.errors import (
+    LedgerError,
+    PermissionDeniedError,
+    RecordNotFoundError,
+    ValidationError,
+)
 from ledger.events import Actor, DomainEvent, Role
 from ledger.record_events import RecordFiled
 from ledger.sample import SampleSummary, load_sample, sample_summary
 from ledger.storage import database_url
 from ledger.values import Organisation, SubjectType
 
-ActorOption = Annotated[str, typer.Option(
-    "--actor", help="account id recorded on the events this command appends")]
+AccountOption = Annotated[str, typer.Option(
+    "--account", envvar="LEDGER_ACCOUNT",
+    help="the account (credit-ledger accounts create) this command acts as; its id, role and "
+         "organisation are recorded on the events it appends")]
 InputFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
 
 
-def _actor(name: str, role: Role) -> Actor:
-    return Actor(id=name, role=role)
+REGISTRARS = (Role.ADMINISTRATOR, Role.SOURCE_DEPARTMENT)
+
+
+def _account(account_id: str, *roles: Role) -> Actor:
+    """The active account the command acts as, if its role may run the command."""
+    from api.auth import PostgresTokenStore
+
+    if not account_id:
+        raise ValidationError("name the account this command acts as (--account ID, or "
+                              "LEDGER_ACCOUNT)", field="account")
+    found = [account for account, active in PostgresTokenStore(database_url()).accounts()
+             if account.id == account_id and active]
+    if not found:
+        raise ValidationError(f"no active account {account_id!r}; create one with "
+                              "'credit-ledger accounts create'", field="account")
+    account = found[-1]
+    if account.role not in roles:
+        needed = " or ".join(role.value for role in roles)
+        raise PermissionDeniedError(f"account {account_id} is a {account.role.value}; this "
+                                    f"command needs a {needed}", field="account")
+    return account.actor()
 
 
 @contextmanager
@@ -96,13 +123,13 @@ def register_body(
     region: Annotated[str, typer.Option(help="6-digit region code, e.g. 350100")],
     parent: Annotated[str | None, typer.Option(help="credit code of the parent body")] = None,
     kind: Annotated[str, typer.Option(help="organ, or e.g. public_institution")] = "organ",
-    actor: ActorOption = "cli",
+    account: AccountOption = "",
 ) -> None:
     """Register a government body that records can name."""
     with _reported(), _opened() as ledger:
         cmd = c.RegisterBody(credit_code=credit_code, name=name, region_code=region,
                              parent_code=parent, kind=kind)
-        body_id = ledger.register_body(cmd, _actor(actor, Role.ADMINISTRATOR))
+        body_id = ledger.register_body(cmd, _account(account, *REGISTRARS))
     typer.echo(f"registered {cmd.credit_code} {cmd.name} ({body_id})")
 
 
@@ -114,34 +141,34 @@ def register_civil_servant(
                                       help="name (asked for, unseen, if left out)")],
     citizen_id: Annotated[str, typer.Option(prompt=True, hide_input=True,
                                             help="citizen ID (asked for, unseen, if left out)")],
-    actor: ActorOption = "cli",
+    account: AccountOption = "",
 ) -> None:
     """Register a civil servant; the name and ID are stored encrypted and never shown."""
     with _reported(), _opened() as ledger:
         cmd = c.RegisterCivilServant(citizen_id=citizen_id, name=name, body_code=body,
                                      position=position)
-        person_id = ledger.register_civil_servant(cmd, _actor(actor, Role.ADMINISTRATOR))
+        person_id = ledger.register_civil_servant(cmd, _account(account, *REGISTRARS))
     typer.echo(f"registered civil servant {person_id}")
 
 
 @app.command("publish-calendar-year")
-def publish_calendar_year(file: InputFile, actor: ActorOption = "cli") -> None:
+def publish_calendar_year(file: InputFile, account: AccountOption = "") -> None:
     """Publish one year's holidays and make-up working days (same as ``calendar publish``)."""
     from api.cli_calendar import publish_file
 
-    publish_file(file, actor)
+    publish_file(file, account)
 
 
 # -- filing --------------------------------------------------------------------------------------
 
 
 @app.command("file")
-def file_record(record: InputFile, actor: ActorOption = "cli") -> None:
+def file_record(record: InputFile, account: AccountOption = "") -> None:
     """File one record from a JSON file; sending the same file again files nothing."""
     with _reported():
         cmd = c.FileRecord.model_validate(_read_json(record))
         with _opened() as ledger:
-            filing = ledger.file_record(cmd, _actor(actor, Role.SOURCE_DEPARTMENT))
+            filing = ledger.file_record(cmd, _account(account, Role.SOURCE_DEPARTMENT))
     typer.echo(f"{filing.record_id} {'filed' if filing.created else 'already filed'}")
 
 
@@ -151,14 +178,15 @@ def import_file(
                                          help=".csv, .jsonl or .xlsx")],
     report: Annotated[Path | None, typer.Option(help="write every row's result to this CSV")]
     = None,
-    actor: ActorOption = "cli",
+    account: AccountOption = "",
 ) -> None:
     """File every row of a file; report refused and already-filed rows by line."""
     counts: Counter[str] = Counter()
     with _reported(), _opened() as ledger, _report_writer(report) as write, tqdm(
         desc=file.name, unit=" rows", file=sys.stderr, disable=None
     ) as bar:
-        results = import_records(ledger, read_rows(file), _actor(actor, Role.SOURCE_DEPARTMENT),
+        clerk = _account(account, Role.SOURCE_DEPARTMENT)
+        results = import_records(ledger, read_rows(file), clerk,
                                  on_progress=bar.update)
         for result in results:
             counts[result.status] += 1

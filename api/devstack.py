@@ -91,11 +91,13 @@ def dev_sealer() -> Iterator[list[str]]:
 
 
 def _sample_subjects() -> dict[Role, str]:
-    """The sample official acts for the body of the first routine record."""
+    """The sample official acts for the body of the first routine record, and the sample
+    department is the one that filed it."""
     for item in sample_plan().records:
         cmd = item.command
         if cmd.subject_type is SubjectType.BODY and cmd.subject_code and item.story == "routine":
-            return {Role.SUBJECT_OFFICIAL: cmd.subject_code}
+            return {Role.SUBJECT_OFFICIAL: cmd.subject_code,
+                    Role.SOURCE_DEPARTMENT: cmd.source.code}
     raise LookupError("the sample has no routine record of a body")
 
 

@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from eventsourcing.application import Application
@@ -46,7 +47,6 @@ from ledger.application import Ledger
 from ledger.bulk import import_records, read_rows
 from ledger.events import Actor, Role
 
-CLERK = Actor(id="cli", role=Role.SOURCE_DEPARTMENT)
 CHECKPOINTS = (10_000, 100_000, 500_000, 1_000_000)
 REPORT_HEADER = ["line", "status", "record_id", "field", "reason"]
 
@@ -163,15 +163,22 @@ class Progress:
 
 
 def run_import(app: Ledger, path: Path, report: Path, progress: Progress) -> Counter[str]:
-    """What ``credit-ledger import FILE --report REPORT`` does, with checkpoints."""
+    """What ``credit-ledger import FILE --report REPORT`` does, with checkpoints: each source
+    department imports its own rows, as its own account."""
     counts: Counter[str] = Counter()
+    by_source: dict[str, list[Any]] = {}
+    for row in read_rows(path):
+        by_source.setdefault(str(row[1].get("source.code") or row[1].get("source", {}).get(
+            "code")), []).append(row)
     with report.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(REPORT_HEADER)
-        for result in import_records(app, read_rows(path), CLERK, on_progress=progress.update):
-            counts[result.status] += 1
-            writer.writerow([result.line, result.status, result.record_id or "",
-                             result.field or "", result.reason or ""])
+        for code, rows in by_source.items():
+            clerk = Actor(id=f"clerk-{code}", role=Role.SOURCE_DEPARTMENT, subject=code)
+            for result in import_records(app, rows, clerk, on_progress=progress.update):
+                counts[result.status] += 1
+                writer.writerow([result.line, result.status, result.record_id or "",
+                                 result.field or "", result.reason or ""])
     return counts
 
 

@@ -44,7 +44,7 @@ from ledger.regions import RegionTable, fujian
 from ledger.settings import SETTINGS_ID, LedgerSettings
 from ledger.steps import RecordSteps
 from ledger.subjects import CivilServant, GovernmentBody
-from ledger.values import SubjectType
+from ledger.values import ReadingPurpose, SubjectType
 
 A = TypeVar("A", bound=Aggregate)
 MAX_EVENTS_PER_SAVE = 1000
@@ -229,14 +229,25 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
             raise SubjectNotFoundError("no civil servant with this ID is registered",
                                        field="subject_citizen_id") from None
 
-    def reveal_person(self, person_id: UUID, actor: Actor, purpose: str) -> dict[str, str]:
-        """A person's name and ID for an authorised reader; the read itself is logged."""
+    def reveal_person(self, person_id: UUID, actor: Actor, purpose: ReadingPurpose) -> (
+        dict[str, str]
+    ):
+        """A person's name and ID for an authorised reader, for a purpose from the closed list;
+        the read itself is logged. An auditor may read anyone's; a department only the data of
+        a person it filed a record about (the record's subject), whose identity it already
+        holds from its own decision."""
         require_role(actor, Role.AUDITOR, Role.SOURCE_DEPARTMENT)
-        if not purpose.strip():
-            raise ValidationError("must say why the personal data is read", field="purpose")
+        purpose = ReadingPurpose(purpose)
         person = self.civil_servant(person_id)
+        if actor.role is Role.SOURCE_DEPARTMENT and not any(
+            self.record(rid, version=1).content.source.code == actor.subject
+            for rid in person.records
+        ):
+            # Answered like an unknown person, so the refusal tells nothing about who exists.
+            raise SubjectNotFoundError("no civil servant with this ID is registered",
+                                       field="subject_citizen_id")
         at = self.clock()
-        person.trigger(CivilServant.PersonalDataRead, actor, at, purpose=purpose,
+        person.trigger(CivilServant.PersonalDataRead, actor, at, purpose=purpose.value,
                        on=business_date(at))
         self._save(person)
         return {"name": self.vault.open(person.name),
@@ -317,8 +328,10 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
         caller has it already.
         """
         require_role(actor, Role.SOURCE_DEPARTMENT)
-        if actor.subject is not None and actor.subject != cmd.source.code:
-            raise PermissionDeniedError("a department may file only under its own credit code")
+        require_department(actor)
+        if actor.subject != cmd.source.code:
+            raise PermissionDeniedError("a department may file only under its own credit code",
+                                        field="source.code")
         self._check_filing(cmd)
         subject, code, name = self._subject(cmd, subject_cache)
         content = self._content(cmd, subject.id, code, name, subject_cache)
@@ -402,10 +415,13 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
         record = self.record(cmd.record_id)
         if actor.role is Role.SUBJECT_OFFICIAL and actor.subject != record.content.subject_code:
             raise PermissionDeniedError("an official may act only on their own subject's records")
-        if actor.role is Role.SOURCE_DEPARTMENT and actor.subject not in (
-            None, record.content.source.code
-        ):
-            raise PermissionDeniedError("a department may act only on records it filed")
+        if actor.role is Role.SOURCE_DEPARTMENT:
+            # Its own records; and a decision on a matter forwarded to it (谁认定谁修复).
+            deciding = isinstance(cmd, c.DecideObjection | c.DecideRepair)
+            allowed = {record.content.source.code} | (record.deciders() if deciding else set())
+            if actor.subject not in allowed:
+                raise PermissionDeniedError(
+                    "a department may act only on records it filed or matters forwarded to it")
         result = self._with_schedule(record.rule_set_id, lambda s: step(record, s))
         self._save(record)
         return result
@@ -452,6 +468,12 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
 
     def notifications(self, start: int, limit: int) -> Iterator[Any]:
         return iter(self.recorder.select_notifications(start=start, limit=limit))
+
+
+def require_department(actor: Actor) -> None:
+    """A department acts for one named organisation, never for every department."""
+    if actor.role is Role.SOURCE_DEPARTMENT and actor.subject is None:
+        raise PermissionDeniedError("a department account must name its organisation")
 
 
 def filing_digest(cmd: c.FileRecord) -> str:

@@ -32,7 +32,12 @@ from uuid import UUID
 import pydantic
 from eventsourcing.persistence import IntegrityError
 
-from ledger.application import MAX_EVENTS_PER_SAVE, Ledger, filing_digest
+from ledger.application import (
+    MAX_EVENTS_PER_SAVE,
+    Ledger,
+    filing_digest,
+    require_department,
+)
 from ledger.commands import FileRecord
 from ledger.errors import LedgerError, ValidationError
 from ledger.events import Actor, Aggregate, DomainEvent, Role
@@ -80,6 +85,7 @@ def import_records(
     ``on_progress`` is called with the number of rows finished since its last call.
     """
     require_role(actor, Role.SOURCE_DEPARTMENT)
+    require_department(actor)
     importer = _Importer(ledger, actor)
     iterator = iter(rows)
     while chunk := list(islice(iterator, CHUNK_ROWS)):
@@ -181,7 +187,7 @@ class _Importer:
             path, reason = explain(error)
             return RowResult(line, "error", field=path, reason=reason)
         rid = record_id(cmd.source.code, cmd.document_number)
-        if self.actor.subject is not None and self.actor.subject != cmd.source.code:
+        if self.actor.subject != cmd.source.code:
             return RowResult(line, "error", rid, "source.code",
                              "a department may file only under its own credit code")
         return line, cmd, rid

@@ -135,6 +135,14 @@ def earliest_due(deadline: Deadline) -> date:
     return deadline.starts_on + timedelta(days=deadline.length or 0)
 
 
+def _require_organisation(actor: Actor, forwarded_to: str | None, what: str,
+                          number: int) -> None:
+    """Only the organisation a matter was forwarded to decides it."""
+    if forwarded_to is not None and actor.subject != forwarded_to:
+        raise PermissionDeniedError(
+            f"{what} {number} was forwarded to {forwarded_to}; only that organisation decides it")
+
+
 def _review_until(schedule: Schedule, decided_on: date) -> date | None:
     """The last day to request a review, or ``None`` while the calendar cannot tell it."""
     try:
@@ -278,6 +286,22 @@ class CreditRecord(Aggregate):
             )
         return objection
 
+    def _require_decider(self, to: Organisation) -> None:
+        """谁认定谁修复: objections and repairs go to the authority that decided the record,
+        or to the department that filed it."""
+        deciders = {self.content.deciding_authority.code, self.content.source.code}
+        if to.code not in deciders:
+            raise ValidationError(
+                "must be the record's deciding authority "
+                f"({self.content.deciding_authority.name}) or its source department",
+                field="to.code")
+
+    def deciders(self) -> set[str]:
+        """Organisations with an objection or repair application forwarded to them now."""
+        pending: list[Objection | Repair] = [*self.objections.values(), *self.repairs.values()]
+        return {p.forwarded_to for p in pending
+                if p.forwarded_to and p.status is StepStatus.FORWARDED}
+
     def _repair(self, number: int, *expected: StepStatus, step: str) -> Repair:
         repair = self.repairs.get(number)
         if repair is None:
@@ -395,6 +419,7 @@ class CreditRecord(Aggregate):
         require_role(actor, REVIEWER)
         self._require_active("forward an objection")
         self._objection(number, StepStatus.ACCEPTED, step="forward it")
+        self._require_decider(to)
         starts = schedule.working(
             f"objection-{number}-decision", DeadlineKind.OBJECTION_DECISION, business_date(at),
             schedule.rules.objection_decision_working_days, to.code,
@@ -434,7 +459,8 @@ class CreditRecord(Aggregate):
                 f"objection {number} was never forwarded to the source department",
                 field="number",
             )
-        self._objection(number, StepStatus.FORWARDED, step="decide it")
+        forwarded = self._objection(number, StepStatus.FORWARDED, step="decide it")
+        _require_organisation(actor, forwarded.forwarded_to, "objection", number)
         corrects = outcome in (ObjectionOutcome.CORRECTED, ObjectionOutcome.SUPPLEMENTED)
         if corrects and not (changes and changes.named()):
             raise ValidationError(f"must say what changed when the outcome is {outcome.value}",
@@ -604,6 +630,7 @@ class CreditRecord(Aggregate):
         require_role(actor, REVIEWER)
         self._require_active("forward a repair application")
         self._repair(number, StepStatus.FILED, step="forward it")
+        self._require_decider(to)
         starts = schedule.working(
             f"repair-{number}-decision", DeadlineKind.REPAIR_DECISION, business_date(at),
             schedule.rules.repair_decision_working_days, to.code,
@@ -634,7 +661,8 @@ class CreditRecord(Aggregate):
         if repair.status is StepStatus.FILED:
             raise LifecycleError(f"repair application {number} was never forwarded",
                                  field="number")
-        self._repair(number, StepStatus.FORWARDED, step="decide it")
+        forwarded = self._repair(number, StepStatus.FORWARDED, step="decide it")
+        _require_organisation(actor, forwarded.forwarded_to, "repair application", number)
         starts = None
         if approved:
             starts = schedule.working(

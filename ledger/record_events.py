@@ -258,6 +258,7 @@ class ObjectionForwarded(DeadlineEvent):
     def apply(self, r: Any) -> None:
         super().apply(r)
         r.objections[self.number].status = StepStatus.FORWARDED
+        r.objections[self.number].forwarded_to = self.to.code
 
 
 class ObjectionExtended(DeadlineEvent):
@@ -398,6 +399,7 @@ class RepairForwarded(DeadlineEvent):
     def apply(self, r: Any) -> None:
         super().apply(r)
         r.repairs[self.number].status = StepStatus.FORWARDED
+        r.repairs[self.number].forwarded_to = self.to.code
 
 
 class RepairExtended(DeadlineEvent):

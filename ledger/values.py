@@ -131,6 +131,16 @@ class ReconsiderationOutcome(StrEnum):
     CHANGED = "changed"
 
 
+class ReadingPurpose(StrEnum):
+    """Why a person reads a civil servant's sealed name and ID: a closed list, logged with it."""
+
+    AUDIT_INSPECTION = "audit_inspection"  # 审计抽查
+    RECORD_VERIFICATION = "record_verification"  # 核实报送记录的当事人
+    OBJECTION_HANDLING = "objection_handling"  # 异议核实
+    REPAIR_HANDLING = "repair_handling"  # 信用修复核实
+    LEGAL_PROCEEDINGS = "legal_proceedings"  # 复议、诉讼
+
+
 class Organisation(Immutable):
     """A named authority with its unified social credit code."""
 
@@ -171,6 +181,8 @@ class Objection:
     review_until: date | None = None
     decided_on: date | None = None
     review: StepStatus | None = None
+    forwarded_to: str | None = None
+    """Credit code of the authority the objection was forwarded to decide."""
 
 
 @dataclass
@@ -178,6 +190,8 @@ class Repair:
     number: int
     status: StepStatus = StepStatus.FILED
     extended: bool = False
+    forwarded_to: str | None = None
+    """Credit code of the authority the application was forwarded to decide."""
 
 
 @dataclass

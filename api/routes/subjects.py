@@ -15,6 +15,7 @@ from api.deps import ServicesDep, require
 from api.schemas import Created
 from ledger import commands as c
 from ledger.events import Role as R
+from ledger.values import ReadingPurpose
 
 router = APIRouter(prefix="/api/v1/subjects", tags=["subjects"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
@@ -96,7 +97,7 @@ def get_civil_servant(
 def read_personal_data(
     person_id: UUID, services: ServicesDep,
     account: Annotated[Account, Depends(require(R.AUDITOR, R.SOURCE_DEPARTMENT))],
-    purpose: Annotated[str, Query(min_length=2, max_length=200)],
+    purpose: Annotated[ReadingPurpose, Query(description="why the data is read")],
 ) -> PersonalData:
     """A civil servant's name and ID for an authorised reader; the read is itself recorded."""
     revealed = services.ledger.reveal_person(person_id, account.actor(), purpose)

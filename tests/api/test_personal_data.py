@@ -37,7 +37,7 @@ def test_a_civil_servants_name_and_id_appear_in_no_public_output_log_or_event(
     shared = api.client.get(f"/api/v1/subjects/civil-servants/{person_id}",
                             headers=api.headers(Role.AUDITOR))
     revealed = api.client.get(f"/api/v1/subjects/civil-servants/{person_id}/personal-data",
-                              params={"purpose": "纪检审计抽查"},
+                              params={"purpose": "audit_inspection"},
                               headers=api.headers(Role.AUDITOR))
     rid = filed.json()["record_id"]
     views.catch_up()

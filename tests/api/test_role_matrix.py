@@ -126,7 +126,7 @@ def test_each_route_admits_exactly_its_roles(api: Api, caller: Role | None) -> N
         allowed = EXPECTED[(method, path)]
         response = api.client.request(method, concrete(path), json={},
                                       headers=api.headers(caller),
-                                      params={"purpose": "审计抽查", "first": "0"},
+                                      params={"purpose": "audit_inspection", "first": "0"},
                                       follow_redirects=False)
         gate_refused = response.status_code == 401 or (response.status_code == 403 and (
             "may not use this" in response.text or "无权访问" in response.text))

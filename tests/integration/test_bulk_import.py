@@ -14,11 +14,12 @@ from eventsourcing.persistence import IntegrityError
 from openpyxl import Workbook
 from typer.testing import CliRunner, Result
 
+from api.auth import Account, PostgresTokenStore
 from api.cli import app as cli_app
 from ledger import commands as c
 from ledger.application import MAX_EVENTS_PER_SAVE, Ledger
 from ledger.bulk import CHUNK_ROWS, MAX_BYTES_PER_SAVE, RowResult, import_records, read_rows
-from ledger.events import DomainEvent
+from ledger.events import DomainEvent, Role
 from ledger.identifiers import body_id, record_id
 from ledger.record_events import RecordFiled
 from tests.conftest import (
@@ -256,6 +257,10 @@ def test_a_group_that_clashes_with_another_clerk_is_filed_again_row_by_row(
 def cli(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("LEDGER_DATABASE_URL", pg_url)
     monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    # The clerk acts as the department's own account, as at the API.
+    PostgresTokenStore(pg_url).create(Account("clerk", Role.SOURCE_DEPARTMENT, SOURCE_CODE,
+                                              "department clerk"))
+    monkeypatch.setenv("LEDGER_ACCOUNT", "clerk")
     runner = CliRunner()
 
     def run(*args: str | Path, input: str | None = None) -> Result:
