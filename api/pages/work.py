@@ -26,7 +26,9 @@ from workflows.inputs import workflow_id
 from workflows.search import REGION_CODE, deadlines_query
 
 router = APIRouter(tags=["pages"])
-REVIEWERS = page_role(Role.PLATFORM_REVIEWER, Role.ADMINISTRATOR)
+QUEUE_READERS = page_role(Role.PLATFORM_REVIEWER, Role.ADMINISTRATOR)
+# Separation of duties: an administrator may look at the queue, only a reviewer acts on it.
+REVIEWERS = page_role(Role.PLATFORM_REVIEWER)
 WATCHERS = page_role(Role.OPERATOR, Role.PLATFORM_REVIEWER, Role.AUDITOR, Role.ADMINISTRATOR)
 COLUMNS = [("kind", "类型"), ("record_id", "记录"), ("body_code", "主体"), ("region_code", "地区"),
            ("due", "截止日期"), ("working_days_left", "剩余工作日"), ("overdue", "已逾期"),
@@ -47,7 +49,7 @@ def _number(key: str) -> int | None:
 
 @router.get("/review", response_class=Response)
 def review_queue(request: Request, services: ServicesDep,
-                 account: Annotated[Account, REVIEWERS],
+                 account: Annotated[Account, QUEUE_READERS],
                  format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None) -> Response:
     """The reviewer's queue: every deadline the credit platform itself must meet."""
     with services.views() as conn:

@@ -88,7 +88,7 @@ EXPECTED: dict[tuple[str, str], set[Role] | None] = {
     ("GET", "/"): PUBLIC,
     ("GET", "/disclosure/records/{record_id}"): PUBLIC,
     ("GET", "/review"): {REV, ADM},
-    ("POST", "/review/records/{record_id}/{action}"): {REV, ADM},
+    ("POST", "/review/records/{record_id}/{action}"): {REV},
     ("GET", "/deadlines"): {OPS, REV, AUD, ADM},
     ("GET", "/admin/calendar"): {ADM},
     ("POST", "/admin/calendar/years"): {ADM},
