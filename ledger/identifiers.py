@@ -10,9 +10,11 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import date, datetime
 from functools import lru_cache
 from uuid import UUID, uuid5
 
+from ledger.clock import SHANGHAI
 from ledger.errors import InvalidIdentifierError
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -75,7 +77,19 @@ def validate_citizen_id(value: str, field: str = "citizen_id") -> str:
         raise InvalidIdentifierError("the check character must be a digit or X", field=field)
     if value[17] != citizen_id_check_char(value[:17]):
         raise InvalidIdentifierError("check character does not match", field=field)
+    _check_birth_date(value[6:14], field)
     return value
+
+
+def _check_birth_date(digits: str, field: str) -> None:
+    """Characters 7–14 are the birth date (GB 11643): a real day, not after today."""
+    try:
+        born = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        raise InvalidIdentifierError("the birth date in it is not a real date",
+                                     field=field) from None
+    if born > datetime.now(SHANGHAI).date() or born.year < 1900:
+        raise InvalidIdentifierError("the birth date in it is impossible", field=field)
 
 
 def mask_citizen_id(value: str) -> str:

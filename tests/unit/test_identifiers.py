@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -81,3 +83,19 @@ def test_the_same_document_number_spelt_with_full_width_spaces_is_the_same_recor
     assert record_id("91110000600037341L", "闽纪〔2026〕1号") != record_id(
         "91110000600037341L", "闽纪〔2026〕2号"
     )
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2020, 12, 31)),
+       st.text(alphabet="0123456789", min_size=9, max_size=9))
+def test_an_id_with_a_real_birth_date_is_accepted(born: date, digits: str) -> None:
+    first17 = digits[:6] + born.strftime("%Y%m%d") + digits[6:]
+    value = first17 + citizen_id_check_char(first17)
+    assert validate_citizen_id(value) == value
+
+
+@pytest.mark.parametrize("birth", ["19801301", "19900230", "20000000", "29990101", "18991231"])
+def test_an_id_whose_birth_date_is_impossible_is_refused(birth: str) -> None:
+    first17 = "350102" + birth + "123"
+    with pytest.raises(InvalidIdentifierError, match="birth date") as caught:
+        validate_citizen_id(first17 + citizen_id_check_char(first17))
+    assert caught.value.field == "citizen_id"
