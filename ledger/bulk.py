@@ -44,6 +44,7 @@ from ledger.events import Actor, Aggregate, DomainEvent, Role
 from ledger.identifiers import record_id
 from ledger.record import require_role
 from ledger.subjects import CivilServant, GovernmentBody
+from ledger.workbooks import check_archive, check_dimensions, check_row
 
 MAX_BYTES_PER_SAVE = 200 * 1024
 CHUNK_ROWS = 250
@@ -300,15 +301,19 @@ def _read_jsonl(path: Path) -> Iterator[Row]:
 def _read_xlsx(path: Path) -> Iterator[Row]:
     from openpyxl import load_workbook
 
+    check_archive(path)
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         sheet = workbook.worksheets[0]
+        check_dimensions(path, sheet)
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
             return
+        check_row(path, 1, header)
         headers = [str(name).strip() or None if name is not None else None for name in header]
         for line, cells in enumerate(rows, start=2):
+            check_row(path, line, cells)
             values = [_excel_value(cell) for cell in cells]
             if any(value is not None for value in values):
                 yield line, _fields(headers, values)
