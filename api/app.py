@@ -12,7 +12,7 @@ from api.deps import Services
 from api.headers import SecurityHeaders
 from api.limits import BodyLimit, Limits, PublicRateLimit
 from api.pages import admin, people, public, regions, work
-from api.routes import audit, evaluation, records, settings, subjects, views
+from api.routes import audit, evaluation, records, settings, subjects, transparency, views
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -34,7 +34,7 @@ def create_app(services: Services, limits: Limits | None = None) -> FastAPI:
     observability.install(app, services)
     for router in (records.router, subjects.router, settings.router, audit.router,
                    views.router, evaluation.router, people.router, public.router, work.router,
-                   regions.router, admin.router):
+                   regions.router, admin.router, transparency.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs = tuple(path for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)

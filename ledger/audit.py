@@ -27,6 +27,7 @@ from ledger.sealer import (
     latest_head,
     stored_heads,
 )
+from ledger.tiles import SignedCheckpoint, latest_checkpoint
 from ledger.verify import Node, consistency_proof, inclusion_proof, leaf_hash, node_hash
 from ledger.verify_bundle import (
     BUNDLE_FORMAT,
@@ -70,10 +71,15 @@ def batch_proofs(conn: psycopg.Connection[Any], make: Callable[[Node], Any]) -> 
 
 
 class ProofReader:
-    """Inclusion and consistency proofs, and signed heads, from the proofs store."""
+    """Inclusion and consistency proofs, and signed heads, from the proofs store.
 
-    def __init__(self, url: str, log: LogTable | None = None) -> None:
-        self.url, self.log = url, log or LogTable()
+    Given the trusted ``public_key``, the latest head is the newest that verifies with it (and
+    carries its checkpoint signature); a head written by anyone else is never served.
+    """
+
+    def __init__(self, url: str, log: LogTable | None = None,
+                 public_key: bytes | None = None) -> None:
+        self.url, self.log, self.public_key = url, log or LogTable(), public_key
         self._ready = False
 
     def _connect(self) -> psycopg.Connection[Any]:
@@ -88,11 +94,26 @@ class ProofReader:
             return stored_heads(conn)
 
     def latest_head(self) -> SignedTreeHead:
+        return self.latest_checkpoint().head if self.public_key else self._latest_stored()
+
+    def _latest_stored(self) -> SignedTreeHead:
         with self._connect() as conn:
             head = latest_head(conn)
         if head is None:
             raise ProofUnavailableError("no tree head is signed yet; run the sealer")
         return head
+
+    def latest_checkpoint(self) -> SignedCheckpoint:
+        """The newest checkpoint signed by the trusted key."""
+        if self.public_key is None:
+            raise ProofUnavailableError("no trusted public key is configured",
+                                        field="public_key")
+        with self._connect() as conn:
+            found = latest_checkpoint(conn, self.public_key)
+        if found is None:
+            raise ProofUnavailableError("no checkpoint signed by the trusted key yet; run the "
+                                        "sealer", field="tree_head")
+        return found
 
     def leaf_of_position(self, position: int) -> tuple[int, bytes]:
         with self._connect() as conn:
@@ -182,14 +203,16 @@ class Selection:
         return {"from": self.start.isoformat(), "to": self.end.isoformat()}
 
 
-def export_bundle(ledger: Any, url: str, selection: Selection) -> dict[str, Any]:
+def export_bundle(ledger: Any, url: str, selection: Selection,
+                  public_key: bytes | None = None) -> dict[str, Any]:
     """A bundle of the selected sealed events under the latest signed head (offline-checkable).
 
     ``ledger`` is the ``Ledger`` application: it names the log table and supplies the subject's
-    records and the rule sets.
+    records and the rule sets. With the trusted ``public_key``, the head is the newest signed
+    by that key, and the bundle names that key.
     """
     log = LogTable.of(ledger)
-    reader = ProofReader(url, log)
+    reader = ProofReader(url, log, public_key)
     head = reader.latest_head()
     with psycopg.connect(url, autocommit=True) as conn:
         rows = _selected_rows(conn, ledger, log, selection, head.head.size)
@@ -204,7 +227,8 @@ def export_bundle(ledger: Any, url: str, selection: Selection) -> dict[str, Any]
     book = ledger.settings().rule_book()
     return {
         "format": BUNDLE_FORMAT, "selection": selection.to_json(),
-        "public_key": b64(bytes(key_row[0])) if key_row else "",
+        "public_key": b64(public_key) if public_key else b64(bytes(key_row[0])) if key_row
+        else "",
         "tree_head": head.to_json(), "complete_log": complete, "events": events,
         "rule_sets": {r: book.get(r).model_dump(mode="json") for r in sorted(rule_sets)},
         "calendar_versions": sorted(calendars),

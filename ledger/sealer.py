@@ -20,6 +20,7 @@ each batch also takes a transaction lock, so an on-demand seal from the CLI cann
 from __future__ import annotations
 
 import base64
+import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -33,7 +34,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from psycopg import sql
 
 from ledger.clock import Clock, system_clock
-from ledger.storage import secret_key
+from ledger.note import Checkpoint, check_key_name, public_key_from_text, sign_text
+from ledger.storage import ledger_home, secret_key
 from ledger.verify import EMPTY_ROOT, TreeHead, leaf_hash, node_hash, tree_head_signing_bytes
 from ledger.verify_bundle import SignedTreeHead, stored_event_leaf
 
@@ -53,7 +55,10 @@ CREATE TABLE IF NOT EXISTS proofs.nodes (
 CREATE TABLE IF NOT EXISTS proofs.tree_heads (
     id bigserial PRIMARY KEY, size bigint NOT NULL, timestamp_ms bigint NOT NULL,
     root bytea NOT NULL, signature bytea NOT NULL, public_key bytea NOT NULL);
+ALTER TABLE proofs.tree_heads ADD COLUMN IF NOT EXISTS origin text,
+    ADD COLUMN IF NOT EXISTS note_signature bytea;
 """
+DEFAULT_ORIGIN = "localhost/credit-ledger"
 
 
 # -- the signing key --------------------------------------------------------------------------
@@ -72,6 +77,23 @@ def public_key_bytes(key: Ed25519PrivateKey | None = None) -> bytes:
 def public_key_text(key: Ed25519PrivateKey | None = None) -> str:
     """The published form of the public key: base64 of the raw 32 bytes."""
     return base64.b64encode(public_key_bytes(key)).decode("ascii")
+
+
+def log_origin() -> str:
+    """The checkpoint origin naming this log: ``LEDGER_LOG_ORIGIN``, a schema-less URL."""
+    return check_key_name(os.environ.get("LEDGER_LOG_ORIGIN") or DEFAULT_ORIGIN)
+
+
+def trusted_public_key() -> bytes | None:
+    """The key verifiers here trust: ``LEDGER_PUBLIC_KEY`` (base64, or a note verifier key);
+    else the public half of a configured signing key; else None. Never a key read from the
+    database or from a bundle."""
+    configured = os.environ.get("LEDGER_PUBLIC_KEY")
+    if configured:
+        return public_key_from_text(configured)
+    if os.environ.get("LEDGER_SIGNING_KEY") or (ledger_home() / "signing.key").exists():
+        return public_key_bytes()
+    return None
 
 
 # -- the tree's right edge --------------------------------------------------------------------
@@ -178,10 +200,12 @@ class Sealer:
         key: Ed25519PrivateKey | None = None,
         clock: Clock = system_clock,
         batch_size: int = 2000,
+        origin: str | None = None,
     ) -> None:
         self.url, self.log, self.clock, self.batch_size = url, log or LogTable(), clock, batch_size
         self.key = key or signing_key()
         self.public_key = public_key_bytes(self.key)
+        self.origin = check_key_name(origin) if origin else log_origin()
         self._conn: psycopg.Connection[Any] | None = None
         self._frontier = Frontier()
         self._select = sql.SQL(
@@ -256,7 +280,8 @@ class Sealer:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (BATCH_LOCK,))
             size = self._state(conn)[1]
             latest = latest_head(conn)
-            if latest is not None and only_if_grown and latest.head.size == size:
+            if (latest is not None and only_if_grown and latest.head.size == size
+                    and self._is_checkpointed(conn)):
                 return latest
             root = self._frontier_at(conn, size).root()
             now_ms = int(self.clock().timestamp() * 1000)
@@ -264,12 +289,21 @@ class Sealer:
             stamp = max(now_ms, latest.head.timestamp_ms) if latest else now_ms
             head = TreeHead(size, root, stamp)
             signed = SignedTreeHead(head, self.key.sign(tree_head_signing_bytes(head)))
+            note = sign_text(Checkpoint(self.origin, size, root).text(), self.origin, self.key)
             conn.execute(
-                "INSERT INTO proofs.tree_heads (size, timestamp_ms, root, signature, public_key) "
-                "VALUES (%s, %s, %s, %s, %s)",
-                (size, stamp, root, signed.signature, self.public_key),
+                "INSERT INTO proofs.tree_heads (size, timestamp_ms, root, signature, public_key, "
+                "origin, note_signature) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (size, stamp, root, signed.signature, self.public_key, self.origin,
+                 note.signature),
             )
         return signed
+
+    def _is_checkpointed(self, conn: psycopg.Connection[Any]) -> bool:
+        """The latest head also carries this sealer's checkpoint signature (under its origin)."""
+        row = conn.execute("SELECT origin, public_key, note_signature IS NOT NULL "
+                           "FROM proofs.tree_heads ORDER BY id DESC LIMIT 1").fetchone()
+        return (row is not None and row[0] == self.origin and bytes(row[1]) == self.public_key
+                and bool(row[2]))
 
     def run(self, stop: threading.Event, *, head_every: float = 5.0, poll: float = 1.0) -> None:
         """Follow the log until ``stop`` is set: seal as events arrive, sign heads as it grows.

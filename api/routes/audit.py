@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-import psycopg
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -18,7 +17,8 @@ from api.deps import require as require_role
 from ledger.audit import ProofReader, ProofUnavailableError, Selection, export_bundle
 from ledger.errors import ValidationError
 from ledger.events import Role as R
-from ledger.sealer import LogTable
+from ledger.note import verifier_key
+from ledger.sealer import LogTable, log_origin, trusted_public_key
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 AUDITORS = Depends(require_role(R.AUDITOR, R.ADMINISTRATOR))
@@ -34,7 +34,11 @@ class TreeHeadOut(BaseModel):
 
 
 class PublicKeyOut(BaseModel):
+    """The trusted key: raw (base64), and as a note verifier key under the log's origin."""
+
     public_key: str
+    origin: str
+    verifier_key: str
 
 
 class HeadConsistencyOut(BaseModel):
@@ -88,38 +92,41 @@ class BundleOut(BaseModel):
     calendar_versions: list[str]
 
 
+def trusted_key() -> bytes:
+    """The configured public key (``LEDGER_PUBLIC_KEY``): the sealer signs, the API only
+    publishes, and never a key it merely found in the database."""
+    key = trusted_public_key()
+    if key is None:
+        raise ProofUnavailableError("no public key is configured (LEDGER_PUBLIC_KEY)",
+                                    field="public_key")
+    return key
+
+
 def reader(services: ServicesDep) -> ProofReader:
     if services.database_url is None:
         raise ValidationError("proofs need the PostgreSQL log", field="database")
-    return ProofReader(services.database_url, LogTable.of(services.ledger))
-
-
-def stored_public_key(services: ServicesDep) -> bytes:
-    """The key of the latest signed head: the sealer signs, the API only publishes."""
-    if services.database_url is None:
-        raise ValidationError("proofs need the PostgreSQL log", field="database")
-    with psycopg.connect(services.database_url) as conn:
-        try:
-            row = conn.execute("SELECT public_key FROM proofs.tree_heads ORDER BY id DESC "
-                               "LIMIT 1").fetchone()
-        except psycopg.errors.UndefinedTable:
-            row = None
-    if row is None:
-        raise ProofUnavailableError("no tree head has been signed yet", field="tree_head")
-    return bytes(row[0])
+    return ProofReader(services.database_url, LogTable.of(services.ledger), trusted_key())
 
 
 @router.get("/public-key", response_model=PublicKeyOut)
-def public_key(services: ServicesDep, _: Annotated[Account, AUDITORS]) -> PublicKeyOut:
-    """The Ed25519 public key that signs tree heads (raw, base64)."""
-    return PublicKeyOut(public_key=base64.b64encode(stored_public_key(services)).decode())
+def public_key(services: ServicesDep) -> PublicKeyOut:
+    """The Ed25519 public key that signs tree heads and checkpoints (no token needed)."""
+    key = trusted_key()
+    try:
+        origin = reader(services).latest_checkpoint().checkpoint.origin
+    except ProofUnavailableError:
+        origin = log_origin()
+    return PublicKeyOut(public_key=base64.b64encode(key).decode(), origin=origin,
+                        verifier_key=verifier_key(origin, key))
 
 
 @router.get("/head", response_model=HeadOut, response_model_exclude_unset=True)
-def head(services: ServicesDep, _: Annotated[Account, AUDITORS],
-         since: Annotated[int | None, Query(ge=0)] = None) -> dict[str, Any]:
-    """The latest signed tree head, with a consistency proof from an earlier size if asked."""
-    return reader(services).head_document(stored_public_key(services), since)
+def head(services: ServicesDep, since: Annotated[int | None, Query(ge=0)] = None) -> (
+    dict[str, Any]
+):
+    """The latest signed tree head, with a consistency proof from an earlier size if asked
+    (no token needed)."""
+    return reader(services).head_document(trusted_key(), since)
 
 
 @router.get("/records/{record_id}/versions/{version}/inclusion", response_model=InclusionOut)
@@ -153,7 +160,7 @@ def bundle(services: ServicesDep, _: Annotated[Account, AUDITORS],
         raise ValidationError(str(error), field="record") from None
     if services.database_url is None:
         raise ValidationError("bundles need the PostgreSQL log", field="database")
-    document = export_bundle(services.ledger, services.database_url, selection)
+    document = export_bundle(services.ledger, services.database_url, selection, trusted_key())
     name = f"bundle-{record or subject or 'range'}.json"
     return JSONResponse(document,
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})

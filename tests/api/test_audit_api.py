@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ledger.events import Role
 from ledger.sealer import LogTable, Sealer
@@ -13,11 +15,19 @@ from ledger.verify_bundle import verify_bundle
 from tests.api.conftest import Api
 from tests.conftest import DEPT, filing
 
+KEY = Ed25519PrivateKey.generate()
+
+
+@pytest.fixture(autouse=True)
+def trusted_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The API publishes and checks against the key it is configured with."""
+    monkeypatch.setenv("LEDGER_PUBLIC_KEY", base64.b64encode(
+        KEY.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode())
+
 
 def seal(api: Api) -> Sealer:
     assert api.services.database_url is not None
-    sealer = Sealer(api.services.database_url, LogTable.of(api.services.ledger),
-                    key=Ed25519PrivateKey.generate())
+    sealer = Sealer(api.services.database_url, LogTable.of(api.services.ledger), key=KEY)
     sealer.seal_pending()
     sealer.issue_head()
     return sealer

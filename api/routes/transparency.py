@@ -1,0 +1,79 @@
+"""The log for anyone, in the C2SP formats: the checkpoint and the tiles (no token).
+
+Paths follow c2sp.org/tlog-tiles with this server's root as the prefix: ``/checkpoint`` and
+``/tile/<L>/<N>[.p/<W>]``. A tile never changes once served, so it may be cached for good; the
+checkpoint changes as the log grows, so caches keep it only briefly.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import psycopg
+from fastapi import APIRouter, Path
+from fastapi.responses import Response
+
+from api.deps import ServicesDep
+from api.routes.audit import trusted_key
+from ledger.audit import ProofUnavailableError
+from ledger.errors import ValidationError
+from ledger.storage import connection
+from ledger.tiles import (
+    SignedCheckpoint,
+    TilePathError,
+    latest_checkpoint,
+    parse_tile_path,
+    read_tile,
+    tile_end,
+)
+
+router = APIRouter(tags=["transparency"])
+IMMUTABLE = "public, max-age=31536000, immutable"
+BRIEFLY = "public, max-age=5"
+
+
+def _url(services: ServicesDep) -> str:
+    if services.database_url is None:
+        raise ValidationError("the log's tiles need the PostgreSQL log", field="database")
+    return services.database_url
+
+
+def _checkpoint(conn: psycopg.Connection[Any], key: bytes) -> SignedCheckpoint:
+    try:
+        found = latest_checkpoint(conn, key)
+    except psycopg.errors.UndefinedTable:
+        found = None
+    if found is None:
+        raise ProofUnavailableError("no checkpoint signed by the trusted key yet",
+                                    field="checkpoint")
+    return found
+
+
+@router.get("/checkpoint", response_class=Response,
+            responses={200: {"content": {"text/plain": {}}}})
+def checkpoint(services: ServicesDep) -> Response:
+    """The latest checkpoint: a signed note with the origin, tree size and root hash."""
+    key = trusted_key()
+    with connection(_url(services)) as conn:
+        found = _checkpoint(conn, key)
+    return Response(found.note(), media_type="text/plain; charset=utf-8",
+                    headers={"Cache-Control": BRIEFLY})
+
+
+@router.get("/tile/{level}/{index:path}", response_class=Response,
+            responses={200: {"content": {"application/octet-stream": {}}}})
+def tile(services: ServicesDep, level: Annotated[str, Path()],
+         index: Annotated[str, Path()]) -> Response:
+    """A tile of the Merkle tree: 256 hashes of one level (fewer in a partial tile)."""
+    try:
+        number, at, width = parse_tile_path(level, index)
+    except TilePathError as error:
+        raise ProofUnavailableError(str(error), field="tile") from None
+    key = trusted_key()
+    with connection(_url(services)) as conn:
+        size = _checkpoint(conn, key).checkpoint.size
+        data = read_tile(conn, number, at, width) if tile_end(number, at, width) <= size else None
+    if data is None:
+        raise ProofUnavailableError(f"no such tile in the tree of {size} leaves", field="tile")
+    return Response(data, media_type="application/octet-stream",
+                    headers={"Cache-Control": IMMUTABLE})
