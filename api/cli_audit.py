@@ -17,7 +17,8 @@ from ledger.audit import ProofReader, Selection, check_log, export_bundle, repla
 from ledger.clock import SHANGHAI
 from ledger.errors import LedgerError
 from ledger.identifiers import body_id
-from ledger.sealer import LogTable, Sealer, public_key_text
+from ledger.pin import CheckpointPin, RewrittenLogError
+from ledger.sealer import LogTable, Sealer, public_key_text, trusted_public_key
 from ledger.verify_bundle import unb64, verify_bundle
 
 app = typer.Typer(help="Proofs for auditors: signed tree heads, inclusion and consistency "
@@ -66,6 +67,28 @@ def public_key() -> None:
     typer.echo(public_key_text())
 
 
+@app.command("sealer-status")
+def sealer_status() -> None:
+    """Print the checkpoint the sealer signed last; exit 1 while it refuses to sign (the
+    sealer's health check)."""
+    key = trusted_public_key()
+    if key is None:
+        raise _fail("no signing or public key is configured")
+    pin = CheckpointPin.for_key(key)
+    refusal = pin.refusal()
+    try:
+        pinned = pin.load()
+    except RewrittenLogError as error:
+        pinned, refusal = None, refusal or error.reason
+    if pinned is None:
+        typer.echo(f"no checkpoint pinned in {pin.path}")
+    else:
+        typer.echo(f"last signed: {pinned.origin}, size {pinned.size}, root {pinned.root.hex()}")
+    if refusal:
+        raise _fail(f"REFUSING to sign: {refusal}")
+    typer.echo("OK: the sealer signs")
+
+
 @app.command()
 def seal(
     follow: Annotated[bool, typer.Option(help="keep following the log until interrupted")] = False,
@@ -75,7 +98,10 @@ def seal(
     sealer = _sealer(_url())
     if not follow:
         typer.echo(f"sealed {sealer.seal_pending()} events")
-        head = sealer.issue_head(only_if_grown=True).head
+        try:
+            head = sealer.issue_head(only_if_grown=True).head
+        except LedgerError as error:
+            raise _fail(str(error)) from None
         typer.echo(f"tree head: size {head.size}, root {head.root.hex()}")
         return
     stop = threading.Event()
@@ -95,8 +121,8 @@ def head(
     url = _url()
     sealer = _sealer(url)
     sealer.seal_pending()
-    sealer.issue_head()
     try:
+        sealer.issue_head()
         _emit(ProofReader(url, sealer.log).head_document(sealer.public_key, since), output)
     except LedgerError as error:
         raise _fail(str(error)) from None

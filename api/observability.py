@@ -82,6 +82,7 @@ class Metrics:
         self.commands = Counter("ledger_commands_total", "Commands by type and outcome",
                                 ["command", "outcome"], registry=self.registry)
         self.registry.register(ViewCollector(services))
+        self.registry.register(SealerCollector(services))
 
 
 class ViewCollector(Collector):
@@ -136,6 +137,36 @@ class ViewCollector(Collector):
         except psycopg.Error:
             logger.warning("metrics: the views could not be read")
         yield from (position, lag, healthy, open_, overdue, waiting, days_left)
+
+
+class SealerCollector(Collector):
+    """The latest signed tree head, and whether a sealer refuses to sign a rewritten log."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def collect(self) -> Any:
+        if self.services.database_url is None:
+            return
+        size = GaugeMetricFamily("ledger_checkpoint_size", "Leaves in the latest signed head")
+        age = GaugeMetricFamily("ledger_checkpoint_age_seconds",
+                                "Seconds since the latest head was signed")
+        refusing = GaugeMetricFamily(
+            "ledger_sealer_refusing",
+            "1 while a sealer refuses to sign: the log does not extend its last checkpoint",
+            labels=["log"])
+        try:
+            with self.services.views(timeout=3) as conn:
+                head = conn.execute("SELECT size, timestamp_ms FROM proofs.tree_heads "
+                                    "ORDER BY id DESC LIMIT 1").fetchone()
+                if head is not None:
+                    size.add_metric([], head[0])
+                    age.add_metric([], max(0.0, time.time() - head[1] / 1000))
+                for log, _ in conn.execute("SELECT log, reason FROM proofs.alarms").fetchall():
+                    refusing.add_metric([log], 1)
+        except psycopg.Error:
+            logger.warning("metrics: the proofs tables could not be read")
+        yield from (size, age, refusing)
 
 
 def install(app: FastAPI, services: Services) -> Metrics:

@@ -33,14 +33,16 @@ from typing import Any
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.audit import batch_proofs, stored_node
+from ledger.pin import CheckpointPin
 from ledger.sealer import (
     Frontier,
     LogTable,
     Sealer,
+    batch_proofs,
     build_leaves,
     peak_keys,
     public_key_bytes,
+    stored_node,
 )
 from ledger.storage import create_database, scratch_postgres
 from ledger.verify import (
@@ -162,7 +164,9 @@ def bench_database(url: str, events: int, proofs: int) -> None:
             for row in log_rows(events):
                 copy.write_row(row)
         conn.execute("VACUUM ANALYZE bench_events")
-    sealer = Sealer(url, log, key=Ed25519PrivateKey.generate(), batch_size=5000)
+    key = Ed25519PrivateKey.generate()
+    pin = CheckpointPin.for_key(public_key_bytes(key), Path(tempfile.mkdtemp(prefix="pin")))
+    sealer = Sealer(url, log, key=key, batch_size=5000, pin=pin)
     reading = _read_all(sealer, events)
     seconds, sealed = timed(sealer.seal_pending)
     assert sealed == events

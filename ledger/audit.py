@@ -9,7 +9,7 @@ and compares it with every signed head.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,13 +22,13 @@ from ledger.errors import NotFoundError
 from ledger.sealer import (
     Frontier,
     LogTable,
+    batch_proofs,
     create_proof_tables,
-    fetch_nodes,
     latest_head,
     stored_heads,
 )
 from ledger.tiles import SignedCheckpoint, latest_checkpoint
-from ledger.verify import Node, consistency_proof, inclusion_proof, leaf_hash, node_hash
+from ledger.verify import consistency_proof, inclusion_proof, leaf_hash
 from ledger.verify_bundle import (
     BUNDLE_FORMAT,
     HEAD_FORMAT,
@@ -41,33 +41,6 @@ from ledger.verify_bundle import (
 
 class ProofUnavailableError(NotFoundError):
     """The log holds no such event, or it is not sealed under a signed head yet."""
-
-
-def stored_node(lookup: Callable[[int, int], bytes]) -> Node:
-    """``node(start, end)`` from aligned subtrees: a right edge folds its complete parts."""
-
-    def node(start: int, end: int) -> bytes:
-        width = end - start
-        if width & (width - 1) == 0 and start % width == 0:
-            level = width.bit_length() - 1
-            return lookup(level, start >> level)
-        split = 1 << ((width - 1).bit_length() - 1)
-        return node_hash(node(start, start + split), node(start + split, end))
-
-    return node
-
-
-def batch_proofs(conn: psycopg.Connection[Any], make: Callable[[Node], Any]) -> Any:
-    """Run ``make(node)`` twice: once to learn which stored nodes it reads, then for real."""
-    wanted: set[tuple[int, int]] = set()
-
-    def record(level: int, idx: int) -> bytes:
-        wanted.add((level, idx))
-        return bytes(32)
-
-    make(stored_node(record))
-    found = fetch_nodes(conn, wanted)
-    return make(stored_node(lambda level, idx: found[level, idx]))
 
 
 class ProofReader:

@@ -20,10 +20,11 @@ each batch also takes a transaction lock, so an on-demand seal from the CLI cann
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,8 +36,18 @@ from psycopg import sql
 
 from ledger.clock import Clock, system_clock
 from ledger.note import Checkpoint, check_key_name, public_key_from_text, sign_text
+from ledger.pin import CheckpointPin, RewrittenLogError
 from ledger.storage import ledger_home, secret_key
-from ledger.verify import EMPTY_ROOT, TreeHead, leaf_hash, node_hash, tree_head_signing_bytes
+from ledger.verify import (
+    EMPTY_ROOT,
+    Node,
+    TreeHead,
+    consistency_proof,
+    leaf_hash,
+    node_hash,
+    tree_head_signing_bytes,
+    verify_consistency,
+)
 from ledger.verify_bundle import SignedTreeHead, stored_event_leaf
 
 ACTIVE_LOCK = 0x5EA1_0001  # held for a whole session by the one active sealer
@@ -57,6 +68,8 @@ CREATE TABLE IF NOT EXISTS proofs.tree_heads (
     root bytea NOT NULL, signature bytea NOT NULL, public_key bytea NOT NULL);
 ALTER TABLE proofs.tree_heads ADD COLUMN IF NOT EXISTS origin text,
     ADD COLUMN IF NOT EXISTS note_signature bytea;
+CREATE TABLE IF NOT EXISTS proofs.alarms (
+    log text PRIMARY KEY, since timestamptz NOT NULL DEFAULT now(), reason text NOT NULL);
 """
 DEFAULT_ORIGIN = "localhost/credit-ledger"
 
@@ -160,6 +173,33 @@ def fetch_nodes(conn: psycopg.Connection[Any], keys: Iterable[tuple[int, int]]) 
     return found
 
 
+def stored_node(lookup: Callable[[int, int], bytes]) -> Node:
+    """``node(start, end)`` from aligned subtrees: a right edge folds its complete parts."""
+
+    def node(start: int, end: int) -> bytes:
+        width = end - start
+        if width & (width - 1) == 0 and start % width == 0:
+            level = width.bit_length() - 1
+            return lookup(level, start >> level)
+        split = 1 << ((width - 1).bit_length() - 1)
+        return node_hash(node(start, start + split), node(start + split, end))
+
+    return node
+
+
+def batch_proofs(conn: psycopg.Connection[Any], make: Callable[[Node], Any]) -> Any:
+    """Run ``make(node)`` twice: once to learn which stored nodes it reads, then for real."""
+    wanted: set[tuple[int, int]] = set()
+
+    def record(level: int, idx: int) -> bytes:
+        wanted.add((level, idx))
+        return bytes(32)
+
+    make(stored_node(record))
+    found = fetch_nodes(conn, wanted)
+    return make(stored_node(lambda level, idx: found[level, idx]))
+
+
 # -- the sealer -------------------------------------------------------------------------------
 
 
@@ -201,11 +241,13 @@ class Sealer:
         clock: Clock = system_clock,
         batch_size: int = 2000,
         origin: str | None = None,
+        pin: CheckpointPin | None = None,
     ) -> None:
         self.url, self.log, self.clock, self.batch_size = url, log or LogTable(), clock, batch_size
         self.key = key or signing_key()
         self.public_key = public_key_bytes(self.key)
         self.origin = check_key_name(origin) if origin else log_origin()
+        self.pin = pin or CheckpointPin.for_key(self.public_key)
         self._conn: psycopg.Connection[Any] | None = None
         self._frontier = Frontier()
         self._select = sql.SQL(
@@ -274,7 +316,64 @@ class Sealer:
             return self._state(conn)[1]
 
     def issue_head(self, *, only_if_grown: bool = False) -> SignedTreeHead:
-        """Sign a head for everything sealed; with ``only_if_grown``, reuse an equal-size one."""
+        """Sign a head for everything sealed; with ``only_if_grown``, reuse an equal-size one.
+
+        Nothing is signed unless the tree extends the last checkpoint this sealer signed
+        (``RewrittenLogError``; the alarm stays raised until a head can be signed again).
+        """
+        try:
+            signed = self._issue_head(only_if_grown)
+        except RewrittenLogError as error:
+            self._alarm(error.reason)
+            raise
+        self._alarm(None)
+        return signed
+
+    def refusal(self) -> str | None:
+        """Why this sealer refuses to sign (its alarm), or None."""
+        return self.pin.refusal()
+
+    def _alarm(self, reason: str | None) -> None:
+        if reason is None:
+            if self.pin.refusal() is None:
+                return
+            self.pin.clear_alarm()
+        else:
+            self.pin.raise_alarm(reason)
+        conn = self.connection()
+        if reason is None:
+            conn.execute("DELETE FROM proofs.alarms WHERE log = %s", (self.log.name,))
+        else:
+            conn.execute("INSERT INTO proofs.alarms (log, reason) VALUES (%s, %s) "
+                         "ON CONFLICT (log) DO UPDATE SET reason = EXCLUDED.reason",
+                         (self.log.name, reason))
+
+    def _check_extends_pin(self, conn: psycopg.Connection[Any], size: int, root: bytes) -> None:
+        pinned = self.pin.load() or self._newest_own_head(conn)
+        if pinned is None:
+            return
+        if size < pinned.size:
+            raise RewrittenLogError(
+                f"the log holds {size} leaves, fewer than the {pinned.size} of the checkpoint "
+                "signed last", field="checkpoint")
+        try:
+            proof = batch_proofs(conn, lambda node: consistency_proof(pinned.size, size, node))
+        except LookupError:
+            proof = None
+        if proof is None or not verify_consistency(pinned.size, size, pinned.root, root, proof):
+            raise RewrittenLogError(
+                f"the tree of {size} leaves does not extend the checkpoint of {pinned.size} "
+                f"leaves signed last (root {pinned.root.hex()}): the log was rewritten",
+                field="checkpoint")
+
+    def _newest_own_head(self, conn: psycopg.Connection[Any]) -> Checkpoint | None:
+        """With no pinned file yet: the newest head in the database that this key signed."""
+        for head in reversed(stored_heads(conn)):
+            if head.verify(self.public_key):
+                return Checkpoint(self.origin, head.head.size, head.head.root)
+        return None
+
+    def _issue_head(self, only_if_grown: bool) -> SignedTreeHead:
         conn = self.connection()
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (BATCH_LOCK,))
@@ -284,12 +383,15 @@ class Sealer:
                     and self._is_checkpointed(conn)):
                 return latest
             root = self._frontier_at(conn, size).root()
+            self._check_extends_pin(conn, size, root)
             now_ms = int(self.clock().timestamp() * 1000)
             # A head never predates the one before it, even if the clock steps back.
             stamp = max(now_ms, latest.head.timestamp_ms) if latest else now_ms
             head = TreeHead(size, root, stamp)
             signed = SignedTreeHead(head, self.key.sign(tree_head_signing_bytes(head)))
-            note = sign_text(Checkpoint(self.origin, size, root).text(), self.origin, self.key)
+            checkpoint = Checkpoint(self.origin, size, root)
+            note = sign_text(checkpoint.text(), self.origin, self.key)
+            self.pin.save(f"{checkpoint.text()}\n{note.line()}")
             conn.execute(
                 "INSERT INTO proofs.tree_heads (size, timestamp_ms, root, signature, public_key, "
                 "origin, note_signature) VALUES (%s, %s, %s, %s, %s, %s, %s)",
@@ -320,11 +422,16 @@ class Sealer:
             while not stop.is_set():
                 self.seal_pending()
                 if time.monotonic() - last_head >= head_every:
-                    self.issue_head(only_if_grown=True)
+                    self._issue_or_wait()
                     last_head = time.monotonic()
                 for _ in listener.notifies(timeout=min(poll, head_every), stop_after=1):
                     pass
             self.seal_pending()
+            self._issue_or_wait()
+
+    def _issue_or_wait(self) -> None:
+        # A refusal is not a crash: the alarm is raised, and the next round checks again.
+        with contextlib.suppress(RewrittenLogError):
             self.issue_head(only_if_grown=True)
 
 

@@ -80,6 +80,14 @@ def pg_url(pg_admin_url: str) -> str:
     return create_database(pg_admin_url, f"t_{uuid.uuid4().hex[:12]}")
 
 
+@pytest.fixture(autouse=True)
+def sealer_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> (
+    None
+):
+    """Each test's sealers keep the checkpoint they signed in a folder of the test's own."""
+    monkeypatch.setenv("LEDGER_SEALER_STATE", str(tmp_path_factory.mktemp("sealer")))
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

@@ -19,6 +19,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from ledger.events import Role
+from ledger.pin import RewrittenLogError
 from ledger.sealer import LogTable, Sealer
 from ledger.verify import verify_consistency
 from tests.api.conftest import Api
@@ -255,3 +257,23 @@ def test_a_tile_path_not_in_the_specifications_form_is_not_found(
     grow(public_api, sealer_of(public_api), range(1, 70))
 
     assert public_api.client.get(path).status_code == 404
+
+
+def test_an_operator_sees_in_the_metrics_that_the_sealer_refuses_a_rewritten_log(
+    public_api: Api,
+) -> None:
+    sealer = sealer_of(public_api)
+    grow(public_api, sealer, range(1, 3))
+    with psycopg.connect(sealer.url, autocommit=True) as conn:
+        conn.execute("UPDATE ledger_events SET state = convert_to(replace(convert_from(state, "
+                     "'UTF8'), '01:30:00', '01:31:00'), 'UTF8') WHERE notification_id = 9")
+        conn.execute("TRUNCATE proofs.leaves, proofs.nodes, proofs.tree_heads, proofs.sealer")
+    restarted = sealer_of(public_api)
+    restarted.seal_pending()
+    with pytest.raises(RewrittenLogError):
+        restarted.issue_head()
+
+    metrics = public_api.client.get("/metrics", headers=public_api.headers(Role.OPERATOR)).text
+
+    assert 'ledger_sealer_refusing{log="public.ledger_events"} 1.0' in metrics
+    assert public_api.client.get("/checkpoint").status_code == 404  # nothing left to serve

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
@@ -147,3 +148,23 @@ def test_the_check_command_finds_an_untouched_log_consistent_with_every_head(
     result = cli("check")
 
     assert "2 heads" in result.output and "OK: every signed head matches the log" in result.output
+
+
+def test_the_sealers_health_check_fails_while_it_refuses_a_rewritten_log(
+    cli: Any, world: Ledger, pg_url: str
+) -> None:
+    world.file_record(filing(1), DEPT)
+    cli("head")
+    healthy = cli("sealer-status")
+    with psycopg.connect(pg_url) as conn:  # one event edited, the tree and its heads dropped
+        conn.execute("UPDATE ledger_events SET state = convert_to(replace(convert_from(state, "
+                     "'UTF8'), '01:30:00', '01:31:00'), 'UTF8') WHERE notification_id = ("
+                     "SELECT max(notification_id) FROM ledger_events)")
+        conn.execute("DROP SCHEMA proofs CASCADE")
+
+    refused = cli("head", ok=False)
+    status = cli("sealer-status", ok=False)
+
+    assert "OK: the sealer signs" in healthy.output
+    assert refused.exit_code == 1 and "the log was rewritten" in refused.output
+    assert status.exit_code == 1 and "REFUSING to sign" in status.output

@@ -9,6 +9,7 @@ newer head that a rewritten tree produces.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -18,7 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.application import Ledger
 from ledger.audit import ProofReader, Selection, check_log, export_bundle
-from ledger.sealer import LogTable, Sealer
+from ledger.pin import CheckpointPin
+from ledger.sealer import LogTable, Sealer, public_key_bytes
 from ledger.verify_bundle import verify_bundle
 from tests.conftest import DEPT, FakeClock, filing, postgres_ledger, register_world
 
@@ -78,11 +80,18 @@ def tamper(url: str, how: Tamper, at: dict[str, int]) -> None:
         how(conn, at)
 
 
-def rewrite_tree(url: str, app: Ledger, clock: FakeClock) -> Sealer:
-    """What an administrator holding the signing key could do: seal the altered log afresh."""
+def reset_proofs(url: str) -> None:
+    """The sealer's tables and every signed head, gone."""
     with psycopg.connect(url) as conn:
         conn.execute("DROP SCHEMA proofs CASCADE")
-    sealer = Sealer(url, LogTable.of(app), key=KEY, clock=clock)
+
+
+def rewrite_tree(url: str, app: Ledger, clock: FakeClock, home: Path) -> Sealer:
+    """What someone holding a copy of the signing key could do with a sealer of their own
+    (without the genuine sealer's last checkpoint): seal the altered log afresh."""
+    reset_proofs(url)
+    pin = CheckpointPin.for_key(public_key_bytes(KEY), home)
+    sealer = Sealer(url, LogTable.of(app), key=KEY, clock=clock, pin=pin)
     sealer.seal_pending()
     sealer.issue_head()
     return sealer
@@ -112,12 +121,13 @@ def test_audit_check_finds_the_altered_log_no_longer_matches_its_signed_heads(
 
 @TAMPERS
 def test_an_earlier_bundle_does_not_extend_to_the_head_of_a_rewritten_tree(
-    sealed: tuple[Ledger, dict[str, Any]], pg_url: str, clock: FakeClock, how: Tamper
+    sealed: tuple[Ledger, dict[str, Any]], pg_url: str, clock: FakeClock, how: Tamper,
+    tmp_path: Path,
 ) -> None:
     app, world = sealed
     tamper(pg_url, how, world["at"])
     app.file_record(filing(3), DEPT)
-    sealer = rewrite_tree(pg_url, app, clock)
+    sealer = rewrite_tree(pg_url, app, clock, tmp_path)
     old_size = world["bundle"]["tree_head"]["size"]
 
     newer = ProofReader(pg_url, sealer.log).head_document(sealer.public_key, since=old_size)
