@@ -17,6 +17,7 @@ from api import (
     devstack,
 )
 from api.cli_app import app
+from ledger.storage import MissingKeyError
 
 app.add_typer(cli_accounts.app, name="accounts")
 app.add_typer(cli_audit.app, name="audit")
@@ -45,4 +46,8 @@ def main() -> None:
     # A stop request (``docker stop``, systemd, ``kill``) ends a long-running command the way
     # Ctrl-C does: its services stop in order and an embedded database is shut down.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    app()
+    try:
+        app()
+    except MissingKeyError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise SystemExit(2) from None

@@ -36,7 +36,7 @@ def _url() -> str:
 def _ledger(url: str) -> Any:
     from ledger.bootstrap import open_ledger
 
-    return open_ledger(url)
+    return open_ledger(url, personal_data=False)
 
 
 def _sealer(url: str) -> Sealer:

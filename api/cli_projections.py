@@ -23,7 +23,7 @@ app = typer.Typer(help="Read models: follow the log, rebuild views, show their s
 
 
 def _log(url: str) -> LogTable:
-    ledger = open_ledger(url, pool_size=1)
+    ledger = open_ledger(url, pool_size=1, personal_data=False)
     try:
         return log_table_of(ledger)
     finally:

@@ -3,6 +3,7 @@ HTTP server."""
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from ledger.storage import (
 )
 
 ADMIN = Actor(id="bench-admin", role=Role.ADMINISTRATOR)
+BENCH_MASTER_KEY = b"b" * 32
 SOURCE = "11350000MB0123400"
 SOURCE += uscc_check_char(SOURCE)
 DEPT = Actor(id="bench-dept", role=Role.SOURCE_DEPARTMENT, subject=SOURCE)
@@ -50,7 +52,7 @@ def fixed_clock() -> datetime:
 
 def ledger_on(url: str) -> Ledger:
     return Ledger(eventsourcing_env(url), clock=fixed_clock,
-                  vault=Vault(b"b" * 32, PostgresKeyStore(url)))
+                  vault=Vault(BENCH_MASTER_KEY, PostgresKeyStore(url)))
 
 
 def body_code(n: int) -> str:
@@ -98,7 +100,11 @@ def start_api(url: str, port: int, home: str, log: Path | None = None) -> (
 ):
     """``credit-ledger serve`` on 127.0.0.1:``port``, once it answers ``/health``; what it
     writes to stderr goes to ``log`` (or nowhere)."""
-    env = dict(os.environ, LEDGER_DATABASE_URL=url, LEDGER_LOG_LEVEL="WARNING", LEDGER_HOME=home)
+    env = dict(os.environ, LEDGER_DATABASE_URL=url, LEDGER_LOG_LEVEL="WARNING", LEDGER_HOME=home,
+               # The key of ``ledger_on``'s vault (a named database makes none up); one
+               # client address sends every search, so searches are not rate-limited.
+               LEDGER_MASTER_KEY=base64.b64encode(BENCH_MASTER_KEY).decode(),
+               LEDGER_PUBLIC_SEARCHES_PER_MINUTE="0", LEDGER_PUBLIC_EXPORTS_PER_MINUTE="0")
     with open(log or os.devnull, "ab") as errors:
         process = subprocess.Popen([CLI, "serve", "--port", str(port)], env=env,
                                    stdout=subprocess.DEVNULL, stderr=errors)

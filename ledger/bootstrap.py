@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import psycopg
 
 from ledger.application import Ledger
 from ledger.clock import Clock, system_clock
-from ledger.personal import Vault
+from ledger.personal import SealedText, Vault
 from ledger.storage import (
     PostgresKeyStore,
     database_url,
@@ -16,11 +18,44 @@ from ledger.storage import (
 )
 
 
+class NoPersonalDataError(RuntimeError):
+    """Personal data was asked of a process that was opened without the master key."""
+
+
+class _KeylessVault(Vault):
+    """The vault of a process that neither seals nor reads personal data (the deadline worker
+    and dispatcher, the followers, the sealer): it holds no master key, and refuses."""
+
+    def __init__(self) -> None:
+        pass
+
+    def _refuse(self) -> NoPersonalDataError:
+        return NoPersonalDataError("this process runs without LEDGER_MASTER_KEY and handles no "
+                                   "personal data")
+
+    def person_id(self, citizen_id: str) -> UUID:
+        raise self._refuse()
+
+    def seal(self, key_id: str, text: str) -> SealedText:
+        raise self._refuse()
+
+    def open_with_salt(self, sealed: SealedText) -> tuple[str, bytes]:
+        raise self._refuse()
+
+    def erase(self, key_id: str) -> None:
+        raise self._refuse()
+
+
 def open_ledger(
-    url: str | None = None, *, clock: Clock = system_clock, pool_size: int = 5
+    url: str | None = None, *, clock: Clock = system_clock, pool_size: int = 5,
+    personal_data: bool = True,
 ) -> Ledger:
-    """A ledger on PostgreSQL: ``url``, else ``LEDGER_DATABASE_URL``, else the embedded server."""
+    """A ledger on PostgreSQL: ``url``, else ``LEDGER_DATABASE_URL``, else the embedded server.
+
+    Without ``personal_data`` it needs no master key and refuses to seal, read or identify a
+    person; only the processes that do (the API, the CLI) are given the key.
+    """
     url = url or database_url()
-    vault = Vault(master_key(), PostgresKeyStore(url))
+    vault = Vault(master_key(), PostgresKeyStore(url)) if personal_data else _KeylessVault()
     with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
         return Ledger(eventsourcing_env(url, pool_size=pool_size), clock=clock, vault=vault)

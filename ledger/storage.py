@@ -163,17 +163,29 @@ def eventsourcing_env(url: str, *, pool_size: int = 5) -> dict[str, str]:
     }
 
 
+class MissingKeyError(RuntimeError):
+    """A process on a database named by ``LEDGER_DATABASE_URL`` was started without a key.
+
+    Not a ``LedgerError``: nothing a caller sent is wrong, the deployment is.
+    """
+
+
 def secret_key(variable: str, filename: str) -> bytes:
     """A 32-byte key: ``variable`` (base64) if set, else a file under the ledger home, made once.
 
     The file is written whole under a temporary name and linked into place, so processes that
-    start together agree on one key and none reads a half-written file.
+    start together agree on one key and none reads a half-written file. A key is made only for
+    the embedded database: on a database named by ``LEDGER_DATABASE_URL`` the processes may run
+    on other machines, or in containers with a volume of their own, and a key made by one of
+    them would not be the ledger's (a second signing key, personal data no one can read).
     """
     configured = os.environ.get(variable)
     if configured:
         key = base64.b64decode(configured)
     else:
         path = ledger_home() / filename
+        if os.environ.get("LEDGER_DATABASE_URL"):
+            raise _missing(variable, path)
         if not path.exists():
             draft = path.with_name(f".{filename}.{os.getpid()}.{threading.get_ident()}")
             fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -186,6 +198,14 @@ def secret_key(variable: str, filename: str) -> bytes:
     if len(key) != 32:
         raise ValueError(f"{variable} must be 32 bytes, base64-encoded")
     return key
+
+
+def _missing(variable: str, path: Path) -> MissingKeyError:
+    found = f" The key this ledger made before it had one is in {path}." if path.exists() else ""
+    return MissingKeyError(
+        f"{variable} is not set. With LEDGER_DATABASE_URL no key is made up: give every process "
+        f"that needs it the ledger's key, base64 of 32 bytes (a new ledger's from "
+        f"'openssl rand -base64 32').{found}")
 
 
 def master_key() -> bytes:

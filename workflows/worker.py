@@ -95,7 +95,7 @@ async def serve(stop: asyncio.Event, *, url: str | None = None, run_worker: bool
                 run_dispatcher: bool = True) -> None:
     """Run the worker and/or the dispatcher until ``stop`` is set."""
     url = url or database_url()
-    ledger = open_ledger(url, pool_size=ACTIVITY_THREADS + 2)
+    ledger = open_ledger(url, pool_size=ACTIVITY_THREADS + 2, personal_data=False)
     horizons = PostgresHorizons(url)
     async with AsyncExitStack() as stack:
         client = await stack.enter_async_context(temporal_client())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,6 +123,9 @@ def test_dev_loads_the_sample_into_an_empty_ledger_and_says_where_to_look(
 ) -> None:
     monkeypatch.setenv("LEDGER_DATABASE_URL", pg_url)
     monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    # A named database: its keys are given, none is made up.
+    monkeypatch.setenv("LEDGER_MASTER_KEY", base64.b64encode(b"m" * 32).decode())
+    monkeypatch.setenv("LEDGER_SIGNING_KEY", base64.b64encode(b"s" * 32).decode())
     stopped: list[Any] = []
     monkeypatch.setattr(api.cli_ledger, "wait_until_interrupted", lambda: stopped.append(1))
 

@@ -16,6 +16,7 @@ from ledger.storage import master_key
 def test_services_starting_together_make_one_master_key(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)  # keys are made for this one only
     monkeypatch.delenv("LEDGER_MASTER_KEY", raising=False)
     barrier = threading.Barrier(16)
 
