@@ -17,9 +17,10 @@ from ledger.audit import ProofReader, Selection, check_log, export_bundle, repla
 from ledger.clock import SHANGHAI
 from ledger.errors import LedgerError
 from ledger.identifiers import body_id
+from ledger.note import public_key_from_text
 from ledger.pin import CheckpointPin, RewrittenLogError
 from ledger.sealer import LogTable, Sealer, public_key_text, trusted_public_key
-from ledger.verify_bundle import unb64, verify_bundle
+from ledger.verify_bundle import verify_bundle
 
 app = typer.Typer(help="Proofs for auditors: signed tree heads, inclusion and consistency "
                        "proofs, offline bundles.", no_args_is_help=True)
@@ -209,13 +210,22 @@ def verify(
     newer_head: Annotated[Path | None, typer.Option(
         "--head", help="a later head (from `audit head --since N`) the log must extend to")] = None,
     key: Annotated[str | None, typer.Option(
-        "--public-key", help="the published key (base64) to trust")] = None,
+        "--trusted-key", "--public-key",
+        help="the key the ledger publishes (base64, or its note verifier key); default "
+             "LEDGER_PUBLIC_KEY")] = None,
 ) -> None:
-    """Check a bundle offline, then replay its records and show the status they imply."""
+    """Check a bundle offline against the trusted key, then replay its records and show the
+    status they imply."""
+    try:
+        trusted = public_key_from_text(key) if key else trusted_public_key()
+    except ValueError as error:
+        raise _fail(f"the trusted key is malformed: {error}") from None
+    if trusted is None:
+        raise _fail("give the ledger's published key: --trusted-key KEY or LEDGER_PUBLIC_KEY "
+                    "(a key inside the bundle proves nothing)")
     document = json.loads(bundle.read_text(encoding="utf-8"))
     newer = json.loads(newer_head.read_text(encoding="utf-8")) if newer_head else None
-    report = verify_bundle(document, newer_head=newer,
-                           trusted_key=unb64(key) if key else None)
+    report = verify_bundle(document, newer_head=newer, trusted_key=trusted)
     for note in report.notes:
         typer.echo(f"note: {note}")
     if report.head is not None:

@@ -231,7 +231,8 @@ def bench_offline_log(events: int) -> None:
         del bundle, entries
         size_mb = path.stat().st_size / 1e6
         loading, document = timed(lambda: json.loads(path.read_text()))
-        checking, report = timed(lambda: verify_bundle(document))
+        checking, report = timed(lambda: verify_bundle(
+            document, trusted_key=public_key_bytes(key)))
     assert report.ok, report.problems[:3]
     total = loading + checking
     line(f"bundle file ({size_mb:,.0f} MB): reading JSON (s)", f"{loading:.1f}")

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -37,7 +38,7 @@ from psycopg import sql
 from ledger.clock import Clock, system_clock
 from ledger.note import Checkpoint, check_key_name, public_key_from_text, sign_text
 from ledger.pin import CheckpointPin, RewrittenLogError
-from ledger.storage import ledger_home, secret_key
+from ledger.storage import secret_key
 from ledger.verify import (
     EMPTY_ROOT,
     Node,
@@ -104,7 +105,9 @@ def trusted_public_key() -> bytes | None:
     configured = os.environ.get("LEDGER_PUBLIC_KEY")
     if configured:
         return public_key_from_text(configured)
-    if os.environ.get("LEDGER_SIGNING_KEY") or (ledger_home() / "signing.key").exists():
+    home = Path(os.environ.get("LEDGER_HOME", ".ledger"))  # looked at, never created
+    embedded = not os.environ.get("LEDGER_DATABASE_URL")  # the only case with a key file
+    if os.environ.get("LEDGER_SIGNING_KEY") or (embedded and (home / "signing.key").exists()):
         return public_key_bytes()
     return None
 

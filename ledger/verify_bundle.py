@@ -159,7 +159,11 @@ class BundleReport:
 def verify_bundle(
     bundle: Any, *, newer_head: Any = None, trusted_key: bytes | None = None
 ) -> BundleReport:
-    """Check a bundle's signature, every event's leaf and proof, and optionally a newer head."""
+    """Check a bundle's signature, every event's leaf and proof, and optionally a newer head.
+
+    Heads are checked with ``trusted_key``, the key the ledger publishes, obtained apart from
+    the bundle; without it the bundle cannot pass.
+    """
     report = BundleReport()
     try:
         _check(bundle, newer_head, trusted_key, report)
@@ -171,15 +175,19 @@ def verify_bundle(
 def _check(bundle: Any, newer: Any, trusted_key: bytes | None, report: BundleReport) -> None:
     if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
         raise ValueError(f"not a {BUNDLE_FORMAT} bundle")
-    key = unb64(bundle["public_key"])
+    named = unb64(bundle["public_key"])
     if trusted_key is None:
-        report.notes.append("the public key was taken from the bundle itself; compare it with "
-                            "the one the ledger publishes")
-    elif key != trusted_key:
-        report.problems.append("the bundle is signed with a key other than the trusted one")
+        # A key found in the bundle proves only that someone signed it.
+        report.problems.append("no trusted key was given: the bundle's own key proves nothing; "
+                               "pin the key the ledger publishes")
+        key = named
+    else:
+        key = trusted_key
+        if named != trusted_key:
+            report.problems.append("the bundle names a key other than the trusted one")
     sth = report.head = SignedTreeHead.from_json(bundle["tree_head"])
     if not sth.verify(key):
-        report.problems.append("the tree head's signature does not verify")
+        report.problems.append("the tree head's signature does not verify with the trusted key")
     events = bundle["events"]
     if not isinstance(events, list):
         raise ValueError("events must be a list")
@@ -195,7 +203,7 @@ def _check(bundle: Any, newer: Any, trusted_key: bytes | None, report: BundleRep
             report.problems.append("the events do not hash to the signed root")
     _check_selection(bundle.get("selection"), events, report)
     if newer is not None:
-        _check_newer_head(newer, sth, trusted_key or key, report)
+        _check_newer_head(newer, sth, key, report)
 
 
 def _check_event(

@@ -10,12 +10,17 @@ from typing import Any
 import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 from typer.testing import CliRunner, Result
 
 from api.cli_audit import app as audit
 from ledger.application import Ledger
-from ledger.verify import verify_consistency, verify_inclusion
+from ledger.verify import TreeHead, tree_head_signing_bytes, verify_consistency, verify_inclusion
 from ledger.verify_bundle import unb64
 from tests.conftest import BODY_CODE, DEPT, FakeClock, filing, postgres_ledger, register_world
 
@@ -32,8 +37,8 @@ def cli(pg_url: str, tmp_path: Path) -> Any:
             Encoding.Raw, PrivateFormat.Raw, NoEncryption())).decode(),
     }
 
-    def run(*args: str | Path, ok: bool = True) -> Result:
-        result = runner.invoke(audit, [str(a) for a in args], env=env)
+    def run(*args: str | Path, ok: bool = True, **more: str) -> Result:
+        result = runner.invoke(audit, [str(a) for a in args], env=env | more)
         if ok:
             assert result.exit_code == 0, (result.output, result.exception)
         return result
@@ -168,3 +173,41 @@ def test_the_sealers_health_check_fails_while_it_refuses_a_rewritten_log(
     assert "OK: the sealer signs" in healthy.output
     assert refused.exit_code == 1 and "the log was rewritten" in refused.output
     assert status.exit_code == 1 and "REFUSING to sign" in status.output
+
+
+def test_an_auditor_who_pins_no_key_cannot_pass_a_bundle(
+    cli: Any, world: Ledger, tmp_path: Path
+) -> None:
+    rid = world.file_record(filing(1), DEPT).record_id
+    bundle = tmp_path / "bundle.json"
+    cli("export", "--record", rid, "-o", bundle)
+
+    offline = cli("verify", bundle, ok=False, LEDGER_SIGNING_KEY="", LEDGER_PUBLIC_KEY="")
+
+    assert offline.exit_code == 1 and "a key inside the bundle proves nothing" in offline.output
+
+
+def test_a_bundle_signed_with_another_key_fails_against_the_published_key(
+    cli: Any, world: Ledger, tmp_path: Path
+) -> None:
+    rid = world.file_record(filing(1), DEPT).record_id
+    published = cli("public-key").output.strip()
+    bundle = tmp_path / "bundle.json"
+    cli("export", "--record", rid, "-o", bundle)
+    forger = Ed25519PrivateKey.generate()
+    forged = json.loads(bundle.read_text())
+    head = forged["tree_head"]
+    head["signature"] = base64.b64encode(forger.sign(tree_head_signing_bytes(TreeHead(
+        head["size"], unb64(head["root"]), head["timestamp_ms"])))).decode()
+    forged["public_key"] = base64.b64encode(forger.public_key().public_bytes(
+        Encoding.Raw, PublicFormat.Raw)).decode()
+    bundle.write_text(json.dumps(forged))
+
+    pinned = cli("verify", bundle, "--trusted-key", published, ok=False)
+    configured = cli("verify", bundle, ok=False, LEDGER_SIGNING_KEY="",
+                     LEDGER_PUBLIC_KEY=published)
+
+    for result in (pinned, configured):
+        assert result.exit_code == 1
+        assert "FAIL the bundle names a key other than the trusted one" in result.output
+        assert "does not verify with the trusted key" in result.output

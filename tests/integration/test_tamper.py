@@ -70,7 +70,7 @@ def sealed(pg_url: str, clock: FakeClock) -> Iterator[tuple[Ledger, dict[str, An
     at = {"published": reader.position_of(rid, 2), "requested": reader.position_of(rid, 3),
           "gap": 4}
     bundle = export_bundle(app, pg_url, Selection(record=rid))
-    assert verify_bundle(bundle).ok
+    assert verify_bundle(bundle, trusted_key=sealer.public_key).ok
     yield app, {"at": at, "bundle": bundle, "record": rid, "sealer": sealer}
     app.close()
 
@@ -147,7 +147,7 @@ def test_a_bundle_exported_after_the_alteration_fails_offline(
 
     bundle = export_bundle(app, pg_url, Selection(record=world["record"]))
 
-    assert not verify_bundle(bundle).ok
+    assert not verify_bundle(bundle, trusted_key=world["sealer"].public_key).ok
 
 
 def test_the_earlier_bundle_still_verifies_against_the_honest_sealers_newer_head(

@@ -28,6 +28,7 @@ from ledger.verify import (
 from ledger.verify_bundle import (
     BUNDLE_FORMAT,
     HEAD_FORMAT,
+    BundleReport,
     plaintext_digest,
     stored_event_leaf,
     verify_bundle,
@@ -106,17 +107,22 @@ def newer_head(old_size: int, log: list[tuple[Any, ...]]) -> dict[str, Any]:
             "consistency": {"from_size": old_size, "proof": [b64(p) for p in proof]}}
 
 
+def check(bundle: Any, **options: Any) -> BundleReport:
+    """What an auditor who pinned the ledger's published key runs."""
+    return verify_bundle(bundle, trusted_key=raw_public(KEY), **options)
+
+
 def test_a_genuine_record_bundle_verifies_offline_against_the_pinned_key() -> None:
-    report = verify_bundle(record_bundle(), trusted_key=raw_public(KEY))
+    report = check(record_bundle())
 
     assert report.ok, report.problems
     assert report.events_checked == 3 and not report.notes
 
 
-def test_an_auditor_who_pins_no_key_is_told_the_key_came_from_the_bundle() -> None:
+def test_a_bundle_checked_with_no_pinned_key_fails_even_if_it_is_genuine() -> None:
     report = verify_bundle(record_bundle())
 
-    assert report.ok and "public key was taken from the bundle" in report.notes[0]
+    assert not report.ok and "no trusted key was given" in report.problems[0]
 
 
 def flip(text: str, at: int = 10) -> str:
@@ -141,7 +147,7 @@ def test_a_bundle_with_one_altered_value_fails(alteration: Any) -> None:
     bundle = record_bundle()
     alteration(bundle)
 
-    assert not verify_bundle(bundle).ok
+    assert not check(bundle).ok
 
 
 def test_every_single_flipped_byte_of_an_event_state_is_caught() -> None:
@@ -150,44 +156,54 @@ def test_every_single_flipped_byte_of_an_event_state_is_caught() -> None:
     for at in range(len(data)):
         bundle = copy.deepcopy(original)
         bundle["events"][2]["state"] = flip(bundle["events"][2]["state"], at)
-        assert not verify_bundle(bundle).ok, f"byte {at} flipped unnoticed"
+        assert not check(bundle).ok, f"byte {at} flipped unnoticed"
 
 
 def test_a_timestamp_shown_that_differs_from_the_stored_one_is_caught() -> None:
     bundle = record_bundle()
     bundle["events"][0]["timestamp"] = "2026-05-06T09:00:00Z"
 
-    assert "timestamp shown" in verify_bundle(bundle).problems[0]
+    assert "timestamp shown" in check(bundle).problems[0]
 
 
 def test_a_bundle_signed_by_another_key_fails_when_the_published_key_is_pinned() -> None:
     forger = Ed25519PrivateKey.generate()
     bundle = bundle_of([1, 2, 3], {"record": RECORD}, key=forger)
 
-    assert verify_bundle(bundle).ok  # consistent in itself…
-    report = verify_bundle(bundle, trusted_key=raw_public(KEY))
+    assert verify_bundle(bundle, trusted_key=raw_public(forger)).ok  # consistent in itself…
+    report = check(bundle)
     assert not report.ok and "other than the trusted one" in report.problems[0]
+    assert any("does not verify with the trusted key" in p for p in report.problems)
+
+
+def test_a_bundle_that_names_the_published_key_but_was_signed_by_another_fails() -> None:
+    forger = Ed25519PrivateKey.generate()
+    bundle = bundle_of([1, 2, 3], {"record": RECORD}, key=forger)
+    bundle["public_key"] = b64(raw_public(KEY))
+
+    assert check(bundle).problems == [
+        "the tree head's signature does not verify with the trusted key"]
 
 
 def test_a_record_history_with_a_version_left_out_fails() -> None:
     bundle = bundle_of([1, 3], {"record": RECORD})
 
-    assert any("not 1..2" in p for p in verify_bundle(bundle).problems)
+    assert any("not 1..2" in p for p in check(bundle).problems)
 
 
 def test_a_time_range_that_skips_a_leaf_fails() -> None:
     whole = bundle_of([1, 2, 3], {"from": "2026-05-06T01:01:00Z", "to": "2026-05-06T02:00:00Z"})
     gappy = bundle_of([1, 3], {"from": "2026-05-06T01:01:00Z", "to": "2026-05-06T02:00:00Z"})
 
-    assert verify_bundle(whole).ok
-    assert any("skips leaves" in p for p in verify_bundle(gappy).problems)
+    assert check(whole).ok
+    assert any("skips leaves" in p for p in check(gappy).problems)
 
 
 def test_events_out_of_log_order_fail() -> None:
     bundle = record_bundle()
     bundle["events"].reverse()
 
-    assert any("out of log order" in p for p in verify_bundle(bundle).problems)
+    assert any("out of log order" in p for p in check(bundle).problems)
 
 
 def test_a_deadline_whose_rule_set_is_not_in_the_bundle_fails() -> None:
@@ -195,7 +211,7 @@ def test_a_deadline_whose_rule_set_is_not_in_the_bundle_fails() -> None:
     bundle["rule_sets"] = {}
     bundle["calendar_versions"] = []
 
-    problems = verify_bundle(bundle).problems
+    problems = check(bundle).problems
     assert any("rule set ndrc-order-36" in p for p in problems)
     assert any("calendar chinesecalendar-1.11.0" in p for p in problems)
 
@@ -204,7 +220,7 @@ def test_a_later_head_over_an_extended_log_is_accepted() -> None:
     bundle = record_bundle()
     grown = [*LOG, (8, RECORD, 4, "ledger.record_events:ExplanationSubmitted", state(9))]
 
-    report = verify_bundle(bundle, newer_head=newer_head(len(LOG), grown))
+    report = check(bundle, newer_head=newer_head(len(LOG), grown))
 
     assert report.ok, report.problems
     assert report.newer_head is not None and report.newer_head.head.size == 6
@@ -216,7 +232,7 @@ def test_a_later_head_over_a_rewritten_log_is_rejected() -> None:
     rewritten += [(8, RECORD, 4, "ledger.record_events:Withdrawn", state(9)),
                   (9, RECORD, 5, "ledger.record_events:Withdrawn", state(10))]
 
-    report = verify_bundle(bundle, newer_head=newer_head(len(LOG), rewritten))
+    report = check(bundle, newer_head=newer_head(len(LOG), rewritten))
 
     assert any("was rewritten" in p for p in report.problems)
 
@@ -226,7 +242,7 @@ def test_a_later_head_without_a_proof_from_the_bundle_size_is_rejected() -> None
     head = newer_head(len(LOG) - 1, grown)
 
     assert any("no consistency proof" in p
-               for p in verify_bundle(record_bundle(), newer_head=head).problems)
+               for p in check(record_bundle(), newer_head=head).problems)
 
 
 def test_a_complete_log_bundle_is_checked_against_the_root_without_proofs() -> None:
@@ -234,10 +250,10 @@ def test_a_complete_log_bundle_is_checked_against_the_root_without_proofs() -> N
     bundle["complete_log"] = True
     for event in bundle["events"]:
         del event["inclusion_proof"]
-    assert verify_bundle(bundle).ok
+    assert check(bundle).ok
 
     bundle["events"][4]["state"] = flip(bundle["events"][4]["state"], 30)
-    assert any("signed root" in p for p in verify_bundle(bundle).problems)
+    assert any("signed root" in p for p in check(bundle).problems)
 
 
 @pytest.mark.parametrize("broken", [
@@ -247,7 +263,7 @@ def test_a_complete_log_bundle_is_checked_against_the_root_without_proofs() -> N
     {**record_bundle(), "tree_head": {"size": "7"}},
 ])
 def test_a_malformed_bundle_is_reported_not_raised(broken: Any) -> None:
-    report = verify_bundle(broken)
+    report = check(broken)
 
     assert not report.ok and "malformed" in report.problems[0]
 
