@@ -208,7 +208,8 @@ class ForwardObjection(ObjectionStep):
 
 
 class ExtendObjection(ObjectionStep):
-    working_days: int = Field(ge=1, le=20)
+    working_days: int = Field(ge=1)
+    """Capped by the record's rule set (``objection_extension_cap_working_days``)."""
     reasons: Text
 
 
@@ -226,6 +227,10 @@ class RequestReview(ObjectionStep):
 class DecideReview(ObjectionStep):
     upheld: bool
     reasons: Text
+    outcome: ObjectionOutcome | None = None
+    """In the subject's favour (not upheld): corrected, supplemented, deleted or
+    publicity_stopped."""
+    changes: RecordChanges | None = None
 
 
 class MarkReconsideration(RecordStep):

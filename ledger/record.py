@@ -143,6 +143,17 @@ def _require_organisation(actor: Actor, forwarded_to: str | None, what: str,
             f"{what} {number} was forwarded to {forwarded_to}; only that organisation decides it")
 
 
+_CORRECTING = (ObjectionOutcome.CORRECTED, ObjectionOutcome.SUPPLEMENTED)
+_FAVOURABLE = (*_CORRECTING, ObjectionOutcome.DELETED, ObjectionOutcome.PUBLICITY_STOPPED)
+
+
+def _require_not_passed(deadline: Deadline, at: datetime) -> None:
+    """An extension is approved before the deadline passes, never after."""
+    if deadline.due is not None and business_date(at) > deadline.due:
+        raise LifecycleError(f"deadline {deadline.key} passed on {deadline.due}; it can no "
+                             "longer be extended", field="key")
+
+
 def _review_until(schedule: Schedule, decided_on: date) -> date | None:
     """The last day to request a review, or ``None`` while the calendar cannot tell it."""
     try:
@@ -359,6 +370,7 @@ class CreditRecord(Aggregate):
                 "time(s) only; a second extension is not allowed"
             )
         current = self.deadlines["rectification"]
+        _require_not_passed(current, at)
         if new_due <= earliest_due(current):
             known = "the current due date" if current.due else "the earliest the due date can be"
             raise ValidationError(f"must be after {known}, {earliest_due(current)}",
@@ -374,21 +386,28 @@ class CreditRecord(Aggregate):
         self._require_active("file an objection")
         if self.open_objection() is not None:
             raise LifecycleError("an objection to this record is already being handled")
-        number = len(self.objections) + 1
+        number, today = len(self.objections) + 1, business_date(at)
         starts = schedule.working(
-            f"objection-{number}-mark", DeadlineKind.OBJECTION_MARK, business_date(at),
+            f"objection-{number}-mark", DeadlineKind.OBJECTION_MARK, today,
             schedule.rules.objection_mark_working_days, "platform",
         )
-        self.trigger(ev.ObjectionFiled, actor, at, number=number, grounds=grounds, starts=starts)
+        case = schedule.working(
+            f"objection-{number}-case", DeadlineKind.OBJECTION_CASE, today,
+            schedule.rules.objection_case_working_days, "platform",
+        )
+        self.trigger(ev.ObjectionFiled, actor, at, number=number, grounds=grounds, starts=starts,
+                     case=case)
         return number
 
     def mark_objection(self, actor: Actor, at: datetime, schedule: Schedule, number: int) -> None:
         require_role(actor, REVIEWER, SYSTEM)
         self._require_active("mark an objection")
-        self._objection(number, StepStatus.FILED, step="mark the record")
+        objection = self._objection(number, StepStatus.FILED, step="mark the record")
+        # Acceptance is counted from receipt of the objection, not from the mark.
         starts = schedule.working(
             f"objection-{number}-acceptance", DeadlineKind.OBJECTION_ACCEPTANCE,
-            business_date(at), schedule.rules.objection_acceptance_working_days, "platform",
+            objection.filed_on or business_date(at),
+            schedule.rules.objection_acceptance_working_days, "platform",
         )
         self.trigger(ev.ObjectionMarked, actor, at, number=number, starts=starts,
                      closes=(f"objection-{number}-mark",))
@@ -411,7 +430,7 @@ class CreditRecord(Aggregate):
         self._require_active("reject an objection")
         self._objection(number, StepStatus.MARKED, step="reject it")
         self.trigger(ev.ObjectionRejected, actor, at, number=number, reasons=reasons,
-                     closes=(f"objection-{number}-acceptance",))
+                     closes=(f"objection-{number}-acceptance", f"objection-{number}-case"))
 
     def forward_objection(
         self, actor: Actor, at: datetime, schedule: Schedule, number: int, to: Organisation
@@ -442,9 +461,13 @@ class CreditRecord(Aggregate):
                 f"extensions would total {objection.extension_used + working_days} working days, "
                 f"over the cap of {cap}", field="working_days",
             )
-        starts = schedule.extend(self.deadlines[f"objection-{number}-decision"], working_days)
+        current = self.deadlines[f"objection-{number}-decision"]
+        _require_not_passed(current, at)
+        starts = schedule.extend(current, working_days)
+        case = self.deadlines.get(f"objection-{number}-case")
         self.trigger(ev.ObjectionExtended, actor, at, number=number, working_days=working_days,
-                     reasons=reasons, starts=starts)
+                     reasons=reasons, starts=starts,
+                     case=None if case is None else schedule.extend(case, working_days))
 
     def decide_objection(
         self, actor: Actor, at: datetime, schedule: Schedule, number: int,
@@ -473,7 +496,7 @@ class CreditRecord(Aggregate):
         self.trigger(ev.ObjectionDecided, actor, at, number=number, outcome=outcome,
                      reasons=reasons, changes=changes, review_request_until=until,
                      window=self._recounted_window(schedule, changes, at),
-                     closes=(f"objection-{number}-decision",))
+                     closes=(f"objection-{number}-decision", f"objection-{number}-case"))
         if outcome is ObjectionOutcome.DELETED:
             self._lift_sanctions(actor, at, "deleted")
 
@@ -481,7 +504,8 @@ class CreditRecord(Aggregate):
         self, actor: Actor, at: datetime, schedule: Schedule, number: int, grounds: str
     ) -> None:
         require_role(actor, OFFICIAL)
-        objection = self._objection(number, StepStatus.DECIDED, step="request a review")
+        objection = self._objection(number, StepStatus.DECIDED, StepStatus.REJECTED,
+                                    step="request a review")
         if objection.review is not None:
             raise LifecycleError(f"objection {number} has already been reviewed", field="number")
         today = business_date(at)
@@ -500,14 +524,33 @@ class CreditRecord(Aggregate):
         self.trigger(ev.ReviewRequested, actor, at, number=number, grounds=grounds, starts=starts)
 
     def decide_review(
-        self, actor: Actor, at: datetime, number: int, upheld: bool, reasons: str
+        self, actor: Actor, at: datetime, schedule: Schedule, number: int, upheld: bool,
+        reasons: str, outcome: ObjectionOutcome | None = None,
+        changes: ev.ContentChanges | None = None,
     ) -> None:
+        """Decide a review: upheld, the first outcome stands; in the subject's favour,
+        ``outcome`` (correction, deletion, stop of publicity) applies as a first decision."""
         require_role(actor, REVIEWER)
-        objection = self._objection(number, StepStatus.DECIDED, step="decide a review")
+        objection = self._objection(number, StepStatus.DECIDED, StepStatus.REJECTED,
+                                    step="decide a review")
         if objection.review is not StepStatus.OPEN:
             raise LifecycleError(f"no review of objection {number} is pending", field="number")
+        changes = changes or ev.ContentChanges()
+        if upheld:
+            if outcome is not None or changes.named():
+                raise ValidationError("an upheld review changes nothing", field="outcome")
+        elif outcome not in _FAVOURABLE:
+            raise ValidationError("a review in the subject's favour must say what follows: "
+                                  + ", ".join(o.value for o in _FAVOURABLE), field="outcome")
+        elif outcome in _CORRECTING and not changes.named():
+            raise ValidationError(f"must say what changed when the outcome is {outcome.value}",
+                                  field="changes")
         self.trigger(ev.ReviewDecided, actor, at, number=number, upheld=upheld, reasons=reasons,
+                     outcome=outcome, changes=changes,
+                     window=self._recounted_window(schedule, changes, at),
                      closes=(f"objection-{number}-review",))
+        if outcome is ObjectionOutcome.DELETED:
+            self._lift_sanctions(actor, at, "deleted")
 
     # -- reconsideration, withdrawal, correction -----------------------------------------------
 
@@ -647,9 +690,13 @@ class CreditRecord(Aggregate):
         if repair.extended:
             raise LifecycleError("a repair application may be extended once; "
                                  "a second extension is not allowed")
-        starts = schedule.extend(self.deadlines[f"repair-{number}-answer"],
-                                 schedule.rules.repair_extension_working_days)
-        self.trigger(ev.RepairExtended, actor, at, number=number, reasons=reasons, starts=starts)
+        answer, more = self.deadlines[f"repair-{number}-answer"], (
+            schedule.rules.repair_extension_working_days)
+        _require_not_passed(answer, at)
+        decision = self.deadlines.get(f"repair-{number}-decision")
+        self.trigger(ev.RepairExtended, actor, at, number=number, reasons=reasons,
+                     starts=schedule.extend(answer, more),
+                     decision=None if decision is None else schedule.extend(decision, more))
 
     def decide_repair(
         self, actor: Actor, at: datetime, schedule: Schedule, number: int, approved: bool,

@@ -99,6 +99,21 @@ def _correct(r: Any, changes: ContentChanges, window: PublicityDates | None) -> 
         r.publicity_max_end, r.published = window.max_end, window.published
 
 
+def _decide(r: Any, outcome: ObjectionOutcome, changes: ContentChanges,
+            window: PublicityDates | None) -> None:
+    """What a decision on an objection (or a review in the subject's favour) does."""
+    if outcome is ObjectionOutcome.DELETED:
+        r.status = RecordStatus.DELETED
+        r.published = False
+        r.deadlines.clear()
+    elif outcome is ObjectionOutcome.PUBLICITY_STOPPED:
+        r.published = False
+        r.publicity_stopped = True
+    elif outcome in (ObjectionOutcome.CORRECTED, ObjectionOutcome.SUPPLEMENTED):
+        r.corrections += 1
+        _correct(r, changes, window)
+
+
 class RecordFiled(DomainEvent):
     """Filed by a source department."""
 
@@ -142,8 +157,8 @@ class DeadlineEvent(DomainEvent):
     def apply(self, r: Any) -> None:
         for key in self.closes:
             r.deadlines.pop(key, None)
-        if self.starts is not None:
-            r.deadlines[self.starts.key] = self.starts
+        for deadline in self.started():
+            r.deadlines[deadline.key] = deadline
 
     def started(self) -> list[Deadline]:
         """Every deadline this event starts (``starts``, and e.g. a repair's answer deadline)."""
@@ -216,12 +231,19 @@ class RectificationExtended(DeadlineEvent):
 
 
 class ObjectionFiled(DeadlineEvent):
+    """Received from the subject: the record is marked "under objection" at once, and the
+    whole case has its own deadline (``case``) besides the reviewer's first step."""
+
     number: int
     grounds: str
+    case: Deadline | None = None
 
     def apply(self, r: Any) -> None:
         super().apply(r)
-        r.objections[self.number] = Objection(number=self.number, grounds=self.grounds)
+        r.objections[self.number] = Objection(number=self.number, grounds=self.grounds,
+                                              filed_on=business_date(self.timestamp))
+        if self.case is not None:
+            r.under_objection = True
 
 
 class ObjectionMarked(DeadlineEvent):
@@ -248,6 +270,7 @@ class ObjectionRejected(DeadlineEvent):
     def apply(self, r: Any) -> None:
         super().apply(r)
         r.objections[self.number].status = StepStatus.REJECTED
+        r.objections[self.number].decided_on = business_date(self.timestamp)
         r.under_objection = False
 
 
@@ -262,9 +285,12 @@ class ObjectionForwarded(DeadlineEvent):
 
 
 class ObjectionExtended(DeadlineEvent):
+    """An approved extension of the decision deadline, and of the whole case (``case``)."""
+
     number: int
     working_days: int
     reasons: str
+    case: Deadline | None = None
 
     def apply(self, r: Any) -> None:
         super().apply(r)
@@ -300,16 +326,7 @@ class ObjectionDecided(DeadlineEvent):
         objection.review_until = self.review_request_until
         objection.decided_on = business_date(self.timestamp)
         r.under_objection = self.outcome is ObjectionOutcome.UNVERIFIABLE
-        if self.outcome is ObjectionOutcome.DELETED:
-            r.status = RecordStatus.DELETED
-            r.published = False
-            r.deadlines.clear()
-        elif self.outcome is ObjectionOutcome.PUBLICITY_STOPPED:
-            r.published = False
-            r.publicity_stopped = True
-        elif self.outcome in (ObjectionOutcome.CORRECTED, ObjectionOutcome.SUPPLEMENTED):
-            r.corrections += 1
-            _correct(r, self.changes, self.window)
+        _decide(r, self.outcome, self.changes, self.window)
 
 
 class ReviewRequested(DeadlineEvent):
@@ -322,13 +339,23 @@ class ReviewRequested(DeadlineEvent):
 
 
 class ReviewDecided(DeadlineEvent):
+    """The review (复核) of an objection's outcome. Upheld, the first outcome stands; decided
+    in the subject's favour, ``outcome`` applies to the record as a first decision would."""
+
     number: int
     upheld: bool
     reasons: str
+    outcome: ObjectionOutcome | None = None
+    changes: ContentChanges = ContentChanges()
+    window: PublicityDates | None = None
 
     def apply(self, r: Any) -> None:
         super().apply(r)
         r.objections[self.number].review = StepStatus.DONE
+        if self.outcome is not None:
+            r.objections[self.number].outcome = self.outcome
+            r.under_objection = False
+            _decide(r, self.outcome, self.changes, self.window)
 
 
 class ReconsiderationMarked(DomainEvent):
@@ -403,8 +430,12 @@ class RepairForwarded(DeadlineEvent):
 
 
 class RepairExtended(DeadlineEvent):
+    """The answer deadline moved (``starts``), and with it the decision deadline (``decision``)
+    when the application is with the deciding authority."""
+
     number: int
     reasons: str
+    decision: Deadline | None = None
 
     def apply(self, r: Any) -> None:
         super().apply(r)

@@ -261,8 +261,11 @@ def _objection(outcome: str, *, extend: bool = False, review: bool | None = None
             ledger.request_review(c.RequestReview(
                 record_id=rid, number=n, grounds="对异议处理结果不服。"), run.official())
             yield run.working(3)
-            ledger.decide_review(c.DecideReview(
-                record_id=rid, number=n, upheld=review, reasons="经复核作出决定。"), REVIEWER)
+            favour = {} if review else {
+                "outcome": "corrected", "changes": {"facts": "经复核更正：所涉款项已按期支付。"}}
+            ledger.decide_review(c.DecideReview.model_validate({
+                "record_id": rid, "number": n, "upheld": review, "reasons": "经复核作出决定。",
+                **favour}), REVIEWER)
 
     return story
 

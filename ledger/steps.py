@@ -79,8 +79,9 @@ class RecordSteps:
             actor, self.clock(), s, cmd.number, cmd.grounds))
 
     def decide_review(self, cmd: c.DecideReview, actor: Actor) -> None:
+        changes = cmd.changes.content_changes() if cmd.changes else None
         self._step(cmd, actor, lambda r, s: r.decide_review(
-            actor, self.clock(), cmd.number, cmd.upheld, cmd.reasons))
+            actor, self.clock(), s, cmd.number, cmd.upheld, cmd.reasons, cmd.outcome, changes))
 
     def mark_reconsideration(self, cmd: c.MarkReconsideration, actor: Actor) -> None:
         self._step(cmd, actor, lambda r, s: r.mark_reconsideration(

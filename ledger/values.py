@@ -53,6 +53,7 @@ class DeadlineKind(StrEnum):
     OBJECTION_ACCEPTANCE = "objection_acceptance"
     OBJECTION_FORWARDING = "objection_forwarding"
     OBJECTION_DECISION = "objection_decision"
+    OBJECTION_CASE = "objection_case"
     REVIEW_REQUEST = "review_request"
     REVIEW_DECISION = "review_decision"
     REVOCATION = "revocation"
@@ -183,6 +184,7 @@ class Objection:
     review: StepStatus | None = None
     forwarded_to: str | None = None
     """Credit code of the authority the objection was forwarded to decide."""
+    filed_on: date | None = None
 
 
 @dataclass

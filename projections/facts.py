@@ -106,25 +106,35 @@ def change_of(event: DomainEvent) -> Change:
 
 
 def _steps(event: Any) -> DeadlineSteps | None:
-    start, closes = getattr(event, "starts", None), getattr(event, "closes", ())
-    starts = (start,) if start is not None else ()
+    closes = getattr(event, "closes", ())
+    starts = tuple(event.started()) if isinstance(event, ev.DeadlineEvent) else ()
     if not (starts or closes):
         return None
     return DeadlineSteps(closes=closes, starts=starts)
 
 
 def _objection_decided(event: ev.ObjectionDecided) -> Change:
+    return _decided(event, event.outcome, event.outcome is ObjectionOutcome.UNVERIFIABLE)
+
+
+def _review_decided(event: ev.ReviewDecided) -> Change:
+    if event.outcome is None:
+        return Change(deadlines=_steps(event))
+    return _decided(event, event.outcome, False)
+
+
+def _decided(event: ev.ObjectionDecided | ev.ReviewDecided, outcome: ObjectionOutcome,
+             under_objection: bool) -> Change:
     steps = _steps(event)
-    unverifiable = event.outcome is ObjectionOutcome.UNVERIFIABLE
-    if event.outcome is ObjectionOutcome.DELETED:
+    if outcome is ObjectionOutcome.DELETED:
         return Change(status=RecordStatus.DELETED, published=False, under_objection=False,
                       deadlines=DeadlineSteps(clear=True))
-    if event.outcome in (ObjectionOutcome.CORRECTED, ObjectionOutcome.SUPPLEMENTED):
-        return Change(under_objection=unverifiable, deadlines=steps, correction=True,
+    if outcome in (ObjectionOutcome.CORRECTED, ObjectionOutcome.SUPPLEMENTED):
+        return Change(under_objection=under_objection, deadlines=steps, correction=True,
                       **_corrected(event.changes, event.window))
     return Change(
-        published=False if event.outcome is ObjectionOutcome.PUBLICITY_STOPPED else None,
-        under_objection=unverifiable, deadlines=steps,
+        published=False if outcome is ObjectionOutcome.PUBLICITY_STOPPED else None,
+        under_objection=under_objection, deadlines=steps,
     )
 
 
@@ -137,11 +147,6 @@ def _repair_decided(event: ev.RepairDecided) -> Change:
     if event.approved:
         return Change(status=RecordStatus.REPAIRED, published=False, deadlines=_steps(event))
     return Change(deadlines=_steps(event))
-
-
-def _repair_applied(event: ev.RepairApplied) -> Change:
-    starts = (*((event.starts,) if event.starts else ()), event.answer)
-    return Change(deadlines=DeadlineSteps(closes=event.closes, starts=starts))
 
 
 def _flag(name: str) -> Callable[[Any], Change]:
@@ -163,10 +168,12 @@ _SPECIAL: dict[type[DomainEvent], Callable[[Any], Change]] = {
     ev.ObjectionMarked: lambda e: Change(under_objection=True, deadlines=_steps(e)),
     ev.ObjectionRejected: lambda e: Change(under_objection=False, deadlines=_steps(e)),
     ev.ObjectionDecided: _objection_decided,
+    ev.ReviewDecided: _review_decided,
+    ev.ObjectionFiled: lambda e: Change(under_objection=True if e.case is not None else None,
+                                        deadlines=_steps(e)),
     ev.ReconsiderationMarked: lambda e: Change(under_reconsideration=e.kind.value),
     ev.ReconsiderationConcluded: lambda e: Change(under_reconsideration=None,
                                                   deadlines=_steps(e)),
-    ev.RepairApplied: _repair_applied,
     ev.RepairDecided: _repair_decided,
     ev.DeadlineMissed: _flag("overdue"),
     ev.DeadlineUrged: _flag("urged"),

@@ -15,7 +15,7 @@ from ledger.calendar import WorkingCalendar
 from ledger.errors import CalendarUnavailableError
 from ledger.events import Aggregate, DomainEvent
 from ledger.record import CreditRecord
-from ledger.record_events import DeadlineEvent, ObjectionDecided, Withdrawn
+from ledger.record_events import DeadlineEvent, ObjectionDecided, ReviewDecided, Withdrawn
 from ledger.rules import RuleSet
 from ledger.values import Deadline, ObjectionOutcome
 from workflows.inputs import Ladder, Reminder
@@ -27,10 +27,12 @@ def started_deadlines(event: DomainEvent) -> list[Deadline]:
 
 
 def closes_every_deadline(event: DomainEvent) -> bool:
-    """Facts that clear all of a record's deadlines: withdrawal, and deletion on objection."""
+    """Facts that clear all of a record's deadlines: withdrawal, and deletion on objection
+    (decided, or on review)."""
     if isinstance(event, Withdrawn):
         return True
-    return isinstance(event, ObjectionDecided) and event.outcome is ObjectionOutcome.DELETED
+    return isinstance(event, ObjectionDecided | ReviewDecided) and (
+        event.outcome is ObjectionOutcome.DELETED)
 
 
 def closed_by(events: Sequence[DomainEvent], key: str, since: int) -> DomainEvent | None:

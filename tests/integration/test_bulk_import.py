@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import json
 from collections.abc import Iterator
@@ -257,6 +258,8 @@ def test_a_group_that_clashes_with_another_clerk_is_filed_again_row_by_row(
 def cli(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("LEDGER_DATABASE_URL", pg_url)
     monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    # A named database: its master key is given, as in production.
+    monkeypatch.setenv("LEDGER_MASTER_KEY", base64.b64encode(b"k" * 32).decode())
     # The clerk acts as the department's own account, as at the API.
     PostgresTokenStore(pg_url).create(Account("clerk", Role.SOURCE_DEPARTMENT, SOURCE_CODE,
                                               "department clerk"))

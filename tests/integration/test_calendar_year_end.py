@@ -79,12 +79,12 @@ def test_a_department_files_in_late_december_and_publishing_the_new_year_dates_t
     ledger.file_objection(c.FileObjection(record_id=first, grounds="事实认定有误"), official())
     assert ledger.record(second).deadlines["explanation"].awaiting == (new_year,)
     assert ledger.record(first).deadlines["objection-1-mark"].waiting
-    assert ledger.calendar_status(date(new_year, 1, 5)).waiting == {new_year: 4}
+    assert ledger.calendar_status(date(new_year, 1, 5)).waiting == {new_year: 5}
 
     # the administrator publishes the new year (late); the due dates are recorded
     clock.set_date(date(new_year, 1, 6))
     log_before = len(ledger.timeline(first))
-    assert publish(ledger, notice(new_year)) == 4
+    assert publish(ledger, notice(new_year)) == 5
     calendar = ledger.settings(fresh=True).calendar()
     dated = ledger.record(first).deadlines["explanation"]
     assert dated.due == calendar.add_working_days(date(old_year, 12, 21), 15)
@@ -93,9 +93,9 @@ def test_a_department_files_in_late_december_and_publishing_the_new_year_dates_t
     assert ledger.record(first).deadlines["objection-1-mark"].due == date(new_year, 1, 6)
     assert ledger.record(second).deadlines["explanation"].due is not None
     facts = ledger.timeline(first)[log_before:]
-    assert [type(e) for e in facts] == [ev.DeadlineDated] * 3
+    assert [type(e) for e in facts] == [ev.DeadlineDated] * 4
     assert [e.starts.key for e in facts if isinstance(e, ev.DeadlineDated) and e.starts] == [
-        "explanation", "rectification", "objection-1-mark"]
+        "explanation", "rectification", "objection-1-mark", "objection-1-case"]
     assert ledger.calendar_status(date(new_year, 1, 6)).waiting == {}
 
     # publishing the same notice again records nothing; a different list needs a new revision
@@ -128,8 +128,9 @@ def test_a_deadline_reaching_two_unpublished_years_waits_for_both(
     decision = ledger.record(rid).deadlines["objection-1-decision"]
     assert decision.awaiting == (year, year + 1)
 
-    # the year's notice is published: the count now stops in the next year, and waits for it
-    assert publish(ledger, notice(year)) == 0
+    # the year's notice is published: the objection's whole-case deadline (7 working days
+    # from 20 December) is dated; the decision's count stops in the next year, and waits for it
+    assert publish(ledger, notice(year)) == 1
     still = ledger.record(rid).deadlines["objection-1-decision"]
     assert still.waiting and still.awaiting == (year + 1,)
     assert ledger.record(rid).deadlines["explanation"].awaiting == (year + 1,)

@@ -114,8 +114,14 @@ def objection(w: World, k: int) -> None:
         if k % 4 == 3:
             w.do(lambda: app.request_review(c.RequestReview(
                 record_id=rid, number=n, grounds="复核"), w.official_of(rid)))
-            w.do(lambda: app.decide_review(c.DecideReview(
-                record_id=rid, number=n, upheld=True, reasons="维持"), REVIEWER))
+            # a review in the subject's favour acts as a first decision would
+            favour = {"upheld": False, "outcome": OUTCOMES[(k + 1) % 4],
+                      "changes": CORRECTIONS[k % len(CORRECTIONS)]} if k % 8 == 7 else {}
+            if favour and favour["outcome"] not in OUTCOMES[:2]:
+                favour["changes"] = None
+            w.do(lambda: app.decide_review(c.DecideReview.model_validate(
+                {"record_id": rid, "number": n, "upheld": True, "reasons": "复核"} | favour),
+                REVIEWER))
 
 
 def repair(w: World, k: int) -> None:

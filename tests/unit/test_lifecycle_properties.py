@@ -60,6 +60,13 @@ STEPS: dict[str, Step] = {
         c.RequestReview(record_id=r, number=n, grounds="复核"), official()),
     "decide_review": lambda a, r, n: a.decide_review(
         c.DecideReview(record_id=r, number=n, upheld=True, reasons="维持"), REVIEWER),
+    "review_deletes": lambda a, r, n: a.decide_review(c.DecideReview(
+        record_id=r, number=n, upheld=False, outcome="deleted", reasons="复核删除"), REVIEWER),
+    "review_corrects": lambda a, r, n: a.decide_review(c.DecideReview(
+        record_id=r, number=n, upheld=False, outcome="corrected", reasons="复核更正",
+        changes={"severity": "serious"}), REVIEWER),
+    "correct": lambda a, r, n: a.correct_record(c.CorrectRecord(
+        record_id=r, changes={"severity": "minor"}, reasons="更正"), DEPT),
     "withdraw": lambda a, r, n: a.withdraw_record(c.WithdrawRecord(record_id=r, reasons="撤销"),
                                                   DEPT),
     "repair": lambda a, r, n: a.apply_for_repair(c.ApplyForRepair(record_id=r, commitment="承诺"),
@@ -90,7 +97,8 @@ def check_invariants(record: CreditRecord, app: Ledger) -> None:
     open_objections = [o for o in record.objections.values()
                        if o.status not in (StepStatus.REJECTED, StepStatus.DECIDED)]
     assert len(open_objections) <= 1
-    marked = {StepStatus.MARKED, StepStatus.ACCEPTED, StepStatus.FORWARDED}
+    # marked from the moment it is filed, until it is rejected or decided
+    marked = {StepStatus.FILED, StepStatus.MARKED, StepStatus.ACCEPTED, StepStatus.FORWARDED}
     expected_mark = any(o.status in marked for o in record.objections.values()) or any(
         o.outcome is ObjectionOutcome.UNVERIFIABLE for o in record.objections.values())
     if record.is_active:
