@@ -155,3 +155,82 @@ def test_the_end_of_publicity_closes_deadlines_and_a_revocation_after_it_can_be_
     assert world.record(rid).status is RecordStatus.WITHDRAWN and open_keys(world, rid) == set()
     with pytest.raises(LifecycleError):
         world.withdraw_record(c.WithdrawRecord(record_id=rid, reasons="再次"), DEPT)
+
+
+def object_to(world: Ledger, rid: UUID) -> int:
+    return world.file_objection(c.FileObjection(record_id=rid, grounds="事实有误"), official())
+
+
+def test_a_review_of_a_rejected_objection_found_for_the_subject_deletes_the_record(
+    world: Ledger, clock: FakeClock,
+) -> None:
+    rid = file(world)
+    number = object_to(world, rid)
+    world.mark_objection(c.MarkObjection(record_id=rid, number=number), REVIEWER)
+    world.reject_objection(c.RejectObjection(record_id=rid, number=number, reasons="理由不足"),
+                           REVIEWER)
+    clock.advance(days=3)
+    world.request_review(c.RequestReview(record_id=rid, number=number, grounds="复核"),
+                         official())
+    world.decide_review(c.DecideReview(record_id=rid, number=number, upheld=False,
+                                       outcome="deleted", reasons="复核认定不应列入"), REVIEWER)
+    record = world.record(rid)
+    assert record.status is RecordStatus.DELETED and not record.published
+    assert open_keys(world, rid) == set() and sanctions_in_force(world, rid) == []
+
+
+def test_an_objection_marks_the_record_at_once_and_the_whole_case_has_its_own_deadline(
+    world: Ledger, clock: FakeClock,
+) -> None:
+    rid = file(world)
+    clock.set_date(date(2026, 5, 6))  # a Wednesday
+    number = object_to(world, rid)
+    record = world.record(rid)
+    assert record.under_objection  # the public sees the mark before any reviewer acts
+    calendar = world.settings().calendar()
+    assert record.deadlines[f"objection-{number}-case"].due == calendar.add_working_days(
+        date(2026, 5, 6), 7)
+
+    # the reviewer marks it two days later: acceptance still counts from receipt
+    clock.set_date(date(2026, 5, 8))
+    world.mark_objection(c.MarkObjection(record_id=rid, number=number), REVIEWER)
+    assert world.record(rid).deadlines[f"objection-{number}-acceptance"].due == (
+        calendar.add_working_days(date(2026, 5, 6), 2))
+
+    world.reject_objection(c.RejectObjection(record_id=rid, number=number, reasons="驳回"),
+                           REVIEWER)
+    assert not any(key.startswith("objection-") for key in open_keys(world, rid))
+
+
+def test_an_extension_is_refused_once_the_deadline_has_passed(
+    world: Ledger, clock: FakeClock,
+) -> None:
+    rid = file(world)
+    number = object_to(world, rid)
+    world.mark_objection(c.MarkObjection(record_id=rid, number=number), REVIEWER)
+    world.accept_objection(c.AcceptObjection(record_id=rid, number=number), REVIEWER)
+    world.forward_objection(c.ForwardObjection(record_id=rid, number=number, to=SOURCE),
+                            REVIEWER)
+    due = world.record(rid).deadlines[f"objection-{number}-decision"].due
+    assert due is not None
+    clock.set_date(due + timedelta(days=1))
+    with pytest.raises(LifecycleError, match="passed"):
+        world.extend_objection(c.ExtendObjection(record_id=rid, number=number, working_days=3,
+                                                 reasons="复杂"), REVIEWER)
+
+
+def test_a_repair_extension_moves_the_decision_deadline_as_well_as_the_answer(
+    world: Ledger, clock: FakeClock,
+) -> None:
+    rid = file(world)
+    clock.set_date(world.record(rid).publicity_min_end + timedelta(days=1))
+    number = world.apply_for_repair(c.ApplyForRepair(record_id=rid, commitment="承诺"),
+                                    official())
+    world.forward_repair(c.ForwardRepair(record_id=rid, number=number, to=SOURCE), REVIEWER)
+    before = world.record(rid).deadlines
+    world.extend_repair(c.ExtendRepair(record_id=rid, number=number, reasons="需核实"),
+                        REVIEWER)
+    after, calendar = world.record(rid).deadlines, world.settings().calendar()
+    for key in (f"repair-{number}-answer", f"repair-{number}-decision"):
+        old, new = before[key].due, after[key].due
+        assert old is not None and new == calendar.add_working_days(old, 5), key
