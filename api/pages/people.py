@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -14,12 +13,11 @@ from api.deps import ServicesDep
 from api.exports import export
 from api.i18n import waiting_note
 from api.pages import COOKIE, FormText, check_csrf, done, login_response, page_role, render
-from api.schemas import EventOut
+from api.pages.timeline import timeline_page
 from ledger import commands as c
 from ledger.application import Ledger
-from ledger.clock import SHANGHAI, business_date
+from ledger.clock import business_date
 from ledger.events import Role
-from ledger.values import StepStatus
 
 router = APIRouter(tags=["pages"])
 OFFICIAL = page_role(Role.SUBJECT_OFFICIAL)
@@ -54,8 +52,6 @@ RECORD_COLUMNS = [("document_number", "决定文号"), ("category", "类别"), (
                   ("under_reconsideration", "复议或诉讼中"), ("explanation", "书面说明")]
 DEADLINE_COLUMNS = [("kind", "类型"), ("document_number", "决定文号"), ("due", "截止日期"),
                     ("left", "剩余工作日"), ("overdue", "已逾期"), ("note", "说明")]
-EVENT_COLUMNS = [("version", "序号"), ("timestamp", "时间"), ("event", "事实"),
-                 ("actor_role", "操作人角色"), ("actor_id", "操作人"), ("summary", "摘要")]
 Format = Annotated[str | None, Query(pattern="^(csv|xlsx)$")]
 
 
@@ -163,33 +159,8 @@ def audit_timeline(request: Request, record_id: UUID, services: ServicesDep,
                    account: Annotated[Account, AUDITORS],
                    as_of: Annotated[str | None, Query(max_length=40)] = None,
                    format: Format = None) -> Response:
-    """A record's timeline as it stood at a chosen moment (Asia/Shanghai)."""
-    instant = None
-    if as_of:
-        try:
-            instant = datetime.fromisoformat(as_of)
-        except ValueError:
-            instant = None
-        if instant is not None and instant.tzinfo is None:
-            instant = instant.replace(tzinfo=SHANGHAI)
-    ledger = services.ledger
-    events = ledger.timeline(record_id, instant)
-    record = ledger.record_as_of(record_id, instant) if instant else ledger.record(record_id)
-    rows = []
-    for event in events:
-        out = EventOut.of(event)
-        summary = {k: v for k, v in out.facts.items() if k in (
-            "starts", "closes", "number", "outcome", "reasons", "key", "to")}
-        rows.append({**out.model_dump(), "summary": summary or ""})
-    if format:
-        return export(rows, EVENT_COLUMNS, format, f"timeline-{record_id}")
-    return render(request, "timeline.html", {
-        "record_id": record_id, "events": rows, "status": record.status.value,
-        "marks": {"under_objection": record.under_objection,
-                  "under_reconsideration": record.under_reconsideration},
-        "as_of_value": as_of or "", "open_repairs": [
-            n for n, p in record.repairs.items() if p.status is StepStatus.FILED],
-    }, account=account)
+    """A record's timeline as it stood at a chosen moment (Beijing time)."""
+    return timeline_page(request, services.ledger, record_id, as_of, format, account)
 
 
 @router.get("/audit/records/{record_id}/bundle")

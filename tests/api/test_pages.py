@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 from uuid import uuid4
@@ -139,9 +139,9 @@ def test_an_official_exports_their_records_and_what_is_due(api: Api, views: View
 
     lines = records.text.splitlines()
     assert lines[0].startswith("\ufeff决定文号") and len(lines) == 2
-    assert lines[1].startswith("闽纪〔2026〕1号,administrative_penalty")
+    assert lines[1].startswith("闽纪〔2026〕1号,行政处罚,一般,公示中,2026-04-20,")
     rows = list(load_workbook(io.BytesIO(due.content)).active.iter_rows(values_only=True))
-    assert rows[1][:3] == ("explanation", "闽纪〔2026〕1号", "2026-05-26")
+    assert rows[1][:3] == ("书面说明", "闽纪〔2026〕1号", datetime(2026, 5, 26))
 
 
 def test_an_auditor_exports_a_records_timeline_as_it_stood_at_an_instant(
@@ -159,8 +159,8 @@ def test_an_auditor_exports_a_records_timeline_as_it_stood_at_an_instant(
     now = api.client.get(f"/audit/records/{rid}", params={"format": "csv"})
 
     events = [line.split(",")[2] for line in then.text.splitlines()[1:]]
-    assert "ExplanationSubmitted" not in events and events
-    assert "ExplanationSubmitted" in now.text
+    assert "提交书面说明" not in events and "报送记录" in events
+    assert "提交书面说明" in [line.split(",")[2] for line in now.text.splitlines()[1:]]
     assert then.headers["content-disposition"] == f'attachment; filename="timeline-{rid}.csv"'
 
 

@@ -3,9 +3,21 @@ exports with labels and spreadsheet types, a Chinese web font, a region evaluati
 
 from __future__ import annotations
 
+import io
 import re
+from datetime import datetime
 
-from tests.api.conftest import Api
+from httpx import Response
+from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from api.i18n import EVENTS, FIELDS, VALUES
+from api.readable import CODES
+from ledger import commands as c
+from ledger import record_events as ev
+from ledger.events import DomainEvent, Role
+from tests.api.conftest import Api, sign_in
+from tests.conftest import DEPT, FakeClock, filing, official
 
 
 def test_a_machine_without_chinese_fonts_gets_the_pages_web_font(api: Api) -> None:
@@ -22,3 +34,81 @@ def test_a_machine_without_chinese_fonts_gets_the_pages_web_font(api: Api) -> No
     assert font.content[:4] == b"wOF2" and len(font.content) > 1_000_000
     page = api.client.get("/")
     assert '<link rel="stylesheet" href="/static/site.css">' in page.text
+
+
+def test_an_auditor_reads_a_timeline_in_chinese_with_beijing_times_and_named_fields(
+    api: Api, clock: FakeClock,
+) -> None:
+    ledger = api.services.ledger
+    rid = ledger.file_record(filing(), DEPT).record_id  # 2026-05-06 01:30 UTC
+    clock.advance(days=2, seconds=7)
+    ledger.submit_explanation(c.SubmitExplanation(record_id=rid, text="已说明"), official())
+    sign_in(api, Role.AUDITOR)
+
+    page = api.client.get(f"/audit/records/{rid}").text
+
+    assert "<strong>报送记录</strong>" in page and "<strong>提交书面说明</strong>" in page
+    assert "2026-05-06 09:30:00 北京时间" in page and "2026-05-08 09:30:07 北京时间" in page
+    assert "<dt>类别</dt><dd>行政处罚</dd>" in page and "<dt>失信程度</dt><dd>一般</dd>" in page
+    assert "<dt>罚款金额（元）</dt><dd>50,000.00</dd>" in page
+    assert "<dt>地区</dt><dd>350102 鼓楼区</dd>" in page
+    assert "<dt>说明内容</dt><dd>已说明</dd>" in page
+    assert "{&#39;" not in page and "administrative_penalty" not in page
+    english = api.client.get(f"/audit/records/{rid}", params={"lang": "en"}).text
+    assert "<strong>Explanation submitted</strong>" in english
+    assert "2026-05-08 09:30:07 Beijing time (UTC+8)" in english
+    assert "<dt>Category</dt><dd>Administrative penalty</dd>" in english
+
+
+def test_an_auditor_who_asks_for_a_moment_before_the_record_existed_is_told_so_on_the_page(
+    api: Api,
+) -> None:
+    rid = api.services.ledger.file_record(filing(), DEPT).record_id  # 2026-05-06 09:30 Beijing
+    sign_in(api, Role.AUDITOR)
+
+    before = api.client.get(f"/audit/records/{rid}", params={"as_of": "2026-05-06T09:29"})
+
+    assert before.status_code == 200 and "text/html" in before.headers["content-type"]
+    assert "截至 2026-05-06 09:29:00（北京时间），该记录尚未报送" in before.text
+    assert "（报送时间：2026-05-06 09:30:00 北京时间）" in before.text
+    assert 'value="2026-05-06T09:29"' in before.text
+    assert "<strong>报送记录</strong>" not in before.text
+    after = api.client.get(f"/audit/records/{rid}", params={"as_of": "2026-05-06T09:31"})
+    assert "<strong>报送记录</strong>" in after.text and "尚未报送" not in after.text
+    english = api.client.get(f"/audit/records/{rid}", params={"as_of": "2026-05-06T09:29",
+                                                              "lang": "en"})
+    assert "this record had not been filed yet" in english.text
+
+
+def test_every_fact_of_a_record_and_every_field_has_a_label_in_both_languages() -> None:
+    events = [cls for cls in vars(ev).values() if isinstance(cls, type)
+              and issubclass(cls, DomainEvent) and cls.__module__ == ev.__name__]
+    names = {name for cls in (*events, ev.RecordContent, ev.ContentChanges)
+             for name in cls.model_fields} - set(DomainEvent.model_fields)
+
+    assert sorted(cls.__name__ for cls in events if cls.__name__ not in EVENTS) == []
+    assert sorted(names - set(FIELDS)) == []
+    assert all(zh != en and zh and en for zh, en in (*EVENTS.values(), *FIELDS.values()))
+    assert sorted(code for code in CODES if code not in VALUES) == []
+
+
+def test_a_timeline_export_carries_labels_and_beijing_times_as_spreadsheet_times(
+    api: Api,
+) -> None:
+    rid = api.services.ledger.file_record(filing(), DEPT).record_id
+    sign_in(api, Role.AUDITOR)
+
+    sheet = workbook(api.client.get(f"/audit/records/{rid}", params={"format": "xlsx"}))
+
+    header, first = (list(row) for row in sheet.iter_rows(max_row=2, values_only=True))
+    assert header[:4] == ["序号", "时间（北京时间）", "事实", "事实类型"]
+    assert first[1] == datetime(2026, 5, 6, 9, 30) and first[2] == "报送记录"
+    assert sheet["B2"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert "类别：行政处罚" in first[6]
+
+
+def workbook(response: Response) -> Worksheet:
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert isinstance(sheet, Worksheet)
+    return sheet
