@@ -263,6 +263,14 @@ class Dispatcher:
         ):
             await self._start_new(input, subject, wid, WorkflowIDReusePolicy.ALLOW_DUPLICATE)
 
+    async def start_again(self, record_id: UUID, deadline: Deadline, eid: str) -> bool:
+        """Start an open deadline's workflow afresh, its previous run having ended or been lost
+        (see ``workflows.reconcile``); ``eid`` is the record's latest fact. False if a run of
+        it is going already."""
+        input, subject = await asyncio.to_thread(self._prepare, record_id, deadline, eid, None)
+        return await self._start_new(input, subject, workflow_id(record_id, deadline.key),
+                                     WorkflowIDReusePolicy.ALLOW_DUPLICATE)
+
     async def _start_new(self, input: DeadlineInput, subject: _Subject, wid: str,
                          policy: WorkflowIDReusePolicy) -> bool:
         attributes = None

@@ -31,6 +31,7 @@ from workflows.dispatcher import Dispatcher
 from workflows.horizons import Horizons, PostgresHorizons
 from workflows.inputs import TASK_QUEUE
 from workflows.positions import PostgresPositions
+from workflows.reconcile import Reconciler
 from workflows.search import register_search_attributes
 from workflows.sweep import ExpirySweepWorkflow, ensure_sweep_schedule
 
@@ -40,6 +41,12 @@ ACTIVITY_THREADS = 8
 
 def namespace() -> str:
     return os.environ.get("TEMPORAL_NAMESPACE", "default")
+
+
+def reconcile_seconds() -> float:
+    """``LEDGER_RECONCILE_SECONDS``: how often the dispatcher checks that every open deadline
+    has a running workflow (default every ten minutes)."""
+    return float(os.environ.get("LEDGER_RECONCILE_SECONDS", "600"))
 
 
 @cache
@@ -106,7 +113,9 @@ async def serve(stop: asyncio.Event, *, url: str | None = None, run_worker: bool
             await ensure_sweep_schedule(client)
         if run_dispatcher:
             dispatcher = Dispatcher(ledger, client, PostgresPositions(url), horizons=horizons)
-            await dispatcher.run(stop, listen_url=url)
+            reconciler = Reconciler(dispatcher, url)
+            await asyncio.gather(dispatcher.run(stop, listen_url=url),
+                                 reconciler.run(stop, every=reconcile_seconds()))
         else:
             await stop.wait()
     ledger.close()
