@@ -121,9 +121,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                          "以下为记录当前的情况。",
                          "“{value}” is not a time this page can read; write it like "
                          "2026-05-06 09:30. This is the record as it is now."),
-    "export_capped": ("仅导出前 {n} 条：符合条件的记录多于此数，请缩小查询范围后分别导出。",
-                      "Only the first {n} rows are exported: more match, so narrow the search "
-                      "and export each part."),
+    "export_capped": ("仅导出前 {n} 条：符合条件的记录可能更多，请缩小查询范围后分别导出。",
+                      "Only the first {n} rows are exported; more may match, so narrow the "
+                      "search and export each part."),
+    "export_up_to": ("最多 {n} 条", "up to {n} rows"),
 
 VALUES: dict[str, tuple[str, str]] = {
     "court_judgment": ("司法判决", "Court judgment"),

@@ -13,11 +13,12 @@ from api.deps import ServicesDep, optional_account
 from api.exports import export
 from api.pages import language, render
 from api.pages.forms import FilterForm, page_number, pager
+from api.readable import region_name
 from ledger.errors import RecordNotFoundError
 from ledger.regions import fujian
 from ledger.values import Category, Severity
 from projections import queries
-from projections.results import DisclosurePage
+from projections.results import DisclosedRecord, DisclosurePage
 
 router = APIRouter(tags=["pages"])
 PER_PAGE = 20
@@ -25,7 +26,9 @@ COLUMNS = [("subject_name", "主体名称"), ("subject_code", "统一社会信�
            ("document_number", "决定文号"), ("category", "类别"), ("severity", "失信程度"),
            ("decision_date", "决定日期"), ("deciding_authority", "决定机关"),
            ("publicity_max_end", "公示截止"), ("under_objection", "异议处理中"),
-           ("under_reconsideration", "复议或诉讼中")]
+           ("under_reconsideration", "复议或诉讼中"), ("region_code", "地区代码"),
+           ("region_name", "地区"), ("domain", "领域"), ("fine_yuan", "罚款金额（元）"),
+           ("confiscation_yuan", "没收金额（元）"), ("publicity_starts", "公示开始")]
 
 
 def region_choices() -> list[dict[str, str]]:
@@ -50,17 +53,14 @@ def disclosure(
     context: dict[str, Any] = {
         **filters, "form": form.typed, "errors": form.errors,
         "categories": [c.value for c in Category], "severities": [v.value for v in Severity],
-        "regions": region_choices(),
+        "regions": region_choices(), "export_cap": queries.TOTAL_CAP,
         "query": urlencode({k: v for k, v in filters.items() if v})}
     account = optional_account(request)
     if form.errors:
         return render(request, "disclosure.html", context, account=account, status=422)
     with services.views() as conn:
         if format:
-            result = queries.public_disclosure(conn, **filters, page=1,
-                                               per_page=queries.MAX_PER_PAGE,
-                                               today=services.today())
-            return export([i.model_dump() for i in result.items], COLUMNS, format, "disclosure")
+            return _export(conn, services, filters, format, language(request))
         asked = page_number(page)
         result = _page(conn, services, filters, asked)
     pages = max(1, -(-result.total // PER_PAGE))
@@ -70,6 +70,26 @@ def disclosure(
         "pager": pager(result.page, pages, {k: v for k, v in filters.items() if v}),
         "beyond": asked if asked != result.page else None,
     }, account=account)
+
+
+def _export(conn: queries.Conn, services: ServicesDep, filters: dict[str, Any], fmt: str,
+            lang: str) -> Response:
+    """Every match, as far as a search counts (``queries.TOTAL_CAP``); a file cut there says
+    so."""
+    per_page = min(queries.MAX_PER_PAGE, queries.TOTAL_CAP)
+    items: list[DisclosedRecord] = []
+    capped, page = False, 0
+    while len(items) < queries.TOTAL_CAP:
+        page += 1
+        result = queries.public_disclosure(conn, **filters, page=page, per_page=per_page,
+                                           today=services.today())
+        items, capped = items + result.items, result.total_capped
+        if len(result.items) < per_page:
+            break
+    rows = [{**item.model_dump(), "region_name": region_name(item.region_code, lang)}
+            for item in items[:queries.TOTAL_CAP]]
+    return export(rows, COLUMNS, fmt, "disclosure", lang=lang,
+                  capped_at=len(rows) if capped else None)
 
 
 def _page(conn: queries.Conn, services: ServicesDep, filters: dict[str, Any],

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
+import pytest
 from httpx import Response
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -16,7 +17,8 @@ from api.readable import CODES
 from ledger import commands as c
 from ledger import record_events as ev
 from ledger.events import DomainEvent, Role
-from tests.api.conftest import Api, sign_in
+from projections import queries
+from tests.api.conftest import Api, Views, sign_in
 from tests.conftest import DEPT, FakeClock, filing, official
 
 
@@ -112,3 +114,48 @@ def workbook(response: Response) -> Worksheet:
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert isinstance(sheet, Worksheet)
     return sheet
+
+
+def test_the_public_exports_every_match_with_labels_and_spreadsheet_types_up_to_a_stated_cap(
+    api: Api, views: Views, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ledger = api.services.ledger
+    for n in range(1, 5):
+        ledger.file_record(filing(n, decision_date=date(2026, 4, 20) - timedelta(days=n)), DEPT)
+    views.catch_up()
+    monkeypatch.setattr(queries, "TOTAL_CAP", 3)  # a search counts three; four match
+
+    sheet = workbook(api.client.get("/", params={"q": "鼓楼区", "format": "xlsx"}))
+
+    lines = list(sheet.iter_rows(values_only=True))
+    header, first, note = lines[0], lines[1], lines[-1]
+    assert sheet.freeze_panes == "A2" and len(lines) == 1 + 3 + 1
+    column = {title: n for n, title in enumerate(header)}
+    assert first[column["类别"]] == "行政处罚" and first[column["失信程度"]] == "一般"
+    assert first[column["异议处理中"]] == "否" and first[column["地区"]] == "鼓楼区"
+    assert first[column["决定日期"]] == datetime(2026, 4, 19)
+    assert first[column["罚款金额（元）"]] == 50000
+    cells = {sheet.cell(row=1, column=n + 1).value: sheet.cell(row=2, column=n + 1)
+             for n in range(len(header))}
+    assert cells["决定日期"].number_format == "yyyy-mm-dd"
+    assert cells["罚款金额（元）"].number_format == "#,##0.00"
+    assert sheet.column_dimensions["C"].width >= 15  # 闽纪〔2026〕1号: five wide, five narrow
+    assert note[0] == "仅导出前 3 条：符合条件的记录可能更多，请缩小查询范围后分别导出。"
+    english = api.client.get("/", params={"q": "鼓楼区", "format": "csv", "lang": "en"}).text
+    assert "Administrative penalty,General" in english
+    assert english.splitlines()[-1].startswith('"Only the first 3 rows are exported')
+
+
+def test_a_public_export_below_the_cap_holds_every_match_and_no_notice(
+    api: Api, views: Views, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ledger = api.services.ledger
+    for n in range(1, 6):
+        ledger.file_record(filing(n), DEPT)
+    views.catch_up()
+    assert f"(最多 {queries.TOTAL_CAP:,} 条)" in api.client.get("/").text  # the page says so
+    monkeypatch.setattr(queries, "MAX_PER_PAGE", 2)  # the export reads three pages
+
+    lines = api.client.get("/", params={"format": "csv"}).text.splitlines()
+
+    assert len(lines) == 1 + 5 and "仅导出" not in lines[-1]
