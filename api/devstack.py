@@ -17,6 +17,7 @@ import uvicorn
 from api.app import create_app
 from api.auth import PostgresTokenStore
 from api.cli_projections import rebuild_upgraded_views
+from api.limits import Limits
 from api.server import build_services, sample_tokens
 from ledger.bootstrap import open_ledger
 from ledger.events import Role
@@ -107,8 +108,9 @@ def dev_http(host: str = "127.0.0.1", port: int = 8000) -> Iterator[list[str]]:
     services = build_services()
     assert services.database_url is not None
     issued = sample_tokens(PostgresTokenStore(services.database_url), _sample_subjects())
-    server = uvicorn.Server(uvicorn.Config(create_app(services), host=host, port=port,
-                                           log_level="warning", access_log=False))
+    app = create_app(services, Limits.from_env())
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                           access_log=False))
     thread = threading.Thread(target=server.run, name="http", daemon=True)
     thread.start()
     try:
