@@ -55,6 +55,16 @@ SOURCE, OFFICIAL, REVIEWER, SYSTEM = (
 class SanctionOrder(Immutable):
     kind: SanctionKind
     months: int
+    starts_on: date | None = None
+    """The day the decision takes effect; the decision date when not given."""
+
+
+# 政务处分法: a restriction of promotion concerns a person; the others any subject.
+_SANCTIONS_FOR: dict[SanctionKind, tuple[str, ...]] = {
+    SanctionKind.PROMOTION_RESTRICTION: ("civil_servant",),
+    SanctionKind.HONOURS_DISQUALIFICATION: ("body", "civil_servant"),
+    SanctionKind.PUBLIC_CRITICISM: ("body", "civil_servant"),
+}
 
 
 @dataclass
@@ -651,6 +661,10 @@ class CreditRecord(Aggregate):
             )
         if self.open_repair() is not None:
             raise LifecycleError("a repair application for this record is already open")
+        if self.rectification in (StepStatus.OPEN, StepStatus.PLAN_SUBMITTED,
+                                  StepStatus.COMPLETION_REPORTED):
+            raise LifecycleError("repair needs the rectification verified first; it is "
+                                 f"{self.rectification.value}")
         limit = schedule.rules.repair_repeat_limit
         if limit is not None and len(self.repairs) >= limit:
             raise LifecycleError(f"at most {limit} repair applications are allowed")
@@ -750,8 +764,16 @@ class CreditRecord(Aggregate):
     ) -> None:
         require_role(actor, SOURCE)
         self._require_active("impose a sanction")
+        if self.content.subject_type not in _SANCTIONS_FOR[order.kind]:
+            raise ValidationError(f"{order.kind.value} does not apply to a "
+                                  f"{self.content.subject_type.value}", field="kind")
+        if MitigationKind.EXEMPTED in self.mitigations:
+            raise LifecycleError("the subject was exempted from sanctions (免予处分)",
+                                 field="kind")
         schedule.rules.check_sanction_period(order.months, self.sanction_months_total)
-        starts = business_date(at)
+        starts = order.starts_on or self.content.decision_date
+        if starts < self.content.decision_date:
+            raise ValidationError("must not be before the decision date", field="starts_on")
         self.trigger(ev.SanctionImposed, actor, at, number=len(self.sanctions) + 1,
                      kind=order.kind, months=order.months, starts_on=starts,
                      ends_on=schedule.calendar.add_months(starts, order.months))
@@ -773,6 +795,8 @@ class CreditRecord(Aggregate):
         require_role(actor, SOURCE)
         self._require_active("record a mitigation")
         self.trigger(ev.MitigationRecorded, actor, at, kind=kind, legal_basis=legal_basis)
+        if kind is MitigationKind.EXEMPTED:
+            self._lift_sanctions(actor, at, "exempted")
 
     # -- deadlines waiting for a calendar year --------------------------------------------------
 

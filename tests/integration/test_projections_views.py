@@ -297,8 +297,9 @@ def test_a_subjects_status_counts_records_marks_and_sanctions_in_force(
     assert status.counts == {"in_force": {"serious": 1, "general": 1},
                              "withdrawn": {"general": 1}}
     assert status.under_reconsideration == [first] and status.under_objection == []
+    # six months from the day the decision took effect (its decision date, 2026-04-20)
     assert [(s.record_id, s.kind, s.ends_on) for s in status.sanctions_in_force] == [
-        (first, "public_criticism", date(2026, 11, 6))]
+        (first, "public_criticism", date(2026, 10, 20))]
     assert status.open_deadlines == 2
     later = queries.body_status(conn, BODY_CODE, today=date(2026, 11, 7))
     assert later is not None and later.sanctions_in_force == []

@@ -15,7 +15,7 @@ import pytest
 from ledger import commands as c
 from ledger import record_events as ev
 from ledger.application import Ledger
-from ledger.errors import LifecycleError
+from ledger.errors import LifecycleError, ValidationError
 from ledger.events import SYSTEM
 from ledger.values import RecordStatus
 from tests.conftest import DEPT, REVIEWER, SOURCE_CODE, FakeClock, filing, official
@@ -125,7 +125,7 @@ def test_a_revoked_decision_closes_every_deadline_and_lifts_sanctions_but_the_re
 def test_an_approved_repair_closes_the_other_deadlines_and_lifts_sanctions(
     world: Ledger, clock: FakeClock,
 ) -> None:
-    rid = file(world)
+    rid = file(world, rectification=None)
     clock.set_date(world.record(rid).publicity_min_end + timedelta(days=1))
     number = world.apply_for_repair(c.ApplyForRepair(record_id=rid, commitment="信用承诺"),
                                     official())
@@ -134,6 +134,33 @@ def test_an_approved_repair_closes_the_other_deadlines_and_lifts_sanctions(
                                        reasons="已整改"), DEPT)
     assert open_keys(world, rid) == {f"repair-{number}-propagation"}
     assert sanctions_in_force(world, rid) == []
+
+
+def test_repair_is_refused_while_rectification_is_open(world: Ledger, clock: FakeClock) -> None:
+    rid = file(world)
+    clock.set_date(world.record(rid).publicity_min_end + timedelta(days=1))
+    with pytest.raises(LifecycleError, match="rectification"):
+        world.apply_for_repair(c.ApplyForRepair(record_id=rid, commitment="承诺"), official())
+
+
+def test_a_sanction_runs_from_the_decision_and_fits_its_subject_and_an_exemption_lifts_it(
+    world: Ledger,
+) -> None:
+    rid = file(world, sanctions=[])
+    order = {"kind": "public_criticism", "months": 6}
+    world.impose_sanction(c.ImposeSanction(record_id=rid, order=order), DEPT)
+    held = world.record(rid).sanctions[1]
+    assert (held.starts_on, held.ends_on) == (date(2026, 4, 20), date(2026, 10, 20))
+    with pytest.raises(ValidationError) as wrong:  # a body is not promoted
+        world.impose_sanction(c.ImposeSanction(record_id=rid, order={
+            "kind": "promotion_restriction", "months": 6}), DEPT)
+    assert wrong.value.field == "kind"
+
+    world.record_mitigation(c.RecordMitigation(record_id=rid, kind="exempted",
+                                               legal_basis="《公职人员政务处分法》第十二条"), DEPT)
+    assert sanctions_in_force(world, rid) == []
+    with pytest.raises(LifecycleError, match="exempted"):
+        world.impose_sanction(c.ImposeSanction(record_id=rid, order=order), DEPT)
 
 
 def test_the_end_of_publicity_closes_deadlines_and_a_revocation_after_it_can_be_met(
@@ -222,7 +249,7 @@ def test_an_extension_is_refused_once_the_deadline_has_passed(
 def test_a_repair_extension_moves_the_decision_deadline_as_well_as_the_answer(
     world: Ledger, clock: FakeClock,
 ) -> None:
-    rid = file(world)
+    rid = file(world, rectification=None)
     clock.set_date(world.record(rid).publicity_min_end + timedelta(days=1))
     number = world.apply_for_repair(c.ApplyForRepair(record_id=rid, commitment="承诺"),
                                     official())
