@@ -103,7 +103,6 @@ TEXTS: dict[str, tuple[str, str]] = {
                    "{label}: enter a whole number from {low} to {high}, or leave it empty for "
                    "any (it is “{value}”)."),
     "too_long": ("{label}：最多 {n} 个字。", "{label}: at most {n} characters."),
-}
     # Timelines and exports.
     "yes": ("是", "Yes"),
     "no": ("否", "No"),
@@ -125,6 +124,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                       "Only the first {n} rows are exported; more may match, so narrow the "
                       "search and export each part."),
     "export_up_to": ("最多 {n} 条", "up to {n} rows"),
+}
 
 VALUES: dict[str, tuple[str, str]] = {
     "court_judgment": ("司法判决", "Court judgment"),
@@ -173,8 +173,6 @@ VALUES: dict[str, tuple[str, str]] = {
     "count": ("数量", "Count"),
     "publish_year": ("发布年度日历", "Publish a calendar year"),
     "publish": ("发布", "Publish"),
-    # Early-warning rules, by id; the Chinese text comes from the formula itself.
-    "county-overdue-rectifications": ("区县逾期未整改记录达到预警线",
     # Codes a record's facts carry (ledger.values, ledger.events.Role).
     "review_request": ("申请复核", "Review request"),
     "body": ("机关", "Government body"),
@@ -222,6 +220,8 @@ VALUES: dict[str, tuple[str, str]] = {
     "objection_handling": ("异议核实", "Handling an objection"),
     "repair_handling": ("信用修复核实", "Handling a repair"),
     "legal_proceedings": ("复议、诉讼", "Legal proceedings"),
+    # Early-warning rules, by id; the Chinese text comes from the formula itself.
+    "county-overdue-rectifications": ("区县逾期未整改记录达到预警线",
                                       "Overdue rectifications in a county reached the threshold"),
     "city-overdue-deadlines": ("设区市逾期办理事项达到预警线",
                                "Overdue deadlines in a city reached the threshold"),
@@ -232,8 +232,6 @@ VALUES: dict[str, tuple[str, str]] = {
 }
 
 
-def waiting_note(starts_on: date, length: int | None, unit: str | None,
-                 awaiting: Sequence[int], lang: str = "zh") -> str:
 # The facts of a record (ledger.record_events), by class name.
 EVENTS: dict[str, tuple[str, str]] = {
     "RecordFiled": ("报送记录", "Record filed"),
@@ -342,6 +340,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "working_days_before": ("提前工作日", "Working days before"),
 }
 
+def waiting_note(starts_on: date, length: int | None, unit: str | None,
+                 awaiting: Sequence[int], lang: str = "zh") -> str:
     """How a deadline waiting for the calendar reads: its period and what fixes its date."""
     years = "、".join(str(y) for y in awaiting) if lang != "en" else " and ".join(
         str(y) for y in awaiting)
