@@ -154,6 +154,7 @@ VALUES: dict[str, tuple[str, str]] = {
     "objection_acceptance": ("异议受理", "Objection: accept"),
     "objection_forwarding": ("异议转送", "Objection: forward"),
     "objection_decision": ("异议核实决定", "Objection: decision"),
+    "objection_case": ("异议办理总时限", "Objection: whole case"),
     "review_decision": ("复核决定", "Review decision"),
     "revocation": ("撤销决定后处理", "After revocation"),
     "repair_forwarding": ("修复申请转送", "Repair: forward"),
