@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -132,21 +132,23 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
             self._settings_loaded = time.monotonic()
         return self._settings
 
-    def _schedule(self, rule_set_id: str | None = None, on: datetime | None = None) -> Schedule:
+    def _schedule(self, rule_set_id: str | None = None, on: date | None = None) -> Schedule:
+        """The record's rule set (or the one in force ``on`` a day, by default today)."""
         settings = self.settings()
         book = settings.rule_book()
         rules = book.get(rule_set_id) if rule_set_id else book.in_force(
-            business_date(on or self.clock())
+            on or business_date(self.clock())
         )
         return Schedule(rules=rules, calendar=settings.calendar())
 
-    def _with_schedule(self, rule_set_id: str | None, step: Callable[[Schedule], Any]) -> Any:
+    def _with_schedule(self, rule_set_id: str | None, step: Callable[[Schedule], Any],
+                       on: date | None = None) -> Any:
         """Run a step; if the calendar lacks a year, reload once in case it was just published."""
         try:
-            return step(self._schedule(rule_set_id))
+            return step(self._schedule(rule_set_id, on))
         except CalendarUnavailableError:
             self.settings(fresh=True)
-            return step(self._schedule(rule_set_id))
+            return step(self._schedule(rule_set_id, on))
 
     # -- settings: calendar years and rule sets ------------------------------------------------
 
@@ -262,8 +264,11 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
         today = business_date(self.clock())
         if cmd.decision_date > today:
             raise ValidationError("must not be in the future", field="decision_date")
+        if cmd.filed_on is not None and not cmd.decision_date <= cmd.filed_on <= today:
+            raise ValidationError("an original filing day must lie between the decision date "
+                                  "and today", field="filed_on")
         if cmd.rectification is not None and cmd.rectification.due is not None and (
-            cmd.rectification.due <= today
+            cmd.rectification.due <= (cmd.filed_on or today)
         ):
             raise ValidationError("must be after the filing date", field="rectification_due")
 
@@ -343,8 +348,8 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
             schedule=schedule, record_id=rid, request_explanation=cmd.request_explanation,
             rectification=cmd.rectification.requirement if cmd.rectification else None,
             rectification_due=cmd.rectification.due if cmd.rectification else None,
-            sanctions=list(cmd.sanctions),
-        ))
+            sanctions=list(cmd.sanctions), filed_on=cmd.filed_on,
+        ), on=cmd.filed_on)
         subject.trigger(type(subject).RecordListed, actor, at, record_id=rid)
         return [*record.collect_events(), *subject.collect_events()]
 

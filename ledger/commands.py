@@ -122,6 +122,9 @@ class FileRecord(Command):
     responsible_citizen_ids: tuple[CitizenId, ...] = Field(default=(), max_length=100)
     request_explanation: bool = True
     rectification: Rectification | None = None
+    filed_on: date | None = None
+    """The original filing day of a record migrated from an earlier system (not in the
+    future, not before the decision); its rule set is the one in force that day."""
     sanctions: tuple[SanctionOrder, ...] = Field(default=(), max_length=20)
 
 

@@ -153,6 +153,14 @@ def _require_organisation(actor: Actor, forwarded_to: str | None, what: str,
             f"{what} {number} was forwarded to {forwarded_to}; only that organisation decides it")
 
 
+def _historical(deadline: Deadline, today: date) -> Deadline:
+    """A deadline of a migrated record that ended before it reached this ledger: kept as a
+    fact, never opened."""
+    if deadline.due is not None and deadline.due < today:
+        return deadline.model_copy(update={"historical": True})
+    return deadline
+
+
 _CORRECTING = (ObjectionOutcome.CORRECTED, ObjectionOutcome.SUPPLEMENTED)
 _FAVOURABLE = (*_CORRECTING, ObjectionOutcome.DELETED, ObjectionOutcome.PUBLICITY_STOPPED)
 
@@ -229,14 +237,19 @@ class CreditRecord(Aggregate):
         rectification: str | None,
         rectification_due: date | None,
         sanctions: list[SanctionOrder],
+        filed_on: date | None = None,
     ) -> CreditRecord:
+        """File a record; ``filed_on`` is the original filing day of a record migrated from
+        an earlier system: its deadlines count from that day, and those that ended before
+        today are recorded as historical and start nothing."""
         require_role(actor, SOURCE)
         rules, today = schedule.rules, business_date(at)
+        filed = filed_on or today
         window = rules.publicity_window(content.category, content.severity, content.matter)
         start = content.decision_date
         record = cls.create(
             ev.RecordFiled, record_id, actor, at,
-            content=content, rule_set_id=rules.id, filed_on=today,
+            content=content, rule_set_id=rules.id, filed_on=filed,
             content_digest=content_digest, publicity_starts=start,
             publicity_min_end=schedule.calendar.add_months(start, window.min_months),
             publicity_max_end=schedule.calendar.add_months(start, window.max_months),
@@ -246,20 +259,21 @@ class CreditRecord(Aggregate):
             record.trigger(ev.Published, actor, at)
         party = content.subject_code
         if request_explanation:
-            record.trigger(ev.ExplanationRequested, actor, at, starts=schedule.working(
-                "explanation", DeadlineKind.EXPLANATION, today, rules.explanation_working_days,
-                party,
-            ))
+            record.trigger(ev.ExplanationRequested, actor, at, starts=_historical(
+                schedule.working("explanation", DeadlineKind.EXPLANATION, filed,
+                                 rules.explanation_working_days, party), today))
         if rectification is not None:
-            record._order_rectification(actor, at, schedule, rectification, rectification_due)
+            record._order_rectification(actor, at, schedule, rectification, rectification_due,
+                                        filed)
         for order in sanctions:
             record.impose_sanction(actor, at, schedule, order)
         return record
 
     def _order_rectification(
-        self, actor: Actor, at: datetime, schedule: Schedule, requirement: str, due: date | None
+        self, actor: Actor, at: datetime, schedule: Schedule, requirement: str, due: date | None,
+        filed: date,
     ) -> None:
-        today = business_date(at)
+        today = filed
         kind, party = DeadlineKind.RECTIFICATION, self.content.subject_code
         if due is None:
             deadline = schedule.days(
@@ -269,7 +283,8 @@ class CreditRecord(Aggregate):
             raise ValidationError("must be after the filing date", field="rectification_due")
         else:
             deadline = schedule.deadline("rectification", kind, today, due, party)
-        self.trigger(ev.RectificationOrdered, actor, at, starts=deadline, requirement=requirement)
+        self.trigger(ev.RectificationOrdered, actor, at, requirement=requirement,
+                     starts=_historical(deadline, business_date(at)))
 
     # -- queries ------------------------------------------------------------------------------
 

@@ -161,9 +161,11 @@ class DeadlineEvent(DomainEvent):
             r.deadlines[deadline.key] = deadline
 
     def started(self) -> list[Deadline]:
-        """Every deadline this event starts (``starts``, and e.g. a repair's answer deadline)."""
+        """Every deadline this event starts (``starts``, and e.g. a repair's answer deadline);
+        a historical one starts nothing."""
         values = (getattr(self, name) for name in type(self).model_fields)
-        return [value for value in values if isinstance(value, Deadline)]
+        return [value for value in values if isinstance(value, Deadline) and not value.historical]
+
 
 
 class Published(DomainEvent):

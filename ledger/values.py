@@ -94,6 +94,9 @@ class Deadline(Immutable):
     unit: PeriodUnit | None = None
     awaiting: tuple[int, ...] = ()
     """Calendar years the due date waits for; empty once it is known."""
+    historical: bool = False
+    """Of a record migrated from an earlier system, ended before it was filed here: a fact,
+    never an open deadline."""
 
     @property
     def waiting(self) -> bool:

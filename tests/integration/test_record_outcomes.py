@@ -261,3 +261,22 @@ def test_a_repair_extension_moves_the_decision_deadline_as_well_as_the_answer(
     for key in (f"repair-{number}-answer", f"repair-{number}-decision"):
         old, new = before[key].due, after[key].due
         assert old is not None and new == calendar.add_working_days(old, 5), key
+
+
+def test_a_migrated_record_keeps_its_original_filing_day_rule_set_and_past_deadlines(
+    world: Ledger, clock: FakeClock,
+) -> None:
+    clock.set_date(date(2026, 8, 3))
+    rid = world.file_record(filing(1, decision_date=date(2026, 3, 2), filed_on=date(2026, 3, 10),
+                                   rectification={"requirement": "整改"}), DEPT).record_id
+    record = world.record(rid)
+    assert (record.filed_on, record.rule_set_id) == (date(2026, 3, 10), "ndrc-order-58")
+    # its explanation and rectification periods ended before it came here: facts, not open
+    assert open_keys(world, rid) == set()
+    requested = next(e for e in world.timeline(rid) if isinstance(e, ev.ExplanationRequested))
+    assert requested.starts is not None and requested.starts.historical
+
+    for filed_on in (date(2026, 8, 4), date(2026, 3, 1)):  # in the future; before the decision
+        with pytest.raises(ValidationError) as refused:
+            world.file_record(filing(2, decision_date=date(2026, 3, 2), filed_on=filed_on), DEPT)
+        assert refused.value.field == "filed_on"
