@@ -11,8 +11,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.auth import Account
 from api.deps import ServicesDep
 from api.exports import export
-from api.i18n import waiting_note
-from api.pages import COOKIE, FormText, check_csrf, done, login_response, page_role, render
+from api.i18n import translator, waiting_note
+from api.pages import (
+    COOKIE,
+    FormText,
+    check_csrf,
+    language,
+    login_response,
+    page_role,
+    render,
+)
+from api.pages.matters import official_actions, read_record, standing
 from api.pages.timeline import timeline_page
 from ledger import commands as c
 from ledger.application import Ledger
@@ -67,27 +76,29 @@ def subject_page(request: Request, services: ServicesDep,
     else:
         person = ledger.civil_servant(UUID(code))
         name, record_ids = person.masked_id, person.records
-    records, deadlines = _subject_rows(ledger, code, record_ids)
+    records, deadlines = _subject_rows(ledger, code, record_ids, language(request))
     if format:
         if table == "deadlines":
             return export(deadlines, DEADLINE_COLUMNS, format, "deadlines")
         return export(records, RECORD_COLUMNS, format, "records")
     return render(request, "subject.html", {
         "subject_name": name, "subject_code": code, "records": records, "deadlines": deadlines,
-        "message": "已记录。" if "done" in request.query_params else None,
+        "done": request.query_params.get("done"),
     }, account=account)
 
 
-def _subject_rows(ledger: Ledger, code: str, record_ids: list[UUID]) -> (
+def _subject_rows(ledger: Ledger, code: str, record_ids: list[UUID], lang: str) -> (
     tuple[list[dict[str, Any]], list[dict[str, Any]]]
 ):
-    """The subject's records and the deadlines it must meet itself, soonest first."""
+    """The subject's records, each with where its matters stand and what the official may do
+    now, and the deadlines the subject must meet itself, soonest first."""
     calendar = ledger.settings().calendar()
     today = business_date(ledger.clock())
+    me = {code: translator(lang)("our_body")}
     records: list[dict[str, Any]] = []
     deadlines: list[dict[str, Any]] = []
     for rid in record_ids:
-        r = ledger.record(rid)
+        r, events = read_record(ledger, rid)
         records.append({
             "id": r.id, "document_number": r.content.document_number,
             "category": r.content.category.value, "severity": r.content.severity.value,
@@ -98,6 +109,7 @@ def _subject_rows(ledger: Ledger, code: str, record_ids: list[UUID]) -> (
             "explanation": r.explanation.value if r.explanation else None,
             "objection_open": r.open_objection() is not None,
             "repair_possible": today > r.publicity_min_end and r.open_repair() is None,
+            "standing": standing(r, events, lang, me), "actions": official_actions(r, today),
         })
         for d in r.deadlines.values():
             if d.party == code:
@@ -120,7 +132,7 @@ def submit_explanation(request: Request, record_id: UUID, services: ServicesDep,
     check_csrf(request, csrf)
     services.ledger.submit_explanation(c.SubmitExplanation(record_id=record_id, text=text),
                                        account.actor())
-    return done("/subject")
+    return _done_at(record_id)
 
 
 @router.post("/subject/records/{record_id}/objection")
@@ -131,7 +143,7 @@ def file_objection(request: Request, record_id: UUID, services: ServicesDep,
     check_csrf(request, csrf)
     services.ledger.file_objection(c.FileObjection(record_id=record_id, grounds=grounds),
                                    account.actor())
-    return done("/subject")
+    return _done_at(record_id)
 
 
 @router.post("/subject/records/{record_id}/repair")
@@ -142,7 +154,45 @@ def apply_for_repair(request: Request, record_id: UUID, services: ServicesDep,
     check_csrf(request, csrf)
     services.ledger.apply_for_repair(c.ApplyForRepair(record_id=record_id,
                                                       commitment=commitment), account.actor())
-    return done("/subject")
+    return _done_at(record_id)
+
+
+@router.post("/subject/records/{record_id}/rectification-plan")
+def submit_rectification_plan(request: Request, record_id: UUID, services: ServicesDep,
+                              account: Annotated[Account, OFFICIAL], plan: FormText,
+                              csrf: Annotated[str, Form()]) -> Response:
+    """Submit a rectification plan from the subject page."""
+    check_csrf(request, csrf)
+    services.ledger.submit_rectification_plan(
+        c.SubmitRectificationPlan(record_id=record_id, plan=plan), account.actor())
+    return _done_at(record_id)
+
+
+@router.post("/subject/records/{record_id}/rectification-report")
+def report_rectification(request: Request, record_id: UUID, services: ServicesDep,
+                         account: Annotated[Account, OFFICIAL], report: FormText,
+                         csrf: Annotated[str, Form()]) -> Response:
+    """Report that rectification is complete, from the subject page."""
+    check_csrf(request, csrf)
+    services.ledger.report_rectification_completion(
+        c.ReportRectificationCompletion(record_id=record_id, report=report), account.actor())
+    return _done_at(record_id)
+
+
+@router.post("/subject/records/{record_id}/review")
+def request_review(request: Request, record_id: UUID, services: ServicesDep,
+                   account: Annotated[Account, OFFICIAL], number: Annotated[int, Form(ge=1)],
+                   grounds: FormText, csrf: Annotated[str, Form()]) -> Response:
+    """Ask for a review of an objection's decision, from the subject page."""
+    check_csrf(request, csrf)
+    services.ledger.request_review(
+        c.RequestReview(record_id=record_id, number=number, grounds=grounds), account.actor())
+    return _done_at(record_id)
+
+
+def _done_at(record_id: UUID) -> RedirectResponse:
+    """Back to the record the official acted on, where the confirmation shows."""
+    return RedirectResponse(f"/subject?done={record_id}#r-{record_id}", status_code=303)
 
 
 @router.get("/audit", response_class=HTMLResponse)
