@@ -125,6 +125,16 @@ TEXTS: dict[str, tuple[str, str]] = {
                       "Only the first {n} rows are exported; more may match, so narrow the "
                       "search and export each part."),
     "export_up_to": ("最多 {n} 条", "up to {n} rows"),
+    "bodies": ("机关数", "Bodies"),
+    "score_is_mean": ("辖区内（含下级地区）{n} 个机关评分的平均值，尚无记录的机关按满分计",
+                      "the mean score of the {n} bodies here and in the regions below; a body "
+                      "without records has full marks"),
+    "code": ("代码", "Code"),
+    "name": ("名称", "Name"),
+    "region_name": ("所在地区", "Region"),
+    "value": ("数值", "Value"),
+    "message": ("预警内容", "Warning"),
+    "rule_id": ("预警规则", "Rule"),
 }
 
 VALUES: dict[str, tuple[str, str]] = {

@@ -1,11 +1,15 @@
 """Integrity evaluation (政务诚信评价) and early warnings (预警), from a versioned formula.
 
 The formula is data: ``projections/data/integrity-*.json``, one file per version with the dates
-it is in force, like the ledger's rule sets. A score starts at ``base`` and loses points for
-records in force (by severity), overdue deadlines and overdue rectifications, and regains some
-for repaired records; it never goes below ``floor``. Bodies and regions have their own weights,
-since a city holds many bodies' records. Warnings are thresholds on the same metrics (or on the
-score), each for bodies or for regions of one level of the reporting tree.
+it is in force, like the ledger's rule sets. A body's score starts at ``base`` and loses points
+for records in force (by severity), overdue deadlines and overdue rectifications, and regains
+some for repaired records; it never goes below ``floor``. A region's score follows from its
+bodies: since version 2 it is the mean score of the bodies registered in it and in every region
+below it (a body without records has full marks), so a region always lies within the range of
+the regions that report to it and of its own bodies. (Version 1 took points off a region per
+record, so the more bodies a region held the lower it scored, and the province scored 0 while
+every city scored B.) Warnings are thresholds on the rolled-up metrics (or on the score), each
+for bodies or for regions of one level of the reporting tree.
 
 The metrics are read from the ``subject_status`` and ``region_rollup`` views at query time, so
 a new formula version applies at once, without a rebuild.
@@ -14,6 +18,7 @@ a new formula version applies at once, without a rebuild.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -49,6 +54,14 @@ class Weights(_Data):
     deduct_per_overdue_rectification: Decimal
     deduct_per_record_under_objection: Decimal
     credit_per_repaired_record: Decimal
+
+
+class RegionMean(_Data):
+    """A region scores the mean of its bodies' scores, those of the regions below included;
+    bodies without records count at full marks, or are ``left_out``."""
+
+    score: Literal["mean_of_bodies"]
+    bodies_without_records: Literal["counted", "left_out"] = "counted"
 
 
 class Grade(_Data):
@@ -89,7 +102,7 @@ class Formula(_Data):
     effective_from: date
     effective_to: date | None
     body: Weights
-    region: Weights
+    region: Weights | RegionMean
     grades: list[Grade] = Field(min_length=1)
     warnings: list[WarningRule]
 
@@ -110,6 +123,8 @@ class Warning(_Data):
     metric: str
     value: Decimal
     message: str
+    region_code: str | None = None
+    """Where it was raised: the region itself, or the body's region."""
 
 
 class Evaluation(_Data):
@@ -124,6 +139,8 @@ class Evaluation(_Data):
     metrics: dict[str, int]
     repaired_share: Decimal | None
     warnings: list[Warning]
+    bodies: int | None = None
+    """How many bodies a region's score is the mean of."""
 
 
 @cache
@@ -147,10 +164,7 @@ def formula_in_force(on: date | None = None) -> Formula:
     return max(candidates, key=lambda f: f.effective_from)
 
 
-def evaluate(formula: Formula, kind: Literal["body", "region"], code: str, name: str,
-             metrics: dict[str, int], level: str | None = None) -> Evaluation:
-    """Score one body or region from its metrics, and check the formula's warnings."""
-    weights = formula.body if kind == "body" else formula.region
+def _deducted(weights: Weights, metrics: dict[str, int]) -> Decimal:
     score = weights.base
     for severity, weight in weights.deduct_per_record_in_force.items():
         score -= weight * metrics[f"in_force_{severity}"]
@@ -158,26 +172,46 @@ def evaluate(formula: Formula, kind: Literal["body", "region"], code: str, name:
     score -= weights.deduct_per_overdue_rectification * metrics["overdue_rectifications"]
     score -= weights.deduct_per_record_under_objection * metrics["under_objection"]
     score += weights.credit_per_repaired_record * metrics["repaired"]
-    score = max(weights.floor, min(weights.base, score))
+    return max(weights.floor, min(weights.base, score))
+
+
+def _mean(formula: Formula, scores: Sequence[Decimal]) -> Decimal:
+    if not scores:
+        return formula.body.base
+    return (sum(scores, Decimal(0)) / len(scores)).quantize(Decimal("0.1"))
+
+
+def evaluate(formula: Formula, kind: Literal["body", "region"], code: str, name: str,
+             metrics: dict[str, int], level: str | None = None,
+             body_scores: Sequence[Decimal] = ()) -> Evaluation:
+    """Score one body or region and check the formula's warnings. A region scored as the mean
+    of its bodies takes their scores (``body_scores``); its metrics are the rolled-up ones."""
+    rule = formula.body if kind == "body" else formula.region
+    score = _mean(formula, body_scores) if isinstance(rule, RegionMean) else _deducted(
+        rule, metrics)
     warnings = []
-    for rule in formula.warnings:
-        if rule.applies_to != kind or (rule.level is not None and rule.level != level):
+    for warning in formula.warnings:
+        if warning.applies_to != kind or (warning.level is not None and warning.level != level):
             continue
-        value = score if rule.metric == "score" else Decimal(metrics[rule.metric])
-        if rule.raised_by(value):
-            warnings.append(Warning(rule_id=rule.id, kind=kind, code=code, name=name,
-                                    metric=rule.metric, value=value, message=rule.message))
+        value = score if warning.metric == "score" else Decimal(metrics[warning.metric])
+        if warning.raised_by(value):
+            warnings.append(Warning(rule_id=warning.id, kind=kind, code=code, name=name,
+                                    metric=warning.metric, value=value,
+                                    message=warning.message,
+                                    region_code=code if kind == "region" else None))
     records = metrics["records"]
     return Evaluation(
         kind=kind, code=code, name=name, formula_id=formula.id, score=score,
         grade=formula.grade(score), metrics=metrics, warnings=warnings,
         repaired_share=(Decimal(metrics["repaired"]) / records).quantize(Decimal("0.001"))
         if records else None,
+        bodies=len(body_scores) if isinstance(rule, RegionMean) else None,
     )
 
 
+# Every body, with or without records (``records`` = 0), and where it is registered.
 _BODY_METRICS = (
-    "SELECT s.credit_code AS code, s.name, count(*)::int AS records, "
+    "SELECT s.credit_code AS code, s.name, s.region_code, count(r.record_id)::int AS records, "
     "count(*) FILTER (WHERE status = 'in_force')::int AS in_force, "
     "count(*) FILTER (WHERE status = 'in_force' AND severity = 'minor')::int AS in_force_minor, "
     "count(*) FILTER (WHERE status = 'in_force' AND severity = 'general')::int "
@@ -190,9 +224,11 @@ _BODY_METRICS = (
     "sum(cardinality(overdue_deadlines))::int AS overdue_deadlines, "
     "count(*) FILTER (WHERE 'rectification' = ANY(overdue_deadlines))::int "
     "AS overdue_rectifications "
-    "FROM {v}.subject_status_records r JOIN {v}.subject_status_subjects s USING (subject_id) "
+    "FROM {v}.subject_status_subjects s "
+    "LEFT JOIN {v}.subject_status_records r USING (subject_id) "
     "WHERE s.subject_type = 'body' AND (%(code)s::text IS NULL OR s.credit_code = %(code)s) "
-    "GROUP BY s.credit_code, s.name"
+    "AND (%(within)s::text[] IS NULL OR s.region_code = ANY(%(within)s)) "
+    "GROUP BY s.credit_code, s.name, s.region_code"
 )
 
 _REGION_METRICS = (
@@ -205,42 +241,80 @@ _REGION_METRICS = (
     "sum(open_deadlines)::int AS open_deadlines, "
     "sum(overdue_deadlines)::int AS overdue_deadlines, "
     "sum(overdue_rectifications)::int AS overdue_rectifications "
-    "FROM {v}.region_rollup WHERE (%(code)s::text IS NULL OR region_code = %(code)s) "
+    "FROM {v}.region_rollup WHERE (%(codes)s::text[] IS NULL OR region_code = ANY(%(codes)s)) "
     "GROUP BY region_code"
 )
 
 
-def _metric_rows(conn: psycopg.Connection[Any], query: str, code: str | None) -> (
+def _metric_rows(conn: psycopg.Connection[Any], query: str, **params: Any) -> (
     list[dict[str, Any]]
 ):
     with conn.cursor(row_factory=dict_row) as cursor:
-        cursor.execute(sql.SQL(query).format(v=sql.Identifier(VIEWS_SCHEMA)), {"code": code})
+        cursor.execute(sql.SQL(query).format(v=sql.Identifier(VIEWS_SCHEMA)), params)
         return cursor.fetchall()
+
+
+def _bodies(conn: psycopg.Connection[Any], code: str | None = None,
+            within: list[str] | None = None) -> list[dict[str, Any]]:
+    return _metric_rows(conn, _BODY_METRICS, code=code, within=within)
 
 
 def _metrics(row: dict[str, Any]) -> dict[str, int]:
     return {m: int(row.get(m) or 0) for m in METRICS}
 
 
+def _scores_by_region(formula: Formula, bodies: Iterable[dict[str, Any]],
+                      table: RegionTable) -> dict[str, list[Decimal]]:
+    """Each body's score, under its own region and every region it reports to."""
+    rule = formula.region
+    left_out = isinstance(rule, RegionMean) and rule.bodies_without_records == "left_out"
+    chains: dict[str, list[str]] = {}
+    found: dict[str, list[Decimal]] = {}
+    for row in bodies:
+        if row["region_code"] is None or (left_out and not row["records"]):
+            continue
+        score = _deducted(formula.body, _metrics(row))
+        if row["region_code"] not in chains:
+            chains[row["region_code"]] = table.reporting_chain(row["region_code"])
+        for code in chains[row["region_code"]]:
+            found.setdefault(code, []).append(score)
+    return found
+
+
 def evaluate_body(conn: psycopg.Connection[Any], credit_code: str, *,
                   formula: Formula | None = None) -> Evaluation | None:
     """The body's current evaluation, or ``None`` if it has no records."""
-    rows = _metric_rows(conn, _BODY_METRICS, credit_code)
+    rows = [row for row in _bodies(conn, credit_code) if row["records"]]
     if not rows:
         return None
     return evaluate(formula or formula_in_force(), "body", credit_code, rows[0]["name"],
                     _metrics(rows[0]))
 
 
+def evaluate_regions(conn: psycopg.Connection[Any], codes: Sequence[str], *,
+                     formula: Formula | None = None,
+                     regions: RegionTable | None = None) -> dict[str, Evaluation]:
+    """The current evaluation of each region (by its current code), from one read of the
+    views: the metrics of its records and all below it, the scores of its bodies."""
+    used, table = formula or formula_in_force(), regions or fujian()
+    heres = [table.current(code, field="region") for code in codes]
+    rows = {row["code"]: row for row in _metric_rows(
+        conn, _REGION_METRICS, codes=[here.code for here in heres])}
+    scores: dict[str, list[Decimal]] = {}
+    if isinstance(used.region, RegionMean):
+        within = sorted({c for here in heres for c in table.under(here.code, field="region")})
+        scores = _scores_by_region(used, _bodies(conn, within=within), table)
+    return {here.code: evaluate(used, "region", here.code, here.name,
+                                _metrics(rows.get(here.code, {})), here.level,
+                                scores.get(here.code, ())) for here in heres}
+
+
 def evaluate_region(conn: psycopg.Connection[Any], region: str, *,
                     formula: Formula | None = None,
                     regions: RegionTable | None = None) -> Evaluation:
-    """The region's current evaluation, over its records and all below it."""
-    here = (regions or fujian()).current(region, field="region")
-    rows = _metric_rows(conn, _REGION_METRICS, here.code)
-    metrics = _metrics(rows[0]) if rows else dict.fromkeys(METRICS, 0)
-    return evaluate(formula or formula_in_force(), "region", here.code, here.name, metrics,
-                    here.level)
+    """The region's current evaluation, over its records and bodies and all below it."""
+    found = evaluate_regions(conn, [region], formula=formula, regions=regions)
+    return next(iter(found.values()))
 
 
 def early_warnings(conn: psycopg.Connection[Any], *, formula: Formula | None = None,
@@ -248,11 +322,16 @@ def early_warnings(conn: psycopg.Connection[Any], *, formula: Formula | None = N
     """Every warning raised now, regions (province, cities, counties) first, then bodies."""
     used = formula or formula_in_force()
     table = regions or fujian()
+    bodies = sorted(_bodies(conn), key=lambda r: r["code"])
+    scores = _scores_by_region(used, bodies, table) if isinstance(
+        used.region, RegionMean) else {}
     raised: list[Warning] = []
-    for row in sorted(_metric_rows(conn, _REGION_METRICS, None), key=lambda r: r["code"]):
+    for row in sorted(_metric_rows(conn, _REGION_METRICS, codes=None), key=lambda r: r["code"]):
         region = table.current(row["code"])
         raised += evaluate(used, "region", region.code, region.name, _metrics(row),
-                           region.level).warnings
-    for row in sorted(_metric_rows(conn, _BODY_METRICS, None), key=lambda r: r["code"]):
-        raised += evaluate(used, "body", row["code"], row["name"], _metrics(row)).warnings
+                           region.level, scores.get(region.code, ())).warnings
+    for row in bodies:
+        if row["records"]:
+            raised += [w.model_copy(update={"region_code": row["region_code"]}) for w in evaluate(
+                used, "body", row["code"], row["name"], _metrics(row)).warnings]
     return raised

@@ -12,26 +12,44 @@ from api.deps import ServicesDep
 from api.exports import export
 from api.pages import language, page_role, region_tree, render
 from api.pages.forms import FilterForm
+from api.readable import label
 from ledger.events import Role
 from ledger.regions import PROVINCE, Region, fujian
 from projections import queries
-from projections.evaluation import Evaluation
+from projections.evaluation import Evaluation, Warning, evaluate_regions
 
 router = APIRouter(tags=["pages"])
 WATCHERS = page_role(Role.OPERATOR, Role.PLATFORM_REVIEWER, Role.AUDITOR, Role.ADMINISTRATOR)
 REGION_COLUMNS = [("code", "地区代码"), ("name", "地区"), ("records", "记录数"),
                   ("in_force", "公示中"), ("under_objection", "异议处理中"),
                   ("open_deadlines", "未办结时限"), ("overdue_deadlines", "逾期时限"),
-                  ("overdue_rectifications", "逾期未整改"), ("score", "评分"), ("grade", "等级"),
-                  ("warnings", "预警数")]
-WARNING_COLUMNS = [("kind", "对象"), ("code", "代码"), ("name", "名称"), ("metric", "指标"),
-                   ("value", "数值"), ("message", "预警内容"), ("rule_id", "预警规则")]
+                  ("overdue_rectifications", "逾期未整改"), ("repaired", "已修复"),
+                  ("repaired_share", "已修复占比"), ("bodies", "机关数"), ("score", "评分"),
+                  ("grade", "等级"), ("warnings", "预警数")]
+WARNING_COLUMNS = [("kind", "对象"), ("code", "代码"), ("name", "名称"),
+                   ("region_name", "所在地区"), ("metric", "指标"), ("value", "数值"),
+                   ("message", "预警内容"), ("rule_id", "预警规则")]
 
 
-def _row(region: Region, evaluation: Evaluation) -> dict[str, Any]:
+def _row(region: Region, evaluation: Evaluation, warnings: int) -> dict[str, Any]:
     return {**evaluation.metrics, "code": region.code, "name": region.name,
             "name_en": region.name_en, "score": evaluation.score, "grade": evaluation.grade,
-            "warnings": len(evaluation.warnings)}
+            "repaired_share": evaluation.repaired_share, "bodies": evaluation.bodies,
+            "warnings": warnings}
+
+
+def _inside(region: str, warnings: list[Warning]) -> int:
+    """How many of the warnings listed were raised in the region or below it."""
+    codes = set(fujian().under(region))
+    return sum(1 for w in warnings if w.region_code in codes)
+
+
+def _warning_row(warning: Warning, lang: str) -> dict[str, Any]:
+    where = warning.region_code
+    region = fujian().current(where) if where else None
+    return {**warning.model_dump(), "kind": label(warning.kind, lang),
+            "metric": label(warning.metric, lang), "rule_id": label(warning.rule_id, lang),
+            "region_name": (region.name_en if lang == "en" else region.name) if region else None}
 
 
 @router.get("/regions", response_class=Response)
@@ -49,15 +67,17 @@ def regions_page(
             "errors": form.errors}, account=account, status=422)
     here = fujian().current(code or PROVINCE, field="region")
     children = sorted(fujian().children(here.code), key=lambda r: r.code)
+    lang = language(request)
     with services.views() as conn:
-        evaluation = queries.evaluate_region(conn, here.code)
-        rows = [_row(child, queries.evaluate_region(conn, child.code)) for child in children]
+        found = evaluate_regions(conn, [here.code, *(child.code for child in children)])
         raised = queries.warnings(conn, region=here.code)
+    evaluation = found[here.code]
+    rows = [_row(child, found[child.code], _inside(child.code, raised)) for child in children]
     if format and table == "warnings":
-        return export([w.model_dump() for w in raised], WARNING_COLUMNS, format,
-                      f"warnings-{here.code}")
+        return export([_warning_row(w, lang) for w in raised], WARNING_COLUMNS, format,
+                      f"warnings-{here.code}", lang=lang)
     if format:
-        return export(rows, REGION_COLUMNS, format, f"regions-{here.code}")
+        return export(rows, REGION_COLUMNS, format, f"regions-{here.code}", lang=lang)
     chain = [fujian().current(code) for code in reversed(fujian().reporting_chain(here.code))]
     return render(request, "regions.html", {
         "here": here, "chain": chain, "evaluation": evaluation, "rows": rows,

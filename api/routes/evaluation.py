@@ -36,7 +36,8 @@ def body_evaluation(credit_code: str, services: ServicesDep,
 @router.get("/regions/{region_code}/evaluation", response_model=Evaluation)
 def region_evaluation(region_code: str, services: ServicesDep,
                       _: Annotated[Account, WATCHERS]) -> Evaluation:
-    """A region's score over its records and those of every region below it."""
+    """A region's score: the mean of its bodies' scores, those of every region below it
+    included; its metrics count its records and those below it."""
     with services.views() as conn:
         return queries.evaluate_region(conn, region_code)
 

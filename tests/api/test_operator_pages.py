@@ -11,9 +11,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from openpyxl import load_workbook
 
+from ledger import commands as c
 from ledger.events import Role
 from tests.api.conftest import Api, Views, sign_in
-from tests.conftest import BODY_CODE, DEPT, FakeClock, filing
+from tests.conftest import ADMIN, BODY_CODE, DEPT, FakeClock, filing, uscc
+
+XIAMEN_CODE = uscc("11350203MB00003")
 
 
 def temporal_list_query(page: str) -> str:
@@ -80,7 +83,8 @@ def test_an_operator_drills_from_the_province_to_a_city_and_exports_its_warnings
     assert "Regions reporting here" in english.text
     assert "暂无预警" in xiamen.text
     rows = list(csv.reader(io.StringIO(
-        api.client.get("/regions", params={"region": "350100", "format": "csv"}).text)))
+        api.client.get("/regions", params={"region": "350100", "format": "csv",
+                                           "lang": "zh"}).text)))
     gulou = next(row for row in rows if row[0] == "350102")
     assert rows[0][0] == "\ufeff地区代码" and len(rows) == 13 and gulou[2] == "2"
     sheet = api.client.get("/regions", params={"region": "350100", "table": "warnings",
@@ -90,3 +94,41 @@ def test_an_operator_drills_from_the_province_to_a_city_and_exports_its_warnings
     provinces = list(csv.reader(io.StringIO(
         api.client.get("/regions", params={"format": "csv"}).text)))
     assert {row[0] for row in provinces[1:]} >= {"350100", "350128", "350900"}
+
+
+def test_the_provinces_score_is_the_mean_of_its_bodies_and_lies_between_its_cities(
+    api: Api, views: Views,
+) -> None:
+    ledger = api.services.ledger
+    ledger.register_body(c.RegisterBody(credit_code=XIAMEN_CODE, name="厦门市思明区财政局",
+                                        region_code="350203"), ADMIN)
+    for n in (1, 2):  # 福州市鼓楼区自然资源局: 100 − 2 × 10 = 80
+        ledger.file_record(filing(n, severity="serious"), DEPT)
+    for n, severity in ((3, "serious"), (4, "general"), (5, "general")):  # 100 − 10 − 2 × 4
+        ledger.file_record(filing(n, severity=severity, subject_code=XIAMEN_CODE,
+                                  region_code="350203"), DEPT)
+    views.catch_up()
+    sign_in(api, Role.OPERATOR)
+
+    page = api.client.get("/regions").text
+
+    # Fuzhou: its city body (no records, 100) and Gulou's (80); Xiamen: 82; the province: all 3
+    fuzhou, xiamen = region_row(page, "350100"), region_row(page, "350200")
+    assert "<td>90.0 (A)</td>" in fuzhou and "<td>82.0 (B)</td>" in xiamen
+    assert "87.3 (等级 B)" in page and "3 个机关评分的平均值" in page
+    assert "<td>0.0%</td>" in fuzhou and "<th>已修复占比</th><td>0.0%</td>" in page
+    assert "机关严重失信记录达到预警线" in page  # listed below, and counted in Fuzhou's row
+    assert fuzhou.endswith("<td>1</td></tr>") and xiamen.endswith("<td>0</td></tr>")
+    sheet = load_workbook(io.BytesIO(api.client.get(
+        "/regions", params={"format": "xlsx"}).content)).active
+    header = [cell.value for cell in sheet[1]]
+    row = next(line for line in sheet.iter_rows(min_row=2) if line[0].value == "350100")
+    assert row[header.index("评分")].value == 90 and row[header.index("等级")].value == "A"
+    assert row[header.index("已修复占比")].number_format == "0.0%"
+    assert row[header.index("预警数")].value == 1
+
+
+def region_row(page: str, code: str) -> str:
+    """The regions table's row of one reporting region."""
+    start = page.index(f'<a href="?region={code}">')
+    return page[page.rindex("<tr", 0, start):page.index("</tr>", start) + len("</tr>")]

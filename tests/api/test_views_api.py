@@ -113,7 +113,7 @@ def test_an_operator_sees_a_county_bodys_warning_within_its_city_and_not_elsewhe
     assert raised(region="350200") == raised(region="350128") == raised(kind="region") == []
     county = api.client.get("/api/v1/regions/350102/evaluation", headers=operator).json()
     assert county["metrics"]["in_force_serious"] == 2
-    assert Decimal(county["score"]) == 94  # 100 − 2 × 3
+    assert Decimal(county["score"]) == 80 and county["bodies"] == 1  # its body: 100 − 2 × 10
 
 
 def test_an_operator_asks_for_deadlines_due_within_n_working_days(

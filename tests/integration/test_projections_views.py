@@ -348,8 +348,10 @@ def test_a_county_with_overdue_rectifications_raises_an_early_warning(
         system_step(app, rid, "miss", "rectification")
     views.catch_up()
 
-    county = queries.evaluate_region(conn, "350102")  # 100 − 3 × 3 − 3 × 0.5 − 3 × 1
-    assert county.metrics["overdue_rectifications"] == 3 and county.score == Decimal("86.5")
+    county = queries.evaluate_region(conn, "350102")  # its one body: 70 − 3 × (2 + 3)
+    assert county.metrics["overdue_rectifications"] == 3 and county.score == Decimal("55.0")
+    city = queries.evaluate_region(conn, "350100")  # with the city's own body, at 100
+    assert city.score == Decimal("77.5") and city.bodies == 2
     warnings = {(w.rule_id, w.code) for w in queries.early_warnings(conn)}
     assert ("county-overdue-rectifications", "350102") in warnings
     assert not any(code == "350100" for _, code in warnings)  # a city has its own threshold

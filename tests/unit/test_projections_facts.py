@@ -115,6 +115,20 @@ def test_a_score_loses_points_by_severity_and_for_overdue_work_and_stays_above_t
     assert repaired.score == Decimal(98) and repaired.repaired_share == Decimal("0.500")
 
 
+def test_a_regions_score_is_the_mean_of_its_bodies_however_many_records_they_hold() -> None:
+    formula = formula_in_force(date(2026, 12, 1))
+    many = metrics(records=200, in_force=200, in_force_serious=60, in_force_general=140)
+    scores = [Decimal(80), Decimal(76), Decimal(100)]
+
+    province = evaluate(formula, "region", "350000", "福建省", many, "province", scores)
+
+    assert province.score == Decimal("85.3") and province.grade == "B" and province.bodies == 3
+    assert evaluate(formula, "region", "350000", "福建省", many, "province").score == 100
+    old = evaluate(formula_in_force(date(2026, 11, 30)), "region", "350000", "福建省", many,
+                   "province", scores)
+    assert old.score == 0  # version 1 took points off per record: the more bodies, the lower
+
+
 def test_region_warnings_apply_only_at_their_level_of_the_tree() -> None:
     formula = formula_in_force(date(2026, 5, 6))
     overdue = metrics(records=3, overdue_rectifications=3)
@@ -124,7 +138,9 @@ def test_region_warnings_apply_only_at_their_level_of_the_tree() -> None:
 
 
 def test_the_formula_is_versioned_data_with_dates_in_force() -> None:
-    assert [f.id for f in formulas()] == ["integrity-2026-v1"]
+    assert [f.id for f in formulas()] == ["integrity-2026-v1", "integrity-2026-v2"]
+    assert formula_in_force(date(2026, 11, 30)).id == "integrity-2026-v1"
+    assert formula_in_force(date(2026, 12, 1)).id == "integrity-2026-v2"
     with pytest.raises(ValidationError, match="no evaluation formula"):
         formula_in_force(date(2025, 12, 31))
     data = formulas()[0].model_dump()
