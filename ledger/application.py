@@ -319,6 +319,7 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
             legal_basis=cmd.legal_basis, decision_content=cmd.decision_content,
             fine_yuan=cmd.fine_yuan, confiscation_yuan=cmd.confiscation_yuan,
             region_code=cmd.region_code, scope=cmd.scope, responsible_persons=tuple(persons),
+            more_matters=cmd.more_matters,
         )
 
     def prepare_filing(
@@ -481,9 +482,23 @@ def require_department(actor: Actor) -> None:
         raise PermissionDeniedError("a department account must name its organisation")
 
 
+# Fields added to a filing after records were filed, left out of the digest while they hold
+# their defaults, so a resend of an older filing is still recognised as the same.
+_LATER_FIELDS = {"filed_on": None, "more_matters": []}
+_LATER_SANCTION_FIELDS = {"starts_on": None}
+
+
 def filing_digest(cmd: c.FileRecord) -> str:
     """What makes two filings 'the same': the canonical JSON of the whole command."""
-    return hashlib.sha256(canonical_json(cmd.model_dump(mode="json"))).hexdigest()
+    data = cmd.model_dump(mode="json")
+    for name, default in _LATER_FIELDS.items():
+        if data.get(name) == default:
+            del data[name]
+    for order in data["sanctions"]:
+        for name, default in _LATER_SANCTION_FIELDS.items():
+            if order.get(name) == default:
+                del order[name]
+    return hashlib.sha256(canonical_json(data)).hexdigest()
 
 
 def existing_originators(ledger: Ledger, ids: list[UUID]) -> set[UUID]:

@@ -66,6 +66,15 @@ Yuan = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2),
                  AfterValidator(lambda amount: amount.quantize(Decimal("0.01")))]
 
 
+def _check_months(order: SanctionOrder) -> SanctionOrder:
+    if not 1 <= order.months <= 1_200:
+        raise ValueError("a sanction lasts 1 to 1,200 months")
+    return order
+
+
+Sanction = Annotated[SanctionOrder, AfterValidator(_check_months)]
+
+
 class Command(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
@@ -112,6 +121,8 @@ class FileRecord(Command):
     domain: Domain
     severity: Severity
     matter: ShortText | None = None
+    more_matters: tuple[ShortText, ...] = Field(default=(), max_length=10)
+    """Further penalty matters of the same decision; the longest publicity window applies."""
     facts: Text
     legal_basis: Text
     decision_content: Text
@@ -125,7 +136,7 @@ class FileRecord(Command):
     filed_on: date | None = None
     """The original filing day of a record migrated from an earlier system (not in the
     future, not before the decision); its rule set is the one in force that day."""
-    sanctions: tuple[SanctionOrder, ...] = Field(default=(), max_length=20)
+    sanctions: tuple[Sanction, ...] = Field(default=(), max_length=20)
 
 
 class RecordChanges(Command):
@@ -191,7 +202,7 @@ class FileObjection(RecordStep):
 
 
 class ObjectionStep(RecordStep):
-    number: int = Field(ge=1)
+    number: int = Field(ge=1, le=10_000)
 
 
 class MarkObjection(ObjectionStep):
@@ -259,7 +270,7 @@ class ApplyForRepair(RecordStep):
 
 
 class RepairStep(RecordStep):
-    number: int = Field(ge=1)
+    number: int = Field(ge=1, le=10_000)
 
 
 class ForwardRepair(RepairStep):
@@ -280,7 +291,7 @@ class PropagateRepair(RepairStep):
 
 
 class ImposeSanction(RecordStep):
-    order: SanctionOrder
+    order: Sanction
 
 
 class RecordMitigation(RecordStep):

@@ -245,7 +245,8 @@ class CreditRecord(Aggregate):
         require_role(actor, SOURCE)
         rules, today = schedule.rules, business_date(at)
         filed = filed_on or today
-        window = rules.publicity_window(content.category, content.severity, content.matter)
+        window = rules.publicity_window(content.category, content.severity, content.matter,
+                                        *content.more_matters)
         start = content.decision_date
         record = cls.create(
             ev.RecordFiled, record_id, actor, at,
@@ -639,7 +640,7 @@ class CreditRecord(Aggregate):
             return None
         content = self.content.model_copy(update=named)
         window = schedule.rules.publicity_window(content.category, content.severity,
-                                                 content.matter)
+                                                 content.matter, *content.more_matters)
         start = content.decision_date
         max_end = schedule.calendar.add_months(start, window.max_months)
         public = content.scope == "public" and content.subject_type == "body"

@@ -60,6 +60,8 @@ class RecordContent(Immutable):
     region_code: str
     scope: Scope
     responsible_persons: tuple[UUID, ...]
+    more_matters: tuple[str, ...] = ()
+    """Further penalty matters of the same decision; the longest publicity window applies."""
 
 
 class ContentChanges(Immutable):

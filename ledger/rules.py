@@ -84,10 +84,15 @@ class RuleSet(Immutable):
             raise ValueError("effective_to is before effective_from")
         return self
 
-    def publicity_window(self, category: Category, severity: Severity, matter: str | None) -> (
-        PublicityWindow
-    ):
-        """The window for a record: debtor listings and long-minimum matters have their own."""
+    def publicity_window(self, category: Category, severity: Severity, matter: str | None,
+                         *more: str) -> PublicityWindow:
+        """The window for a record: debtor listings and long-minimum matters have their own; a
+        decision naming several penalty matters takes the longest of their windows."""
+        if more:
+            windows = [self.publicity_window(category, severity, m) for m in (matter, *more)]
+            return PublicityWindow(published=any(w.published for w in windows),
+                                   min_months=max(w.min_months for w in windows),
+                                   max_months=max(w.max_months for w in windows))
         if category is Category.DISHONEST_JUDGMENT_DEBTOR:
             return PublicityWindow(
                 published=True, min_months=0, max_months=self.dishonest_debtor_months

@@ -14,7 +14,7 @@ import pytest
 
 from ledger import commands as c
 from ledger import record_events as ev
-from ledger.application import Ledger
+from ledger.application import Ledger, filing_digest
 from ledger.errors import LifecycleError, ValidationError
 from ledger.events import SYSTEM
 from ledger.values import RecordStatus
@@ -280,3 +280,23 @@ def test_a_migrated_record_keeps_its_original_filing_day_rule_set_and_past_deadl
         with pytest.raises(ValidationError) as refused:
             world.file_record(filing(2, decision_date=date(2026, 3, 2), filed_on=filed_on), DEPT)
         assert refused.value.field == "filed_on"
+
+
+def test_a_filing_made_before_the_new_fields_existed_keeps_its_digest_so_a_resend_is_recognised(
+) -> None:
+    # digests computed by the release before migrated records and several matters existed
+    assert filing_digest(filing(1, sanctions=[{"kind": "public_criticism", "months": 6}])) == (
+        "0570622a842cc1b1480807efe3a182a8c423182b2874aeb95eada0c38d7c7cd1")
+    assert filing_digest(filing(2)) == (
+        "9f30849663e7d43d185934a4fc35955570ce61752d194e7e45a516379d494e67")
+
+
+def test_a_decision_with_several_penalty_matters_takes_the_longest_window(
+    world: Ledger, clock: FakeClock,
+) -> None:
+    clock.set_date(date(2026, 3, 20))  # NDRC Order 58: work safety keeps a year's minimum
+    rid = world.file_record(filing(1, decision_date=date(2026, 3, 2), matter="ordinary",
+                                   more_matters=("work_safety",)), DEPT).record_id
+    record = world.record(rid)
+    assert record.rule_set_id == "ndrc-order-58"
+    assert record.publicity_min_end == date(2027, 3, 2)
