@@ -484,8 +484,8 @@ def require_department(actor: Actor) -> None:
 
 # Fields added to a filing after records were filed, left out of the digest while they hold
 # their defaults, so a resend of an older filing is still recognised as the same.
-_LATER_FIELDS = {"filed_on": None, "more_matters": []}
-_LATER_SANCTION_FIELDS = {"starts_on": None}
+_LATER_FIELDS: dict[str, Any] = {"filed_on": None, "more_matters": []}
+_LATER_SANCTION_FIELDS: dict[str, Any] = {"starts_on": None}
 
 
 def filing_digest(cmd: c.FileRecord) -> str:
