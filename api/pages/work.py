@@ -16,8 +16,10 @@ from api.exports import export
 from api.i18n import with_notes
 from api.pages import check_csrf, done, language, page_role, region_tree, render
 from api.pages.forms import FilterForm
+from api.pages.matters import read_record, sent, standing
 from ledger import commands as c
-from ledger.events import Role
+from ledger.events import DomainEvent, Role
+from ledger.record import CreditRecord
 from ledger.regions import PROVINCE, fujian
 from ledger.values import DeadlineKind
 from projections import queries
@@ -40,6 +42,7 @@ ACTIONS = {
     DeadlineKind.OBJECTION_FORWARDING: ["forward"],
     DeadlineKind.REPAIR_FORWARDING: ["forward_repair"],
 }
+KINDS = {k.value for k in DeadlineKind}
 
 
 def _number(key: str) -> int | None:
@@ -58,10 +61,42 @@ def review_queue(request: Request, services: ServicesDep,
             if d.party == "platform"]
     if format:
         return export([d.model_dump() for d in rows], COLUMNS, format, "review-queue")
-    tasks = [{**d.model_dump(), "number": _number(d.key),
-              "actions": ACTIONS.get(DeadlineKind(d.kind), [])} for d in rows]
+    read: dict[UUID, tuple[CreditRecord, list[DomainEvent]]] = {}
+    tasks = []
+    for d in with_notes(rows, language(request)):
+        if d.record_id not in read:
+            read[d.record_id] = read_record(services.ledger, d.record_id)
+        tasks.append(_task(d, *read[d.record_id]))
     return render(request, "review.html", {
         "tasks": tasks, "message": "已记录。" if "done" in request.query_params else None,
+    }, account=account)
+
+
+def _task(deadline: OpenDeadline, record: CreditRecord, events: list[DomainEvent]) -> (
+    dict[str, Any]
+):
+    """A queue task with what the reviewer decides on: whose record, which decision, what the
+    subject sent (an objection's grounds, a review's, a repair's commitment), the facts."""
+    number, content = _number(deadline.key), record.content
+    kind = deadline.kind
+    what = ("sent_review" if kind == DeadlineKind.REVIEW_DECISION
+            else "sent_commitment" if kind.startswith("repair_")
+            else "sent_objection" if kind.startswith("objection_") else None)
+    return {**deadline.model_dump(), "number": number,
+            "actions": ACTIONS.get(DeadlineKind(kind), []) if kind in KINDS else [],
+            "subject_name": content.subject_name, "document_number": content.document_number,
+            "source_name": content.source.name, "facts": content.facts,
+            "category": content.category.value, "severity": content.severity.value,
+            "what": what, "text": sent(events, what, number) if what else None}
+
+
+@router.get("/review/records/{record_id}", response_class=Response)
+def review_record(request: Request, record_id: UUID, services: ServicesDep,
+                  account: Annotated[Account, QUEUE_READERS]) -> Response:
+    """A record as the reviewer weighs it: its content, what the subject sent, each step."""
+    record, events = read_record(services.ledger, record_id)
+    return render(request, "review_record.html", {
+        "record": record, "standing": standing(record, events, language(request)),
     }, account=account)
 
 

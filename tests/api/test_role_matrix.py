@@ -91,6 +91,7 @@ EXPECTED: dict[tuple[str, str], set[Role] | None] = {
     ("GET", "/"): PUBLIC,
     ("GET", "/disclosure/records/{record_id}"): PUBLIC,
     ("GET", "/review"): {REV, ADM},
+    ("GET", "/review/records/{record_id}"): {REV, ADM},
     ("POST", "/review/records/{record_id}/{action}"): {REV},
     ("GET", "/deadlines"): {OPS, REV, AUD, ADM},
     ("GET", "/admin/calendar"): {ADM},

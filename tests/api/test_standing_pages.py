@@ -1,5 +1,5 @@
-"""Where an official's matters stand: what was sent, each step so far, the next step with who
-takes it and by when."""
+"""The substance in front of the reviewer, and where an official's matters stand: what was
+sent, each step so far, the next step with who takes it and by when."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from uuid import UUID
 from ledger import commands as c
 from ledger.calendar import WorkingCalendar
 from ledger.events import Role
-from tests.api.conftest import Api, csrf, sign_in
+from tests.api.conftest import Api, Views, csrf, sign_in
 from tests.conftest import DEPT, REVIEWER, SOURCE_CODE, FakeClock, filing, official
 
 
@@ -24,6 +24,29 @@ def forward_an_objection(api: Api, grounds: str) -> UUID:
     to = c.Authority(name="福建省纪委监委", code=SOURCE_CODE)
     ledger.forward_objection(c.ForwardObjection(record_id=rid, number=n, to=to), REVIEWER)
     return rid
+
+
+def test_a_reviewer_sees_whose_record_the_grounds_the_facts_and_the_time_left(
+    api: Api, views: Views,
+) -> None:
+    ledger = api.services.ledger
+    rid = ledger.file_record(filing(), DEPT).record_id
+    ledger.file_objection(c.FileObjection(record_id=rid, grounds="该款项已于四月支付完毕"),
+                          official())
+    views.catch_up()
+    sign_in(api, Role.PLATFORM_REVIEWER)
+
+    queue = api.client.get("/review")
+
+    task = queue.text[queue.text.index("异议标注"):]
+    for shown in ("福州市鼓楼区自然资源局", "闽纪〔2026〕1号", "该款项已于四月支付完毕",
+                  "未按合同约定支付中标企业货款。", "剩余 1 个工作日"):
+        assert shown in task, shown
+    assert f'href="/review/records/{rid}"' in queue.text and "/audit/records" not in queue.text
+    record = api.client.get(f"/review/records/{rid}")
+    assert record.status_code == 200
+    assert "该款项已于四月支付完毕" in record.text
+    assert "《保障中小企业款项支付条例》第八条" in record.text
 
 
 def test_an_official_reads_what_they_sent_and_the_next_step_with_who_takes_it_and_by_when(
