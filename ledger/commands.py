@@ -72,7 +72,7 @@ def _check_months(order: SanctionOrder) -> SanctionOrder:
     return order
 
 
-Sanction = Annotated[SanctionOrder, AfterValidator(_check_months)]
+BoundedSanction = Annotated[SanctionOrder, AfterValidator(_check_months)]
 
 
 class Command(BaseModel):
@@ -136,7 +136,7 @@ class FileRecord(Command):
     filed_on: date | None = None
     """The original filing day of a record migrated from an earlier system (not in the
     future, not before the decision); its rule set is the one in force that day."""
-    sanctions: tuple[Sanction, ...] = Field(default=(), max_length=20)
+    sanctions: tuple[BoundedSanction, ...] = Field(default=(), max_length=20)
 
 
 class RecordChanges(Command):
@@ -291,7 +291,7 @@ class PropagateRepair(RepairStep):
 
 
 class ImposeSanction(RecordStep):
-    order: Sanction
+    order: BoundedSanction
 
 
 class RecordMitigation(RecordStep):

@@ -168,3 +168,24 @@ def test_a_page_ten_million_records_deep_is_refused_before_the_database_is_asked
     assert just_beyond.status_code == 422
     assert just_beyond.json()["field"] == "page"
     assert last.status_code == 200
+
+
+def test_numbers_past_64_bits_are_refused_by_field_not_answered_with_a_server_error(
+    api: Api,
+) -> None:
+    """Before, a sanction of 2**70 months and an objection number of 2**70 reached the
+    canonical JSON encoder, which cannot hold them: 500."""
+    source = api.headers(Role.SOURCE_DEPARTMENT, **{"Idempotency-Key": "huge-1"})
+    orders = [{"kind": "public_criticism", "months": 2**70}]
+    sent = filing().model_dump(mode="json") | {"sanctions": orders}
+
+    filed = api.client.post("/api/v1/records", headers=source, json=sent)
+    decided = api.client.post(f"/api/v1/records/{uuid4()}/objections/{2**70}/decision",
+                              headers=api.headers(Role.SOURCE_DEPARTMENT, **{
+                                  "Idempotency-Key": "huge-2"}),
+                              json={"outcome": "upheld", "reasons": "维持"})
+
+    assert filed.status_code == 422
+    assert filed.json()["field"] == "sanctions.0"
+    assert decided.status_code == 422
+    assert decided.json()["field"] == "number"
