@@ -11,7 +11,7 @@ from api import errors, observability
 from api.deps import Services
 from api.headers import SecurityHeaders
 from api.limits import BodyLimit, Limits, PublicRateLimit
-from api.pages import admin, people, public, regions, work
+from api.pages import admin, department, department_filing, people, public, regions, work
 from api.routes import audit, evaluation, records, settings, subjects, transparency, views
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -33,6 +33,7 @@ def create_app(services: Services, limits: Limits | None = None) -> FastAPI:
     app.add_middleware(PublicRateLimit, limits=limits)
     observability.install(app, services)
     for router in (records.router, subjects.router, settings.router, audit.router,
+                   department.router, department_filing.router,
                    views.router, evaluation.router, people.router, public.router, work.router,
                    regions.router, admin.router, transparency.router):
         app.include_router(router)

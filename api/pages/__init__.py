@@ -101,7 +101,8 @@ def done(path: str) -> RedirectResponse:
 
 
 # Where each role starts its work; anyone else lands on the public search.
-LANDING = {Role.SUBJECT_OFFICIAL: "/subject", Role.PLATFORM_REVIEWER: "/review",
+LANDING = {Role.SOURCE_DEPARTMENT: "/department", Role.SUBJECT_OFFICIAL: "/subject",
+           Role.PLATFORM_REVIEWER: "/review",
            Role.OPERATOR: "/deadlines", Role.AUDITOR: "/audit",
            Role.ADMINISTRATOR: "/admin/calendar"}
 

@@ -276,7 +276,7 @@ def language_link(page: str) -> str:
 @pytest.mark.parametrize(("role", "landing"), [
     (Role.SUBJECT_OFFICIAL, "/subject"), (Role.PLATFORM_REVIEWER, "/review"),
     (Role.OPERATOR, "/deadlines"), (Role.AUDITOR, "/audit"),
-    (Role.ADMINISTRATOR, "/admin/calendar"), (Role.SOURCE_DEPARTMENT, "/"),
+    (Role.ADMINISTRATOR, "/admin/calendar"), (Role.SOURCE_DEPARTMENT, "/department"),
 ], ids=lambda v: v.value if isinstance(v, Role) else v)
 def test_each_person_lands_on_their_own_page_after_signing_in(
     api: Api, role: Role, landing: str,

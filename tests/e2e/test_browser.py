@@ -1,5 +1,6 @@
 """In a real browser: an official objects, the public page shows the mark, a reviewer decides;
-the public search and the deadline board are used through their forms; a phone's width."""
+a department files a record with its form and decides an objection forwarded to it; the public
+search and the deadline board are used through their forms; a phone's width."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from uuid import UUID
 
 import pytest
 import uvicorn
@@ -19,11 +21,23 @@ from api.app import create_app
 from api.auth import Account, PostgresTokenStore
 from api.deps import Services
 from api.idempotency import PostgresIdempotencyStore
+from ledger import commands as c
+from ledger.application import Ledger
 from ledger.events import Role
 from projections.follower import run_followers
 from projections.log import log_table_of
 from projections.registry import all_views
-from tests.conftest import BODY_CODE, DEPT, FakeClock, filing, postgres_ledger, register_world
+from tests.conftest import (
+    BODY_CODE,
+    DEPT,
+    REVIEWER,
+    SOURCE_CODE,
+    FakeClock,
+    filing,
+    official,
+    postgres_ledger,
+    register_world,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -56,6 +70,7 @@ class Site:
     url: str
     tokens: dict[Role, str]
     record_id: str
+    ledger: Ledger
 
 
 def free_port() -> int:
@@ -75,6 +90,8 @@ def site(pg_url: str, clock: FakeClock) -> Iterator[Site]:
         Role.SUBJECT_OFFICIAL: store.create(Account("o", Role.SUBJECT_OFFICIAL, BODY_CODE, "o")),
         Role.PLATFORM_REVIEWER: store.create(Account("r", Role.PLATFORM_REVIEWER, None, "r")),
         Role.OPERATOR: store.create(Account("p", Role.OPERATOR, None, "p")),
+        Role.SOURCE_DEPARTMENT: store.create(Account("d", Role.SOURCE_DEPARTMENT, SOURCE_CODE,
+                                                     "d")),
     }
     stop = threading.Event()
     followers = run_followers(pg_url, all_views(), log_table_of(ledger), stop,
@@ -86,7 +103,7 @@ def site(pg_url: str, clock: FakeClock) -> Iterator[Site]:
     thread.start()
     while not server.started:
         time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", tokens, str(rid))
+    yield Site(f"http://127.0.0.1:{port}", tokens, str(rid), ledger)
     server.should_exit = True
     stop.set()
     thread.join(timeout=10)
@@ -148,6 +165,49 @@ def test_an_objection_filed_in_the_browser_marks_the_public_page_until_a_reviewe
 
     public_page_shows(public, site, "异议处理中", present=False)
     assert public.get_by_text("闽纪〔2026〕1号").count() == 1
+
+
+def test_a_department_files_a_record_with_its_form_and_decides_an_objection_forwarded_to_it(
+    browser: Browser, site: Site,
+) -> None:
+    department = browser.new_context(locale="zh-CN").new_page()
+    sign_in(department, site, Role.SOURCE_DEPARTMENT)
+    assert department.url == f"{site.url}/department"
+
+    department.get_by_role("link", name="报送新记录").click()
+    department.get_by_label("决定文号").fill("闽纪〔2026〕9号")
+    department.get_by_label("决定日期").fill("2026-04-21")
+    department.get_by_label("主体统一社会信用代码").fill(BODY_CODE)
+    department.get_by_label("类别").select_option("accountability")
+    department.get_by_label("领域").select_option("bidding")
+    department.get_by_label("失信程度").select_option("minor")
+    department.get_by_label("失信事实").fill("未按规定公开招标。")
+    department.get_by_label("法律依据").fill("《招标投标法》第四条")
+    department.get_by_label("处理决定").fill("通报批评。")
+    department.get_by_label("所属地区").select_option("350102")
+    department.get_by_role("button", name="报送", exact=True).click()
+    expect(department.get_by_role("status")).to_contain_text("记录已报送")
+    expect(department.locator("table.facts")).to_contain_text("未按规定公开招标。")
+
+    # an objection to the record filed at the start, forwarded to the department
+    rid, ledger = UUID(site.record_id), site.ledger
+    n = ledger.file_objection(c.FileObjection(record_id=rid, grounds="款项已于四月支付完毕"),
+                              official())
+    ledger.mark_objection(c.MarkObjection(record_id=rid, number=n), REVIEWER)
+    ledger.accept_objection(c.AcceptObjection(record_id=rid, number=n), REVIEWER)
+    to = c.Authority(name="福建省纪委监委", code=SOURCE_CODE)
+    ledger.forward_objection(c.ForwardObjection(record_id=rid, number=n, to=to), REVIEWER)
+    until_shown(department, "款项已于四月支付完毕",
+                lambda: department.goto(f"{site.url}/department"))
+    row = department.get_by_role("row").filter(has_text="款项已于四月支付完毕")
+    row.locator("summary", has_text="作出决定").click()
+    row.get_by_label("核实结果").select_option("upheld")
+    row.get_by_label("理由").fill("经核实，记录无误。")
+    row.get_by_role("button", name="作出决定").click()
+
+    expect(department.get_by_role("status")).to_contain_text("已记录")
+    expect(department.locator("ol.steps")).to_contain_text("本部门作出异议决定：维持。经核实，记录无误。")
+    assert ledger.record(rid).open_objection() is None
 
 
 def until_shown(page: Page, text: str, act: Callable[[], object]) -> None:
