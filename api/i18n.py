@@ -311,6 +311,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "region_code": ("地区", "Region"),
     "scope": ("公开范围", "Scope"),
     "responsible_persons": ("责任人", "Responsible persons"),
+    "more_matters": ("其他处罚事项", "Further matters"),
     "rule_set_id": ("适用规则", "Rule set"),
     "filed_on": ("报送日期", "Filed on"),
     "content_digest": ("内容摘要值", "Content digest"),

@@ -83,6 +83,9 @@ def _deadline(deadline: v.Deadline, lang: str) -> str:
         note = waiting_note(deadline.starts_on, deadline.length, deadline.unit,
                             deadline.awaiting, lang)
         return f"{name}: {note}"
+    if deadline.historical:  # ended before a migrated record was filed
+        return (f"{name}, ended {deadline.due} (before the record was migrated)" if lang == "en"
+                else f"{name}，{deadline.due} 已届满（记录迁入前）")
     return f"{name}, due {deadline.due}" if lang == "en" else f"{name}，{deadline.due} 截止"
 
 
