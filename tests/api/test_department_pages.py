@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 from uuid import UUID
 
 from api.auth import Account
@@ -18,6 +19,7 @@ from tests.conftest import (
     DEPT,
     REVIEWER,
     SOURCE_CODE,
+    FakeClock,
     filing,
     official,
     uscc,
@@ -90,6 +92,8 @@ def test_a_department_signs_in_lands_on_its_workspace_and_files_a_record_with_th
     exported = api.client.get("/department", params={"severity": "general", "format": "csv"})
     rows = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff"))))
     assert rows[0][0] == "决定文号" and [r[0] for r in rows[1:]] == ["闽纪〔2026〕7号"]
+    refused = api.client.get("/department", params={"severity": "awful", "category": ""})
+    assert refused.status_code == 422 and "失信程度：“awful”不是可选的值" in refused.text
 
 
 def test_a_bad_value_in_the_filing_form_is_named_next_to_its_field_keeping_what_was_typed(
@@ -212,6 +216,32 @@ def test_a_department_corrects_then_withdraws_its_record_giving_reasons(api: Api
     assert withdrawn.status_code == 200 and "撤销记录：原处罚决定已被撤销" in withdrawn.text
     assert ledger.record(rid).status is RecordStatus.WITHDRAWN
     assert 'action="/department/records/' + str(rid) + '/withdrawal"' not in withdrawn.text
+
+
+def test_a_department_approves_a_repair_forwarded_to_it_having_read_the_commitment(
+    api: Api, views: Views, clock: FakeClock,
+) -> None:
+    ledger = api.services.ledger
+    rid = ledger.file_record(filing(), DEPT).record_id
+    clock.set_date(date(2026, 7, 22))  # the minimum publicity period ended on 2026-07-20
+    n = ledger.apply_for_repair(c.ApplyForRepair(record_id=rid, commitment="今后按期足额支付"),
+                                official())
+    to = c.Authority(name="福建省纪委监委", code=SOURCE_CODE)
+    ledger.forward_repair(c.ForwardRepair(record_id=rid, number=n, to=to), REVIEWER)
+    views.catch_up()
+    sign_in(api, Role.SOURCE_DEPARTMENT)
+
+    workspace = api.client.get("/department")
+    assert "今后按期足额支付" in workspace.text and "信用修复申请（第1号）" in workspace.text
+    decide = f"/department/records/{rid}/repairs/{n}/decision"
+    undecided = api.client.post(decide, data={"reasons": "已整改", "csrf": csrf(workspace.text)})
+    assert undecided.status_code == 422 and "请从列表中选择。" in undecided.text
+    approved = api.client.post(decide, data={"approved": "true", "reasons": "已履行并作出承诺",
+                                             "csrf": csrf(workspace.text)})
+
+    assert approved.status_code == 200
+    assert ledger.record(rid).status is RecordStatus.REPAIRED
+    assert "本部门作出修复决定：同意修复。已履行并作出承诺" in approved.text
 
 
 def test_a_department_verifies_a_rectification_the_subject_reported_done(
