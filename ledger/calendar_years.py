@@ -98,6 +98,9 @@ class CalendarYears:
         after it: dates already fixed are facts and stay.
         """
         require_role(actor, Role.ADMINISTRATOR)
+        # Counted before and after: the dispatcher, woken by the publication, may date some of
+        # them first, and they are dated by this publication all the same.
+        before = {(rid, d.key) for rid, d in self.waiting_deadlines()}
         settings = self.settings(fresh=True)
         year = cmd.year
         current = settings.years.get(year.year)
@@ -111,7 +114,8 @@ class CalendarYears:
             settings.trigger(LedgerSettings.CalendarYearPublished, actor, self.clock(),
                              year=year)
             self._save(settings)
-        return self.date_waiting_deadlines()
+        self.date_waiting_deadlines()
+        return len(before - {(rid, d.key) for rid, d in self.waiting_deadlines()})
 
     def date_waiting_deadlines(self) -> int:
         """Date every waiting deadline that the calendar now covers; returns how many."""

@@ -53,7 +53,7 @@ def test_a_filing_on_21_december_is_accepted_and_its_deadline_waits_for_the_new_
     page = api.client.get("/deadlines", params={"lang": "en"}).text
     assert f"the date is fixed when the {NEW_YEAR} holiday calendar is published" in page
     assert f"publish the State Council holiday notice for {NEW_YEAR}" in page
-    exported = api.client.get("/deadlines", params={"format": "csv"}).text
+    exported = api.client.get("/deadlines", params={"format": "csv", "lang": "zh"}).text
     assert f"{NEW_YEAR}年节假日安排公布后确定具体日期" in exported
 
 
