@@ -17,6 +17,7 @@ from ledger import commands as c
 from ledger.application import Ledger
 from ledger.errors import PermissionDeniedError
 from ledger.events import Role
+from ledger.values import StepStatus
 from tests.api.conftest import Api, csrf, sign_in
 from tests.calendar_data import weekends_only_year
 from tests.conftest import (
@@ -77,7 +78,7 @@ def test_an_administrator_cannot_decide_an_objection_or_take_a_reviewers_step_in
     m = world.file_objection(c.FileObjection(record_id=second, grounds="事实不清"), official())
     with pytest.raises(PermissionDeniedError):
         world.mark_objection(c.MarkObjection(record_id=second, number=m), ADMIN)
-    assert not world.record(second).under_objection
+    assert world.record(second).objections[m].status is StepStatus.FILED  # never marked
 
 
 def test_an_administrator_still_registers_subjects_and_publishes_calendar_years(
@@ -126,4 +127,4 @@ def test_an_administrator_sees_the_review_queue_but_cannot_mark_an_objection_fro
 
     assert page.status_code == 200
     assert marked.status_code == 403
-    assert not ledger.record(rid).under_objection
+    assert ledger.record(rid).objections[n].status is StepStatus.FILED  # never marked
