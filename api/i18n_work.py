@@ -10,6 +10,7 @@ from __future__ import annotations
 WORK_TEXTS: dict[str, tuple[str, str]] = {
     # Who acts
     "our_body": ("本单位", "Your body"),
+    "our_self": ("本人", "You"),
     "our_department": ("本部门", "Your department"),
     "sep": ("、", ", "),
     "number_n": ("（第{n}号）", " (no. {n})"),

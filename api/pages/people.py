@@ -94,7 +94,7 @@ def _subject_rows(ledger: Ledger, code: str, record_ids: list[UUID], lang: str) 
     now, and the deadlines the subject must meet itself, soonest first."""
     calendar = ledger.settings().calendar()
     today = business_date(ledger.clock())
-    me = {code: translator(lang)("our_body")}
+    me = {code: translator(lang)("our_body" if len(code) == 18 else "our_self")}
     records: list[dict[str, Any]] = []
     deadlines: list[dict[str, Any]] = []
     for rid in record_ids:

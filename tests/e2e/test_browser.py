@@ -1,6 +1,7 @@
-"""In a real browser: an official objects, the public page shows the mark, a reviewer decides;
-a department files a record with its form and decides an objection forwarded to it; the public
-search and the deadline board are used through their forms; a phone's width."""
+"""In a real browser: an official objects, the public page shows the mark, a reviewer decides
+with the grounds in view; a department files a record with its form and decides an objection
+forwarded to it; the public search and the deadline board are used through their forms; a
+phone's width."""
 
 from __future__ import annotations
 
@@ -148,7 +149,11 @@ def test_an_objection_filed_in_the_browser_marks_the_public_page_until_a_reviewe
     reviewer = browser.new_context(locale="zh-CN").new_page()
     sign_in(reviewer, site, Role.PLATFORM_REVIEWER)
     reviewer.goto(f"{site.url}/review")
-    reviewer.locator(f"form[action='/review/records/{site.record_id}/mark'] button").click()
+    task = reviewer.get_by_role("row").filter(has_text="异议标注").filter(
+        has_text="罚款金额计算有误，应为四万元。")
+    expect(task).to_contain_text("福州市鼓楼区自然资源局")
+    expect(task).to_contain_text("未按合同约定支付中标企业货款。")
+    task.locator(f"form[action='/review/records/{site.record_id}/mark'] button").click()
     expect(reviewer.get_by_role("status")).to_contain_text("已记录")
 
     public = browser.new_context(locale="zh-CN").new_page()
