@@ -79,11 +79,7 @@ def test_an_objection_decided_corrected_changes_the_facts_and_a_minor_severity_u
 ) -> None:
     rid = file(world)
     assert world.record(rid).published
-    number = world.file_objection(c.FileObjection(record_id=rid, grounds="事实有误"), official())
-    world.mark_objection(c.MarkObjection(record_id=rid, number=number), REVIEWER)
-    world.accept_objection(c.AcceptObjection(record_id=rid, number=number), REVIEWER)
-    world.forward_objection(c.ForwardObjection(record_id=rid, number=number, to=SOURCE),
-                            REVIEWER)
+    number = forwarded_objection(world, rid)
     world.decide_objection(c.DecideObjection(
         record_id=rid, number=number, outcome="corrected", reasons="部分事实有误",
         changes={"severity": "minor", "facts": "逾期支付货款，已补付。"}), DEPT)
@@ -188,6 +184,16 @@ def object_to(world: Ledger, rid: UUID) -> int:
     return world.file_objection(c.FileObjection(record_id=rid, grounds="事实有误"), official())
 
 
+def forwarded_objection(world: Ledger, rid: UUID) -> int:
+    """An objection marked, accepted and forwarded to the department that filed the record."""
+    number = object_to(world, rid)
+    world.mark_objection(c.MarkObjection(record_id=rid, number=number), REVIEWER)
+    world.accept_objection(c.AcceptObjection(record_id=rid, number=number), REVIEWER)
+    world.forward_objection(c.ForwardObjection(record_id=rid, number=number, to=SOURCE),
+                            REVIEWER)
+    return number
+
+
 def test_a_review_of_a_rejected_objection_found_for_the_subject_deletes_the_record(
     world: Ledger, clock: FakeClock,
 ) -> None:
@@ -233,11 +239,7 @@ def test_an_extension_is_refused_once_the_deadline_has_passed(
     world: Ledger, clock: FakeClock,
 ) -> None:
     rid = file(world)
-    number = object_to(world, rid)
-    world.mark_objection(c.MarkObjection(record_id=rid, number=number), REVIEWER)
-    world.accept_objection(c.AcceptObjection(record_id=rid, number=number), REVIEWER)
-    world.forward_objection(c.ForwardObjection(record_id=rid, number=number, to=SOURCE),
-                            REVIEWER)
+    number = forwarded_objection(world, rid)
     due = world.record(rid).deadlines[f"objection-{number}-decision"].due
     assert due is not None
     clock.set_date(due + timedelta(days=1))
