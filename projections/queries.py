@@ -51,7 +51,7 @@ __all__ = [
     "Evaluation", "Warning", "body_evaluation", "body_status", "disclosed_record",
     "due_before_within", "early_warnings", "evaluate_body", "evaluate_region", "open_deadlines",
     "public_disclosure", "record_list", "record_view", "records", "region_rollup",
-    "subject_status", "warnings",
+    "subject_names", "subject_status", "warnings",
 ]
 
 MAX_PER_PAGE = 100
@@ -373,6 +373,23 @@ def body_evaluation(conn: Conn, credit_code: str, formula: Formula | None = None
     return evaluate_body(conn, credit_code, formula=formula) or evaluate(
         formula or formula_in_force(), "body", credit_code, found[0]["name"],
         dict.fromkeys(SCORED_METRICS, 0))
+
+
+def subject_names(conn: Conn, codes: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """For lists that show codes: each body's name by credit code, and each civil servant's
+    masked ID and body by subject id (a deadline's party)."""
+    people = []
+    for code in codes:
+        try:
+            people.append(UUID(code))
+        except ValueError:
+            continue
+    found = _rows(conn, (
+        "SELECT coalesce(credit_code, subject_id::text) AS code, subject_type, name, masked_id, "
+        "body_code FROM {v}.subject_status_subjects "
+        "WHERE credit_code = ANY(%(codes)s) OR subject_id = ANY(%(people)s)"
+    ), {"codes": list(codes), "people": people})
+    return {row["code"]: row for row in found}
 
 
 def warnings(conn: Conn, *, region: str | None = None, kind: str | None = None,

@@ -17,6 +17,7 @@ from api.i18n import with_notes
 from api.pages import check_csrf, done, language, page_role, region_tree, render
 from api.pages.forms import FilterForm
 from api.pages.matters import read_record, sent, standing
+from api.readable import label, region_name
 from ledger import commands as c
 from ledger.events import DomainEvent, Role
 from ledger.record import CreditRecord
@@ -32,7 +33,8 @@ QUEUE_READERS = page_role(Role.PLATFORM_REVIEWER, Role.ADMINISTRATOR)
 # Separation of duties: an administrator may look at the queue, only a reviewer acts on it.
 REVIEWERS = page_role(Role.PLATFORM_REVIEWER)
 WATCHERS = page_role(Role.OPERATOR, Role.PLATFORM_REVIEWER, Role.AUDITOR, Role.ADMINISTRATOR)
-COLUMNS = [("kind", "类型"), ("record_id", "记录"), ("body_code", "主体"), ("region_code", "地区"),
+COLUMNS = [("kind", "类型"), ("record_id", "记录"), ("subject_name", "主体"),
+           ("body_code", "机关代码"), ("region_name", "地区"), ("region_code", "地区代码"),
            ("due", "截止日期"), ("working_days_left", "剩余工作日"), ("overdue", "已逾期"),
            ("urged", "已催办"), ("escalated", "已上报"), ("note", "说明")]
 # What a reviewer can do about each kind of platform deadline.
@@ -60,7 +62,8 @@ def review_queue(request: Request, services: ServicesDep,
             conn, today=services.today(), calendar=services.ledger.settings().calendar())
             if d.party == "platform"]
     if format:
-        return export([d.model_dump() for d in rows], COLUMNS, format, "review-queue")
+        return export(_named(services, rows, language(request)), COLUMNS, format,
+                      "review-queue", lang=language(request))
     read: dict[UUID, tuple[CreditRecord, list[DomainEvent]]] = {}
     tasks = []
     for d in with_notes(rows, language(request)):
@@ -157,20 +160,40 @@ def deadline_board(
         rows: list[OpenDeadline] = queries.open_deadlines(
             conn, region=region_code, kind=kind_code, due_before=due_before,
             overdue=True if late else None, today=today, calendar=calendar)
+    named = _named(services, rows, language(request))
     if format:
-        return export([d.model_dump() for d in with_notes(rows, "zh")], COLUMNS, format,
-                      "deadlines")
+        return export(named, COLUMNS, format, "deadlines", lang=language(request))
     filters = {k: v for k, v in {"region": region_code, "kind": kind_code, "within": days,
                                  "overdue": "true" if late else None}.items()
                if v is not None}
     temporal = Temporal(services.temporal_ui, services.temporal_namespace)
     return render(request, "deadlines.html", {
-        **context, "rows": [{**d.model_dump(), "temporal": temporal.workflow(d)} for d in rows],
+        **context, "rows": [{**row, "temporal": temporal.workflow(d)}
+                            for d, row in zip(rows, named, strict=True)],
         "query": urlencode(filters),
         "temporal_list": temporal.deadlines(
             region=region_code, kind=kind_code, due_before=due_before,
             overdue_at=services.ledger.clock() if late else None),
     }, account=account)
+
+
+def _named(services: ServicesDep, rows: list[OpenDeadline], lang: str) -> list[dict[str, Any]]:
+    """Deadlines with their subject's and region's names beside the codes (a civil servant by
+    masked ID and body), a waiting one with its note in ``lang``."""
+    with services.views() as conn:
+        names = queries.subject_names(conn, sorted({d.body_code for d in rows}
+                                                   | {d.party for d in rows}))
+    found = []
+    for d in with_notes(rows, lang):
+        body = names.get(d.body_code, {}).get("name") or d.body_code
+        subject = body
+        if d.subject_type == "civil_servant":
+            person = names.get(d.party, {}).get("masked_id")
+            who = label("civil_servant", lang) + (f" {person}" if person else "")
+            subject = f"{who} ({body})" if lang == "en" else f"{who}（{body}）"
+        found.append({**d.model_dump(), "subject_name": subject,
+                      "region_name": region_name(d.region_code, lang)})
+    return found
 
 
 class Temporal:

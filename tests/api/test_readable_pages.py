@@ -19,7 +19,7 @@ from ledger import record_events as ev
 from ledger.events import DomainEvent, Role
 from projections import queries
 from tests.api.conftest import Api, Views, sign_in
-from tests.conftest import DEPT, FakeClock, filing, official
+from tests.conftest import BODY_CODE, DEPT, PERSON_ID, FakeClock, filing, official
 
 
 def test_a_machine_without_chinese_fonts_gets_the_pages_web_font(api: Api) -> None:
@@ -159,3 +159,28 @@ def test_a_public_export_below_the_cap_holds_every_match_and_no_notice(
     lines = api.client.get("/", params={"format": "csv"}).text.splitlines()
 
     assert len(lines) == 1 + 5 and "仅导出" not in lines[-1]
+
+
+def test_the_deadline_board_names_each_body_person_and_region_beside_its_code(
+    api: Api, views: Views,
+) -> None:
+    ledger = api.services.ledger
+    ledger.file_record(filing(1), DEPT)
+    ledger.file_record(filing(2, subject_type="civil_servant", subject_code=None,
+                              subject_citizen_id=PERSON_ID), DEPT)
+    views.catch_up()
+    sign_in(api, Role.OPERATOR)
+
+    board = api.client.get("/deadlines").text
+
+    assert f"福州市鼓楼区自然资源局 <small>{BODY_CODE}</small>" in board
+    assert "鼓楼区 <small>350102</small>" in board
+    assert f"公务员 {PERSON_ID[:6]}" in board and "（福州市鼓楼区自然资源局）" in board
+    sheet = workbook(api.client.get("/deadlines", params={"format": "xlsx"}))
+    header, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    by_subject = {line[header.index("主体")]: dict(zip(header, line, strict=True))
+                  for line in rows}
+    body = by_subject["福州市鼓楼区自然资源局"]
+    assert body["类型"] == "书面说明" and body["地区"] == "鼓楼区"
+    assert body["截止日期"] == datetime(2026, 5, 26) and body["已逾期"] == "否"
+    assert body["剩余工作日"] == 15 and len(by_subject) == 2
