@@ -89,7 +89,8 @@ def workspace(
     if format and not form.errors:
         with services.views() as conn:
             rows = _all_records(conn, code, filters)
-        return export(rows, COLUMNS, format, "department-records")
+        return export(rows, COLUMNS, format, "department-records", lang=lang,
+                      capped_at=len(rows) if len(rows) >= MAX_OFFSET else None)
     with services.views() as conn:
         matters = forwarded(services, conn, code, lang)
         checks = to_verify(services, conn, code)

@@ -79,8 +79,9 @@ def subject_page(request: Request, services: ServicesDep,
     records, deadlines = _subject_rows(ledger, code, record_ids, language(request))
     if format:
         if table == "deadlines":
-            return export(deadlines, DEADLINE_COLUMNS, format, "deadlines")
-        return export(records, RECORD_COLUMNS, format, "records")
+            return export(deadlines, DEADLINE_COLUMNS, format, "deadlines",
+                          lang=language(request))
+        return export(records, RECORD_COLUMNS, format, "records", lang=language(request))
     return render(request, "subject.html", {
         "subject_name": name, "subject_code": code, "records": records, "deadlines": deadlines,
         "done": request.query_params.get("done"),
