@@ -126,6 +126,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                       "search and export each part."),
     "export_up_to": ("最多 {n} 条", "up to {n} rows"),
     "bodies": ("机关数", "Bodies"),
+    "no_bodies": ("本地区尚无登记的机关，无从评分", "No body is registered here to score"),
     "score_is_mean": ("辖区内（含下级地区）{n} 个机关评分的平均值，尚无记录的机关按满分计",
                       "the mean score of the {n} bodies here and in the regions below; a body "
                       "without records has full marks"),

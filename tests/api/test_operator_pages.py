@@ -119,6 +119,7 @@ def test_the_provinces_score_is_the_mean_of_its_bodies_and_lies_between_its_citi
     assert "<td>0.0%</td>" in fuzhou and "<th>已修复占比</th><td>0.0%</td>" in page
     assert "机关严重失信记录达到预警线" in page  # listed below, and counted in Fuzhou's row
     assert fuzhou.endswith("<td>1</td></tr>") and xiamen.endswith("<td>0</td></tr>")
+    assert region_row(page, "350300").endswith("<td>—</td><td>—</td><td>0</td></tr>")  # no body
     sheet = load_workbook(io.BytesIO(api.client.get(
         "/regions", params={"format": "xlsx"}).content)).active
     header = [cell.value for cell in sheet[1]]
