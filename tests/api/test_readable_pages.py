@@ -184,3 +184,18 @@ def test_the_deadline_board_names_each_body_person_and_region_beside_its_code(
     assert body["类型"] == "书面说明" and body["地区"] == "鼓楼区"
     assert body["截止日期"] == datetime(2026, 5, 26) and body["已逾期"] == "否"
     assert body["剩余工作日"] == 15 and len(by_subject) == 2
+
+
+def test_an_as_of_in_the_future_or_unreadable_shows_the_record_now_with_a_note(
+    api: Api,
+) -> None:
+    rid = api.services.ledger.file_record(filing(), DEPT).record_id  # today is 2026-05-06
+    sign_in(api, Role.AUDITOR)
+
+    later = api.client.get(f"/audit/records/{rid}", params={"as_of": "2027-01-01T08:00"})
+    garbled = api.client.get(f"/audit/records/{rid}", params={"as_of": "yesterday"})
+
+    assert later.status_code == garbled.status_code == 200
+    assert "2027-01-01 08:00:00（北京时间）尚未到来" in later.text
+    assert "无法识别截至时间“yesterday”" in garbled.text
+    assert "<strong>报送记录</strong>" in later.text and "<strong>报送记录</strong>" in garbled.text
