@@ -22,7 +22,7 @@ from ledger.application import Ledger
 from ledger.calendar import PublishedYear, WorkingCalendar
 from ledger.clock import business_date
 from tests.calendar_data import TEST_ADMIN, publish_test_years
-from tests.conftest import DEPT, filing, memory_ledger, register_world
+from tests.conftest import DEPT, filing, memory_ledger, postgres_ledger, register_world
 from tests.integration.test_dispatcher import ServerClock, World
 from workflows.activities import DeadlineActivities
 from workflows.deadline import DeadlineWorkflow
@@ -33,10 +33,11 @@ from workflows.plans import ladder
 pytestmark = pytest.mark.timeout(120)
 
 
-@pytest.fixture
-async def world() -> AsyncIterator[World]:
+@pytest.fixture(params=["memory", "postgres"])
+async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
     clock = ServerClock()
-    ledger = memory_ledger(clock)
+    ledger = (memory_ledger(clock) if request.param == "memory"
+              else postgres_ledger(request.getfixturevalue("pg_url"), clock))
     register_world(ledger)
     async with await start_test_server() as env:
         clock.now = await env.get_current_time()
@@ -45,6 +46,7 @@ async def world() -> AsyncIterator[World]:
                               activities=DeadlineActivities(ledger).all(),
                               activity_executor=pool):
                 yield World(env, ledger, clock)
+    ledger.close()
 
 
 def scenario_year(ledger: Ledger, today: date) -> int:
