@@ -37,7 +37,7 @@ def ensure_venv() -> None:
     pip = [_bin("python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     print("installing locked dependencies ...", flush=True)
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-r", str(LOCK)], check=True)
+    subprocess.run([*pip, "--require-hashes", "-r", str(LOCK)], check=True)
     subprocess.run([*pip, "--no-deps", "-e", str(ROOT)], check=True)
     STAMP.write_text(wanted)
 
