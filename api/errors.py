@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from psycopg_pool import PoolTimeout
 from pydantic import ValidationError as PydanticValidationError
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.requests import ClientDisconnect
 
 from api.auth import Account
 from api.deps import optional_account
@@ -42,8 +49,14 @@ def validation_body(errors: list[dict[str, object]]) -> dict[str, object]:
             "errors": details}
 
 
+# Paths outside /api/ that programs read (the log's checkpoint and tiles, health, metrics,
+# the OpenAPI document): their refusals stay JSON, as the API's do.
+MACHINE_PATHS = ("/checkpoint", "/tile/", "/health", "/ready", "/metrics", "/openapi.json")
+
+
 def is_page(request: Request) -> bool:
-    return not request.url.path.startswith("/api/")
+    path = request.url.path
+    return not path.startswith("/api/") and not path.startswith(MACHINE_PATHS)
 
 
 def _visitor(request: Request) -> Account | None:
@@ -51,8 +64,20 @@ def _visitor(request: Request) -> Account | None:
     return optional_account(request, request.headers.get("authorization"))
 
 
+async def _form(request: Request) -> FormData | None:
+    """The form a page request sent, if it sent one that can still be read."""
+    if request.method != "POST" or "form" not in request.headers.get("content-type", ""):
+        return None
+    try:
+        return await request.form()
+    except (ClientDisconnect, MultiPartException, RuntimeError):  # then it is not kept
+        return None
+
+
 def install(app: FastAPI) -> None:
-    from api.pages import PageAuthError, render
+    from api.i18n import translator
+    from api.pages import FormExpiredError, PageAuthError, language, render
+    from api.pages.problems import messages, problem_page
 
     @app.exception_handler(e.LedgerError)
     async def ledger_error(request: Request, error: e.LedgerError) -> Response:
@@ -81,11 +106,37 @@ def install(app: FastAPI) -> None:
         return render(request, "error.html", {"status": error.status, "reason": reason},
                       account=_visitor(request), status=error.status)
 
+    @app.exception_handler(HTTPException)
+    async def http_refused(request: Request, error: HTTPException) -> Response:
+        if not is_page(request):
+            return await http_exception_handler(request, error)
+        t = translator(language(request))
+        reason = (t("form_expired") if isinstance(error, FormExpiredError)
+                  else t("page_missing") if error.status_code == 404
+                  else t("request_refused").format(status=error.status_code))
+        page = await problem_page(request, error.status_code, [reason],
+                                  account=_visitor(request), form=await _form(request))
+        page.headers.update(error.headers or {})
+        return page
+
     @app.exception_handler(RequestValidationError)
-    async def request_invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def request_invalid(request: Request, error: RequestValidationError) -> Response:
+        if is_page(request):
+            return await _invalid_page(request, list(error.errors()),
+                                       error.body if isinstance(error.body, FormData) else None)
         return JSONResponse(status_code=422, content=validation_body(list(error.errors())))
 
     @app.exception_handler(PydanticValidationError)
-    async def model_invalid(_: Request, error: PydanticValidationError) -> JSONResponse:
+    async def model_invalid(request: Request, error: PydanticValidationError) -> Response:
+        if is_page(request):  # a command built from a page's form: its fields are the form's
+            return await _invalid_page(request, [
+                {**err, "loc": ("body", *err["loc"])} for err in error.errors()],
+                await _form(request))
         return JSONResponse(status_code=422, content=validation_body(
             [dict(err) for err in error.errors()]))
+
+    async def _invalid_page(request: Request, problems: list[Any],
+                            form: FormData | None) -> Response:
+        status, reasons, mend = messages(problems, language(request))
+        return await problem_page(request, status, reasons, account=_visitor(request),
+                                  form=form, mend=mend)

@@ -232,6 +232,24 @@ WORK_TEXTS: dict[str, tuple[str, str]] = {
                     "Name the changed fields: a “corrected” or “supplemented” outcome needs at "
                     "least one, any other outcome none."),
     "err_step": ("这一步现在不能办理：{reason}", "This step cannot be taken now: {reason}"),
+    # A request refused before its page could answer
+    "page_missing": ("没有这个页面。", "There is no such page."),
+    "form_expired": ("表单已过期，未能提交。请核对下面保留的内容后重新提交。",
+                     "The form has expired and was not sent. Check what you typed, kept below, "
+                     "and send it again."),
+    "form_refused": ("表单未能提交：", "The form was not sent:"),
+    "request_refused": ("请求未能完成（{status}）。",
+                        "The request could not be completed ({status})."),
+    "bad_record_id": ("“{value}”不是有效的记录编号，没有这条记录。",
+                      "“{value}” is not a record number; there is no such record."),
+    "bad_address": ("地址中的“{value}”无效，没有这个页面。",
+                    "“{value}” in the address is not valid; there is no such page."),
+    "typed_length": ("（现为 {n:,} 个字）", " ({n:,} typed)"),
+    "typed_kept": ("您填写的内容", "What you typed"),
+    "send_again": ("重新提交", "Send again"),
+    "sign_in_to_send": ("请先登录，再重新填写提交；上面保留了您填写的内容。",
+                        "Sign in, then fill in the form again; what you typed is kept above."),
+    "go_back": ("返回上一页", "Back"),
     # Importing a file
     "import_file": ("文件（CSV、JSONL 或 xlsx）", "File (CSV, JSONL or xlsx)"),
     "import_hint": ("第一行为字段名（如 document_number、source.code），每行一条记录；"

@@ -37,9 +37,16 @@ def csrf_value(request: Request) -> str:
     return hmac.new(b"credit-ledger csrf", token.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+class FormExpiredError(HTTPException):
+    """A form sent without the value its page gave it: the page is too old (or not ours)."""
+
+    def __init__(self) -> None:
+        super().__init__(403, detail="the form has expired; reload the page")
+
+
 def check_csrf(request: Request, csrf: str) -> None:
     if not request.cookies.get(COOKIE) or not hmac.compare_digest(csrf, csrf_value(request)):
-        raise HTTPException(403, detail="the form has expired; reload the page")
+        raise FormExpiredError
 
 
 def render(request: Request, template: str, context: dict[str, Any], *,

@@ -9,6 +9,7 @@ comes back with what was typed.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import pydantic
@@ -190,6 +191,14 @@ def refusals(error: pydantic.ValidationError, lang: str, prefix: str = "",
         context = _Context(problem.get("ctx") or {}, reason=reason)
         found[name] = t(key).format_map(context) if key else reason
     return found
+
+
+def worded(problem: Mapping[str, Any], lang: str) -> str:
+    """One validation problem in the page's language (pydantic's words where we have none)."""
+    reason = str(problem.get("msg", "")).removeprefix("Value error, ")
+    key = _TYPES.get(str(problem.get("type")))
+    context = _Context(problem.get("ctx") or {}, reason=reason)
+    return translator(lang)(key).format_map(context) if key else reason
 
 
 def refusal(error: e.LedgerError, lang: str) -> dict[str, str]:

@@ -308,3 +308,97 @@ def test_a_signed_in_operator_keeps_their_header_on_a_missing_or_forbidden_page(
         assert page.status_code == status
         assert 'href="/deadlines"' in page.text and 'action="/logout"' in page.text
         assert 'href="/login"' not in page.text
+
+
+def test_a_mistyped_page_address_answers_a_page_in_the_visitors_language(api: Api) -> None:
+    sign_in(api, Role.OPERATOR)
+
+    chinese = api.client.get("/nonexistent")
+    english = api.client.get("/nonexistent", params={"lang": "en"})
+    program = api.client.get("/api/v1/nonexistent")
+
+    assert chinese.status_code == 404 and chinese.headers["content-type"].startswith("text/html")
+    assert "没有这个页面。" in chinese.text and 'href="/deadlines">返回上一页</a>' in chinese.text
+    assert english.status_code == 404 and "There is no such page." in english.text
+    assert program.status_code == 404 and program.json() == {"detail": "Not Found"}
+
+
+def test_an_official_whose_form_expired_reads_why_and_sends_what_they_typed_again(
+    api: Api,
+) -> None:
+    rid = api.services.ledger.file_record(filing(), DEPT).record_id
+    sign_in(api, Role.SUBJECT_OFFICIAL)
+    grounds = "罚款金额计算有误，\n应为四万元。"
+    ours = {"Origin": "http://testserver", "Referer": "http://testserver/subject"}
+
+    expired = api.client.post(f"/subject/records/{rid}/objection", headers=ours,
+                              data={"grounds": grounds, "csrf": "from-yesterday"})
+
+    assert expired.status_code == 403 and expired.headers["content-type"].startswith("text/html")
+    assert "表单已过期，未能提交。" in expired.text
+    assert f'<textarea name="grounds">{grounds}</textarea>' in expired.text
+    assert api.services.ledger.record(rid).open_objection() is None
+    again = api.client.post(kept_form_action(expired.text), headers=ours,
+                            data={"grounds": grounds, "csrf": csrf(expired.text)})
+    assert again.status_code == 200 and "已记录" in again.text
+    assert api.services.ledger.record(rid).open_objection() is not None
+
+
+def kept_form_action(page: str) -> str:
+    found = re.search(r'<form method="post" action="([^"]+)" class="kept">', page)
+    assert found is not None
+    return unescape(found.group(1))
+
+
+def test_a_form_planted_on_another_site_gets_no_button_to_send_it_again(api: Api) -> None:
+    rid = api.services.ledger.file_record(filing(), DEPT).record_id
+    sign_in(api, Role.SUBJECT_OFFICIAL)
+
+    planted = api.client.post(f"/subject/records/{rid}/objection",
+                              headers={"Origin": "https://elsewhere.example"},
+                              data={"grounds": "撤回本记录", "csrf": ""})
+
+    assert planted.status_code == 403 and "表单已过期" in planted.text
+    assert "撤回本记录" in planted.text and "<button>重新提交</button>" not in planted.text
+    assert 'name="csrf"' not in planted.text.split('class="kept"')[1]
+
+
+def test_an_official_who_types_too_long_an_objection_reads_the_limit_and_keeps_the_text(
+    api: Api,
+) -> None:
+    rid = api.services.ledger.file_record(filing(), DEPT).record_id
+    sign_in(api, Role.SUBJECT_OFFICIAL)
+    page = api.client.get("/subject", params={"lang": "en"})
+    grounds = "金额有误。" * 4001  # 20,005 characters, five past the limit
+
+    refused = api.client.post(f"/subject/records/{rid}/objection",
+                              headers={"Origin": "http://testserver"},
+                              data={"grounds": grounds, "csrf": csrf(page.text)})
+    chinese = api.client.post(f"/subject/records/{rid}/objection?lang=zh",
+                              data={"grounds": grounds, "csrf": csrf(page.text)})
+    program = api.client.post(f"/api/v1/records/{rid}/objections", json={"grounds": grounds},
+                              headers=api.headers(Role.SUBJECT_OFFICIAL))
+
+    assert refused.status_code == 422 and refused.headers["content-type"].startswith("text/html")
+    assert "Grounds: At most 20000 characters. (20,005 typed)" in refused.text
+    assert f'<textarea name="grounds">{grounds}</textarea>' in refused.text
+    assert "<button>Send again</button>" in refused.text
+    assert "异议理由：最多 20000 个字。（现为 20,005 个字）" in chinese.text
+    assert program.status_code == 422 and program.json()["field"] == "grounds"
+    assert api.services.ledger.record(rid).open_objection() is None
+
+
+def test_a_record_number_that_is_not_one_in_a_page_address_answers_a_page_saying_so(
+    api: Api,
+) -> None:
+    public = api.client.get("/disclosure/records/not-a-record")
+    sign_in(api, Role.AUDITOR)
+    audit = api.client.get("/audit/records/12345", params={"lang": "en"})
+    program = api.client.get("/api/v1/public/records/not-a-record")
+
+    assert public.status_code == 404 and public.headers["content-type"].startswith("text/html")
+    assert "“not-a-record”不是有效的记录编号，没有这条记录。" in public.text
+    assert 'href="/">返回上一页</a>' in public.text
+    assert audit.status_code == 404 and "“12345” is not a record number" in audit.text
+    assert 'href="/audit">Back</a>' in audit.text
+    assert program.status_code == 422 and program.json()["field"] == "record_id"
