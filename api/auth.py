@@ -1,20 +1,24 @@
-"""Bearer tokens with roles, created and revoked from the CLI and stored hashed.
+"""Bearer tokens with roles, created, rotated and revoked from the CLI and stored hashed.
 
 A token is 32 random bytes shown once at creation; the store keeps only its SHA-256, the role,
-and for a subject official the one subject the token may act for.
+for a subject official the one subject the token may act for, and when it expires:
+``LEDGER_TOKEN_DAYS`` (90) after it was issued. Rotating an account issues a new token and
+revokes the old ones.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import psycopg
 
+from ledger.clock import Clock, system_clock
 from ledger.events import Actor, Role
 from ledger.storage import connection, schema_lock
 
@@ -32,6 +36,23 @@ class Account:
         return Actor(id=self.id, role=self.role, subject=self.subject)
 
 
+@dataclass(frozen=True)
+class Issued:
+    """One token of an account as the store lists it."""
+
+    account: Account
+    revoked: bool
+    expires_at: datetime
+
+
+def token_lifetime() -> timedelta:
+    """``LEDGER_TOKEN_DAYS``: how long a new token works (90 days)."""
+    text = os.environ.get("LEDGER_TOKEN_DAYS", "").strip() or "90"
+    if not text.isdigit() or int(text) == 0:
+        raise ValueError(f"LEDGER_TOKEN_DAYS must be a whole number ≥ 1, not {text!r}")
+    return timedelta(days=int(text))
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -43,7 +64,9 @@ def new_token() -> str:
 class TokenStore(Protocol):
     def create(self, account: Account) -> str: ...
     def revoke(self, account_id: str) -> bool: ...
+    def rotate(self, account_id: str) -> str | None: ...
     def lookup(self, token: str) -> Account | None: ...
+    def lookup_hash(self, token_hash: str) -> Account | None: ...
     def accounts(self) -> list[tuple[Account, bool]]: ...
 
 
@@ -66,37 +89,65 @@ def _usable(account: Account) -> Account | None:
 
 
 class MemoryTokenStore:
-    def __init__(self) -> None:
-        self._by_hash: dict[str, Account] = {}
-        self._revoked: set[str] = set()
+    def __init__(self, clock: Clock = system_clock) -> None:
+        self.clock = clock
+        self._issued: dict[str, Issued] = {}
         self._lock = threading.Lock()
 
     def create(self, account: Account) -> str:
         _check(account)
         token = new_token()
         with self._lock:
-            self._by_hash[hash_token(token)] = account
-            self._revoked.discard(account.id)
+            self._issued[hash_token(token)] = Issued(account, False,
+                                                     self.clock() + token_lifetime())
         return token
 
     def revoke(self, account_id: str) -> bool:
-        known = any(a.id == account_id for a in self._by_hash.values())
-        self._revoked.add(account_id)
-        return known
+        with self._lock:
+            active = [h for h, i in self._issued.items()
+                      if i.account.id == account_id and not i.revoked]
+            for token_hash in active:
+                self._issued[token_hash] = Issued(self._issued[token_hash].account, True,
+                                                  self._issued[token_hash].expires_at)
+        return bool(active)
+
+    def rotate(self, account_id: str) -> str | None:
+        current = [i.account for i in self._issued.values()
+                   if i.account.id == account_id and not i.revoked]
+        if not current:
+            return None
+        self.revoke(account_id)
+        return self.create(current[-1])
 
     def lookup(self, token: str) -> Account | None:
-        account = self._by_hash.get(hash_token(token))
-        return None if account is None or account.id in self._revoked else _usable(account)
+        return self.lookup_hash(hash_token(token))
+
+    def lookup_hash(self, token_hash: str) -> Account | None:
+        found = self._issued.get(token_hash)
+        if found is None or found.revoked or found.expires_at <= self.clock():
+            return None
+        return _usable(found.account)
+
+    def issued(self) -> list[Issued]:
+        return list(self._issued.values())
 
     def accounts(self) -> list[tuple[Account, bool]]:
-        return [(a, a.id not in self._revoked) for a in self._by_hash.values()]
+        return _active(self.issued(), self.clock())
+
+
+def _active(issued: list[Issued], now: datetime) -> list[tuple[Account, bool]]:
+    return [(i.account, not i.revoked and i.expires_at > now) for i in issued]
 
 
 class PostgresTokenStore:
-    """Tokens in ``api_tokens``; revoking keeps the row so the access history stays readable."""
+    """Tokens in ``api_tokens``; revoking keeps the row so the access history stays readable.
 
-    def __init__(self, url: str) -> None:
-        self.url = url
+    Rows from before tokens expired have no ``expires_at``; they expire ``LEDGER_TOKEN_DAYS``
+    after they were created.
+    """
+
+    def __init__(self, url: str, clock: Clock = system_clock) -> None:
+        self.url, self.clock = url, clock
         with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS api_tokens ("
@@ -104,39 +155,70 @@ class PostgresTokenStore:
                 "subject text, name text NOT NULL, created_at timestamptz NOT NULL, "
                 "revoked_at timestamptz)"
             )
+            conn.execute("ALTER TABLE api_tokens ADD COLUMN IF NOT EXISTS expires_at timestamptz")
 
     def create(self, account: Account) -> str:
         _check(account)
-        token = new_token()
         with connection(self.url) as conn:
-            conn.execute(
-                "INSERT INTO api_tokens (token_hash, account_id, role, subject, name, created_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s)",
-                (hash_token(token), account.id, account.role.value, account.subject,
-                 account.name, datetime.now(UTC)),
-            )
+            return self._insert(conn, account)
+
+    def _insert(self, conn: psycopg.Connection[object], account: Account) -> str:
+        token, now = new_token(), self.clock()
+        conn.execute(
+            "INSERT INTO api_tokens (token_hash, account_id, role, subject, name, created_at,"
+            " expires_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (hash_token(token), account.id, account.role.value, account.subject,
+             account.name, now, now + token_lifetime()),
+        )
         return token
 
     def revoke(self, account_id: str) -> bool:
         with connection(self.url) as conn:
             done = conn.execute(
                 "UPDATE api_tokens SET revoked_at = %s WHERE account_id = %s "
-                "AND revoked_at IS NULL", (datetime.now(UTC), account_id),
+                "AND revoked_at IS NULL", (self.clock(), account_id),
             )
             return done.rowcount > 0
 
+    def rotate(self, account_id: str) -> str | None:
+        """A new token for the account as its latest active token holds it; the old ones are
+        revoked in the same transaction. ``None`` if the account has no active token."""
+        with connection(self.url) as conn:
+            row = conn.execute(
+                "SELECT account_id, role, subject, name FROM api_tokens WHERE account_id = %s "
+                "AND revoked_at IS NULL ORDER BY created_at DESC LIMIT 1 FOR UPDATE",
+                (account_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            account = Account(row[0], Role(row[1]), row[2], row[3])
+            _check(account)
+            conn.execute("UPDATE api_tokens SET revoked_at = %s WHERE account_id = %s "
+                         "AND revoked_at IS NULL", (self.clock(), account_id))
+            return self._insert(conn, account)
+
     def lookup(self, token: str) -> Account | None:
+        return self.lookup_hash(hash_token(token))
+
+    def lookup_hash(self, token_hash: str) -> Account | None:
         with connection(self.url) as conn:
             row = conn.execute(
                 "SELECT account_id, role, subject, name FROM api_tokens "
-                "WHERE token_hash = %s AND revoked_at IS NULL", (hash_token(token),),
+                "WHERE token_hash = %s AND revoked_at IS NULL AND "
+                f"{_EXPIRES} > %s", (token_hash, token_lifetime(), self.clock()),
             ).fetchone()
         return None if row is None else _usable(Account(row[0], Role(row[1]), row[2], row[3]))
 
-    def accounts(self) -> list[tuple[Account, bool]]:
+    def issued(self) -> list[Issued]:
         with connection(self.url) as conn:
             rows = conn.execute(
-                "SELECT account_id, role, subject, name, revoked_at IS NULL FROM api_tokens "
-                "ORDER BY created_at"
+                "SELECT account_id, role, subject, name, revoked_at IS NOT NULL, "
+                f"{_EXPIRES} FROM api_tokens ORDER BY created_at", (token_lifetime(),),
             ).fetchall()
-        return [(Account(r[0], Role(r[1]), r[2], r[3]), bool(r[4])) for r in rows]
+        return [Issued(Account(r[0], Role(r[1]), r[2], r[3]), bool(r[4]), r[5]) for r in rows]
+
+    def accounts(self) -> list[tuple[Account, bool]]:
+        return _active(self.issued(), self.clock())
+
+
+_EXPIRES = "COALESCE(expires_at, created_at + %s::interval)"

@@ -1,7 +1,8 @@
-"""``credit-ledger accounts``: create, revoke and list API tokens."""
+"""``credit-ledger accounts``: create, rotate, revoke and list API tokens."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -22,12 +23,23 @@ def create(
     subject: Annotated[str | None, typer.Option(
         help="subject code a subject official acts for, or a department's own code")] = None,
 ) -> None:
-    """Create a token; it is printed once and stored only as a hash."""
+    """Create a token; it is printed once, stored only as a hash, and expires after
+    LEDGER_TOKEN_DAYS (90) days."""
     try:
         token = PostgresTokenStore(database_url()).create(Account(account_id, role, subject, name))
     except ValueError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
+    typer.echo(token)
+
+
+@app.command("rotate")
+def rotate(account_id: str) -> None:
+    """Issue a new token for an account (printed once) and revoke its old ones."""
+    token = PostgresTokenStore(database_url()).rotate(account_id)
+    if token is None:
+        typer.echo(f"error: no active token for {account_id}", err=True)
+        raise typer.Exit(1)
     typer.echo(token)
 
 
@@ -42,8 +54,12 @@ def revoke(account_id: str) -> None:
 
 @app.command("list")
 def list_accounts() -> None:
-    """Every account with its role, subject and whether its token is active."""
-    for account, active in PostgresTokenStore(database_url()).accounts():
-        state = "active" if active else "revoked"
+    """Every token with its account, role, subject, state and expiry (UTC)."""
+    now = datetime.now(UTC)
+    for issued in PostgresTokenStore(database_url()).issued():
+        account = issued.account
+        state = ("revoked" if issued.revoked else
+                 "expired" if issued.expires_at <= now else "active")
+        expires = issued.expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
         typer.echo(f"{account.id:<24} {account.role.value:<18} {account.subject or '-':<20} "
-                   f"{state:<8} {account.name}")
+                   f"{state:<8} expires {expires}  {account.name}")

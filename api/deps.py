@@ -15,6 +15,7 @@ from psycopg_pool import ConnectionPool
 
 from api.auth import Account, TokenStore
 from api.idempotency import IdempotencyStore
+from api.sessions import COOKIE, MemorySessionStore, PostgresSessionStore, SessionStore
 from ledger.application import Ledger
 from ledger.clock import business_date
 from ledger.errors import ValidationError
@@ -34,7 +35,20 @@ class Services:
     temporal_ui: str = "http://localhost:8233"
     temporal_namespace: str = "default"
     extra: dict[str, Any] = field(default_factory=dict)
+    session_store: SessionStore | None = None
     _views_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.session_store is None:
+            clock = self.ledger.clock
+            self.session_store = (PostgresSessionStore(self.database_url, clock)
+                                  if self.database_url else MemorySessionStore(clock))
+
+    @property
+    def sessions(self) -> SessionStore:
+        """The pages' sign-in sessions (on the database when there is one)."""
+        assert self.session_store is not None
+        return self.session_store
 
     @contextmanager
     def views(self, timeout: float = 30.0) -> Iterator[psycopg.Connection[Any]]:
@@ -81,13 +95,14 @@ LedgerDep = Annotated[Ledger, Depends(ledger)]
 def optional_account(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> Account | None:
-    token = None
+    """The account of a bearer token or, for the pages, of the session in the cookie."""
+    found = services(request)
     if authorization and authorization.lower().startswith("bearer "):
         token = authorization[7:].strip()
-    token = token or request.cookies.get("ledger_token")
-    if not token:
-        return None
-    return services(request).tokens.lookup(token)
+        return found.tokens.lookup(token) if token else None
+    session = request.cookies.get(COOKIE)
+    token_hash = found.sessions.token_hash(session) if session else None
+    return None if token_hash is None else found.tokens.lookup_hash(token_hash)
 
 
 def require(*roles: Role) -> Callable[..., Account]:

@@ -1,7 +1,8 @@
 """Server-rendered pages (Jinja2), Simplified Chinese by default, usable without JavaScript.
 
-Pages sign in with the same bearer tokens as the API, kept in an HttpOnly, SameSite=Strict
-cookie; every form carries a CSRF value derived from the token.
+Pages sign in with the same bearer tokens as the API, typed once to open a session kept on the
+server (``api.pages.signin``); the HttpOnly, SameSite=Strict cookie holds only the session's id,
+and every form carries a CSRF value derived from it.
 """
 
 from __future__ import annotations
@@ -14,17 +15,17 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from api.auth import Account
 from api.deps import optional_account
+from api.sessions import COOKIE
 from ledger.calendar_years import WARN_DAYS
 from ledger.events import Role
 from ledger.regions import PROVINCE, fujian
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
-COOKIE = "ledger_token"
 
 
 def language(request: Request) -> str:
@@ -112,14 +113,6 @@ LANDING = {Role.SOURCE_DEPARTMENT: "/department", Role.SUBJECT_OFFICIAL: "/subje
            Role.PLATFORM_REVIEWER: "/review",
            Role.OPERATOR: "/deadlines", Role.AUDITOR: "/audit",
            Role.ADMINISTRATOR: "/admin/calendar"}
-
-
-def login_response(token: str, account: Account | None) -> Response:
-    if account is None:
-        return RedirectResponse("/login?failed=1", status_code=303)
-    response = RedirectResponse(LANDING.get(account.role, "/"), status_code=303)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=8 * 3600)
-    return response
 
 
 FormText = Annotated[str, Form(min_length=1, max_length=20000)]

@@ -12,16 +12,15 @@ from api.auth import Account
 from api.deps import ServicesDep
 from api.exports import export
 from api.i18n import translator, waiting_note
-from api.pages import (
-    COOKIE,
-    FormText,
-    check_csrf,
-    language,
-    login_response,
-    page_role,
-    render,
-)
+from api.pages import FormText, check_csrf, language, page_role, render
 from api.pages.matters import official_actions, read_record, standing
+from api.pages.signin import (
+    check_login_csrf,
+    login_form,
+    remember_login_form,
+    signed_in,
+    signed_out,
+)
 from api.pages.timeline import timeline_page
 from ledger import commands as c
 from ledger.application import Ledger
@@ -37,22 +36,27 @@ AUDITORS = page_role(Role.AUDITOR, Role.ADMINISTRATOR)
 def login_page(request: Request) -> HTMLResponse:
     """The sign-in page: paste the access token issued to you."""
     failed = "failed" in request.query_params
-    return render(request, "login.html", {"error": "令牌无效或已撤销" if failed else None})
+    kept, csrf = login_form(request)
+    response = render(request, "login.html", {"error": "令牌无效或已撤销" if failed else None,
+                                              "csrf": csrf})
+    remember_login_form(request, response, kept)
+    return response
 
 
 @router.post("/login")
 def login(request: Request, services: ServicesDep,
-          token: Annotated[str, Form(max_length=200)]) -> Response:
-    """Sign in with a token, kept in an HttpOnly cookie; each role lands on its own page."""
-    return login_response(token, services.tokens.lookup(token))
+          token: Annotated[str, Form(max_length=200)],
+          csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """Sign in with a token: it opens a session; each role lands on its own page."""
+    check_login_csrf(request, csrf)
+    return signed_in(request, services, token, services.tokens.lookup(token))
 
 
 @router.post("/logout")
-def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
-    """Sign out."""
-    response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(COOKIE)
-    return response
+def logout(request: Request, services: ServicesDep,
+           csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """Sign out: the session is deleted."""
+    return signed_out(request, services, csrf)
 
 
 RECORD_COLUMNS = [("document_number", "决定文号"), ("category", "类别"), ("severity", "失信程度"),

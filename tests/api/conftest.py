@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -71,11 +72,16 @@ def views(api: Api) -> Iterator[Views]:
     found.close()
 
 
+def log_in(api: Api, token: str) -> httpx.Response:
+    """Sign in through the sign-in form, as a browser does (its page first, for the CSRF value)."""
+    form = api.client.get("/login")
+    return api.client.post("/login", data={"token": token, "csrf": csrf(form.text)},
+                           follow_redirects=False)
+
+
 def sign_in(api: Api, role: Role) -> None:
     api.client.cookies.clear()
-    response = api.client.post("/login", data={"token": api.tokens[role]},
-                               follow_redirects=False)
-    assert response.status_code == 303
+    assert log_in(api, api.tokens[role]).status_code == 303
 
 
 def csrf(page: str) -> str:

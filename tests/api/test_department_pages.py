@@ -13,7 +13,7 @@ from api.auth import Account
 from ledger import commands as c
 from ledger.events import Role
 from ledger.values import RecordStatus, Severity, StepStatus
-from tests.api.conftest import Api, Views, csrf, sign_in
+from tests.api.conftest import Api, Views, csrf, log_in, sign_in
 from tests.conftest import (
     BODY_CODE,
     DEPT,
@@ -67,8 +67,7 @@ def forward_an_objection(api: Api, grounds: str = "罚款金额计算有误，�
 def test_a_department_signs_in_lands_on_its_workspace_and_files_a_record_with_the_form(
     api: Api, views: Views,
 ) -> None:
-    landed = api.client.post("/login", data={"token": api.tokens[Role.SOURCE_DEPARTMENT]},
-                             follow_redirects=False)
+    landed = log_in(api, api.tokens[Role.SOURCE_DEPARTMENT])
     assert landed.headers["location"] == "/department"
     workspace = api.client.get("/department")
     assert workspace.status_code == 200 and 'href="/department/filing"' in workspace.text
@@ -272,7 +271,7 @@ def test_another_department_can_neither_see_nor_act_on_a_record_it_did_not_file(
     rid = ledger.file_record(filing(), DEPT).record_id
     other = api.services.tokens.create(Account("dept-other", Role.SOURCE_DEPARTMENT,
                                                uscc("11350000MB09876"), "其他部门"))
-    api.client.post("/login", data={"token": other})
+    log_in(api, other)
     token = open_form(api, "/department")
 
     assert api.client.get(f"/department/records/{rid}").status_code == 404

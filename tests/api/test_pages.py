@@ -17,7 +17,7 @@ from ledger.clock import SHANGHAI
 from ledger.events import Role
 from projections import queries
 from projections.results import DisclosurePage
-from tests.api.conftest import Api, Views, csrf, sign_in
+from tests.api.conftest import Api, Views, csrf, log_in, sign_in
 from tests.conftest import DEPT, PERSON_ID, REVIEWER, FakeClock, filing, official
 
 
@@ -281,17 +281,16 @@ def language_link(page: str) -> str:
 def test_each_person_lands_on_their_own_page_after_signing_in(
     api: Api, role: Role, landing: str,
 ) -> None:
-    signed_in = api.client.post("/login", data={"token": api.tokens[role]},
-                                follow_redirects=False)
+    signed_in = log_in(api, api.tokens[role])
 
     assert signed_in.status_code == 303 and signed_in.headers["location"] == landing
     assert api.client.get(landing).status_code == 200
 
 
 def test_a_wrong_token_goes_back_to_the_sign_in_page(api: Api) -> None:
-    refused = api.client.post("/login", data={"token": "not-a-token"}, follow_redirects=False)
+    refused = log_in(api, "not-a-token")
     assert refused.headers["location"] == "/login?failed=1"
-    assert "ledger_token" not in refused.cookies
+    assert "ledger_session" not in refused.cookies
 
 
 def test_a_signed_in_operator_keeps_their_header_on_a_missing_or_forbidden_page(
