@@ -1,6 +1,7 @@
 """In a real browser: an official objects, the public page shows the mark, a reviewer decides
-with the grounds in view; a department files a record with its form and decides an objection
-forwarded to it; the public search and the deadline board are used through their forms; a
+with the grounds in view; a reviewer accepts an objection having read it; a department files a
+record with its form and decides an objection forwarded to it; an auditor reads a timeline as
+of an instant; the public search and the deadline board are used through their forms; a
 phone's width."""
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from api.idempotency import PostgresIdempotencyStore
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.events import Role
+from ledger.values import StepStatus
 from projections.follower import run_followers
 from projections.log import log_table_of
 from projections.registry import all_views
@@ -90,6 +92,7 @@ def site(pg_url: str, clock: FakeClock) -> Iterator[Site]:
     tokens = {
         Role.SUBJECT_OFFICIAL: store.create(Account("o", Role.SUBJECT_OFFICIAL, BODY_CODE, "o")),
         Role.PLATFORM_REVIEWER: store.create(Account("r", Role.PLATFORM_REVIEWER, None, "r")),
+        Role.AUDITOR: store.create(Account("a", Role.AUDITOR, None, "a")),
         Role.OPERATOR: store.create(Account("p", Role.OPERATOR, None, "p")),
         Role.SOURCE_DEPARTMENT: store.create(Account("d", Role.SOURCE_DEPARTMENT, SOURCE_CODE,
                                                      "d")),
@@ -213,6 +216,54 @@ def test_a_department_files_a_record_with_its_form_and_decides_an_objection_forw
     expect(department.get_by_role("status")).to_contain_text("已记录")
     expect(department.locator("ol.steps")).to_contain_text("本部门作出异议决定：维持。经核实，记录无误。")
     assert ledger.record(rid).open_objection() is None
+
+
+def test_a_reviewer_accepts_an_objection_having_read_its_grounds_in_the_queue(
+    browser: Browser, site: Site,
+) -> None:
+    rid, ledger = UUID(site.record_id), site.ledger
+    grounds = "货款已于三月结清，附银行回单"
+    n = ledger.file_objection(c.FileObjection(record_id=rid, grounds=grounds), official())
+    ledger.mark_objection(c.MarkObjection(record_id=rid, number=n), REVIEWER)
+
+    reviewer = browser.new_context(locale="zh-CN").new_page()
+    sign_in(reviewer, site, Role.PLATFORM_REVIEWER)
+    assert reviewer.url == f"{site.url}/review"
+    until_shown(reviewer, grounds, lambda: reviewer.goto(f"{site.url}/review"))
+    task = reviewer.get_by_role("row").filter(has_text="异议受理").filter(has_text=grounds)
+    expect(task).to_contain_text("福州市鼓楼区自然资源局")
+    expect(task).to_contain_text("闽纪〔2026〕1号")
+    expect(task).to_contain_text("未按合同约定支付中标企业货款。")
+    task.get_by_role("button", name="受理", exact=True).click()
+
+    expect(reviewer.get_by_role("status")).to_contain_text("已记录")
+    assert ledger.record(rid).objections[n].status is StepStatus.ACCEPTED
+
+
+def test_an_auditor_opens_a_records_timeline_from_the_audit_page_and_reads_it_as_of_an_instant(
+    browser: Browser, site: Site, clock: FakeClock,
+) -> None:
+    clock.advance(days=2)  # filed at 09:30 Beijing time; explained two days on
+    site.ledger.submit_explanation(c.SubmitExplanation(
+        record_id=UUID(site.record_id), text="已按要求说明情况。"), official())
+
+    auditor = browser.new_context(locale="zh-CN").new_page()
+    sign_in(auditor, site, Role.AUDITOR)
+    assert auditor.url == f"{site.url}/audit"
+    auditor.get_by_label("记录 ID").fill(site.record_id)
+    auditor.get_by_role("button", name="记录时间线").click()
+    timeline = auditor.locator("table.timeline")
+    expect(timeline).to_contain_text("提交书面说明")
+
+    auditor.get_by_label("截至时间（北京时间）").fill("2026-05-06T10:30:15")
+    with auditor.expect_navigation():
+        auditor.get_by_role("button", name="查询").click()
+
+    expect(auditor.get_by_label("截至时间（北京时间）")).to_have_value("2026-05-06T10:30:15")
+    expect(timeline.get_by_role("row").nth(1)).to_contain_text("报送记录")
+    expect(timeline).to_contain_text("2026-05-06 09:30:00")
+    expect(timeline).not_to_contain_text("提交书面说明")
+    assert "as_of=2026-05-06T10%3A30%3A15" in auditor.url
 
 
 def until_shown(page: Page, text: str, act: Callable[[], object]) -> None:
