@@ -7,7 +7,7 @@ here, with ``today`` defaulting to the business date in Asia/Shanghai.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -324,14 +324,20 @@ def disclosed_record(conn: Conn, record_id: UUID, today: date | None = None) -> 
 
 
 def subject_status(conn: Conn, subject_id: UUID, today: date | None = None,
-                   formula: Formula | None = None) -> SubjectSummary | None:
-    """A subject's records by state and severity, marks, sanctions in force and deadlines."""
+                   formula: Formula | None = None,
+                   only: Collection[UUID] | None = None) -> SubjectSummary | None:
+    """A subject's records by state and severity, marks, sanctions in force and deadlines.
+
+    With ``only``, just those of its records count, and the evaluation (which counts them all)
+    is left out.
+    """
     subjects = _rows(conn, "SELECT * FROM {v}.subject_status_subjects WHERE subject_id = %s",
                      (subject_id,))
     if not subjects:
         return None
     rows = _rows(conn, "SELECT * FROM {v}.subject_status_records WHERE subject_id = %s "
                  "ORDER BY record_id", (subject_id,))
+    rows = [r for r in rows if only is None or r["record_id"] in only]
     counts: dict[str, dict[str, int]] = {}
     for row in rows:
         by_severity = counts.setdefault(row["status"], {})
@@ -341,6 +347,7 @@ def subject_status(conn: Conn, subject_id: UUID, today: date | None = None,
         "WHERE subject_id = %(id)s AND lifted IS NULL AND starts_on <= %(today)s "
         "AND %(today)s <= ends_on ORDER BY ends_on, record_id, number"
     ), {"id": subject_id, "today": _today(today)})
+    sanctions = [s for s in sanctions if only is None or s["record_id"] in only]
     return SubjectSummary(
         **subjects[0], records=len(rows), counts=counts,
         under_objection=[r["record_id"] for r in rows if r["under_objection"]],
@@ -350,16 +357,18 @@ def subject_status(conn: Conn, subject_id: UUID, today: date | None = None,
         open_deadlines=sum(len(r["open_deadlines"]) for r in rows),
         overdue_deadlines=sum(len(r["overdue_deadlines"]) for r in rows),
         evaluation=evaluate_body(conn, subjects[0]["credit_code"], formula=formula)
-        if subjects[0]["credit_code"] else None,
+        if subjects[0]["credit_code"] and only is None else None,
     )
 
 
 def body_status(conn: Conn, credit_code: str, today: date | None = None,
-                formula: Formula | None = None) -> SubjectSummary | None:
+                formula: Formula | None = None,
+                only: Collection[UUID] | None = None) -> SubjectSummary | None:
     """``subject_status`` of the government body with this credit code."""
     found = _rows(conn, "SELECT subject_id FROM {v}.subject_status_subjects "
                   "WHERE credit_code = %s", (credit_code,))
-    return subject_status(conn, found[0]["subject_id"], today, formula) if found else None
+    return (subject_status(conn, found[0]["subject_id"], today, formula, only) if found
+            else None)
 
 
 def body_evaluation(conn: Conn, credit_code: str, formula: Formula | None = None) -> (

@@ -16,14 +16,19 @@ from projections.evaluation import Warning as EarlyWarning
 
 router = APIRouter(prefix="/api/v1", tags=["evaluation"])
 WATCHERS = Depends(require(R.OPERATOR, R.PLATFORM_REVIEWER, R.AUDITOR, R.ADMINISTRATOR))
-BODY_READERS = Depends(require(R.SOURCE_DEPARTMENT, R.SUBJECT_OFFICIAL, R.PLATFORM_REVIEWER,
-                               R.OPERATOR, R.AUDITOR, R.ADMINISTRATOR))
+BODY_READERS = Depends(require(R.SUBJECT_OFFICIAL, R.PLATFORM_REVIEWER, R.OPERATOR, R.AUDITOR,
+                               R.ADMINISTRATOR))
 
 
 @router.get("/subjects/bodies/{credit_code}/evaluation", response_model=Evaluation)
 def body_evaluation(credit_code: str, services: ServicesDep,
                     account: Annotated[Account, BODY_READERS]) -> Evaluation:
-    """A body's score and grade under the formula in force, with the metrics behind it."""
+    """A body's score and grade under the formula in force, with the metrics behind it.
+
+    Officials see only their own body's. Departments are not shown evaluations: the score and
+    its metrics count every department's records about the body, not only those a department
+    may see.
+    """
     code = credit_code.upper()
     with services.views() as conn:
         found = queries.body_evaluation(conn, code)

@@ -13,7 +13,9 @@ from api import idempotent
 from api.auth import Account
 from api.deps import ServicesDep, require
 from api.schemas import Created
+from api.visibility import visible
 from ledger import commands as c
+from ledger.errors import SubjectNotFoundError
 from ledger.events import Role as R
 from ledger.values import ReadingPurpose
 
@@ -62,11 +64,18 @@ def register_body(
 
 @router.get("/bodies/{credit_code}", response_model=BodyOut)
 def get_body(credit_code: str, services: ServicesDep,
-             _: Annotated[Account, Depends(require(*READERS))]) -> BodyOut:
-    """A registered government body and its records."""
+             account: Annotated[Account, Depends(require(*READERS))]) -> BodyOut:
+    """A registered government body and its records.
+
+    The body's registration is shown to every reader; its records only as far as the reader
+    sees them: an official those of their own body, a department those it filed or had an
+    objection or repair application forwarded to it (``api.visibility``).
+    """
     found = services.ledger.body(credit_code.upper(), field="credit_code")
+    seen = visible(account, services.ledger, found.records, found.credit_code)
     return BodyOut(credit_code=found.credit_code, name=found.name, region_code=found.region_code,
-                   parent_code=found.parent_code, kind=found.kind, records=found.records)
+                   parent_code=found.parent_code, kind=found.kind,
+                   records=found.records if seen is None else seen)
 
 
 @router.post("/civil-servants", response_model=Created, status_code=201)
@@ -84,13 +93,22 @@ def register_civil_servant(
 @router.get("/civil-servants/{person_id}", response_model=CivilServantOut)
 def get_civil_servant(
     person_id: UUID, services: ServicesDep,
-    _: Annotated[Account, Depends(require(R.SOURCE_DEPARTMENT, R.PLATFORM_REVIEWER, R.AUDITOR,
-                                          R.ADMINISTRATOR))],
+    account: Annotated[Account, Depends(require(R.SOURCE_DEPARTMENT, R.PLATFORM_REVIEWER,
+                                                R.AUDITOR, R.ADMINISTRATOR))],
 ) -> CivilServantOut:
-    """A civil servant as shared views show them: masked ID only."""
+    """A civil servant as shared views show them: masked ID only.
+
+    A department sees only a person of whom it sees a record (filed by it, or with a matter
+    forwarded to it), with those records; anyone else is answered as unknown.
+    """
     person = services.ledger.civil_servant(person_id)
+    seen = visible(account, services.ledger, person.records)
+    if seen == []:
+        raise SubjectNotFoundError("no civil servant with this ID is registered",
+                                   field="subject_citizen_id")
     return CivilServantOut(id=person.id, masked_id=person.masked_id, body_code=person.body_code,
-                           position=person.position, records=person.records)
+                           position=person.position,
+                           records=person.records if seen is None else seen)
 
 
 @router.get("/civil-servants/{person_id}/personal-data", response_model=PersonalData)

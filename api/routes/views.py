@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
+from psycopg import Connection
 
 from api.auth import Account
-from api.deps import ServicesDep, require
+from api.deps import Services, ServicesDep, require
 from api.i18n import with_notes
+from api.visibility import visible
 from ledger.errors import RecordNotFoundError, SubjectNotFoundError
 from ledger.events import Role as R
 from projections import queries
@@ -80,9 +82,15 @@ def deadlines(
 @router.get("/subjects/{subject_id}/status", response_model=SubjectSummary)
 def subject_status(subject_id: UUID, services: ServicesDep,
                    account: Annotated[Account, STATUS_READERS]) -> SubjectSummary:
-    """A subject's records by state and severity, marks, sanctions in force, deadlines."""
+    """A subject's records by state and severity, marks, sanctions in force, deadlines.
+
+    An official sees only their own subject. A department sees only the records it filed or
+    had an objection or repair application forwarded to it, without the evaluation (it counts
+    every department's records); a subject of which it sees no record is answered as unknown.
+    """
     with services.views() as conn:
         found = queries.subject_status(conn, subject_id, today=services.today())
+        found = _as_seen(account, services, conn, found)
     own = {found.credit_code, str(found.subject_id)} if found else set()
     if found is None or (account.role is R.SUBJECT_OFFICIAL and account.subject not in own):
         raise SubjectNotFoundError("no subject with this id in the views", field="subject_id")
@@ -92,14 +100,29 @@ def subject_status(subject_id: UUID, services: ServicesDep,
 @router.get("/subjects/bodies/{credit_code}/status", response_model=SubjectSummary)
 def body_status(credit_code: str, services: ServicesDep,
                 account: Annotated[Account, STATUS_READERS]) -> SubjectSummary:
-    """A government body's status, found by its unified social credit code."""
+    """A government body's status, found by its unified social credit code (seen as
+    ``subject_status`` says)."""
     code = credit_code.upper()
     with services.views() as conn:
         found = queries.body_status(conn, code, today=services.today())
+        found = _as_seen(account, services, conn, found)
     if found is None or (account.role is R.SUBJECT_OFFICIAL and account.subject != code):
         raise SubjectNotFoundError("no body with this credit code in the views",
                                    field="credit_code")
     return found
+
+
+def _as_seen(account: Account, services: Services, conn: Connection[Any],
+             found: SubjectSummary | None) -> SubjectSummary | None:
+    """A department's view of a subject's status: its own records only, or none at all."""
+    if found is None or account.role is not R.SOURCE_DEPARTMENT:
+        return found
+    subject = (services.ledger.body(found.credit_code) if found.credit_code
+               else services.ledger.civil_servant(found.subject_id))
+    seen = visible(account, services.ledger, subject.records) or []
+    if not seen:
+        return None
+    return queries.subject_status(conn, found.subject_id, today=services.today(), only=seen)
 
 
 @router.get("/regions/{region_code}/rollup", response_model=RegionSummary)

@@ -7,11 +7,14 @@ accident fails this test; a new route fails it until it is added.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
+from api.auth import Account
 from ledger.events import Role
-from tests.api.conftest import Api
+from tests.api.conftest import Api, Views
+from tests.conftest import PARENT_CODE, PERSON_ID, filing, uscc
 
 SRC, OFF, REV, OPS, AUD, ADM = (Role.SOURCE_DEPARTMENT, Role.SUBJECT_OFFICIAL,
                                 Role.PLATFORM_REVIEWER, Role.OPERATOR, Role.AUDITOR,
@@ -97,7 +100,7 @@ EXPECTED: dict[tuple[str, str], set[Role] | None] = {
     ("GET", "/api/v1/subjects/{subject_id}/status"): READERS,
     ("GET", "/api/v1/regions/{region_code}/rollup"): {OPS, REV, AUD, ADM},
     ("GET", "/api/v1/subjects/bodies/{credit_code}/status"): READERS,
-    ("GET", "/api/v1/subjects/bodies/{credit_code}/evaluation"): READERS,
+    ("GET", "/api/v1/subjects/bodies/{credit_code}/evaluation"): {OFF, REV, OPS, AUD, ADM},
     ("GET", "/api/v1/regions/{region_code}/evaluation"): {OPS, REV, AUD, ADM},
     ("GET", "/api/v1/warnings"): {OPS, REV, AUD, ADM},
     ("GET", "/"): PUBLIC,
@@ -152,3 +155,73 @@ def test_each_route_admits_exactly_its_roles(api: Api, caller: Role | None) -> N
         if should_pass == gate_refused:
             wrong.append((method, path, response.status_code))
     assert wrong == []
+
+
+# A valid body for each step the first department or official may take on a record, so that a
+# refusal of the second comes from who they are, not from a malformed request.
+STEP_BODIES: dict[str, dict[str, Any]] = {
+    "explanation": {"text": "说明"}, "rectification/plan": {"plan": "计划"},
+    "rectification/completion": {"report": "已整改"}, "rectification/verification": {},
+    "rectification/rejection": {"reasons": "未整改"},
+    "rectification/extension": {"new_due": "2026-12-31", "reasons": "延期"},
+    "objections": {"grounds": "事实有误"},
+    "objections/{number}/decision": {"outcome": "upheld", "reasons": "维持"},
+    "objections/{number}/review": {"grounds": "不服"},
+    "reconsideration": {"kind": "reconsideration", "case_number": "闽行复〔2026〕1号"},
+    "reconsideration/conclusion": {"outcome": "upheld"}, "withdrawal": {"reasons": "撤回"},
+    "correction": {"changes": {"facts": "改"}, "reasons": "更正"},
+    "repairs": {"commitment": "承诺"}, "repairs/{number}/extension": {"reasons": "延期"},
+    "repairs/{number}/decision": {"approved": True, "reasons": "同意"},
+    "sanctions": {"order": {"kind": "public_criticism", "months": 6}},
+    "mitigations": {"kind": "lighter", "legal_basis": "依据"},
+}
+
+
+def second(api: Api, role: Role, subject: str) -> dict[str, str]:
+    token = api.services.tokens.create(Account(f"second-{role.value}", role, subject, "second"))
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize("role", [SRC, OFF], ids=lambda r: r.value)
+def test_a_second_department_or_official_is_refused_every_record_route_the_first_may_use(
+    api: Api, views: Views, role: Role,
+) -> None:
+    rid = api.client.post("/api/v1/records", headers=api.headers(SRC),
+                          json=filing(1).model_dump(mode="json")).json()["record_id"]
+    views.catch_up()
+    subject = uscc("11350700MB09876") if role is SRC else PARENT_CODE
+    other = second(api, role, subject)
+    version = api.services.ledger.record(rid).version
+    tried = []
+    for (method, path), allowed in EXPECTED.items():
+        if not path.startswith("/api/v1/records/{record_id}") or role not in (allowed or ()):
+            continue
+        step = path.removeprefix("/api/v1/records/{record_id}").strip("/")
+        body = STEP_BODIES.get(step) if method == "POST" else None
+        url = path.replace("{record_id}", rid).replace("{number}", "1")
+        answer = api.client.request(method, url, headers=other, json=body)
+        tried.append((method, path, answer.status_code))
+    assert tried and all(status in (403, 404) for _, _, status in tried), tried
+    assert api.services.ledger.record(rid).version == version  # nothing happened to it
+
+    subject_id = api.services.ledger.record(rid).content.subject_id
+    for path in (f"/api/v1/subjects/{subject_id}/status",
+                 f"/api/v1/subjects/bodies/{filing(1).subject_code}/status"):
+        assert api.client.get(path, headers=other).status_code == 404
+        assert api.client.get(path, headers=api.headers(role)).status_code == 200
+    body = api.client.get(f"/api/v1/subjects/bodies/{filing(1).subject_code}", headers=other)
+    assert body.status_code == 200 and body.json()["records"] == []
+
+
+def test_a_second_department_cannot_look_up_a_civil_servant_the_first_filed_about(
+    api: Api,
+) -> None:
+    answer = api.client.post("/api/v1/records", headers=api.headers(SRC), json=filing(
+        1, subject_type="civil_servant", subject_code=None,
+        subject_citizen_id=PERSON_ID).model_dump(mode="json"))
+    person = api.services.ledger.record(answer.json()["record_id"]).content.subject_id
+    path = f"/api/v1/subjects/civil-servants/{person}"
+
+    assert api.client.get(path, headers=api.headers(SRC)).status_code == 200
+    other = second(api, SRC, uscc("11350700MB09876"))
+    assert api.client.get(path, headers=other).status_code == 404
