@@ -263,6 +263,8 @@ def check() -> None:
         typer.echo(f"FAIL {report.first_mismatch}", err=True)
     if report.first_changed_leaf:
         typer.echo(f"first difference: {report.first_changed_leaf}", err=True)
+    if report.index_mismatch:
+        typer.echo(f"FAIL {report.index_mismatch}", err=True)
     if not report.ok:
         sys.exit(1)
     typer.echo("OK: every signed head matches the log")

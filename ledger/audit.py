@@ -19,6 +19,7 @@ import psycopg
 from psycopg import sql
 
 from ledger.errors import NotFoundError
+from ledger.record_index import index_proof
 from ledger.sealer import (
     Frontier,
     LogTable,
@@ -28,7 +29,7 @@ from ledger.sealer import (
     stored_heads,
 )
 from ledger.tiles import SignedCheckpoint, latest_checkpoint
-from ledger.verify import consistency_proof, inclusion_proof, leaf_hash
+from ledger.verify import TreeHead, consistency_proof, inclusion_proof, leaf_hash
 from ledger.verify_bundle import (
     BUNDLE_FORMAT,
     HEAD_FORMAT,
@@ -37,6 +38,7 @@ from ledger.verify_bundle import (
     stored_event_leaf,
     unb64,
 )
+from ledger.verify_index import index_root
 
 
 class ProofUnavailableError(NotFoundError):
@@ -185,20 +187,24 @@ def export_bundle(ledger: Any, url: str, selection: Selection,
     by that key, and the bundle names that key.
     """
     log = LogTable.of(ledger)
-    reader = ProofReader(url, log, public_key)
-    head = reader.latest_head()
     with psycopg.connect(url, autocommit=True) as conn:
-        rows = _selected_rows(conn, ledger, log, selection, head.head.size)
-        complete = [r[5] for r in rows] == list(range(head.head.size))
-        proofs = [] if complete else batch_proofs(conn, lambda node: [
-            inclusion_proof(r[5], head.head.size, node) for r in rows
-        ])
-        key_row = conn.execute("SELECT public_key FROM proofs.tree_heads ORDER BY id DESC "
-                               "LIMIT 1").fetchone()
+        create_proof_tables(conn)  # a reader may come before the first sealer
+        # One snapshot: the head, the leaves under it and the index at its size.
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        with conn.transaction():
+            head = _export_head(conn, public_key)
+            rows = _selected_rows(conn, ledger, log, selection, head.head.size)
+            complete = [r[5] for r in rows] == list(range(head.head.size))
+            proofs = [] if complete else batch_proofs(conn, lambda node: [
+                inclusion_proof(r[5], head.head.size, node) for r in rows
+            ])
+            index = {} if selection.start else _index_proofs(conn, log, head, rows)
+            key_row = conn.execute("SELECT public_key FROM proofs.tree_heads ORDER BY id DESC "
+                                   "LIMIT 1").fetchone()
     events = [_event_json(row, None if complete else proofs[n]) for n, row in enumerate(rows)]
     rule_sets, calendars = _references(unb64(e["state"]) for e in events)
     book = ledger.settings().rule_book()
-    return {
+    found = {
         "format": BUNDLE_FORMAT, "selection": selection.to_json(),
         "public_key": b64(public_key) if public_key else b64(bytes(key_row[0])) if key_row
         else "",
@@ -206,6 +212,34 @@ def export_bundle(ledger: Any, url: str, selection: Selection,
         "rule_sets": {r: book.get(r).model_dump(mode="json") for r in sorted(rule_sets)},
         "calendar_versions": sorted(calendars),
     }
+    if index:
+        found["index"] = index
+    return found
+
+
+def _export_head(conn: psycopg.Connection[Any], public_key: bytes | None) -> SignedTreeHead:
+    if public_key is not None:
+        checkpoint = latest_checkpoint(conn, public_key)
+        head = checkpoint.head if checkpoint else None
+    else:
+        head = latest_head(conn)
+    if head is None:
+        raise ProofUnavailableError("no tree head is signed yet; run the sealer")
+    return head
+
+
+def _index_proofs(conn: psycopg.Connection[Any], log: LogTable, head: SignedTreeHead,
+                  rows: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """Each shown aggregate's index entry and proof, at the head's size."""
+    at = conn.execute("SELECT indexed FROM proofs.sealer WHERE log = %s", (log.name,)).fetchone()
+    if head.head.index_root is None or at is None or int(at[0]) != head.head.size:
+        return {}  # an older head: the bundle cannot prove completeness, and says nothing
+    found = {}
+    for aggregate in dict.fromkeys(row[1] for row in rows):
+        proof = index_proof(conn, aggregate)
+        if proof is not None:
+            found[str(aggregate)] = {**proof, "proof": [b64(p) for p in proof["proof"]]}
+    return found
 
 
 def _selected_rows(conn: psycopg.Connection[Any], ledger: Any, log: LogTable,
@@ -284,10 +318,12 @@ class CheckReport:
     first_mismatch: str | None = None
     first_changed_leaf: str | None = None
     bad_signatures: list[int] = field(default_factory=list)
+    index_mismatch: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.first_mismatch is None and not self.bad_signatures
+        return (self.first_mismatch is None and not self.bad_signatures
+                and self.index_mismatch is None)
 
 
 def check_log(url: str, log: LogTable, public_key: bytes, chunk: int = 5000) -> CheckReport:
@@ -304,17 +340,30 @@ def check_log(url: str, log: LogTable, public_key: bytes, chunk: int = 5000) -> 
             "SELECT position, leaf_hash FROM proofs.leaves ORDER BY leaf_index"), chunk)
         frontier, pending = Frontier(), list(reversed(heads))
         report.heads_checked = _compare_heads(frontier, pending, report)
+        indexed = max((h.head for h in heads if h.head.index_root), key=lambda h: h.size,
+                      default=None)  # the newest index is rebuilt whole and compared
+        latest: dict[UUID, tuple[int, int]] = {}
         for position, originator_id, version, topic, state in events:
             data, _ = stored_event_leaf(position, str(originator_id), version, topic, bytes(state))
             digest = leaf_hash(data)
             _compare_leaf(frontier.size, position, digest, next(sealed, None), report)
+            latest[originator_id] = (version, frontier.size)
             frontier.append(digest, [])
             report.heads_checked += _compare_heads(frontier, pending, report)
+            if indexed is not None and frontier.size == indexed.size:
+                _compare_index(indexed, latest, report)
         report.events = frontier.size
         if pending and report.first_mismatch is None:
             report.first_mismatch = (f"a head of size {pending[-1].head.size} was signed but the "
                                      f"database holds only {frontier.size} events")
     return report
+
+
+def _compare_index(head: TreeHead, latest: dict[UUID, tuple[int, int]],
+                   report: CheckReport) -> None:
+    if index_root(latest) != head.index_root:
+        report.index_mismatch = (f"the record index signed with the head of size {head.size} "
+                                 "is not the latest version of each aggregate in the log")
 
 
 def _stream(

@@ -38,6 +38,8 @@ from psycopg import sql
 from ledger.clock import Clock, system_clock
 from ledger.note import Checkpoint, check_key_name, public_key_from_text, sign_text
 from ledger.pin import CheckpointPin, RewrittenLogError
+from ledger.record_index import SCHEMA as INDEX_SCHEMA
+from ledger.record_index import update_index
 from ledger.storage import secret_key
 from ledger.verify import (
     EMPTY_ROOT,
@@ -68,7 +70,7 @@ CREATE TABLE IF NOT EXISTS proofs.tree_heads (
     id bigserial PRIMARY KEY, size bigint NOT NULL, timestamp_ms bigint NOT NULL,
     root bytea NOT NULL, signature bytea NOT NULL, public_key bytea NOT NULL);
 ALTER TABLE proofs.tree_heads ADD COLUMN IF NOT EXISTS origin text,
-    ADD COLUMN IF NOT EXISTS note_signature bytea;
+    ADD COLUMN IF NOT EXISTS note_signature bytea, ADD COLUMN IF NOT EXISTS index_root bytea;
 CREATE TABLE IF NOT EXISTS proofs.alarms (
     log text PRIMARY KEY, since timestamptz NOT NULL DEFAULT now(), reason text NOT NULL);
 """
@@ -230,6 +232,7 @@ def create_proof_tables(conn: psycopg.Connection[Any]) -> None:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (BATCH_LOCK,))
         conn.execute(SCHEMA)
+        conn.execute(INDEX_SCHEMA)
 
 
 class Sealer:
@@ -386,27 +389,29 @@ class Sealer:
                     and self._is_checkpointed(conn)):
                 return latest
             root = self._frontier_at(conn, size).root()
+            index_root = update_index(conn, self.log, size)
             self._check_extends_pin(conn, size, root)
             now_ms = int(self.clock().timestamp() * 1000)
             # A head never predates the one before it, even if the clock steps back.
             stamp = max(now_ms, latest.head.timestamp_ms) if latest else now_ms
-            head = TreeHead(size, root, stamp)
+            head = TreeHead(size, root, stamp, index_root)
             signed = SignedTreeHead(head, self.key.sign(tree_head_signing_bytes(head)))
             checkpoint = Checkpoint(self.origin, size, root)
             note = sign_text(checkpoint.text(), self.origin, self.key)
             self.pin.save(f"{checkpoint.text()}\n{note.line()}")
             conn.execute(
                 "INSERT INTO proofs.tree_heads (size, timestamp_ms, root, signature, public_key, "
-                "origin, note_signature) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                "origin, note_signature, index_root) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                 (size, stamp, root, signed.signature, self.public_key, self.origin,
-                 note.signature),
+                 note.signature, index_root),
             )
         return signed
 
     def _is_checkpointed(self, conn: psycopg.Connection[Any]) -> bool:
         """The latest head also carries this sealer's checkpoint signature (under its origin)."""
         row = conn.execute("SELECT origin, public_key, note_signature IS NOT NULL "
-                           "FROM proofs.tree_heads ORDER BY id DESC LIMIT 1").fetchone()
+                           "AND index_root IS NOT NULL FROM proofs.tree_heads "
+                           "ORDER BY id DESC LIMIT 1").fetchone()
         return (row is not None and row[0] == self.origin and bytes(row[1]) == self.public_key
                 and bool(row[2]))
 
@@ -474,7 +479,8 @@ def stored_heads(conn: psycopg.Connection[Any], *, latest_only: bool = False) ->
     """The signed tree heads, oldest first (or only the latest)."""
     order = "DESC LIMIT 1" if latest_only else "ASC"
     rows = conn.execute(
-        f"SELECT size, root, timestamp_ms, signature FROM proofs.tree_heads ORDER BY id {order}"
+        "SELECT size, root, timestamp_ms, signature, index_root FROM proofs.tree_heads "
+        f"ORDER BY id {order}"
     ).fetchall()
-    return [SignedTreeHead(TreeHead(int(s), bytes(r), int(t)), bytes(sig))
-            for s, r, t, sig in rows]
+    return [SignedTreeHead(TreeHead(int(s), bytes(r), int(t), bytes(i) if i else None),
+                           bytes(sig)) for s, r, t, sig, i in rows]

@@ -119,12 +119,14 @@ def latest_checkpoint(conn: psycopg.Connection[Any], public_key: bytes, scan: in
     skipped, so the log seems to stop growing rather than show an unverifiable head.
     """
     rows = conn.execute(
-        "SELECT id, size, root, timestamp_ms, signature, origin, note_signature "
+        "SELECT id, size, root, timestamp_ms, signature, origin, note_signature, index_root "
         "FROM proofs.tree_heads WHERE note_signature IS NOT NULL AND public_key = %s "
         "ORDER BY id DESC LIMIT %s", (public_key, scan),
     ).fetchall()
-    for head_id, size, root, stamp, signature, origin, note_signature in rows:
-        head = SignedTreeHead(TreeHead(int(size), bytes(root), int(stamp)), bytes(signature))
+    for head_id, size, root, stamp, signature, origin, note_signature, index_root in rows:
+        tree = TreeHead(int(size), bytes(root), int(stamp), bytes(index_root) if index_root
+                        else None)
+        head = SignedTreeHead(tree, bytes(signature))
         checkpoint = Checkpoint(str(origin), int(size), bytes(root))
         note = NoteSignature(str(origin), key_id(str(origin), public_key),
                              bytes(note_signature))

@@ -21,6 +21,10 @@ tree size (``size`` for inclusion, ``second`` for consistency).
 Signed tree head, bytes signed (``tree_head_signing_bytes``)::
 
     b"credit-ledger-sth-v1\\x00" || u64(size) || u64(timestamp_ms) || root (32 bytes)
+    b"credit-ledger-sth-v2\\x00" || u64(size) || u64(timestamp_ms) || root || index_root
+
+v2 heads also commit to the record index of ``ledger.verify_index`` (each aggregate's latest
+version as of the head); a head with an ``index_root`` is signed as v2, one without as v1.
 
 Event leaf, the data whose ``leaf_hash`` is the leaf at ``position`` (``event_leaf_bytes``)::
 
@@ -48,6 +52,7 @@ from dataclasses import dataclass
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 STH_TAG = b"credit-ledger-sth-v1\x00"
+STH_V2_TAG = b"credit-ledger-sth-v2\x00"
 EVENT_TAG = b"credit-ledger-event-v1\x00"
 
 Node = Callable[[int, int], bytes]
@@ -202,6 +207,7 @@ class TreeHead:
     size: int
     root: bytes
     timestamp_ms: int
+    index_root: bytes | None = None
 
 
 def _u64(value: int) -> bytes:
@@ -220,7 +226,11 @@ def tree_head_signing_bytes(head: TreeHead) -> bytes:
     """The exact bytes the ledger signs for a tree head (see the module docstring)."""
     if not _is_hash(head.root):
         raise ValueError("a tree head's root must be 32 bytes")
-    return STH_TAG + _u64(head.size) + _u64(head.timestamp_ms) + head.root
+    if head.index_root is None:
+        return STH_TAG + _u64(head.size) + _u64(head.timestamp_ms) + head.root
+    if not _is_hash(head.index_root):
+        raise ValueError("a tree head's index root must be 32 bytes")
+    return STH_V2_TAG + _u64(head.size) + _u64(head.timestamp_ms) + head.root + head.index_root
 
 
 def verify_tree_head_signature(head: TreeHead, signature: bytes, public_key_raw: bytes) -> bool:

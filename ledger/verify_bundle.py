@@ -11,9 +11,14 @@ Bundle (JSON, every binary value in standard base64)::
      "complete_log": false,          # true: the events are every leaf of the head, no proofs
      "events": [{"leaf_index", "position", "id", "version", "topic", "timestamp", "state",
                  "inclusion_proof": [hash, ...]}],
+     "index": {id: {"version", "leaf_index", "proof": [hash, ...]}},   # record, subject
      "rule_sets": {id: rule set}, "calendar_versions": [version, ...]}
 
-    HEAD = {"size", "root", "timestamp_ms", "signature"}
+    HEAD = {"size", "root", "timestamp_ms", "signature", "index_root"}
+
+A record's or subject's bundle is complete: for each aggregate it shows, ``index`` proves
+against the head's ``index_root`` (``ledger.verify_index``) which version was its latest when
+the head was signed, and the bundle must hold exactly versions 1 … that one.
 
 A newer head, to check that the log still extends the bundle's::
 
@@ -34,6 +39,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
+from uuid import UUID
 
 from ledger.verify import (
     TreeHead,
@@ -44,6 +50,7 @@ from ledger.verify import (
     verify_inclusion,
     verify_tree_head_signature,
 )
+from ledger.verify_index import verify_index_proof
 
 BUNDLE_FORMAT = "credit-ledger-bundle/1"
 HEAD_FORMAT = "credit-ledger-head/1"
@@ -124,8 +131,11 @@ class SignedTreeHead:
     signature: bytes
 
     def to_json(self) -> dict[str, Any]:
-        return {"size": self.head.size, "root": b64(self.head.root),
-                "timestamp_ms": self.head.timestamp_ms, "signature": b64(self.signature)}
+        found = {"size": self.head.size, "root": b64(self.head.root),
+                 "timestamp_ms": self.head.timestamp_ms, "signature": b64(self.signature)}
+        if self.head.index_root is not None:
+            found["index_root"] = b64(self.head.index_root)
+        return found
 
     @classmethod
     def from_json(cls, data: Any) -> SignedTreeHead:
@@ -134,7 +144,8 @@ class SignedTreeHead:
         size, timestamp_ms = data.get("size"), data.get("timestamp_ms")
         if not (isinstance(size, int) and isinstance(timestamp_ms, int)):
             raise ValueError("a tree head needs integer size and timestamp_ms")
-        return cls(TreeHead(size, unb64(data.get("root")), timestamp_ms),
+        index_root = unb64(data["index_root"]) if "index_root" in data else None
+        return cls(TreeHead(size, unb64(data.get("root")), timestamp_ms, index_root),
                    unb64(data.get("signature")))
 
     def verify(self, public_key: bytes) -> bool:
@@ -202,6 +213,8 @@ def _check(bundle: Any, newer: Any, trusted_key: bytes | None, report: BundleRep
         elif root_from_leaf_hashes(hashes) != sth.head.root:
             report.problems.append("the events do not hash to the signed root")
     _check_selection(bundle.get("selection"), events, report)
+    if "from" not in bundle["selection"]:
+        _check_complete(bundle.get("index"), events, sth.head, report)
     if newer is not None:
         _check_newer_head(newer, sth, key, report)
 
@@ -257,6 +270,34 @@ def _check_selection(selection: Any, events: list[Any], report: BundleReport) ->
     wanted = selection.get("record") or selection.get("subject")
     if wanted is not None and str(wanted) not in versions:
         report.problems.append(f"the bundle holds no event of {wanted}")
+
+
+def _check_complete(index: Any, events: list[Any], head: TreeHead, report: BundleReport) -> None:
+    """Each aggregate shown has no event beyond the last one shown, as of the head."""
+    if head.index_root is None:
+        report.problems.append("the head commits to no record index: the bundle cannot show "
+                               "that no later events exist")
+        return
+    if not isinstance(index, dict):
+        raise ValueError("index must be an object")
+    last: dict[str, dict[str, Any]] = {}
+    for event in events:
+        last[str(event["id"])] = event
+    for aggregate, event in last.items():
+        entry = index.get(aggregate)
+        if not isinstance(entry, dict):
+            report.problems.append(f"{aggregate}: the bundle does not prove its latest version")
+            continue
+        version, leaf = entry["version"], entry["leaf_index"]
+        proof = [unb64(p) for p in entry["proof"]]
+        if not (isinstance(version, int) and isinstance(leaf, int) and verify_index_proof(
+                UUID(aggregate), version, leaf, proof, head.index_root)):
+            report.problems.append(f"{aggregate}: the index proof does not lead to the signed "
+                                   "index root")
+        elif (event["version"], event["leaf_index"]) != (version, leaf):
+            report.problems.append(
+                f"{aggregate}: the head records version {version} (leaf {leaf}) as its latest, "
+                f"the bundle ends at version {event['version']}: events are missing")
 
 
 def _check_references(

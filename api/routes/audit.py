@@ -31,6 +31,8 @@ class TreeHeadOut(BaseModel):
     root: str
     timestamp_ms: int
     signature: str
+    index_root: str | None = None
+    """The record index: each aggregate's latest version at this size (signed with the head)."""
 
 
 class PublicKeyOut(BaseModel):
@@ -79,6 +81,12 @@ class BundleEventOut(BaseModel):
     """Absent when the bundle holds the whole log (the tree is recomputed instead)."""
 
 
+class IndexEntryOut(BaseModel):
+    version: int
+    leaf_index: int
+    proof: list[str]
+
+
 class BundleOut(BaseModel):
     """The offline-checkable bundle (``credit-ledger audit verify``)."""
 
@@ -88,6 +96,8 @@ class BundleOut(BaseModel):
     tree_head: TreeHeadOut
     complete_log: bool
     events: list[BundleEventOut]
+    index: dict[str, IndexEntryOut] | None = None
+    """For a record or subject: each aggregate's latest version under the head, proven."""
     rule_sets: dict[str, dict[str, Any]]
     calendar_versions: list[str]
 

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from itertools import combinations
 from typing import Any
+from uuid import UUID
 
 import psycopg
 import pytest
@@ -31,6 +32,7 @@ from ledger.verify import (
     verify_inclusion,
 )
 from ledger.verify_bundle import unb64
+from ledger.verify_index import index_root
 from tests.conftest import DEPT, PERSON_ID, FakeClock, filing, postgres_ledger, register_world
 
 KEY = Ed25519PrivateKey.generate()
@@ -218,3 +220,29 @@ def test_an_auditor_shown_a_civil_servants_name_can_check_it_against_the_sealed_
     assert unb64(proof["leaf_hash"]) in expected_leaves(pg_url)
     assert verify_inclusion(unb64(proof["leaf_hash"]), proof["leaf_index"], head.size,
                             [unb64(p) for p in proof["proof"]], head.root)
+
+
+def latest_versions(url: str, size: int) -> dict[UUID, tuple[int, int]]:
+    """Each aggregate's latest version in the first ``size`` leaves, read from the log."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT originator_id, originator_version FROM ledger_events "
+                            "ORDER BY notification_id LIMIT %s", (size,)).fetchall()
+    return {aggregate: (version, leaf) for leaf, (aggregate, version) in enumerate(rows)}
+
+
+def test_every_head_commits_to_the_latest_version_of_every_aggregate_at_its_size(
+    app: Ledger, pg_url: str
+) -> None:
+    register_world(app)
+    sealer = sealer_for(app, pg_url, batch_size=3)
+    heads = []
+    for n in range(1, 5):
+        app.file_record(filing(n), DEPT)
+        if n % 2:
+            app.file_record(filing(n + 10), DEPT)
+        sealer.seal_pending()
+        heads.append(sealer.issue_head().head)
+
+    for head in heads:
+        assert head.index_root == index_root(latest_versions(pg_url, head.size)), head.size
+    assert len({h.index_root for h in heads}) == len(heads)

@@ -211,3 +211,20 @@ def test_a_bundle_signed_with_another_key_fails_against_the_published_key(
         assert result.exit_code == 1
         assert "FAIL the bundle names a key other than the trusted one" in result.output
         assert "does not verify with the trusted key" in result.output
+
+
+def test_a_bundle_with_the_records_last_event_dropped_fails_verification(
+    cli: Any, world: Ledger, tmp_path: Path
+) -> None:
+    rid = world.file_record(filing(1), DEPT).record_id
+    bundle = tmp_path / "bundle.json"
+    cli("export", "--record", rid, "-o", bundle)
+    document = json.loads(bundle.read_text())
+    dropped = document["events"].pop()  # the record's latest fact, left out
+    bundle.write_text(json.dumps(document))
+
+    result = cli("verify", bundle, ok=False)
+
+    assert result.exit_code == 1 and dropped["version"] == 3
+    assert (f"FAIL {rid}: the head records version 3 (leaf {dropped['leaf_index']}) as its "
+            "latest, the bundle ends at version 2: events are missing") in result.output

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger.application import Ledger
 from ledger.audit import ProofReader
 from ledger.pin import CheckpointPin, RewrittenLogError
-from ledger.sealer import LogTable, Sealer
+from ledger.sealer import BATCH_LOCK, LogTable, Sealer
 from tests.conftest import DEPT, FakeClock, filing, postgres_ledger, register_world
 from tests.integration.test_tamper import (
     Tamper,
@@ -179,7 +179,8 @@ def test_each_signature_moves_the_pinned_checkpoint_forward(
 
 
 def truncate_proofs(url: str) -> None:
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url) as conn:  # between two batches of the running sealer
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (BATCH_LOCK,))
         conn.execute("TRUNCATE proofs.leaves, proofs.nodes, proofs.tree_heads, proofs.sealer")
 
 

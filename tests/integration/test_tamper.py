@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger.application import Ledger
 from ledger.audit import ProofReader, Selection, check_log, export_bundle
 from ledger.pin import CheckpointPin
+from ledger.record_index import bucket_of
 from ledger.sealer import LogTable, Sealer, public_key_bytes
 from ledger.verify_bundle import verify_bundle
 from tests.conftest import DEPT, FakeClock, filing, postgres_ledger, register_world
@@ -164,3 +165,20 @@ def test_the_earlier_bundle_still_verifies_against_the_honest_sealers_newer_head
     newer = ProofReader(pg_url, sealer.log).head_document(sealer.public_key, since=old_size)
 
     assert verify_bundle(world["bundle"], newer_head=newer, trusted_key=sealer.public_key).ok
+
+
+def test_audit_check_finds_a_record_index_corrupted_in_the_database_before_it_was_signed(
+    sealed: tuple[Ledger, dict[str, Any]], pg_url: str
+) -> None:
+    app, world = sealed
+    with psycopg.connect(pg_url) as conn:  # the stored nodes above the record's entry, altered
+        conn.execute("UPDATE proofs.index_nodes SET hash = %s WHERE depth > 0 "
+                     "AND prefix = %s >> (16 - depth)", (bytes(32), bucket_of(world["record"])))
+    app.file_record(filing(3), DEPT)
+    world["sealer"].seal_pending()
+    world["sealer"].issue_head()  # the sealer folds the altered node into the next index root
+
+    report = check_log(pg_url, LogTable.of(app), world["sealer"].public_key)
+
+    assert report.first_mismatch is None and not report.bad_signatures  # the tree is intact…
+    assert report.index_mismatch is not None and not report.ok  # …its index is not

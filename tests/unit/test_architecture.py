@@ -45,15 +45,21 @@ def test_the_check_catches_an_import_against_the_direction(tmp_path: Path) -> No
     assert imported_project_packages(module) == {"api", "projections"}
 
 
-def test_the_offline_verifier_needs_only_the_standard_library() -> None:
-    verifier = ROOT / "ledger" / "verify.py"
-    tree = ast.parse(verifier.read_text(encoding="utf-8"))
+OFFLINE = ("verify", "verify_bundle", "verify_index", "note")
+
+
+@pytest.mark.parametrize("module", OFFLINE)
+def test_the_offline_verifier_needs_only_the_standard_library(module: str) -> None:
+    import sys
+
+    tree = ast.parse((ROOT / "ledger" / f"{module}.py").read_text(encoding="utf-8"))
     top_level = set()
     for node in tree.body:
         if isinstance(node, ast.Import):
-            top_level |= {a.name.split(".")[0] for a in node.names}
+            top_level |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            top_level.add(node.module.split(".")[0])
-    import sys
-
-    assert top_level <= set(sys.stdlib_module_names) | {"__future__"}
+            top_level.add(node.module)
+    ours = {name for name in top_level if name.split(".")[0] == "ledger"}
+    assert ours <= {f"ledger.{m}" for m in OFFLINE}
+    assert {n.split(".")[0] for n in top_level - ours} <= set(sys.stdlib_module_names) | {
+        "__future__"}

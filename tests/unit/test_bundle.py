@@ -11,6 +11,7 @@ import copy
 import hashlib
 import json
 from typing import Any
+from uuid import UUID
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -33,6 +34,7 @@ from ledger.verify_bundle import (
     stored_event_leaf,
     verify_bundle,
 )
+from ledger.verify_index import index_leaf_hash, subtree_path, subtree_root
 
 RECORD = "fd0982c8-8434-5938-bfb7-1e3a9062333f"
 OTHER = "0c6f8d8e-51a8-4c59-9a8c-1d6a0c4a3f10"
@@ -71,10 +73,21 @@ def leaves(log: list[tuple[Any, ...]]) -> list[bytes]:
     return [leaf_hash(stored_event_leaf(*entry)[0]) for entry in log]
 
 
-def signed(hashes: list[bytes], key: Ed25519PrivateKey = KEY, at: int = 1_000) -> dict[str, Any]:
-    head = TreeHead(len(hashes), root_from_leaf_hashes(hashes), at)
-    return {"size": head.size, "root": b64(head.root), "timestamp_ms": at,
-            "signature": b64(key.sign(tree_head_signing_bytes(head)))}
+def index_entries(log: list[tuple[Any, ...]]) -> list[tuple[int, bytes]]:
+    """The record index of a log: each aggregate's latest version and its leaf."""
+    latest = {UUID(originator): (version, i)
+              for i, (_, originator, version, _, _) in enumerate(log)}
+    return sorted((k.int, index_leaf_hash(k, *v)) for k, v in latest.items())
+
+
+def signed(hashes: list[bytes], key: Ed25519PrivateKey = KEY, at: int = 1_000,
+           index_root: bytes | None = None) -> dict[str, Any]:
+    head = TreeHead(len(hashes), root_from_leaf_hashes(hashes), at, index_root)
+    found = {"size": head.size, "root": b64(head.root), "timestamp_ms": at,
+             "signature": b64(key.sign(tree_head_signing_bytes(head)))}
+    if index_root is not None:
+        found["index_root"] = b64(index_root)
+    return found
 
 
 def bundle_of(indexes: list[int], selection: dict[str, str], log: list[tuple[Any, ...]] = LOG,
@@ -89,8 +102,14 @@ def bundle_of(indexes: list[int], selection: dict[str, str], log: list[tuple[Any
             "topic": topic, "timestamp": stored_event_leaf(*log[i])[1], "state": b64(data),
             "inclusion_proof": [b64(p) for p in inclusion_proof(i, len(hashes), node)],
         })
+    entries = index_entries(log)
+    latest = {UUID(log[i][1]): (log[i][2], i) for i in range(len(log))}
+    index = {str(a): {"version": latest[a][0], "leaf_index": latest[a][1],
+                      "proof": [b64(p) for p in subtree_path(entries, a.int)]}
+             for a in {UUID(log[i][1]) for i in indexes}}
     return {"format": BUNDLE_FORMAT, "selection": selection, "public_key": b64(raw_public(key)),
-            "tree_head": signed(hashes, key), "complete_log": False, "events": events,
+            "tree_head": signed(hashes, key, index_root=subtree_root(entries)),
+            "complete_log": False, "events": events, "index": index,
             "rule_sets": {"ndrc-order-36": {"id": "ndrc-order-36"}},
             "calendar_versions": ["chinesecalendar-1.11.0"]}
 
@@ -189,6 +208,46 @@ def test_a_record_history_with_a_version_left_out_fails() -> None:
     bundle = bundle_of([1, 3], {"record": RECORD})
 
     assert any("not 1..2" in p for p in check(bundle).problems)
+
+
+def test_a_record_bundle_without_its_last_event_fails() -> None:
+    bundle = bundle_of([1, 2], {"record": RECORD})  # versions 1 and 2 of 3, in order
+
+    problems = check(bundle).problems
+
+    assert problems == [f"{RECORD}: the head records version 3 (leaf 3) as its latest, the "
+                        "bundle ends at version 2: events are missing"]
+
+
+def test_a_bundle_whose_index_entry_was_lowered_to_hide_the_last_event_fails() -> None:
+    bundle = bundle_of([1, 2], {"record": RECORD})
+    bundle["index"][RECORD].update(version=2, leaf_index=2)
+
+    assert check(bundle).problems == [
+        f"{RECORD}: the index proof does not lead to the signed index root"]
+
+
+def test_a_bundle_without_the_index_entry_of_an_aggregate_it_shows_fails() -> None:
+    bundle = bundle_of([0, 1, 2, 3], {"subject": OTHER})
+    del bundle["index"][OTHER]
+
+    assert check(bundle).problems == [f"{OTHER}: the bundle does not prove its latest version"]
+
+
+def test_a_subjects_bundle_missing_the_subjects_own_last_event_fails() -> None:
+    whole = bundle_of([0, 1, 2, 3, 4], {"subject": OTHER})
+    cut = bundle_of([0, 1, 2, 3], {"subject": OTHER})
+
+    assert check(whole).ok, check(whole).problems
+    assert any("events are missing" in p for p in check(cut).problems)
+
+
+def test_a_head_without_a_record_index_cannot_prove_a_record_complete() -> None:
+    bundle = record_bundle()
+    bundle["tree_head"] = signed(leaves(LOG))  # a head of the first format: no index root
+
+    assert check(bundle).problems == ["the head commits to no record index: the bundle cannot "
+                                      "show that no later events exist"]
 
 
 def test_a_time_range_that_skips_a_leaf_fails() -> None:
