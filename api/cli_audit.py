@@ -13,8 +13,10 @@ from uuid import UUID
 
 import typer
 
+from api.cli_witness import witness
 from ledger.audit import ProofReader, Selection, check_log, export_bundle, replay_bundle
 from ledger.clock import SHANGHAI
+from ledger.cosignatures import parse_witnesses
 from ledger.errors import LedgerError
 from ledger.identifiers import body_id
 from ledger.note import public_key_from_text
@@ -24,6 +26,7 @@ from ledger.verify_bundle import verify_bundle
 
 app = typer.Typer(help="Proofs for auditors: signed tree heads, inclusion and consistency "
                        "proofs, offline bundles.", no_args_is_help=True)
+app.command()(witness)
 
 OutOption = Annotated[Path | None, typer.Option("--output", "-o", help="write JSON here")]
 
@@ -194,7 +197,7 @@ def export(
         sealer = Sealer(url, LogTable.of(ledger))
         sealer.seal_pending()
         sealer.issue_head(only_if_grown=True)
-        bundle = export_bundle(ledger, url, selection)
+        bundle = export_bundle(ledger, url, selection, sealer.public_key)
     except LedgerError as error:
         raise _fail(str(error)) from None
     finally:
@@ -213,6 +216,10 @@ def verify(
         "--trusted-key", "--public-key",
         help="the key the ledger publishes (base64, or its note verifier key); default "
              "LEDGER_PUBLIC_KEY")] = None,
+    witness: Annotated[list[str] | None, typer.Option(
+        help="a witness's verifier key (repeat for each witness you trust)")] = None,
+    min_witnesses: Annotated[int | None, typer.Option(
+        help="how many of them must have cosigned the head (default: 1 if any is given)")] = None,
 ) -> None:
     """Check a bundle offline against the trusted key, then replay its records and show the
     status they imply."""
@@ -225,13 +232,22 @@ def verify(
                     "(a key inside the bundle proves nothing)")
     document = json.loads(bundle.read_text(encoding="utf-8"))
     newer = json.loads(newer_head.read_text(encoding="utf-8")) if newer_head else None
-    report = verify_bundle(document, newer_head=newer, trusted_key=trusted)
+    try:
+        witnesses = parse_witnesses(witness or [])
+    except ValueError as error:
+        raise _fail(f"a witness key is malformed: {error}") from None
+    needed = min_witnesses if min_witnesses is not None else min(1, len(witnesses))
+    report = verify_bundle(document, newer_head=newer, trusted_key=trusted,
+                           witnesses=witnesses, min_witnesses=needed)
     for note in report.notes:
         typer.echo(f"note: {note}")
     if report.head is not None:
         typer.echo(f"tree head: size {report.head.head.size}, root {report.head.head.root.hex()}")
     if report.newer_head is not None:
         typer.echo(f"newer head: size {report.newer_head.head.size}")
+    if report.witnesses:
+        typer.echo(f"cosigned by {len(report.witnesses)} witnesses: "
+                   + ", ".join(report.witnesses))
     if not report.ok:
         for problem in report.problems:
             typer.echo(f"FAIL {problem}", err=True)

@@ -157,6 +157,9 @@ class SealerCollector(Collector):
             labels=["log"])
         try:
             with self.services.views(timeout=3) as conn:
+                sealed = conn.execute("SELECT to_regclass('proofs.alarms')").fetchone()
+                if sealed is None or sealed[0] is None:  # no sealer has run yet
+                    return
                 head = conn.execute("SELECT size, timestamp_ms FROM proofs.tree_heads "
                                     "ORDER BY id DESC LIMIT 1").fetchone()
                 if head is not None:

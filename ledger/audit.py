@@ -18,6 +18,7 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
+from ledger.cosignatures import cosignatures_of
 from ledger.errors import NotFoundError
 from ledger.record_index import index_proof
 from ledger.sealer import (
@@ -192,7 +193,7 @@ def export_bundle(ledger: Any, url: str, selection: Selection,
         # One snapshot: the head, the leaves under it and the index at its size.
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         with conn.transaction():
-            head = _export_head(conn, public_key)
+            head, note = _export_head(conn, public_key)
             rows = _selected_rows(conn, ledger, log, selection, head.head.size)
             complete = [r[5] for r in rows] == list(range(head.head.size))
             proofs = [] if complete else batch_proofs(conn, lambda node: [
@@ -214,18 +215,26 @@ def export_bundle(ledger: Any, url: str, selection: Selection,
     }
     if index:
         found["index"] = index
+    if note:
+        found["checkpoint"] = note
     return found
 
 
-def _export_head(conn: psycopg.Connection[Any], public_key: bytes | None) -> SignedTreeHead:
+def _export_head(conn: psycopg.Connection[Any], public_key: bytes | None) -> (
+    tuple[SignedTreeHead, str | None]
+):
+    """The head, and its checkpoint note with the witnesses' cosignatures (with a key)."""
+    note = None
     if public_key is not None:
         checkpoint = latest_checkpoint(conn, public_key)
         head = checkpoint.head if checkpoint else None
+        if checkpoint is not None:
+            note = checkpoint.note(cosignatures_of(conn, checkpoint.checkpoint))
     else:
         head = latest_head(conn)
     if head is None:
         raise ProofUnavailableError("no tree head is signed yet; run the sealer")
-    return head
+    return head, note
 
 
 def _index_proofs(conn: psycopg.Connection[Any], log: LogTable, head: SignedTreeHead,

@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from psycopg import sql
 
 from ledger.clock import Clock, system_clock
+from ledger.cosignatures import SCHEMA as COSIGNATURE_SCHEMA
 from ledger.note import Checkpoint, check_key_name, public_key_from_text, sign_text
 from ledger.pin import CheckpointPin, RewrittenLogError
 from ledger.record_index import SCHEMA as INDEX_SCHEMA
@@ -233,6 +234,7 @@ def create_proof_tables(conn: psycopg.Connection[Any]) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (BATCH_LOCK,))
         conn.execute(SCHEMA)
         conn.execute(INDEX_SCHEMA)
+        conn.execute(COSIGNATURE_SCHEMA)
 
 
 class Sealer:

@@ -12,7 +12,8 @@ Bundle (JSON, every binary value in standard base64)::
      "events": [{"leaf_index", "position", "id", "version", "topic", "timestamp", "state",
                  "inclusion_proof": [hash, ...]}],
      "index": {id: {"version", "leaf_index", "proof": [hash, ...]}},   # record, subject
-     "rule_sets": {id: rule set}, "calendar_versions": [version, ...]}
+     "rule_sets": {id: rule set}, "calendar_versions": [version, ...],
+     "checkpoint": note}             # the head as a C2SP checkpoint, with witness cosignatures
 
     HEAD = {"size", "root", "timestamp_ms", "signature", "index_root"}
 
@@ -41,6 +42,13 @@ from itertools import pairwise
 from typing import Any
 from uuid import UUID
 
+from ledger.note import (
+    NoteError,
+    parse_checkpoint,
+    split_note,
+    verify_checkpoint,
+    verify_cosignature,
+)
 from ledger.verify import (
     TreeHead,
     event_leaf_bytes,
@@ -159,6 +167,7 @@ class BundleReport:
     events_checked: int = 0
     head: SignedTreeHead | None = None
     newer_head: SignedTreeHead | None = None
+    witnesses: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -168,16 +177,21 @@ class BundleReport:
 
 
 def verify_bundle(
-    bundle: Any, *, newer_head: Any = None, trusted_key: bytes | None = None
+    bundle: Any, *, newer_head: Any = None, trusted_key: bytes | None = None,
+    witnesses: dict[str, bytes] | None = None, min_witnesses: int = 0,
 ) -> BundleReport:
     """Check a bundle's signature, every event's leaf and proof, and optionally a newer head.
 
     Heads are checked with ``trusted_key``, the key the ledger publishes, obtained apart from
-    the bundle; without it the bundle cannot pass.
+    the bundle; without it the bundle cannot pass. With ``min_witnesses``, that many of
+    ``witnesses`` (name → Ed25519 key) must have cosigned the bundle's checkpoint.
     """
     report = BundleReport()
     try:
         _check(bundle, newer_head, trusted_key, report)
+        if min_witnesses:
+            _check_witnesses(bundle.get("checkpoint"), report, trusted_key or b"",
+                             witnesses or {}, min_witnesses)
     except (ValueError, TypeError, KeyError, binascii.Error) as error:
         report.problems.append(f"the bundle is malformed: {error}")
     return report
@@ -298,6 +312,29 @@ def _check_complete(index: Any, events: list[Any], head: TreeHead, report: Bundl
             report.problems.append(
                 f"{aggregate}: the head records version {version} (leaf {leaf}) as its latest, "
                 f"the bundle ends at version {event['version']}: events are missing")
+
+
+def _check_witnesses(note: Any, report: BundleReport, key: bytes, witnesses: dict[str, bytes],
+                     needed: int) -> None:
+    """The bundle's head, as a checkpoint, cosigned by at least ``needed`` known witnesses."""
+    if not isinstance(note, str) or report.head is None:
+        report.problems.append("the bundle carries no checkpoint for witnesses to cosign")
+        return
+    try:
+        text, signatures = split_note(note)
+        checkpoint = verify_checkpoint(note, parse_checkpoint(text).origin, key)
+    except NoteError as error:
+        report.problems.append(f"the bundle's checkpoint does not verify: {error}")
+        return
+    if (checkpoint.size, checkpoint.root) != (report.head.head.size, report.head.head.root):
+        report.problems.append("the bundle's checkpoint is not its signed head")
+        return
+    report.witnesses = sorted({
+        s.name for s in signatures if s.name in witnesses
+        and verify_cosignature(text, s, s.name, witnesses[s.name]) is not None})
+    if len(report.witnesses) < needed:
+        report.problems.append(f"{len(report.witnesses)} of the {needed} witnesses required "
+                               "cosigned the head")
 
 
 def _check_references(

@@ -10,13 +10,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import psycopg
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
 from api.routes.audit import trusted_key
 from ledger.audit import ProofUnavailableError
+from ledger.cosignatures import accept, configured_witnesses, cosignatures_of
 from ledger.errors import ValidationError
+from ledger.sealer import create_proof_tables
 from ledger.storage import connection
 from ledger.tiles import (
     SignedCheckpoint,
@@ -28,6 +32,12 @@ from ledger.tiles import (
 )
 
 router = APIRouter(tags=["transparency"])
+
+
+class CosignedOut(BaseModel):
+    accepted: list[str]
+    """The witnesses whose cosignatures were kept."""
+
 IMMUTABLE = "public, max-age=31536000, immutable"
 BRIEFLY = "public, max-age=5"
 
@@ -56,8 +66,29 @@ def checkpoint(services: ServicesDep) -> Response:
     key = trusted_key()
     with connection(_url(services)) as conn:
         found = _checkpoint(conn, key)
-    return Response(found.note(), media_type="text/plain; charset=utf-8",
+        cosigned = cosignatures_of(conn, found.checkpoint)
+    return Response(found.note(cosigned), media_type="text/plain; charset=utf-8",
                     headers={"Cache-Control": BRIEFLY})
+
+
+@router.post("/cosignatures", response_model=CosignedOut)
+async def cosignatures(request: Request, services: ServicesDep) -> CosignedOut:
+    """A witness returns a checkpoint it cosigned; the cosignatures of known witnesses are kept
+    and served with the checkpoint."""
+    try:
+        note = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError("a note is UTF-8 text", field="checkpoint") from None
+    key, witnesses = trusted_key(), configured_witnesses()
+    url = _url(services)
+
+    def keep() -> list[str]:
+        with psycopg.connect(url, autocommit=True) as conn:
+            create_proof_tables(conn)
+            with conn.transaction():
+                return accept(conn, note, key, witnesses)
+
+    return CosignedOut(accepted=await run_in_threadpool(keep))
 
 
 @router.get("/tile/{level}/{index:path}", response_class=Response,

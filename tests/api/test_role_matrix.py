@@ -114,6 +114,7 @@ EXPECTED: dict[tuple[str, str], set[Role] | None] = {
     ("GET", "/regions"): {OPS, REV, AUD, ADM},
     ("GET", "/checkpoint"): PUBLIC,
     ("GET", "/tile/{level}/{index}"): PUBLIC,
+    ("POST", "/cosignatures"): PUBLIC,
     ("GET", "/health"): PUBLIC,
     ("GET", "/ready"): PUBLIC,
     ("GET", "/metrics"): {OPS, ADM},

@@ -20,6 +20,7 @@ from typer.testing import CliRunner, Result
 
 from api.cli_audit import app as audit
 from ledger.application import Ledger
+from ledger.note import COSIGNATURE_V1, verifier_key
 from ledger.verify import TreeHead, tree_head_signing_bytes, verify_consistency, verify_inclusion
 from ledger.verify_bundle import unb64
 from tests.conftest import BODY_CODE, DEPT, FakeClock, filing, postgres_ledger, register_world
@@ -228,3 +229,21 @@ def test_a_bundle_with_the_records_last_event_dropped_fails_verification(
     assert result.exit_code == 1 and dropped["version"] == 3
     assert (f"FAIL {rid}: the head records version 3 (leaf {dropped['leaf_index']}) as its "
             "latest, the bundle ends at version 2: events are missing") in result.output
+
+
+def test_an_auditor_requiring_a_witness_rejects_a_head_no_witness_cosigned(
+    cli: Any, world: Ledger, tmp_path: Path
+) -> None:
+    rid = world.file_record(filing(1), DEPT).record_id
+    bundle = tmp_path / "bundle.json"
+    cli("export", "--record", rid, "-o", bundle)
+    witness = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw,
+                                                                     PublicFormat.Raw)
+
+    alone = cli("verify", bundle)
+    required = cli("verify", bundle, "--witness",
+                   verifier_key("audit.example/w1", witness, COSIGNATURE_V1), ok=False)
+
+    assert "checkpoint" in json.loads(bundle.read_text())
+    assert "OK" in alone.output
+    assert "FAIL 0 of the 1 witnesses required cosigned the head" in required.output
