@@ -173,6 +173,7 @@ VALUES: dict[str, tuple[str, str]] = {
     "repair_decision": ("修复决定", "Repair: decision"),
     "repair_answer": ("修复答复", "Repair: answer"),
     "repair_propagation": ("修复结果推送", "Repair: propagate"),
+    "listing_removal": ("履行后删除失信信息", "Listing: removal after performance"),
     "calendar_page": ("工作日历", "Working-day calendar"),
     "computable_until": ("时限可计算至", "Deadlines can be counted until"),
     "days": ("天", "days"),
@@ -276,6 +277,8 @@ EVENTS: dict[str, tuple[str, str]] = {
     "RepairDecided": ("信用修复决定", "Repair decided"),
     "RepairPropagated": ("推送修复结果", "Repair propagated"),
     "PublicityExpired": ("公示期满", "Publicity expired"),
+    "PerformanceRecorded": ("记录被执行人履行义务", "Performance recorded"),
+    "ListingExtended": ("延长失信名单期限", "Listing extended"),
     "SanctionImposed": ("实施惩戒", "Sanction imposed"),
     "SanctionLifted": ("解除惩戒", "Sanction lifted"),
     "MitigationRecorded": ("记录从轻、减轻或免予处理", "Mitigation recorded"),
@@ -352,6 +355,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "ends_on": ("结束日期", "Ends on"),
     "key": ("时限", "Deadline"),
     "working_days_before": ("提前工作日", "Working days before"),
+    "performed_on": ("履行日期", "Performed on"),
+    "years": ("延长年数", "Years added"),
 }
 
 def waiting_note(starts_on: date, length: int | None, unit: str | None,

@@ -56,6 +56,8 @@ WORK_TEXTS: dict[str, tuple[str, str]] = {
                            "{who} answers the repair application {when}"),
     "next_repair_propagation": ("{who}{when}向其他平台推送修复结果",
                                 "{who} passes the repair on to other platforms {when}"),
+    "next_listing_removal": ("{who}{when}删除失信信息",
+                             "{who} removes the listing {when}"),
     "next_other": ("{kind}：{who}{when}办理", "{kind}: {who} acts {when}"),
     # Each step of a record, by event
     "step_RecordFiled": ("{source}报送记录", "Filed by {source}"),
@@ -94,6 +96,9 @@ WORK_TEXTS: dict[str, tuple[str, str]] = {
     "step_RepairDecided": ("{by}作出修复决定：{approved}。{reasons}",
                            "{by} decided on repair: {approved}. {reasons}"),
     "step_RepairPropagated": ("修复结果已推送其他平台", "Repair passed on to other platforms"),
+    "step_PerformanceRecorded": ("被执行人已履行义务", "The debtor performed"),
+    "step_ListingExtended": ("失信名单期限延长{years}年：{reasons}",
+                             "Listing extended by {years} year(s): {reasons}"),
     "step_PublicityExpired": ("公示期届满", "Publicity period ended"),
     "step_SanctionImposed": ("实施惩戒：{kind}，{months}个月", "Sanction: {kind}, {months} months"),
     "step_SanctionLifted": ("惩戒解除", "Sanction lifted"),

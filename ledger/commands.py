@@ -290,6 +290,21 @@ class PropagateRepair(RepairStep):
     platforms: tuple[ShortText, ...] = Field(min_length=1, max_length=50)
 
 
+class RecordPerformance(RecordStep):
+    """Record that a dishonest judgment debtor performed."""
+
+    performed_on: date | None = None
+    """The day of performance; today when not given."""
+
+
+class ExtendListing(RecordStep):
+    """Extend a dishonest judgment debtor's listing."""
+
+    years: int = Field(ge=1, le=10)
+    """Capped by the record's rule set (``listing_extension_max_years``)."""
+    reasons: Text
+
+
 class ImposeSanction(RecordStep):
     order: BoundedSanction
 

@@ -27,6 +27,7 @@ from ledger.events import SYSTEM as SYSTEM_ACTOR
 from ledger.events import Actor, Aggregate, E, Immutable, Role
 from ledger.rules import RuleSet
 from ledger.values import (
+    Category,
     Deadline,
     DeadlineKind,
     MitigationKind,
@@ -220,6 +221,8 @@ class CreditRecord(Aggregate):
     corrections: int
     publicity_stopped: bool
     reconsideration_outcome: ReconsiderationOutcome | None
+    performed_on: date | None
+    listing_extension_years: int
 
     # -- filing -------------------------------------------------------------------------------
 
@@ -642,7 +645,9 @@ class CreditRecord(Aggregate):
         window = schedule.rules.publicity_window(content.category, content.severity,
                                                  content.matter, *content.more_matters)
         start = content.decision_date
-        max_end = schedule.calendar.add_months(start, window.max_months)
+        extension = (12 * self.listing_extension_years
+                     if content.category is Category.DISHONEST_JUDGMENT_DEBTOR else 0)
+        max_end = schedule.calendar.add_months(start, window.max_months + extension)
         public = content.scope == "public" and content.subject_type == "body"
         return ev.PublicityDates(
             starts=start, min_end=schedule.calendar.add_months(start, window.min_months),
@@ -761,6 +766,59 @@ class CreditRecord(Aggregate):
         self._repair(number, StepStatus.APPROVED, step="propagate it")
         self.trigger(ev.RepairPropagated, actor, at, number=number, platforms=platforms,
                      closes=(f"repair-{number}-propagation",))
+
+    # -- dishonest judgment debtors (失信被执行人) -----------------------------------------------
+
+    def _require_debtor(self, step: str) -> None:
+        if self.content.category is not Category.DISHONEST_JUDGMENT_DEBTOR:
+            raise LifecycleError(f"cannot {step}: the record is not a dishonest judgment "
+                                 f"debtor's listing but {self.content.category.value}",
+                                 field="record_id")
+
+    def record_performance(self, actor: Actor, at: datetime, schedule: Schedule,
+                           performed_on: date | None) -> None:
+        """The debtor performed: the source department removes the listing within the rule
+        set's working days of the performance (SPC 2017 rules, art. 10)."""
+        require_role(actor, SOURCE)
+        self._require_active("record performance")
+        self._require_debtor("record performance")
+        if self.performed_on is not None:
+            raise LifecycleError(f"performance was already recorded, on {self.performed_on}")
+        today = business_date(at)
+        performed = performed_on or today
+        if performed > today:
+            raise ValidationError("must not be in the future", field="performed_on")
+        if performed < self.content.decision_date:
+            raise ValidationError("must not be before the decision date", field="performed_on")
+        starts = schedule.working("listing-removal", DeadlineKind.LISTING_REMOVAL, performed,
+                                  schedule.rules.listing_removal_working_days,
+                                  self.content.source.code)
+        self.trigger(ev.PerformanceRecorded, actor, at, performed_on=performed, starts=starts)
+
+    def extend_listing(self, actor: Actor, at: datetime, schedule: Schedule, years: int,
+                       reasons: str) -> None:
+        """Extend a listing once by one year up to the rule set's maximum (SPC 2017 rules,
+        art. 2); its publicity window ends that much later."""
+        require_role(actor, SOURCE)
+        self._require_active("extend the listing")
+        self._require_debtor("extend the listing")
+        if self.performed_on is not None:
+            raise LifecycleError("the debtor performed; the listing is to be removed, not "
+                                 "extended")
+        if self.listing_extension_years:
+            raise LifecycleError("a listing may be extended once; it already was, by "
+                                 f"{self.listing_extension_years} year(s)")
+        most = schedule.rules.listing_extension_max_years
+        if not 1 <= years <= most:
+            raise ValidationError(f"must be 1 to {most} years under {schedule.rules.id}",
+                                  field="years")
+        if business_date(at) > self.publicity_max_end:
+            raise LifecycleError(f"the listing ended on {self.publicity_max_end}")
+        window = ev.PublicityDates(
+            starts=self.publicity_starts, min_end=self.publicity_min_end,
+            max_end=schedule.calendar.add_months(self.publicity_max_end, 12 * years),
+            published=self.published)
+        self.trigger(ev.ListingExtended, actor, at, years=years, reasons=reasons, window=window)
 
     # -- publicity, sanctions, mitigation ------------------------------------------------------
 

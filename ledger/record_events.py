@@ -148,6 +148,8 @@ class RecordFiled(DomainEvent):
         r.corrections = 0
         r.publicity_stopped = False
         r.reconsideration_outcome = None
+        r.performed_on = None
+        r.listing_extension_years = 0
 
 
 class DeadlineEvent(DomainEvent):
@@ -475,6 +477,31 @@ class PublicityExpired(DomainEvent):
     def apply(self, r: Any) -> None:
         r.status = RecordStatus.EXPIRED
         r.published = False
+
+
+class PerformanceRecorded(DeadlineEvent):
+    """A dishonest judgment debtor performed what the judgment required (履行): its listing is
+    to be removed within the rule set's working days (``starts``), by withdrawing the record."""
+
+    performed_on: date
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.performed_on = self.performed_on
+
+
+class ListingExtended(DomainEvent):
+    """A dishonest judgment debtor's listing extended by ``years``: its publicity window ends
+    later (``window``)."""
+
+    years: int
+    reasons: str
+    window: PublicityDates
+
+    def apply(self, r: Any) -> None:
+        r.listing_extension_years += self.years
+        r.publicity_starts, r.publicity_min_end = self.window.starts, self.window.min_end
+        r.publicity_max_end, r.published = self.window.max_end, self.window.published
 
 
 class SanctionImposed(DomainEvent):

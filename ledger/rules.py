@@ -69,6 +69,11 @@ class RuleSet(Immutable):
     long_minimum_matters: list[Annotated[str, Field(min_length=1, max_length=200)]]
     long_minimum_months: OptionalMonths
     dishonest_debtor_months: Months
+    listing_removal_working_days: Days = 3
+    """A dishonest debtor's listing is removed within this many working days of performance
+    (SPC 2017 rules on the list of dishonest judgment debtors, art. 10)."""
+    listing_extension_max_years: Annotated[int, Field(ge=1, le=10)] = 3
+    """A listing can be extended once by one year up to this many (SPC 2017 rules, art. 2)."""
     sanction_periods_months: list[Months] = Field(min_length=1)
     sanction_cap_months: Months
     reminder_working_days_before: list[Days]

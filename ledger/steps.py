@@ -119,6 +119,14 @@ class RecordSteps:
         self._step(cmd, actor, lambda r, s: r.propagate_repair(
             actor, self.clock(), cmd.number, tuple(cmd.platforms)))
 
+    def record_performance(self, cmd: c.RecordPerformance, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.record_performance(
+            actor, self.clock(), s, cmd.performed_on))
+
+    def extend_listing(self, cmd: c.ExtendListing, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.extend_listing(
+            actor, self.clock(), s, cmd.years, cmd.reasons))
+
     def impose_sanction(self, cmd: c.ImposeSanction, actor: Actor) -> None:
         self._step(cmd, actor, lambda r, s: r.impose_sanction(actor, self.clock(), s, cmd.order))
 

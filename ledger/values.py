@@ -61,6 +61,7 @@ class DeadlineKind(StrEnum):
     REPAIR_DECISION = "repair_decision"
     REPAIR_ANSWER = "repair_answer"
     REPAIR_PROPAGATION = "repair_propagation"
+    LISTING_REMOVAL = "listing_removal"
 
 
 class PeriodUnit(StrEnum):

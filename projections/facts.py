@@ -165,6 +165,7 @@ _SPECIAL: dict[type[DomainEvent], Callable[[Any], Change]] = {
     ev.PublicityExpired: _constant(Change(status=RecordStatus.EXPIRED, published=False)),
     ev.Corrected: lambda e: Change(correction=True, deadlines=_steps(e),
                                    **_corrected(e.changes, e.window)),
+    ev.ListingExtended: lambda e: Change(window=e.window, published=e.window.published),
     ev.ObjectionMarked: lambda e: Change(under_objection=True, deadlines=_steps(e)),
     ev.ObjectionRejected: lambda e: Change(under_objection=False, deadlines=_steps(e)),
     ev.ObjectionDecided: _objection_decided,

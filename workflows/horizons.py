@@ -54,8 +54,8 @@ def horizon_changes(event: DomainEvent) -> list[Change]:
         return [Change(rid, sanction(event.number), event.ends_on)]
     if isinstance(event, ev.SanctionLifted):
         return [Change(rid, sanction(event.number), None)]
-    if isinstance(event, ev.Corrected | ev.ObjectionDecided | ev.ReviewDecided) and (
-            event.window is not None):
+    if isinstance(event, ev.Corrected | ev.ObjectionDecided | ev.ReviewDecided
+                  | ev.ListingExtended) and event.window is not None:
         return [Change(rid, PUBLICITY, event.window.max_end)]
     ended = isinstance(event, ev.PublicityExpired) or closes_every_deadline(event) or (
         isinstance(event, ev.RepairDecided) and event.approved

@@ -168,6 +168,8 @@ STEPS: list[tuple[str, type[c.RecordStep], str, tuple[Role, ...], bool]] = [
      False),
     ("repairs/{number}/propagation", c.PropagateRepair, "propagate_repair",
      (R.PLATFORM_REVIEWER,), False),
+    ("performance", c.RecordPerformance, "record_performance", (R.SOURCE_DEPARTMENT,), False),
+    ("listing/extension", c.ExtendListing, "extend_listing", (R.SOURCE_DEPARTMENT,), False),
     ("sanctions", c.ImposeSanction, "impose_sanction", (R.SOURCE_DEPARTMENT,), False),
     ("mitigations", c.RecordMitigation, "record_mitigation", (R.SOURCE_DEPARTMENT,), False),
 ]

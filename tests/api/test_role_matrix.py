@@ -54,6 +54,8 @@ EXPECTED: dict[tuple[str, str], set[Role] | None] = {
     ("POST", "/api/v1/records/{record_id}/repairs/{number}/propagation"): {REV},
     ("POST", "/api/v1/records/{record_id}/sanctions"): {SRC},
     ("POST", "/api/v1/records/{record_id}/mitigations"): {SRC},
+    ("POST", "/api/v1/records/{record_id}/performance"): {SRC},
+    ("POST", "/api/v1/records/{record_id}/listing/extension"): {SRC},
     ("POST", "/api/v1/subjects/bodies"): {ADM, SRC},
     ("GET", "/api/v1/subjects/bodies/{credit_code}"): READERS,
     ("POST", "/api/v1/subjects/civil-servants"): {ADM, SRC},
@@ -175,6 +177,7 @@ STEP_BODIES: dict[str, dict[str, Any]] = {
     "repairs/{number}/decision": {"approved": True, "reasons": "同意"},
     "sanctions": {"order": {"kind": "public_criticism", "months": 6}},
     "mitigations": {"kind": "lighter", "legal_basis": "依据"},
+    "performance": {}, "listing/extension": {"years": 1, "reasons": "延长"},
 }
 
 

@@ -195,6 +195,19 @@ def sanction(w: World, k: int) -> None:
             w.do(lambda n=number: system_step(app, rid, "lift_sanction", n))  # type: ignore[misc]
 
 
+def debtor(w: World, k: int) -> None:
+    """A dishonest judgment debtor's listing extended, or performed and then removed."""
+    rid, app = w.record(k), w.app
+    if k % 2:
+        w.do(lambda: app.extend_listing(c.ExtendListing(
+            record_id=rid, years=1 + k % 3, reasons="延长"), DEPT))
+        return
+    w.do(lambda: app.record_performance(c.RecordPerformance(record_id=rid), DEPT))
+    if k % 4 == 0:
+        w.do(lambda: app.withdraw_record(c.WithdrawRecord(record_id=rid, reasons="已履行"),
+                                         DEPT))
+
+
 def expire(w: World, k: int) -> None:
     rid = w.record(k)
     w.move_to(w.app.record(rid).publicity_max_end + timedelta(days=1))
@@ -206,6 +219,8 @@ STEPS: dict[str, Callable[[World, int], Any]] = {
     "file_person": lambda w, k: w.file(k, subject_type="civil_servant", subject_code=None,
                                        subject_citizen_id=PERSON_ID),
     "file_pingtan": lambda w, k: w.file(k, subject_code=PINGTAN, region_code="350128"),
+    "file_debtor": lambda w, k: w.file(k, category="dishonest_judgment_debtor"),
+    "debtor": debtor,
     "objection": objection,
     "repair": repair,
     "overdue": overdue,

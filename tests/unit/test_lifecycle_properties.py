@@ -83,6 +83,9 @@ STEPS: dict[str, Step] = {
         r, lambda rec, s: rec.miss(SYSTEM, a.clock(), "explanation")),
     "urge_explanation": lambda a, r, n: a.system_step(
         r, lambda rec, s: rec.urge(SYSTEM, a.clock(), "explanation")),
+    "perform": lambda a, r, n: a.record_performance(c.RecordPerformance(record_id=r), DEPT),
+    "extend_listing": lambda a, r, n: a.extend_listing(
+        c.ExtendListing(record_id=r, years=n, reasons="延长"), DEPT),
     "expire": lambda a, r, n: a.system_step(r, lambda rec, s: rec.expire_publicity(
         SYSTEM, a.clock())),
 }
@@ -106,6 +109,11 @@ def check_invariants(record: CreditRecord, app: Ledger) -> None:
     for objection in record.objections.values():
         assert objection.extension_used <= rules.objection_extension_cap_working_days
     assert record.rectification_extensions <= rules.rectification_extensions
+    assert record.listing_extension_years <= rules.listing_extension_max_years
+    if record.performed_on is not None or record.listing_extension_years:
+        assert record.content.category == "dishonest_judgment_debtor"
+    if record.performed_on is not None and record.is_active:
+        assert "listing-removal" in record.deadlines
     if record.status is RecordStatus.REPAIRED:
         assert any(r.status in (StepStatus.APPROVED, StepStatus.DONE)
                    for r in record.repairs.values())
@@ -125,15 +133,16 @@ def check_invariants(record: CreditRecord, app: Ledger) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(sorted(STEPS)), st.integers(1, 3),
                           st.integers(0, 60)), min_size=1, max_size=25),
-       st.booleans())
+       st.booleans(), st.booleans())
 def test_random_command_sequences_never_reach_a_forbidden_state(
-    steps: list[tuple[str, int, int]], with_rectification: bool
+    steps: list[tuple[str, int, int]], with_rectification: bool, debtor: bool
 ) -> None:
     clock = FakeClock()
     app = memory_ledger(clock)
     register_world(app)
     rectification = {"requirement": "整改"} if with_rectification else None
-    rid = app.file_record(filing(rectification=rectification,
+    category = "dishonest_judgment_debtor" if debtor else "administrative_penalty"
+    rid = app.file_record(filing(rectification=rectification, category=category,
                                  sanctions=[{"kind": "public_criticism", "months": 6}]),
                           DEPT).record_id
     for name, number, days in steps:
