@@ -670,8 +670,11 @@ class CreditRecord(Aggregate):
     # -- repair ---------------------------------------------------------------------------------
 
     def apply_for_repair(
-        self, actor: Actor, at: datetime, schedule: Schedule, commitment: str
+        self, actor: Actor, at: datetime, schedule: Schedule, commitment: str,
+        subject_applications: int,
     ) -> int:
+        """Apply for repair; ``subject_applications`` counts the applications the subject made
+        on all its records under this record's rule set, which its repeat limit caps."""
         require_role(actor, OFFICIAL)
         self._require_active("apply for credit repair")
         today = business_date(at)
@@ -687,8 +690,10 @@ class CreditRecord(Aggregate):
             raise LifecycleError("repair needs the rectification verified first; it is "
                                  f"{self.rectification.value}")
         limit = schedule.rules.repair_repeat_limit
-        if limit is not None and len(self.repairs) >= limit:
-            raise LifecycleError(f"at most {limit} repair applications are allowed")
+        if limit is not None and subject_applications >= limit:
+            raise LifecycleError(f"at most {limit} repair applications by a subject are "
+                                 f"allowed under {schedule.rules.id}; it made "
+                                 f"{subject_applications}")
         number, rules = len(self.repairs) + 1, schedule.rules
         forwarding = schedule.working(
             f"repair-{number}-forwarding", DeadlineKind.REPAIR_FORWARDING, today,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from ledger import commands as c
 from ledger.clock import Clock
@@ -20,6 +22,18 @@ class RecordSteps:
 
     def _step(self, cmd: c.RecordStep, actor: Actor, step: Step) -> Any:
         raise NotImplementedError
+
+    def records_of_subject(self, subject_id: UUID, as_of: datetime | None = None) -> (
+        list[CreditRecord]
+    ):
+        raise NotImplementedError
+
+    def _repair_applications(self, record: CreditRecord) -> int:
+        """Repair applications of the record's subject, on any of its records, under the
+        record's rule set: the repeat limit counts per subject and rule set."""
+        return sum(len(other.repairs)
+                   for other in self.records_of_subject(record.content.subject_id)
+                   if other.rule_set_id == record.rule_set_id)
 
     def submit_explanation(self, cmd: c.SubmitExplanation, actor: Actor) -> None:
         self._step(cmd, actor, lambda r, s: r.submit_explanation(actor, self.clock(), cmd.text))
@@ -100,7 +114,7 @@ class RecordSteps:
 
     def apply_for_repair(self, cmd: c.ApplyForRepair, actor: Actor) -> int:
         number: int = self._step(cmd, actor, lambda r, s: r.apply_for_repair(
-            actor, self.clock(), s, cmd.commitment))
+            actor, self.clock(), s, cmd.commitment, self._repair_applications(r)))
         return number
 
     def forward_repair(self, cmd: c.ForwardRepair, actor: Actor) -> None:
