@@ -119,11 +119,14 @@ def _rebuild(conn: psycopg.Connection[Any], buckets: set[int]) -> None:
         for p in parents:
             changed[depth, p] = _node(known[depth + 1, 2 * p], known[depth + 1, 2 * p + 1])
         level = parents
-    with conn.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO proofs.index_nodes (depth, prefix, hash) VALUES (%s, %s, %s) "
-            "ON CONFLICT (depth, prefix) DO UPDATE SET hash = EXCLUDED.hash",
-            [(d, p, h) for (d, p), h in changed.items()])
+    conn.execute("CREATE TEMPORARY TABLE IF NOT EXISTS index_node_batch (depth smallint, "
+                 "prefix integer, hash bytea) ON COMMIT DELETE ROWS")
+    with conn.cursor().copy("COPY index_node_batch (depth, prefix, hash) FROM STDIN") as copy:
+        for (depth, prefix), digest in changed.items():
+            copy.write_row((depth, prefix, digest))
+    conn.execute("INSERT INTO proofs.index_nodes SELECT * FROM index_node_batch "
+                 "ON CONFLICT (depth, prefix) DO UPDATE SET hash = EXCLUDED.hash")
+    conn.execute("DELETE FROM index_node_batch")
 
 
 def index_proof(conn: psycopg.Connection[Any], aggregate: UUID) -> dict[str, Any] | None:
