@@ -350,9 +350,18 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
             rectification=cmd.rectification.requirement if cmd.rectification else None,
             rectification_due=cmd.rectification.due if cmd.rectification else None,
             sanctions=list(cmd.sanctions), filed_on=cmd.filed_on,
+            sanctioned_elsewhere=self._sanctioned_person(subject, rid) if cmd.sanctions else 0,
         ), on=cmd.filed_on)
         subject.trigger(type(subject).RecordListed, actor, at, record_id=rid)
         return [*record.collect_events(), *subject.collect_events()]
+
+    def _sanctioned_person(self, subject: Aggregate, rid: UUID) -> int:
+        """Months of sanctions in force on a civil servant from their saved records."""
+        if not isinstance(subject, CivilServant):
+            return 0
+        saved = self.existing_records(r for r in subject.records if r != rid)
+        return sum(s.months for other in saved for s in self.record(other).sanctions.values()
+                   if not s.lifted)
 
     def file_record(self, cmd: c.FileRecord, actor: Actor) -> Filing:
         """File a record; a resend of the same filing returns the existing record."""

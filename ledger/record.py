@@ -241,10 +241,13 @@ class CreditRecord(Aggregate):
         rectification_due: date | None,
         sanctions: list[SanctionOrder],
         filed_on: date | None = None,
+        sanctioned_elsewhere: int = 0,
     ) -> CreditRecord:
         """File a record; ``filed_on`` is the original filing day of a record migrated from
         an earlier system: its deadlines count from that day, and those that ended before
-        today are recorded as historical and start nothing."""
+        today are recorded as historical and start nothing. ``sanctioned_elsewhere``: months
+        of sanctions in force on the same person from other records (see ``impose_sanction``).
+        """
         require_role(actor, SOURCE)
         rules, today = schedule.rules, business_date(at)
         filed = filed_on or today
@@ -270,7 +273,7 @@ class CreditRecord(Aggregate):
             record._order_rectification(actor, at, schedule, rectification, rectification_due,
                                         filed)
         for order in sanctions:
-            record.impose_sanction(actor, at, schedule, order)
+            record.impose_sanction(actor, at, schedule, order, sanctioned_elsewhere)
         return record
 
     def _order_rectification(
@@ -839,8 +842,12 @@ class CreditRecord(Aggregate):
         return expired
 
     def impose_sanction(
-        self, actor: Actor, at: datetime, schedule: Schedule, order: SanctionOrder
+        self, actor: Actor, at: datetime, schedule: Schedule, order: SanctionOrder,
+        sanctioned_elsewhere: int = 0,
     ) -> None:
+        """Impose a sanction; the cap holds per person (政务处分法 8), so the months of
+        sanctions in force on the same civil servant from other records
+        (``sanctioned_elsewhere``) count with this record's own."""
         require_role(actor, SOURCE)
         self._require_active("impose a sanction")
         if self.content.subject_type not in _SANCTIONS_FOR[order.kind]:
@@ -849,7 +856,8 @@ class CreditRecord(Aggregate):
         if MitigationKind.EXEMPTED in self.mitigations:
             raise LifecycleError("the subject was exempted from sanctions (免予处分)",
                                  field="kind")
-        schedule.rules.check_sanction_period(order.months, self.sanction_months_total)
+        schedule.rules.check_sanction_period(
+            order.months, self.sanction_months_total + sanctioned_elsewhere)
         starts = order.starts_on or self.content.decision_date
         if starts < self.content.decision_date:
             raise ValidationError("must not be before the decision date", field="starts_on")

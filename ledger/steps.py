@@ -28,6 +28,14 @@ class RecordSteps:
     ):
         raise NotImplementedError
 
+    def _sanctioned_elsewhere(self, record: CreditRecord) -> int:
+        """Months of sanctions in force on the record's civil servant from their other
+        records: the cap holds per person. A body's records are capped one by one."""
+        if record.content.subject_type != "civil_servant":
+            return 0
+        return sum(s.months for other in self.records_of_subject(record.content.subject_id)
+                   if other.id != record.id for s in other.sanctions.values() if not s.lifted)
+
     def _repair_applications(self, record: CreditRecord) -> int:
         """Repair applications of the record's subject, on any of its records, under the
         record's rule set: the repeat limit counts per subject and rule set."""
@@ -142,7 +150,8 @@ class RecordSteps:
             actor, self.clock(), s, cmd.years, cmd.reasons))
 
     def impose_sanction(self, cmd: c.ImposeSanction, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.impose_sanction(actor, self.clock(), s, cmd.order))
+        self._step(cmd, actor, lambda r, s: r.impose_sanction(
+            actor, self.clock(), s, cmd.order, self._sanctioned_elsewhere(r)))
 
     def record_mitigation(self, cmd: c.RecordMitigation, actor: Actor) -> None:
         self._step(cmd, actor, lambda r, s: r.record_mitigation(

@@ -18,6 +18,7 @@ from ledger.rules import builtin_rule_sets
 from tests.conftest import (
     ADMIN,
     DEPT,
+    PERSON_ID,
     REVIEWER,
     SOURCE_CODE,
     FakeClock,
@@ -74,3 +75,42 @@ def test_the_repeat_repair_limit_of_one_rule_set_leaves_records_under_another_al
     apply(world, newer)
     assert apply(world, older) == 1  # another rule set: its own count
     assert world.record(older).rule_set_id == "ndrc-order-58"
+
+
+def file_about_the_person(ledger: Ledger, number: int, months: int) -> UUID:
+    return ledger.file_record(filing(
+        number, subject_type="civil_servant", subject_code=None, subject_citizen_id=PERSON_ID,
+        sanctions=[{"kind": "promotion_restriction", "months": months}]), DEPT).record_id
+
+
+def test_a_persons_sanction_cap_counts_the_sanctions_in_force_on_all_their_records(
+    world: Ledger,
+) -> None:
+    file_about_the_person(world, 1, 24)
+    second = file_about_the_person(world, 2, 18)
+    # 24 + 18 months in force; six more reach the cap of 48, twelve more would pass it
+    with pytest.raises(LifecycleError, match="48") as over:
+        world.impose_sanction(c.ImposeSanction(record_id=second, order={
+            "kind": "public_criticism", "months": 12}), DEPT)
+    assert over.value.field == "months"
+    world.impose_sanction(c.ImposeSanction(record_id=second, order={
+        "kind": "public_criticism", "months": 6}), DEPT)
+    assert len(world.record(second).sanctions) == 2
+
+    # a filing that would pass the cap is refused as well
+    with pytest.raises(LifecycleError, match="48"):
+        file_about_the_person(world, 3, 6)
+
+
+def test_a_withdrawn_record_no_longer_counts_towards_the_persons_sanction_cap(
+    world: Ledger,
+) -> None:
+    first = file_about_the_person(world, 1, 24)
+    second = file_about_the_person(world, 2, 24)
+    with pytest.raises(LifecycleError, match="48"):
+        world.impose_sanction(c.ImposeSanction(record_id=second, order={
+            "kind": "public_criticism", "months": 6}), DEPT)
+    world.withdraw_record(c.WithdrawRecord(record_id=first, reasons="决定撤销"), DEPT)
+    world.impose_sanction(c.ImposeSanction(record_id=second, order={
+        "kind": "public_criticism", "months": 6}), DEPT)
+    assert len(world.record(second).sanctions) == 2
