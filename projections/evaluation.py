@@ -2,14 +2,17 @@
 
 The formula is data: ``projections/data/integrity-*.json``, one file per version with the dates
 it is in force, like the ledger's rule sets. A body's score starts at ``base`` and loses points
-for records in force (by severity), overdue deadlines and overdue rectifications, and regains
-some for repaired records; it never goes below ``floor``. A region's score follows from its
-bodies: since version 2 it is the mean score of the bodies registered in it and in every region
-below it (a body without records has full marks), so a region always lies within the range of
-the regions that report to it and of its own bodies. (Version 1 took points off a region per
-record, so the more bodies a region held the lower it scored, and the province scored 0 while
-every city scored B.) Warnings are thresholds on the rolled-up metrics (or on the score), each
-for bodies or for regions of one level of the reporting tree.
+for records in force (by severity), its own overdue deadlines (those whose party it is: the
+formula's ``own_deadlines``, explanation and rectification) and overdue rectifications, and
+regains some for repaired records; deadlines the platform or a source department missed on its
+records are counted apart (``overdue_others_deadlines``) and cost it nothing. It never goes
+below ``floor``. A region's score follows from its bodies: since version 2 it is the mean score
+of the bodies registered in it and in every region below it (a body without records has full
+marks), so a region always lies within the range of the regions that report to it and of its own
+bodies. (Version 1 took points off a region per record, so the more bodies a region held the
+lower it scored, and the province scored 0 while every city scored B.) Warnings are thresholds
+on the rolled-up metrics (or on the score), each for bodies or for regions of one level of the
+reporting tree; a county that reports to the province itself (Pingtan) is warned as a city.
 
 The metrics are read from the ``subject_status`` and ``region_rollup`` views at query time, so
 a new formula version applies at once, without a rebuild.
@@ -40,6 +43,8 @@ METRICS = (
     "under_objection", "repaired", "open_deadlines", "overdue_deadlines",
     "overdue_rectifications",
 )
+# A body's overdue deadlines split by whose they are.
+BODY_METRICS = (*METRICS, "overdue_own_deadlines", "overdue_others_deadlines")
 
 
 class _Data(BaseModel):
@@ -84,7 +89,7 @@ class WarningRule(_Data):
     def _one_threshold(self) -> WarningRule:
         if (self.at_least is None) == (self.below is None):
             raise ValueError(f"warning {self.id} needs exactly one of at_least and below")
-        if self.metric not in (*METRICS, "score"):
+        if self.metric not in (*BODY_METRICS, "score"):
             raise ValueError(f"warning {self.id} names unknown metric {self.metric!r}")
         return self
 
@@ -105,6 +110,8 @@ class Formula(_Data):
     region: Weights | RegionMean
     grades: list[Grade] = Field(min_length=1)
     warnings: list[WarningRule]
+    own_deadlines: list[str] = ["explanation", "rectification"]
+    """Deadline keys a body itself must meet; only these cost it points when missed."""
 
     def grade(self, score: Decimal) -> str:
         for grade in sorted(self.grades, key=lambda g: g.min_score, reverse=True):
@@ -168,7 +175,9 @@ def _deducted(weights: Weights, metrics: dict[str, int]) -> Decimal:
     score = weights.base
     for severity, weight in weights.deduct_per_record_in_force.items():
         score -= weight * metrics[f"in_force_{severity}"]
-    score -= weights.deduct_per_overdue_deadline * metrics["overdue_deadlines"]
+    # A body answers for its own deadlines; a region (version 1) for all within it.
+    overdue = metrics.get("overdue_own_deadlines", metrics["overdue_deadlines"])
+    score -= weights.deduct_per_overdue_deadline * overdue
     score -= weights.deduct_per_overdue_rectification * metrics["overdue_rectifications"]
     score -= weights.deduct_per_record_under_objection * metrics["under_objection"]
     score += weights.credit_per_repaired_record * metrics["repaired"]
@@ -193,6 +202,8 @@ def evaluate(formula: Formula, kind: Literal["body", "region"], code: str, name:
     for warning in formula.warnings:
         if warning.applies_to != kind or (warning.level is not None and warning.level != level):
             continue
+        if warning.metric != "score" and warning.metric not in metrics:
+            continue  # a body's metric on a region
         value = score if warning.metric == "score" else Decimal(metrics[warning.metric])
         if warning.raised_by(value):
             warnings.append(Warning(rule_id=warning.id, kind=kind, code=code, name=name,
@@ -223,7 +234,9 @@ _BODY_METRICS = (
     "sum(cardinality(open_deadlines))::int AS open_deadlines, "
     "sum(cardinality(overdue_deadlines))::int AS overdue_deadlines, "
     "count(*) FILTER (WHERE 'rectification' = ANY(overdue_deadlines))::int "
-    "AS overdue_rectifications "
+    "AS overdue_rectifications, "
+    "coalesce(sum((SELECT count(*) FROM unnest(overdue_deadlines) k "
+    "WHERE k = ANY(%(own)s::text[]))), 0)::int AS overdue_own_deadlines "
     "FROM {v}.subject_status_subjects s "
     "LEFT JOIN {v}.subject_status_records r USING (subject_id) "
     "WHERE s.subject_type = 'body' AND (%(code)s::text IS NULL OR s.credit_code = %(code)s) "
@@ -254,13 +267,31 @@ def _metric_rows(conn: psycopg.Connection[Any], query: str, **params: Any) -> (
         return cursor.fetchall()
 
 
-def _bodies(conn: psycopg.Connection[Any], code: str | None = None,
+def _bodies(conn: psycopg.Connection[Any], formula: Formula, code: str | None = None,
             within: list[str] | None = None) -> list[dict[str, Any]]:
-    return _metric_rows(conn, _BODY_METRICS, code=code, within=within)
+    rows = _metric_rows(conn, _BODY_METRICS, code=code, within=within,
+                        own=formula.own_deadlines)
+    for row in rows:
+        row["overdue_others_deadlines"] = (
+            (row["overdue_deadlines"] or 0) - row["overdue_own_deadlines"])
+    return rows
 
 
-def _metrics(row: dict[str, Any]) -> dict[str, int]:
-    return {m: int(row.get(m) or 0) for m in METRICS}
+def _metrics(row: dict[str, Any], names: Sequence[str] = METRICS) -> dict[str, int]:
+    return {m: int(row.get(m) or 0) for m in names}
+
+
+def _body_metrics(row: dict[str, Any]) -> dict[str, int]:
+    return _metrics(row, BODY_METRICS)
+
+
+def warning_level(table: RegionTable, code: str) -> str:
+    """A region's level for the warnings: a county reporting to the province itself (平潭
+    综合实验区, its own reporting node) is warned as a city."""
+    region = table.current(code)
+    if region.level == "county" and len(table.reporting_chain(region.code)) == 2:
+        return "city"
+    return region.level
 
 
 def _scores_by_region(formula: Formula, bodies: Iterable[dict[str, Any]],
@@ -273,7 +304,7 @@ def _scores_by_region(formula: Formula, bodies: Iterable[dict[str, Any]],
     for row in bodies:
         if row["region_code"] is None or (left_out and not row["records"]):
             continue
-        score = _deducted(formula.body, _metrics(row))
+        score = _deducted(formula.body, _body_metrics(row))
         if row["region_code"] not in chains:
             chains[row["region_code"]] = table.reporting_chain(row["region_code"])
         for code in chains[row["region_code"]]:
@@ -284,11 +315,11 @@ def _scores_by_region(formula: Formula, bodies: Iterable[dict[str, Any]],
 def evaluate_body(conn: psycopg.Connection[Any], credit_code: str, *,
                   formula: Formula | None = None) -> Evaluation | None:
     """The body's current evaluation, or ``None`` if it has no records."""
-    rows = [row for row in _bodies(conn, credit_code) if row["records"]]
+    used = formula or formula_in_force()
+    rows = [row for row in _bodies(conn, used, credit_code) if row["records"]]
     if not rows:
         return None
-    return evaluate(formula or formula_in_force(), "body", credit_code, rows[0]["name"],
-                    _metrics(rows[0]))
+    return evaluate(used, "body", credit_code, rows[0]["name"], _body_metrics(rows[0]))
 
 
 def evaluate_regions(conn: psycopg.Connection[Any], codes: Sequence[str], *,
@@ -303,9 +334,10 @@ def evaluate_regions(conn: psycopg.Connection[Any], codes: Sequence[str], *,
     scores: dict[str, list[Decimal]] = {}
     if isinstance(used.region, RegionMean):
         within = sorted({c for here in heres for c in table.under(here.code, field="region")})
-        scores = _scores_by_region(used, _bodies(conn, within=within), table)
+        scores = _scores_by_region(used, _bodies(conn, used, within=within), table)
     return {here.code: evaluate(used, "region", here.code, here.name,
-                                _metrics(rows.get(here.code, {})), here.level,
+                                _metrics(rows.get(here.code, {})),
+                                warning_level(table, here.code),
                                 scores.get(here.code, ())) for here in heres}
 
 
@@ -322,16 +354,17 @@ def early_warnings(conn: psycopg.Connection[Any], *, formula: Formula | None = N
     """Every warning raised now, regions (province, cities, counties) first, then bodies."""
     used = formula or formula_in_force()
     table = regions or fujian()
-    bodies = sorted(_bodies(conn), key=lambda r: r["code"])
+    bodies = sorted(_bodies(conn, used), key=lambda r: r["code"])
     scores = _scores_by_region(used, bodies, table) if isinstance(
         used.region, RegionMean) else {}
     raised: list[Warning] = []
     for row in sorted(_metric_rows(conn, _REGION_METRICS, codes=None), key=lambda r: r["code"]):
         region = table.current(row["code"])
         raised += evaluate(used, "region", region.code, region.name, _metrics(row),
-                           region.level, scores.get(region.code, ())).warnings
+                           warning_level(table, region.code),
+                           scores.get(region.code, ())).warnings
     for row in bodies:
         if row["records"]:
             raised += [w.model_copy(update={"region_code": row["region_code"]}) for w in evaluate(
-                used, "body", row["code"], row["name"], _metrics(row)).warnings]
+                used, "body", row["code"], row["name"], _body_metrics(row)).warnings]
     return raised
