@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 
 from ledger.application import Ledger
 from tests.conftest import FakeClock, postgres_ledger, register_world
+from tests.integration.test_projections_support import Projections
 
 
 @pytest.fixture
@@ -17,3 +19,17 @@ def app(pg_url: str, clock: FakeClock) -> Iterator[Ledger]:
     register_world(ledger)
     yield ledger
     ledger.close()
+
+
+@pytest.fixture
+def views(app: Ledger, pg_url: str) -> Iterator[Projections]:
+    """Every view, caught up by hand (small pages, so page boundaries are exercised)."""
+    projections = Projections(app, pg_url, page_size=4)
+    yield projections
+    projections.close()
+
+
+@pytest.fixture
+def conn(pg_url: str) -> Iterator[psycopg.Connection[object]]:
+    with psycopg.connect(pg_url, autocommit=True) as connection:
+        yield connection

@@ -4,12 +4,10 @@ as a city."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
 import psycopg
-import pytest
 
 from ledger import commands as c
 from ledger.application import Ledger
@@ -20,19 +18,6 @@ from tests.conftest import ADMIN, BODY_CODE, DEPT, FakeClock, filing, official, 
 from tests.integration.test_projections_support import Projections, system_step
 
 PINGTAN_CODE = uscc("11350128MB00003")
-
-
-@pytest.fixture
-def views(app: Ledger, pg_url: str) -> Iterator[Projections]:
-    projections = Projections(app, pg_url, page_size=4)
-    yield projections
-    projections.close()
-
-
-@pytest.fixture
-def conn(pg_url: str) -> Iterator[psycopg.Connection[object]]:
-    with psycopg.connect(pg_url, autocommit=True) as connection:
-        yield connection
 
 
 def test_a_body_loses_no_points_when_the_platform_misses_a_deadline_on_its_record(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -32,19 +31,6 @@ from tests.integration.test_projections_support import Projections, system_step
 
 SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
 PINGTAN_CODE = uscc("11350128MB00003")
-
-
-@pytest.fixture
-def views(app: Ledger, pg_url: str) -> Iterator[Projections]:
-    projections = Projections(app, pg_url, page_size=4)
-    yield projections
-    projections.close()
-
-
-@pytest.fixture
-def conn(pg_url: str) -> Iterator[psycopg.Connection[object]]:
-    with psycopg.connect(pg_url, autocommit=True) as connection:
-        yield connection
 
 
 def test_a_public_body_record_is_disclosed_with_its_objection_mark(
