@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
@@ -267,9 +267,30 @@ def sample_plan(seed: int = SEED) -> SamplePlan:
     bodies = planner.bodies()
     hosts = planner.rnd.sample(bodies, 30)
     people = [(body, planner.person(body)) for body in hosts + planner.rnd.sample(hosts, 10)]
-    records = [planner.record(i, bodies, people) for i in range(RECORDS)]
+    records = _within_person_caps([planner.record(i, bodies, people) for i in range(RECORDS)])
     return SamplePlan(tuple(bodies), tuple(person for _, person in people),
                       tuple(_assign_stories(planner.rnd, records)))
+
+
+SANCTION_CAP_MONTHS = 48
+"""政务处分法 8: a person's sanction periods together stay within 48 months."""
+
+
+def _within_person_caps(records: list[SampleRecord]) -> list[SampleRecord]:
+    """Filings whose sanctions would take a person past the cap carry none (counted as if no
+    earlier sanction had ended, so the cap holds whenever each is imposed)."""
+    held: dict[str, int] = {}
+    kept = []
+    for record in records:
+        cmd, person = record.command, record.command.subject_citizen_id
+        months = sum(order.months for order in cmd.sanctions)
+        if person is not None and months:
+            if held.get(person, 0) + months > SANCTION_CAP_MONTHS:
+                record = replace(record, command=cmd.model_copy(update={"sanctions": ()}))
+            else:
+                held[person] = held.get(person, 0) + months
+        kept.append(record)
+    return kept
 
 
 def _filing_fields(rnd: random.Random, category: Category, domain: Domain, severity: Severity,
