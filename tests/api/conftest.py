@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from uuid import UUID
 
 import httpx
 import pytest
@@ -14,11 +15,22 @@ from api.app import create_app
 from api.auth import Account, PostgresTokenStore
 from api.deps import Services
 from api.idempotency import PostgresIdempotencyStore
+from ledger import commands as c
 from ledger.events import Role
 from projections.follower import Follower
 from projections.log import log_table_of
 from projections.registry import all_views
-from tests.conftest import BODY_CODE, SOURCE_CODE, FakeClock, postgres_ledger, register_world
+from tests.conftest import (
+    BODY_CODE,
+    DEPT,
+    REVIEWER,
+    SOURCE_CODE,
+    FakeClock,
+    filing,
+    official,
+    postgres_ledger,
+    register_world,
+)
 
 SUBJECTS = {Role.SUBJECT_OFFICIAL: BODY_CODE, Role.SOURCE_DEPARTMENT: SOURCE_CODE}
 
@@ -88,3 +100,15 @@ def csrf(page: str) -> str:
     found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
     assert found is not None
     return found.group(1)
+
+
+def forward_an_objection(api: Api, grounds: str = "罚款金额计算有误，应为四万元。") -> UUID:
+    """A filed record, objected to, marked, accepted and forwarded to the source."""
+    ledger = api.services.ledger
+    rid = ledger.file_record(filing(), DEPT).record_id
+    n = ledger.file_objection(c.FileObjection(record_id=rid, grounds=grounds), official())
+    ledger.mark_objection(c.MarkObjection(record_id=rid, number=n), REVIEWER)
+    ledger.accept_objection(c.AcceptObjection(record_id=rid, number=n), REVIEWER)
+    to = c.Authority(name="福建省纪委监委", code=SOURCE_CODE)
+    ledger.forward_objection(c.ForwardObjection(record_id=rid, number=n, to=to), REVIEWER)
+    return rid

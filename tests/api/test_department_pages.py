@@ -13,7 +13,7 @@ from api.auth import Account
 from ledger import commands as c
 from ledger.events import Role
 from ledger.values import RecordStatus, Severity, StepStatus
-from tests.api.conftest import Api, Views, csrf, log_in, sign_in
+from tests.api.conftest import Api, Views, csrf, forward_an_objection, log_in, sign_in
 from tests.conftest import (
     BODY_CODE,
     DEPT,
@@ -48,17 +48,6 @@ def field_error(page: str, name: str) -> str:
                       rf'<p class="field-error" id="err-{name}">([^<]+)</p>', page)
     assert found is not None, f"no message next to {name}"
     return found.group(1)
-
-
-def forward_an_objection(api: Api, grounds: str = "罚款金额计算有误，应为四万元。") -> UUID:
-    ledger = api.services.ledger
-    rid = ledger.file_record(filing(), DEPT).record_id
-    n = ledger.file_objection(c.FileObjection(record_id=rid, grounds=grounds), official())
-    ledger.mark_objection(c.MarkObjection(record_id=rid, number=n), REVIEWER)
-    ledger.accept_objection(c.AcceptObjection(record_id=rid, number=n), REVIEWER)
-    to = c.Authority(name="福建省纪委监委", code=SOURCE_CODE)
-    ledger.forward_objection(c.ForwardObjection(record_id=rid, number=n, to=to), REVIEWER)
-    return rid
 
 
 # -- the department ------------------------------------------------------------------------------

@@ -5,25 +5,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from uuid import UUID
 
 from ledger import commands as c
 from ledger.calendar import WorkingCalendar
 from ledger.events import Role
-from tests.api.conftest import Api, Views, csrf, sign_in
-from tests.conftest import DEPT, REVIEWER, SOURCE_CODE, FakeClock, filing, official
-
-
-def forward_an_objection(api: Api, grounds: str) -> UUID:
-    """A filed record, objected to, marked, accepted and forwarded to the source."""
-    ledger = api.services.ledger
-    rid = ledger.file_record(filing(), DEPT).record_id
-    n = ledger.file_objection(c.FileObjection(record_id=rid, grounds=grounds), official())
-    ledger.mark_objection(c.MarkObjection(record_id=rid, number=n), REVIEWER)
-    ledger.accept_objection(c.AcceptObjection(record_id=rid, number=n), REVIEWER)
-    to = c.Authority(name="福建省纪委监委", code=SOURCE_CODE)
-    ledger.forward_objection(c.ForwardObjection(record_id=rid, number=n, to=to), REVIEWER)
-    return rid
+from tests.api.conftest import Api, Views, csrf, forward_an_objection, sign_in
+from tests.conftest import DEPT, FakeClock, filing, official
 
 
 def test_a_reviewer_sees_whose_record_the_grounds_the_facts_and_the_time_left(

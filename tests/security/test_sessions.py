@@ -49,6 +49,7 @@ def test_an_operator_rotates_a_leaked_token_and_the_old_one_stops_working(
     leaked = api.tokens[Role.OPERATOR]
     runner = CliRunner()
 
+    before = datetime.now(UTC)
     rotated = runner.invoke(accounts_cli, ["rotate", f"test-{Role.OPERATOR.value}"])
     assert rotated.exit_code == 0, rotated.output
     fresh = rotated.output.strip()
@@ -60,8 +61,10 @@ def test_an_operator_rotates_a_leaked_token_and_the_old_one_stops_working(
     listed = runner.invoke(accounts_cli, ["list"]).output
     line = next(row for row in listed.splitlines() if row.startswith("test-operator")
                 and "active" in row)
-    expires = (datetime.now(UTC) + timedelta(days=90)).strftime("%Y-%m-%d")
-    assert f"expires {expires}" in line
+    # issued between ``before`` and now, which may lie on either side of a midnight
+    expiries = {(moment + timedelta(days=90)).strftime("%Y-%m-%d")
+                for moment in (before, datetime.now(UTC))}
+    assert any(f"expires {expires}" in line for expires in expiries)
 
 
 def test_the_page_cookie_holds_a_session_id_that_is_no_bearer_token(
