@@ -254,7 +254,7 @@ def cross_check(ledger: Ledger, url: str, records: int, today: date) -> tuple[in
     made = [histories.history() for _ in range(records)]
     chunk: list[DomainEvent] = []
     for history in made:
-        if len(chunk) + len(history) > 150:  # ARCHITECTURE.md: keep saves small
+        if len(chunk) + len(history) > 150:  # docs/architecture.md: keep saves small
             ledger.save(*chunk)
             chunk = []
         chunk.extend(history)

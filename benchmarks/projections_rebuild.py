@@ -64,7 +64,7 @@ REVIEWER = Actor(id="reviewer", role=Role.PLATFORM_REVIEWER)
 SOURCE = Organisation(name="福建省纪委监委", code="11350000MB01234008")
 DEPT = Actor(id="dept", role=Role.SOURCE_DEPARTMENT, subject=SOURCE.code)
 COUNTIES = ("350102", "350103", "350104", "350203", "350302", "350404", "350503", "350128")
-# ARCHITECTURE.md: keep a save well under 200 KiB, or psycopg's pipeline can hang.
+# docs/architecture.md: keep a save well under 200 KiB, or psycopg's pipeline can hang.
 MAX_EVENTS_PER_SAVE = 150
 
 

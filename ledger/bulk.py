@@ -6,7 +6,7 @@ and each chunk's results are yielded before the next is read, so memory does not
 file. One query finds which records of the chunk are in the log already and the digest each
 was filed with, so a file sent twice is recognised row by row ("unchanged", or an error if the
 content differs) instead of filed twice. New filings are appended in
-groups that respect the save limits of ``ARCHITECTURE.md`` (at most ``MAX_EVENTS_PER_SAVE``
+groups that respect the save limits of ``docs/architecture.md`` (at most ``MAX_EVENTS_PER_SAVE``
 events and about 200 KiB), and one record's events never straddle two saves.
 
 Subjects are kept in a cache for the whole import (without the ids of the records already

@@ -1,4 +1,4 @@
-"""Events of a credit record: every step of DOMAIN.md's lifecycle table, past tense.
+"""Events of a credit record: every step of the lifecycle table in docs/domain.md, past tense.
 
 Stored topics are ``ledger.record_events:<Name>``; a renamed or moved class needs a registered
 topic, a changed schema a ``class_version`` and an upcast method. Events only change state;

@@ -1,4 +1,4 @@
-"""Rule sets: every legal default of DOMAIN.md as data with effective dates.
+"""Rule sets: every legal default of docs/domain.md as data with effective dates.
 
 A record keeps the rule set in force on the day it was filed; deadlines record the rule-set id
 they were computed with, so a rule change applies only to deadlines that start after it.

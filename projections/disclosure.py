@@ -1,6 +1,6 @@
 """``public_disclosure``: what the public pages may show, and nothing else.
 
-DOMAIN.md's rule: records of government bodies only, public scope, published, inside the
+The rule of docs/domain.md: records of government bodies only, public scope, published, inside the
 publicity window, not repaired, withdrawn, deleted or expired, with the "under objection" and
 "under reconsideration" marks. Records of civil servants never enter this table, nor do the
 responsible persons of a body's record, so no query over it can leak personal data. A record

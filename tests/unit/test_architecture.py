@@ -1,4 +1,4 @@
-"""The folders import along ARCHITECTURE.md's direction only."""
+"""The folders import along the direction in docs/architecture.md only."""
 
 from __future__ import annotations
 
