@@ -277,4 +277,16 @@ WORK_TEXTS: dict[str, tuple[str, str]] = {
     "row_filed": ("已报送", "Filed"),
     "row_unchanged": ("已报送过，未变", "Filed before"),
     "row_error": ("有误", "Error"),
+    # Pictures
+    "life_of_record": ("记录全程", "The record's life"),
+    "today": ("今日", "Today"),
+    "scores_by_region": ("各地区评分（红色为有预警）", "Scores by region (red: warnings raised)"),
+    "due_per_working_day": ("未来20个工作日每日到期时限", "Deadlines due per working day, "
+                            "next 20 working days"),
+    "overdue_by_kind": ("逾期时限（按类型）", "Overdue deadlines by kind"),
+    "download_picture": ("下载图片（SVG）", "Download picture (SVG)"),
+    "picture_numbers": ("图中数据", "The numbers in the picture"),
+    "working_day": ("工作日", "Working day"),
+    "count": ("数量", "Count"),
+    "days_known_until": ("工作日已公布至 {day}", "working days published until {day}"),
 }

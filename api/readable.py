@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from api.i18n import EVENTS, FIELDS, TEXTS, VALUES, waiting_note
+from api.i18n_work import WORK_TEXTS
 from ledger import values as v
 from ledger.clock import SHANGHAI
 from ledger.errors import LedgerError
@@ -33,7 +34,7 @@ def _pick(pair: tuple[str, str] | None, lang: str, fallback: str) -> str:
 
 def label(code: str, lang: str) -> str:
     """A code's label (``administrative_penalty`` → 行政处罚), or the code itself."""
-    return _pick(VALUES.get(code) or TEXTS.get(code), lang, code)
+    return _pick(VALUES.get(code) or TEXTS.get(code) or WORK_TEXTS.get(code), lang, code)
 
 
 def field_name(name: str, lang: str) -> str:

@@ -177,6 +177,24 @@ def open_deadlines(
     ]
 
 
+def deadline_load(
+    conn: Conn, *, since: date, until: date, today: date, region: str | None = None,
+    kind: str | None = None, regions: RegionTable | None = None,
+) -> tuple[dict[date, int], dict[str, int]]:
+    """How many open deadlines fall due on each day from ``since`` to ``until`` (inclusive),
+    and how many are overdue, by kind: the operator's load, counted in the database."""
+    params = {"region": _region(region, regions) if region else None, "kind": kind,
+              "since": since, "until": until, "today": today}
+    where = ("FROM {v}.open_deadlines WHERE "
+             "(%(region)s::text IS NULL OR region_chain @> ARRAY[%(region)s::text]) "
+             "AND (%(kind)s::text IS NULL OR kind = %(kind)s) ")
+    due = _rows(conn, "SELECT due, count(*) AS n " + where +
+                "AND due BETWEEN %(since)s AND %(until)s AND NOT overdue GROUP BY due", params)
+    late = _rows(conn, "SELECT kind, count(*) AS n " + where +
+                 "AND (overdue OR coalesce(due < %(today)s, false)) GROUP BY kind", params)
+    return {r["due"]: r["n"] for r in due}, {r["kind"]: r["n"] for r in late}
+
+
 def due_before_within(calendar: WorkingCalendar, today: date, working_days: int) -> date:
     """The ``due_before`` that keeps deadlines due within N working days (0: due today).
 

@@ -66,6 +66,7 @@ RECORD_COLUMNS = [("document_number", "决定文号"), ("category", "类别"), (
 DEADLINE_COLUMNS = [("kind", "类型"), ("document_number", "决定文号"), ("due", "截止日期"),
                     ("left", "剩余工作日"), ("overdue", "已逾期"), ("note", "说明")]
 Format = Annotated[str | None, Query(pattern="^(csv|xlsx)$")]
+FormatOrPicture = Annotated[str | None, Query(pattern="^(csv|xlsx|svg)$")]
 
 
 @router.get("/subject", response_class=Response)
@@ -213,7 +214,7 @@ def audit_home(request: Request, account: Annotated[Account, AUDITORS],
 def audit_timeline(request: Request, record_id: UUID, services: ServicesDep,
                    account: Annotated[Account, AUDITORS],
                    as_of: Annotated[str | None, Query(max_length=40)] = None,
-                   format: Format = None) -> Response:
+                   format: FormatOrPicture = None) -> Response:
     """A record's timeline as it stood at a chosen moment (Beijing time)."""
     return timeline_page(request, services.ledger, record_id, as_of, format, account)
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from api import charts
 from api.auth import Account
 from api.deps import ServicesDep
 from api.exports import export
@@ -56,7 +57,7 @@ def _warning_row(warning: Warning, lang: str) -> dict[str, Any]:
 def regions_page(
     request: Request, services: ServicesDep, account: Annotated[Account, WATCHERS],
     region: str | None = None, table: Literal["regions", "warnings"] = "regions",
-    format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
+    format: Annotated[str | None, Query(pattern="^(csv|xlsx|svg)$")] = None,
 ) -> Response:
     """A region's evaluation, every region reporting to it, and the warnings raised in it."""
     form = FilterForm(language(request))
@@ -73,6 +74,9 @@ def regions_page(
         raised = queries.warnings(conn, region=here.code)
     evaluation = found[here.code]
     rows = [_row(child, found[child.code], _inside(child.code, raised)) for child in children]
+    picture = scores(rows, lang)
+    if format == "svg":
+        return charts.download(picture, f"scores-{here.code}")
     if format and table == "warnings":
         return export([_warning_row(w, lang) for w in raised], WARNING_COLUMNS, format,
                       f"warnings-{here.code}", lang=lang)
@@ -82,4 +86,16 @@ def regions_page(
     return render(request, "regions.html", {
         "here": here, "chain": chain, "evaluation": evaluation, "rows": rows,
         "warnings": raised, "regions": region_tree(), "region": here.code, "errors": {},
+        "picture": picture,
     }, account=account)
+
+
+def scores(rows: list[dict[str, Any]], lang: str) -> str:
+    """The reporting regions' scores as bars, those with warnings in red; regions without
+    bodies have no score and are left out (the table says so)."""
+    warned = label("warnings", lang)
+    return charts.bars(label("scores_by_region", lang), [
+        charts.Bar(row["name_en"] if lang == "en" else row["name"], row["score"],
+                   warned=bool(row["warnings"]),
+                   note=f"({warned} {row['warnings']})" if row["warnings"] else "")
+        for row in rows if row["bodies"] != 0])

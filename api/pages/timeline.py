@@ -4,20 +4,22 @@ in Beijing time; as it stood at a chosen moment, typed as Beijing time."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from fastapi import Request
 from fastapi.responses import Response
 
+from api import charts
 from api.auth import Account
 from api.exports import export
 from api.pages import language, render
 from api.readable import beijing, beijing_time, event_name, fields, label
 from ledger.application import Ledger
-from ledger.clock import SHANGHAI
+from ledger.clock import SHANGHAI, business_date
 from ledger.events import DomainEvent
+from ledger.record import CreditRecord
 from ledger.values import StepStatus
 
 EVENT_COLUMNS = [("version", "序号"), ("time", "时间（北京时间）"), ("event", "事实"),
@@ -78,6 +80,16 @@ def rows(events: list[DomainEvent], lang: str) -> list[dict[str, Any]]:
     return found
 
 
+def life(record: CreditRecord | None, shown: list[DomainEvent], found: list[dict[str, Any]],
+         today: date, lang: str) -> str:
+    """The record's life as a picture: each fact shown, and its publicity window."""
+    moments = [charts.Moment(row["version"], row["time"].date(), row["event"]) for row in found]
+    window = (record.publicity_starts, record.publicity_max_end) if record else None
+    return charts.life(label("life_of_record", lang), moments, publicity=window, today=today,
+                       labels={"publicity": label("publicity", lang),
+                               "today": label("today", lang)})
+
+
 def timeline_page(request: Request, ledger: Ledger, record_id: UUID, as_of: str | None,
                   fmt: str | None, account: Account) -> Response:
     """The page (or its export) of one record's facts up to the moment asked for."""
@@ -86,15 +98,20 @@ def timeline_page(request: Request, ledger: Ledger, record_id: UUID, as_of: str 
     facts = ledger.timeline(record_id)
     shown = [e for e in facts if moment.instant is None or e.timestamp <= moment.instant]
     found = rows(shown, lang)
-    if fmt:
+    if fmt in ("csv", "xlsx"):
         return export(found, EVENT_COLUMNS, fmt, f"timeline-{record_id}", lang=lang)
-    context: dict[str, Any] = {
-        "record_id": record_id, "events": found, "as_of_value": moment.typed,
-        "notice": moment.notice(facts, shown, ledger.clock(), lang), "status": None,
-        "marks": {}, "open_repairs": []}
+    record = None
     if shown:
         record = (ledger.record_as_of(record_id, moment.instant) if moment.instant
                   else ledger.record(record_id))
+    picture = life(record, shown, found, business_date(moment.instant or ledger.clock()), lang)
+    if fmt == "svg":
+        return charts.download(picture, f"timeline-{record_id}")
+    context: dict[str, Any] = {
+        "record_id": record_id, "events": found, "as_of_value": moment.typed,
+        "notice": moment.notice(facts, shown, ledger.clock(), lang), "status": None,
+        "marks": {}, "open_repairs": [], "picture": picture}
+    if record is not None:
         context |= {"status": record.status.value, "marks": {
             "under_objection": record.under_objection,
             "under_reconsideration": record.under_reconsideration},

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Any
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from api import charts
 from api.auth import Account
 from api.deps import ServicesDep
 from api.exports import export
@@ -19,6 +21,7 @@ from api.pages.forms import FilterForm
 from api.pages.matters import read_record, sent, standing
 from api.readable import label, region_name
 from ledger import commands as c
+from ledger.calendar import WorkingCalendar
 from ledger.events import DomainEvent, Role
 from ledger.record import CreditRecord
 from ledger.regions import PROVINCE, fujian
@@ -135,8 +138,8 @@ def review_action(request: Request, record_id: UUID, action: str, services: Serv
 def deadline_board(
     request: Request, services: ServicesDep, account: Annotated[Account, WATCHERS],
     region: str | None = None, kind: str | None = None, within: str | None = None,
-    overdue: str | None = None,
-    format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
+    overdue: str | None = None, picture: Literal["due", "overdue"] = "due",
+    format: Annotated[str | None, Query(pattern="^(csv|xlsx|svg)$")] = None,
 ) -> Response:
     """Open, near and overdue deadlines across the province, filtered like the operator needs.
 
@@ -156,11 +159,16 @@ def deadline_board(
     calendar = services.ledger.settings().calendar()
     today = services.today()
     due_before = None if days is None else queries.due_before_within(calendar, today, days)
+    lang = language(request)
     with services.views() as conn:
         rows: list[OpenDeadline] = queries.open_deadlines(
             conn, region=region_code, kind=kind_code, due_before=due_before,
             overdue=True if late else None, today=today, calendar=calendar)
-    named = _named(services, rows, language(request))
+        load = Load.count(conn, calendar, today, region=region_code, kind=kind_code)
+    pictures = load.pictures(lang)
+    if format == "svg":
+        return charts.download(pictures[picture], f"deadlines-{picture}")
+    named = _named(services, rows, lang)
     if format:
         return export(named, COLUMNS, format, "deadlines", lang=language(request))
     filters = {k: v for k, v in {"region": region_code, "kind": kind_code, "within": days,
@@ -174,7 +182,45 @@ def deadline_board(
         "temporal_list": temporal.deadlines(
             region=region_code, kind=kind_code, due_before=due_before,
             overdue_at=services.ledger.clock() if late else None),
+        "load": load, "pictures": pictures,
     }, account=account)
+
+
+@dataclass(frozen=True)
+class Load:
+    """The board's pictures: open deadlines due on each of the next working days, and the
+    overdue ones by kind, under the board's region and kind filters (not its others)."""
+
+    due: list[tuple[date, int]]
+    overdue: list[tuple[str, int]]
+    known_until: date | None
+    """The last published working day, when the days shown stop there."""
+
+    DAYS = 20
+
+    @classmethod
+    def count(cls, conn: queries.Conn, calendar: WorkingCalendar, today: date, *,
+              region: str | None, kind: str | None) -> Load:
+        last = calendar.computable_until(today)
+        days: list[date] = []
+        day = today
+        while len(days) < cls.DAYS and day <= last:
+            if calendar.is_working_day(day):
+                days.append(day)
+            day += timedelta(days=1)
+        per_day, late = queries.deadline_load(conn, since=today, until=days[-1] if days else today,
+                                              today=today, region=region, kind=kind)
+        return cls(due=[(d, per_day.get(d, 0)) for d in days],
+                   overdue=sorted(late.items(), key=lambda item: (-item[1], item[0])),
+                   known_until=last if len(days) < cls.DAYS else None)
+
+    def pictures(self, lang: str) -> dict[str, str]:
+        return {
+            "due": charts.columns(label("due_per_working_day", lang), [
+                charts.Bar(f"{d.month}/{d.day}", n) for d, n in self.due]),
+            "overdue": charts.bars(label("overdue_by_kind", lang), [
+                charts.Bar(label(k, lang), n, warned=True) for k, n in self.overdue]),
+        }
 
 
 def _named(services: ServicesDep, rows: list[OpenDeadline], lang: str) -> list[dict[str, Any]]:
