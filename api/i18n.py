@@ -279,11 +279,13 @@ EVENTS: dict[str, tuple[str, str]] = {
     "RepairExtended": ("延长修复办理期限", "Repair extended"),
     "RepairDecided": ("信用修复决定", "Repair decided"),
     "RepairPropagated": ("推送修复结果", "Repair propagated"),
+    "RepairRevoked": ("撤销信用修复（提供虚假材料）", "Repair revoked (false material)"),
     "PublicityExpired": ("公示期满", "Publicity expired"),
     "PerformanceRecorded": ("记录被执行人履行义务", "Performance recorded"),
     "ListingExtended": ("延长失信名单期限", "Listing extended"),
     "SanctionImposed": ("实施惩戒", "Sanction imposed"),
     "SanctionLifted": ("解除惩戒", "Sanction lifted"),
+    "SanctionRestored": ("恢复惩戒", "Sanction restored"),
     "MitigationRecorded": ("记录从轻、减轻或免予处理", "Mitigation recorded"),
     "ReminderSent": ("发送到期提醒", "Reminder sent"),
     "DeadlineEvent": ("时限变更", "Deadlines changed"),
@@ -360,6 +362,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "working_days_before": ("提前工作日", "Working days before"),
     "performed_on": ("履行日期", "Performed on"),
     "years": ("延长年数", "Years added"),
+    "finding": ("虚假材料认定文书", "Finding of false material"),
+    "barred_until": ("不得再次申请修复至", "No repair application until"),
 }
 
 def waiting_note(starts_on: date, length: int | None, unit: str | None,

@@ -434,6 +434,9 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
             # Its own records; and a decision on a matter forwarded to it (谁认定谁修复).
             deciding = isinstance(cmd, c.DecideObjection | c.DecideRepair)
             allowed = {record.content.source.code} | (record.deciders() if deciding else set())
+            if isinstance(cmd, c.RevokeRepair) and cmd.number in record.repairs:
+                # The authority that approved a repair revokes it (the record checks which).
+                allowed |= {record.repairs[cmd.number].forwarded_to or ""}
             if actor.subject not in allowed:
                 raise PermissionDeniedError(
                     "a department may act only on records it filed or matters forwarded to it")

@@ -286,6 +286,15 @@ class DecideRepair(RepairStep):
     reasons: Text
 
 
+class RevokeRepair(RepairStep):
+    """Revoke an approved repair obtained with false material (by the authority that approved
+    it)."""
+
+    reasons: Text
+    finding: ShortText
+    """The document that found the material false (its number, or where it is filed)."""
+
+
 class PropagateRepair(RepairStep):
     platforms: tuple[ShortText, ...] = Field(min_length=1, max_length=50)
 

@@ -223,6 +223,7 @@ class CreditRecord(Aggregate):
     reconsideration_outcome: ReconsiderationOutcome | None
     performed_on: date | None
     listing_extension_years: int
+    repair_barred_until: date | None
 
     # -- filing -------------------------------------------------------------------------------
 
@@ -674,13 +675,18 @@ class CreditRecord(Aggregate):
 
     def apply_for_repair(
         self, actor: Actor, at: datetime, schedule: Schedule, commitment: str,
-        subject_applications: int,
+        subject_applications: int, barred_until: date | None = None,
     ) -> int:
         """Apply for repair; ``subject_applications`` counts the applications the subject made
-        on all its records under this record's rule set, which its repeat limit caps."""
+        on all its records under this record's rule set, which its repeat limit caps;
+        ``barred_until`` is the last day of a bar after a repair of the subject's was revoked
+        for false material."""
         require_role(actor, OFFICIAL)
         self._require_active("apply for credit repair")
         today = business_date(at)
+        if barred_until is not None and today <= barred_until:
+            raise LifecycleError("a repair of this subject was revoked for false material; it "
+                                 f"may not apply for repair again until after {barred_until}")
         if today <= self.publicity_min_end:
             raise LifecycleError(
                 f"repair is possible from the day after the minimum publicity period, "
@@ -766,6 +772,40 @@ class CreditRecord(Aggregate):
             self._close_deadlines(actor, at, "repaired",
                                   keep=(f"repair-{number}-propagation",))
             self._lift_sanctions(actor, at, "repaired")
+
+    def revoke_repair(
+        self, actor: Actor, at: datetime, schedule: Schedule, number: int, reasons: str,
+        finding: str,
+    ) -> None:
+        """Revoke an approved repair obtained with false material: only the authority that
+        approved it may. The record is in force and shown again until its original publicity
+        end; sanctions the repair lifted come back while their period runs; the subject is
+        barred from applying again for the rule set's ``repair_revocation_bar_months``."""
+        require_role(actor, SOURCE)
+        repair = self._repair(number, StepStatus.APPROVED, StepStatus.DONE, step="revoke it")
+        if actor.subject != repair.forwarded_to:
+            raise PermissionDeniedError(f"repair {number} was approved by {repair.forwarded_to}; "
+                                        "only that organisation may revoke it")
+        if self.status is not RecordStatus.REPAIRED:
+            raise LifecycleError(f"cannot revoke the repair: the record is {self.status.value}")
+        today, content = business_date(at), self.content
+        window = schedule.rules.publicity_window(content.category, content.severity,
+                                                 content.matter, *content.more_matters)
+        public = content.scope == "public" and content.subject_type == "body"
+        shown = ev.PublicityDates(
+            starts=self.publicity_starts, min_end=self.publicity_min_end,
+            max_end=self.publicity_max_end,
+            published=public and window.published and not self.publicity_stopped
+            and today <= self.publicity_max_end)
+        barred = schedule.calendar.add_months(today, schedule.rules.repair_revocation_bar_months)
+        propagation = f"repair-{number}-propagation"
+        self.trigger(ev.RepairRevoked, actor, at, number=number, reasons=reasons,
+                     finding=finding, window=shown, barred_until=barred,
+                     closes=(propagation,) if propagation in self.deadlines else ())
+        for sanction in self.sanctions.values():
+            if sanction.lifted_because == "repaired" and today <= sanction.ends_on:
+                self.trigger(ev.SanctionRestored, actor, at, number=sanction.number,
+                             ends_on=sanction.ends_on, reason="repair_revoked")
 
     def propagate_repair(
         self, actor: Actor, at: datetime, number: int, platforms: tuple[str, ...]

@@ -150,6 +150,7 @@ class RecordFiled(DomainEvent):
         r.reconsideration_outcome = None
         r.performed_on = None
         r.listing_extension_years = 0
+        r.repair_barred_until = None
 
 
 class DeadlineEvent(DomainEvent):
@@ -471,6 +472,29 @@ class RepairPropagated(DeadlineEvent):
         r.repairs[self.number].status = StepStatus.DONE
 
 
+class RepairRevoked(DeadlineEvent):
+    """An approved repair revoked by the authority that approved it, on a finding that it was
+    obtained with false material (``finding``: the document that found it). The record is in
+    force again and shown until its original publicity end (``window``, with ``published``
+    as it stands now); the subject may not apply for repair again until ``barred_until``.
+    Sanctions the repair lifted that are still within their period come back, each in a
+    ``SanctionRestored``; deadlines the repair closed stay closed."""
+
+    number: int
+    reasons: str
+    finding: str
+    window: PublicityDates
+    barred_until: date
+
+    def apply(self, r: Any) -> None:
+        super().apply(r)
+        r.repairs[self.number].status = StepStatus.REVOKED
+        r.status = RecordStatus.IN_FORCE
+        r.publicity_starts, r.publicity_min_end = self.window.starts, self.window.min_end
+        r.publicity_max_end, r.published = self.window.max_end, self.window.published
+        r.repair_barred_until = self.barred_until
+
+
 class PublicityExpired(DomainEvent):
     on: date
 
@@ -523,6 +547,20 @@ class SanctionLifted(DomainEvent):
 
     def apply(self, r: Any) -> None:
         r.sanctions[self.number].lifted = True
+        r.sanctions[self.number].lifted_because = self.reason
+
+
+class SanctionRestored(DomainEvent):
+    """A sanction lifted by a repair that was then revoked, in force again until ``ends_on``
+    (its own period end, unchanged)."""
+
+    number: int
+    ends_on: date
+    reason: str
+
+    def apply(self, r: Any) -> None:
+        r.sanctions[self.number].lifted = False
+        r.sanctions[self.number].lifted_because = None
 
 
 class MitigationRecorded(DomainEvent):

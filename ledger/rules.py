@@ -65,6 +65,10 @@ class RuleSet(Immutable):
     repair_extension_working_days: OptionalDays
     repair_propagation_working_days: Days
     repair_repeat_limit: Annotated[int, Field(ge=0, le=100)] | None
+    repair_revocation_bar_months: Months = 24
+    """A repair obtained with false material is revoked, and its subject may not apply for
+    repair again for this many months (失信行为纠正后的信用信息修复管理办法（试行）, NDRC Order
+    58, art. 20: two years; kept under Order 36 until the province confirms its clause)."""
     publicity: dict[Severity, PublicityWindow]
     long_minimum_matters: list[Annotated[str, Field(min_length=1, max_length=200)]]
     long_minimum_months: OptionalMonths

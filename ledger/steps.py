@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -120,9 +120,18 @@ class RecordSteps:
         self._step(cmd, actor, lambda r, s: r.correct(
             actor, self.clock(), s, cmd.changes.content_changes(), cmd.reasons))
 
+    def _repair_bar(self, record: CreditRecord) -> date | None:
+        """The last day the record's subject is barred from applying for repair, after a repair
+        of any of its records was revoked for false material."""
+        bars = [other.repair_barred_until
+                for other in self.records_of_subject(record.content.subject_id)
+                if other.repair_barred_until is not None]
+        return max(bars, default=None)
+
     def apply_for_repair(self, cmd: c.ApplyForRepair, actor: Actor) -> int:
         number: int = self._step(cmd, actor, lambda r, s: r.apply_for_repair(
-            actor, self.clock(), s, cmd.commitment, self._repair_applications(r)))
+            actor, self.clock(), s, cmd.commitment, self._repair_applications(r),
+            self._repair_bar(r)))
         return number
 
     def forward_repair(self, cmd: c.ForwardRepair, actor: Actor) -> None:
@@ -136,6 +145,10 @@ class RecordSteps:
     def decide_repair(self, cmd: c.DecideRepair, actor: Actor) -> None:
         self._step(cmd, actor, lambda r, s: r.decide_repair(
             actor, self.clock(), s, cmd.number, cmd.approved, cmd.reasons))
+
+    def revoke_repair(self, cmd: c.RevokeRepair, actor: Actor) -> None:
+        self._step(cmd, actor, lambda r, s: r.revoke_repair(
+            actor, self.clock(), s, cmd.number, cmd.reasons, cmd.finding))
 
     def propagate_repair(self, cmd: c.PropagateRepair, actor: Actor) -> None:
         self._step(cmd, actor, lambda r, s: r.propagate_repair(

@@ -174,6 +174,7 @@ class StepStatus(StrEnum):
     DECIDED = "decided"
     APPROVED = "approved"
     REFUSED = "refused"
+    REVOKED = "revoked"
 
 
 @dataclass
@@ -208,3 +209,6 @@ class Sanction:
     starts_on: date
     ends_on: date
     lifted: bool = False
+    lifted_because: str | None = None
+    """Why it was lifted (``repaired``, ``period_ended`` …): a repair revoked restores only
+    the sanctions its approval lifted."""

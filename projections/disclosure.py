@@ -4,8 +4,9 @@ The rule of docs/domain.md: records of government bodies only, public scope, pub
 publicity window, not repaired, withdrawn, deleted or expired, with the "under objection" and
 "under reconsideration" marks. Records of civil servants never enter this table, nor do the
 responsible persons of a body's record, so no query over it can leak personal data. A record
-leaves the table for good when it stops being publishable; the window's dates are checked by
-the queries, because "today" moves without any event.
+leaves the table for good when it stops being publishable; a repaired one stays, unpublished,
+since a repair obtained with false material can be revoked and the record shown again. The
+window's dates are checked by the queries, because "today" moves without any event.
 
 ``search_keys`` serves the public search (``projections.search``).
 """
@@ -71,8 +72,9 @@ class PublicDisclosure(View):
     name = "public_disclosure"
     tables = (DISCLOSURE,)
     handles = facts.RECORD_EVENTS
-    # search keys: quarter tags (1), grams hashed from code points (2); corrected content (3)
-    revision = 3
+    # search keys: quarter tags (1), grams hashed from code points (2); corrected content (3);
+    # repaired records kept unpublished (4)
+    revision = 4
 
     def __init__(self, schema: str = "views", regions: RegionTable | None = None) -> None:
         super().__init__(schema)
@@ -92,10 +94,12 @@ class PublicDisclosure(View):
         if row is None:
             return
         change = facts.change_of(event)
-        if change.published is False:
-            # Withdrawn, deleted, repaired, expired or publicity stopped: never shown again.
+        if change.published is False and not isinstance(event, ev.RepairDecided):
+            # Withdrawn, deleted, expired or publicity stopped: never shown again.
             self.rows.delete(event.originator_id)
             return
+        if change.published is False:
+            row["published"] = False  # repaired: hidden while the repair stands
         if change.published:
             row["published"] = True
         if change.under_objection is not None:

@@ -176,6 +176,8 @@ _SPECIAL: dict[type[DomainEvent], Callable[[Any], Change]] = {
     ev.ReconsiderationConcluded: lambda e: Change(under_reconsideration=None,
                                                   deadlines=_steps(e)),
     ev.RepairDecided: _repair_decided,
+    ev.RepairRevoked: lambda e: Change(status=RecordStatus.IN_FORCE, window=e.window,
+                                       published=e.window.published, deadlines=_steps(e)),
     ev.DeadlineMissed: _flag("overdue"),
     ev.DeadlineUrged: _flag("urged"),
     ev.DeadlineEscalated: _flag("escalated"),

@@ -75,7 +75,7 @@ SANCTIONS = Table(
 )
 
 
-LIFTED = facts.events(ev.SanctionLifted)
+LIFTED = facts.events(ev.SanctionLifted, ev.SanctionRestored)
 
 
 class SubjectStatus(View):
@@ -137,11 +137,12 @@ class SubjectStatus(View):
                 "months": event.months, "starts_on": event.starts_on, "ends_on": event.ends_on,
                 "lifted": None, "position": position,
             })
-        elif isinstance(event, ev.SanctionLifted):
+        elif isinstance(event, ev.SanctionLifted | ev.SanctionRestored):
             sanction = self.sanctions.get(event.originator_id, event.number)
             if sanction is None:
                 raise LookupError(f"no sanction {event.number} of record {event.originator_id}")
-            sanction["lifted"] = event.reason
+            restored = isinstance(event, ev.SanctionRestored)
+            sanction["lifted"] = None if restored else event.reason
             sanction["position"] = position
             self.sanctions.put(sanction)
 

@@ -62,7 +62,7 @@ TOPICS = sorted([
       if isinstance(cls, type) and issubclass(cls, DomainEvent) and cls.__module__ == ev.__name__
       and (issubclass(cls, ev.DeadlineEvent) or cls in (
           ev.RecordFiled, ev.Withdrawn, ev.SanctionImposed, ev.SanctionLifted,
-          ev.PublicityExpired,
+          ev.SanctionRestored, ev.PublicityExpired,
       ))),
     get_topic(LedgerSettings.CalendarYearPublished),
 ])

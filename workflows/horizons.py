@@ -54,6 +54,10 @@ def horizon_changes(event: DomainEvent) -> list[Change]:
         return [Change(rid, sanction(event.number), event.ends_on)]
     if isinstance(event, ev.SanctionLifted):
         return [Change(rid, sanction(event.number), None)]
+    if isinstance(event, ev.SanctionRestored):
+        return [Change(rid, sanction(event.number), event.ends_on)]
+    if isinstance(event, ev.RepairRevoked):  # in force again: its window ends as before
+        return [Change(rid, PUBLICITY, event.window.max_end)]
     if isinstance(event, ev.Corrected | ev.ObjectionDecided | ev.ReviewDecided
                   | ev.ListingExtended) and event.window is not None:
         return [Change(rid, PUBLICITY, event.window.max_end)]

@@ -166,6 +166,8 @@ STEPS: list[tuple[str, type[c.RecordStep], str, tuple[Role, ...], bool]] = [
      (R.PLATFORM_REVIEWER, R.SOURCE_DEPARTMENT), False),
     ("repairs/{number}/decision", c.DecideRepair, "decide_repair", (R.SOURCE_DEPARTMENT,),
      False),
+    ("repairs/{number}/revocation", c.RevokeRepair, "revoke_repair", (R.SOURCE_DEPARTMENT,),
+     False),
     ("repairs/{number}/propagation", c.PropagateRepair, "propagate_repair",
      (R.PLATFORM_REVIEWER,), False),
     ("performance", c.RecordPerformance, "record_performance", (R.SOURCE_DEPARTMENT,), False),
