@@ -12,13 +12,17 @@ from datetime import date, timedelta
 from uuid import UUID
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import commands as c
 from ledger import record_events as ev
 from ledger.application import Ledger
+from ledger.audit import Selection, export_bundle, replay_bundle
 from ledger.errors import LifecycleError, PermissionDeniedError
 from ledger.events import Actor, Role
+from ledger.sealer import LogTable, Sealer
 from ledger.values import RecordStatus, StepStatus
+from ledger.verify_bundle import verify_bundle
 from projections import queries
 from tests.conftest import DEPT, REVIEWER, SOURCE_CODE, FakeClock, filing, official, uscc
 from tests.integration.test_projections_support import Projections, rebuilt_snapshot, snapshot
@@ -182,3 +186,19 @@ def test_every_view_shows_the_record_again_and_equals_a_rebuild(
         status = queries.subject_status(conn, subject_id, today=REVOKED_ON)
         assert status is not None and [s.number for s in status.sanctions_in_force] == [2]
     assert snapshot(pg_url, "views") == rebuilt_snapshot(pg_url, views.log)
+
+
+def test_the_audit_bundle_replays_the_revocation(app: Ledger, clock: FakeClock,
+                                                 pg_url: str) -> None:
+    rid = repaired(app, clock)
+    clock.set_date(REVOKED_ON)
+    revoke(app, rid)
+    sealer = Sealer(pg_url, LogTable.of(app), key=Ed25519PrivateKey.generate(), clock=clock)
+    sealer.seal_pending()
+    sealer.issue_head()
+
+    bundle = export_bundle(app, pg_url, Selection(record=rid))
+    assert verify_bundle(bundle, trusted_key=sealer.public_key).ok
+    [replayed] = replay_bundle(bundle)
+    assert (replayed["status"], replayed["published"]) == ("in_force", True)
+    assert "ledger.record_events:RepairRevoked" in [e["topic"] for e in bundle["events"]]
