@@ -6,7 +6,6 @@ import json
 import signal
 import sys
 import threading
-from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
@@ -15,7 +14,7 @@ import typer
 
 from api.cli_witness import witness
 from ledger.audit import ProofReader, Selection, check_log, export_bundle, replay_bundle
-from ledger.clock import SHANGHAI
+from ledger.clock import parse_instant
 from ledger.cosignatures import parse_witnesses
 from ledger.errors import LedgerError
 from ledger.identifiers import body_id
@@ -162,13 +161,6 @@ def prove(
         raise _fail(str(error)) from None
 
 
-def _instant(text: str) -> datetime:
-    """An ISO date or time; without a zone it is Asia/Shanghai time (a date: its midnight)."""
-    value = datetime.fromisoformat(text) if "T" in text or " " in text else datetime.combine(
-        datetime.fromisoformat(text).date(), time())
-    return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
-
-
 def _subject(text: str) -> UUID:
     try:
         return UUID(text)
@@ -181,16 +173,22 @@ def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="the bundle file")],
     record: Annotated[UUID | None, typer.Option(help="one record's history")] = None,
     subject: Annotated[str | None, typer.Option(help="subject id or body credit code")] = None,
-    start: Annotated[str | None, typer.Option("--from", help="events from (ISO)")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="events before (ISO)")] = None,
+    start: Annotated[str | None, typer.Option(
+        "--from", help="events from (ISO; Beijing time without an offset)")] = None,
+    end: Annotated[str | None, typer.Option(
+        "--to", help="events before (ISO; Beijing time without an offset)")] = None,
 ) -> None:
     """Write a bundle: events, inclusion proofs, signed head, public key, rules and calendars."""
     if record is None and subject is None and (start is None or end is None):
         raise _fail("give --record, --subject, or both --from and --to")
-    selection = Selection(
-        record=record, subject=_subject(subject) if subject else None,
-        start=_instant(start) if start else None, end=_instant(end) if end else None,
-    )
+    try:
+        selection = Selection(
+            record=record, subject=_subject(subject) if subject else None,
+            start=parse_instant(start, "from") if start else None,
+            end=parse_instant(end, "to") if end else None,
+        )
+    except LedgerError as error:
+        raise _fail(str(error)) from None
     url = _url()
     ledger = _ledger(url)
     try:

@@ -21,7 +21,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,6 +38,7 @@ from ledger import commands as c
 from ledger.application import Ledger
 from ledger.bootstrap import open_ledger
 from ledger.bulk import RowResult, explain, import_records, read_rows
+from ledger.clock import parse_instant
 from ledger.errors import (
     LedgerError,
     PermissionDeniedError,
@@ -226,12 +227,13 @@ def _report_writer(path: Path | None) -> Iterator[Callable[[RowResult], None]]:
 def timeline(
     record_id: Annotated[str, typer.Argument(help="the record's id")],
     as_of: Annotated[str | None, typer.Option(
-        help="show the record as it stood then, e.g. 2026-05-06T09:30+08:00")] = None,
+        help="show the record as it stood then: 2026-05-06 09:30 (Beijing time), "
+             "2026-05-06T01:30Z or 2026-05-06")] = None,
 ) -> None:
     """Every event of a record: version, time (UTC), event, actor, and its key facts."""
     with _reported():
         rid = _uuid(record_id)
-        at = _instant(as_of) if as_of else None
+        at = parse_instant(as_of) if as_of else None
         with _opened() as ledger:
             events = ledger.timeline(rid, at)
         if not events:
@@ -245,17 +247,6 @@ def _uuid(text: str) -> UUID:
         return UUID(text)
     except ValueError:
         raise ValidationError("is not a record id (a UUID)", field="record_id") from None
-
-
-def _instant(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationError("is not an ISO 8601 date and time", field="as_of") from None
-    if moment.tzinfo is None:
-        raise ValidationError("needs a UTC offset, e.g. 2026-05-06T09:30+08:00 or ...Z",
-                              field="as_of")
-    return moment.astimezone(UTC)
 
 
 def describe_event(event: DomainEvent) -> str:

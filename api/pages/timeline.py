@@ -17,7 +17,8 @@ from api.exports import export
 from api.pages import language, render
 from api.readable import beijing, beijing_time, event_name, fields, label
 from ledger.application import Ledger
-from ledger.clock import SHANGHAI, business_date
+from ledger.clock import business_date, parse_instant
+from ledger.errors import ValidationError
 from ledger.events import DomainEvent
 from ledger.record import CreditRecord
 from ledger.values import StepStatus
@@ -37,17 +38,14 @@ class AsOf:
 
     @classmethod
     def read(cls, typed: str | None) -> AsOf:
-        """``2026-05-06T09:30`` (the form's datetime-local) or any ISO 8601 time; without an
-        offset it is Beijing time."""
+        """``2026-05-06T09:30`` (the form's datetime-local) or anything ``parse_instant``
+        reads; what it cannot read is said on the page, and the whole history is shown."""
         if not typed:
             return cls(None, "")
         try:
-            instant = datetime.fromisoformat(typed.strip())
-        except ValueError:
+            return cls(parse_instant(typed), typed)
+        except ValidationError:
             return cls(None, typed, unreadable=True)
-        if instant.tzinfo is None:
-            instant = instant.replace(tzinfo=SHANGHAI)
-        return cls(instant, typed)
 
     def notice(self, facts: list[DomainEvent], shown: list[DomainEvent], now: datetime,
                lang: str) -> str | None:

@@ -3,7 +3,6 @@
 # Route bodies are built from the ledger's command classes at import time, so annotations
 # must be real objects here, not strings.
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -16,6 +15,7 @@ from api.deps import ServicesDep, require
 from api.schemas import Done, EventOut, FilingOut, NumberOut, RecordOut, body_of
 from ledger import commands as c
 from ledger.application import Ledger
+from ledger.clock import parse_instant
 from ledger.errors import PermissionDeniedError, RecordNotFoundError, ValidationError
 from ledger.events import Role
 from ledger.values import Category, RecordStatus, Severity
@@ -27,6 +27,9 @@ R = Role
 READERS = (R.SOURCE_DEPARTMENT, R.SUBJECT_OFFICIAL, R.PLATFORM_REVIEWER, R.OPERATOR, R.AUDITOR,
            R.ADMINISTRATOR)
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+AsOf = Annotated[str | None, Query(max_length=40, description=(
+    "the record as it stood then: ISO 8601, Beijing time without an offset "
+    "(2026-05-06T09:30, 2026-05-06T01:30Z, 2026-05-06)"))]
 MAX_OFFSET = 10_000
 """How far into a list a page may start: a deeper offset makes the database walk and drop every
 row before it, so a filter is the way further in."""
@@ -102,13 +105,13 @@ def list_records(
 def get_record(
     record_id: UUID, services: ServicesDep,
     account: Annotated[Account, Depends(require(*READERS))],
-    as_of: Annotated[datetime | None, Query(description="the record as it stood then")] = None,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    as_of: AsOf = None, version: Annotated[int | None, Query(ge=1)] = None,
 ) -> RecordOut:
     """A record's current state, or as it stood at an instant or version."""
     ledger = services.ledger
     readable(account, record_id, ledger)
-    record = ledger.record_as_of(record_id, as_of) if as_of else ledger.record(record_id, version)
+    record = (ledger.record_as_of(record_id, parse_instant(as_of)) if as_of
+              else ledger.record(record_id, version))
     return RecordOut.of(record)
 
 
@@ -116,11 +119,12 @@ def get_record(
 def timeline(
     record_id: UUID, services: ServicesDep,
     account: Annotated[Account, Depends(require(*READERS))],
-    as_of: Annotated[datetime | None, Query()] = None,
+    as_of: AsOf = None,
 ) -> list[EventOut]:
     """Every fact about a record, in order, optionally only those up to an instant."""
     readable(account, record_id, services.ledger)
-    return [EventOut.of(e) for e in services.ledger.timeline(record_id, as_of)]
+    moment = parse_instant(as_of) if as_of else None
+    return [EventOut.of(e) for e in services.ledger.timeline(record_id, moment)]
 
 
 # (path, command, ledger method, roles allowed, the step answers with a new number)

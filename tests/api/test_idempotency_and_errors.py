@@ -5,10 +5,11 @@ from __future__ import annotations
 import psycopg
 
 from api.idempotency import request_hash
+from ledger import commands as c
 from ledger.events import Role
 from ledger.persistence import canonical_json
 from tests.api.conftest import Api
-from tests.conftest import filing
+from tests.conftest import DEPT, FakeClock, filing, official
 
 
 def file_one(api: Api, key: str = "filing-1") -> str:
@@ -114,3 +115,26 @@ def test_a_retry_while_the_first_request_may_still_run_is_told_to_wait(api: Api)
 
     assert response.status_code == 409
     assert "still running" in response.text
+
+
+def test_an_auditor_asks_for_a_record_as_it_stood_in_beijing_time_or_gets_told_why_not(
+    api: Api, clock: FakeClock,
+) -> None:
+    rid = api.services.ledger.file_record(filing(1), DEPT).record_id  # 2026-05-06 09:30 Beijing
+    clock.advance(days=1)
+    api.services.ledger.file_objection(c.FileObjection(record_id=rid, grounds="金额有误"),
+                                       official())
+    auditor = api.headers(Role.AUDITOR)
+
+    typed = api.client.get(f"/api/v1/records/{rid}/timeline",
+                           params={"as_of": "2026-05-06 09:30"}, headers=auditor)
+    state = api.client.get(f"/api/v1/records/{rid}", params={"as_of": "2026-05-06T09:30"},
+                           headers=auditor)
+    garbled = api.client.get(f"/api/v1/records/{rid}", params={"as_of": "yesterday"},
+                             headers=auditor)
+
+    assert typed.status_code == 200
+    assert typed.json()[0]["event"] == "RecordFiled"
+    assert "ObjectionFiled" not in {e["event"] for e in typed.json()}
+    assert state.status_code == 200 and state.json()["under_objection"] is False
+    assert garbled.status_code == 422 and garbled.json()["field"] == "as_of"

@@ -346,8 +346,11 @@ def test_an_auditor_reads_a_timeline_with_due_dates_and_no_personal_data(
     assert "subject a civil servant" in person.stdout
     assert PERSON_ID not in person.stdout and "林晓明" not in person.stdout
 
-    naive = cli("timeline", body_record, "--as-of", "2026-05-06T09:30")
-    assert naive.exit_code == 2 and "error: as_of: needs a UTC offset" in naive.stderr
+    beijing = cli("timeline", body_record, "--as-of", "2026-05-06 09:30")  # = 01:30Z
+    assert beijing.stdout == then.stdout
+    unreadable = cli("timeline", body_record, "--as-of", "May 6th")
+    assert unreadable.exit_code == 2
+    assert "error: as_of: 'May 6th' is not a date" in unreadable.stderr
     missing = cli("timeline", record_id(SOURCE_CODE, "none"))
     assert missing.exit_code == 2
     assert missing.stderr.strip() == "error: record_id: no record with this id"
