@@ -347,3 +347,41 @@ ONE_LINE = """cell => {
   const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
   return tops.size === 1;
 }"""
+
+
+def test_an_operator_reads_the_boards_pictures_opens_their_numbers_and_downloads_one(
+    browser: Browser, site: Site,
+) -> None:
+    operator = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844},
+                                   accept_downloads=True).new_page()
+    sign_in(operator, site, Role.OPERATOR)
+    until_shown(operator, "2026-05-26", lambda: operator.locator("form.filters").get_by_role(
+        "button", name="查询").click())
+
+    due = operator.get_by_role("img", name="未来20个工作日每日到期时限")
+    expect(due).to_be_visible()
+    expect(due.locator("text").filter(has_text="5/26")).to_have_count(1)
+    expect(operator.get_by_role("img", name="逾期时限（按类型）")).to_be_visible()
+    assert operator.evaluate("document.documentElement.scrollWidth") <= 390  # fits a phone
+    operator.get_by_text("图中数据").click()
+    expect(operator.get_by_role("row").filter(has_text="2026-05-26").first).to_contain_text("1")
+    with operator.expect_download() as download:
+        operator.get_by_role("link", name="下载图片（SVG）").first.click()
+    assert download.value.suggested_filename == "deadlines-due.svg"
+
+    operator.get_by_role("link", name="地区诚信评价与预警").click()
+    scores = operator.get_by_role("img", name="各地区评分（红色为有预警）")
+    expect(scores).to_contain_text("福州市")
+    expect(operator.get_by_role("row").filter(has_text="福州市").first).to_be_visible()
+
+
+def test_an_auditor_sees_a_records_life_beside_its_timeline(browser: Browser, site: Site) -> None:
+    auditor = browser.new_context(locale="zh-CN").new_page()
+    sign_in(auditor, site, Role.AUDITOR)
+    auditor.get_by_label("记录 ID").fill(site.record_id)
+    auditor.get_by_role("button", name="记录时间线").click()
+
+    life = auditor.get_by_role("img", name="记录全程")
+    expect(life).to_contain_text("公示期")
+    expect(life.locator("circle")).to_have_count(
+        auditor.locator("table.timeline tbody tr").count())
