@@ -11,6 +11,7 @@ from api import (
     cli_accounts,
     cli_audit,
     cli_calendar,
+    cli_database,
     cli_deadlines,
     cli_ledger,
     cli_projections,
@@ -22,6 +23,7 @@ from ledger.storage import MissingKeyError
 app.add_typer(cli_accounts.app, name="accounts")
 app.add_typer(cli_audit.app, name="audit")
 app.add_typer(cli_calendar.app, name="calendar")
+app.add_typer(cli_database.app, name="db")
 app.add_typer(cli_deadlines.app, name="deadlines")
 app.add_typer(cli_projections.app, name="projections")
 

@@ -26,7 +26,8 @@ def create(
     """Create a token; it is printed once, stored only as a hash, and expires after
     LEDGER_TOKEN_DAYS (90) days."""
     try:
-        token = PostgresTokenStore(database_url()).create(Account(account_id, role, subject, name))
+        tokens = PostgresTokenStore(database_url("api"))
+        token = tokens.create(Account(account_id, role, subject, name))
     except ValueError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
@@ -36,7 +37,7 @@ def create(
 @app.command("rotate")
 def rotate(account_id: str) -> None:
     """Issue a new token for an account (printed once) and revoke its old ones."""
-    token = PostgresTokenStore(database_url()).rotate(account_id)
+    token = PostgresTokenStore(database_url("api")).rotate(account_id)
     if token is None:
         typer.echo(f"error: no active token for {account_id}", err=True)
         raise typer.Exit(1)
@@ -46,7 +47,7 @@ def rotate(account_id: str) -> None:
 @app.command("revoke")
 def revoke(account_id: str) -> None:
     """Revoke every token of an account."""
-    if not PostgresTokenStore(database_url()).revoke(account_id):
+    if not PostgresTokenStore(database_url("api")).revoke(account_id):
         typer.echo(f"error: no active token for {account_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"revoked {account_id}")
@@ -56,7 +57,7 @@ def revoke(account_id: str) -> None:
 def list_accounts() -> None:
     """Every token with its account, role, subject, state and expiry (UTC)."""
     now = datetime.now(UTC)
-    for issued in PostgresTokenStore(database_url()).issued():
+    for issued in PostgresTokenStore(database_url("api")).issued():
         account = issued.account
         state = ("revoked" if issued.revoked else
                  "expired" if issued.expires_at <= now else "active")

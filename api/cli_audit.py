@@ -33,7 +33,7 @@ OutOption = Annotated[Path | None, typer.Option("--output", "-o", help="write JS
 def _url() -> str:
     from ledger.storage import database_url
 
-    return database_url()
+    return database_url("sealer")
 
 
 def _ledger(url: str) -> Any:

@@ -58,7 +58,7 @@ def run(
     once: Annotated[bool, typer.Option(help="Catch up once and exit.")] = False,
 ) -> None:
     """Keep the views up to date with the log until Ctrl-C."""
-    url = database_url()
+    url = database_url("followers")
     log = _log(url)
     classes = _views(view)
     for line in rebuild_upgraded_views(url, classes, log):
@@ -94,7 +94,7 @@ def rebuild_views(
     page_size: Annotated[int, typer.Option(min=1, help="Events per transaction.")] = 2000,
 ) -> None:
     """Rebuild views from the whole log into fresh tables and swap them in."""
-    url = database_url()
+    url = database_url("followers")
     log = _log(url)
     classes = _views([view] if view else None)
     with psycopg.connect(url) as conn, conn.cursor() as cursor:
@@ -112,7 +112,7 @@ def rebuild_views(
 @app.command()
 def status() -> None:
     """Each view's position, lag behind the log, and health."""
-    url = database_url()
+    url = database_url("followers")
     log = _log(url)
     with psycopg.connect(url) as conn:
         found = view_status(conn, log)

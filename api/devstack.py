@@ -34,8 +34,8 @@ from workflows.worker import serve as serve_deadlines
 @contextmanager
 def dev_followers() -> Iterator[list[str]]:
     """One follower per view, in threads."""
-    url = database_url()
-    ledger = open_ledger(url, pool_size=1)
+    url = database_url("followers")
+    ledger = open_ledger(url, pool_size=1, personal_data=False)
     stop = threading.Event()
     log = log_table_of(ledger)
     upgraded = rebuild_upgraded_views(url, list(VIEWS), log)
@@ -76,8 +76,8 @@ def dev_deadlines() -> Iterator[list[str]]:
 @contextmanager
 def dev_sealer() -> Iterator[list[str]]:
     """The Merkle sealer, signing a tree head every few seconds while the log grows."""
-    url = database_url()
-    ledger = open_ledger(url, pool_size=1)
+    url = database_url("sealer")
+    ledger = open_ledger(url, pool_size=1, personal_data=False)
     sealer = Sealer(url, LogTable.of(ledger))
     stop = threading.Event()
     thread = threading.Thread(target=sealer.run, args=(stop,), name="sealer", daemon=True)

@@ -19,7 +19,7 @@ from workflows.worker import namespace
 
 
 def build_services(url: str | None = None) -> Services:
-    url = url or database_url()
+    url = url or database_url("api")
     threads = int(os.environ.get("LEDGER_HTTP_THREADS", "8"))
     return Services(
         ledger=open_ledger(url, pool_size=threads),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import psycopg
@@ -57,5 +58,15 @@ def open_ledger(
     """
     url = url or database_url()
     vault = Vault(master_key(), PostgresKeyStore(url)) if personal_data else _KeylessVault()
+    env = eventsourcing_env(url, pool_size=pool_size)
     with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
-        return Ledger(eventsourcing_env(url, pool_size=pool_size), clock=clock, vault=vault)
+        if not _may_alter_log(conn):
+            env["CREATE_TABLE"] = "n"  # a service's role: the migration made the table
+        return Ledger(env, clock=clock, vault=vault)
+
+
+def _may_alter_log(conn: psycopg.Connection[Any]) -> bool:
+    """No events table yet, or this role has its owner's rights (only they may alter it)."""
+    row = conn.execute("SELECT pg_has_role(relowner, 'USAGE') FROM pg_class "
+                       "WHERE oid = to_regclass('public.ledger_events')").fetchone()
+    return row is None or bool(row[0])

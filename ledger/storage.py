@@ -26,6 +26,8 @@ _lock = threading.Lock()
 _servers: dict[Path, Any] = {}
 _idle: list[tuple[str, psycopg.Connection[Any]]] = []
 _IDLE_MAX = 8
+_migrated: set[str] = set()
+_migrating = threading.Lock()
 SCHEMA_LOCK = 0x1ED6_0001
 
 
@@ -136,13 +138,25 @@ def create_database(admin_url: str, name: str) -> str:
     return make_conninfo("", **params)
 
 
-def database_url() -> str:
-    """``LEDGER_DATABASE_URL`` if set, else the embedded server's ``ledger`` database."""
+def database_url(service: str | None = None) -> str:
+    """``LEDGER_DATABASE_URL`` if set (a deployment gives each service its role's URL), else
+    the embedded server's ``ledger`` database: as its owner, or, for a ``service`` (``api``,
+    ``followers``, ``sealer``, ``dispatcher``), as that service's role, once the migration
+    (``ledger.roles``) has made the roles and grants."""
     url = os.environ.get("LEDGER_DATABASE_URL")
     if url:
         return url
     admin = start_embedded_postgres(ledger_home() / "pg")
-    return create_database(admin, "ledger")
+    owner = create_database(admin, "ledger")
+    if service is None:
+        return owner
+    from ledger.roles import migrate, role_url
+
+    with _migrating:
+        if owner not in _migrated:
+            migrate(owner)
+            _migrated.add(owner)
+    return role_url(owner, service)
 
 
 def eventsourcing_env(url: str, *, pool_size: int = 5) -> dict[str, str]:

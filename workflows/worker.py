@@ -101,7 +101,7 @@ async def temporal_client() -> AsyncIterator[Client]:
 async def serve(stop: asyncio.Event, *, url: str | None = None, run_worker: bool = True,
                 run_dispatcher: bool = True) -> None:
     """Run the worker and/or the dispatcher until ``stop`` is set."""
-    url = url or database_url()
+    url = url or database_url("dispatcher")
     ledger = open_ledger(url, pool_size=ACTIVITY_THREADS + 2, personal_data=False)
     horizons = PostgresHorizons(url)
     async with AsyncExitStack() as stack:

@@ -84,7 +84,9 @@ async def cosignatures(request: Request, services: ServicesDep) -> CosignedOut:
 
     def keep() -> list[str]:
         with psycopg.connect(url, autocommit=True) as conn:
-            create_proof_tables(conn)
+            found = conn.execute("SELECT to_regclass('proofs.cosignatures')").fetchone()
+            if found is None or found[0] is None:  # no sealer (and no migration) ran yet
+                create_proof_tables(conn)
             with conn.transaction():
                 return accept(conn, note, key, witnesses)
 

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger.application import Ledger
 from ledger.audit import ProofReader
 from ledger.pin import CheckpointPin, RewrittenLogError
+from ledger.roles import maintenance, migrate
 from ledger.sealer import BATCH_LOCK, LogTable, Sealer
 from tests.conftest import DEPT, FakeClock, filing, postgres_ledger, register_world
 from tests.integration.test_tamper import (
@@ -39,6 +40,7 @@ KEY = Ed25519PrivateKey.generate()
 @pytest.fixture
 def world(pg_url: str, clock: FakeClock) -> Iterator[tuple[Ledger, dict[str, int]]]:
     """A log with a gap, sealed and signed once by the genuine sealer."""
+    migrate(pg_url)  # the append-only guard: each rewrite below switches it off, as the owner
     app = postgres_ledger(pg_url, clock)
     register_world(app)
     register_world(app)  # refused by the database: leaves a gap in the notification ids
@@ -94,6 +96,7 @@ def test_a_log_cut_short_below_the_last_checkpoint_is_refused(
 ) -> None:
     app, _ = world
     with psycopg.connect(pg_url) as conn:
+        maintenance(conn)
         conn.execute("DELETE FROM ledger_events WHERE notification_id = (SELECT "
                      "max(notification_id) FROM ledger_events)")
     reset_proofs(pg_url)
@@ -186,6 +189,7 @@ def truncate_proofs(url: str) -> None:
 
 def restore_one_byte(url: str, at: dict[str, int]) -> None:
     with psycopg.connect(url) as conn:
+        maintenance(conn)
         conn.execute("UPDATE ledger_events SET state = convert_to(replace(convert_from(state, "
                      "'UTF8'), '01:31:00', '01:30:00'), 'UTF8') WHERE notification_id = %s",
                      (at["published"],))

@@ -1,6 +1,10 @@
 """Someone with write access to the database alters the log after it was sealed.
 
-Each alteration is made with plain SQL on the real PostgreSQL, the way an administrator could.
+Each alteration is made with plain SQL on the real PostgreSQL, the way an administrator could:
+the services' roles may not update or delete events, and the trigger on the log refuses even the
+owner unless a maintenance transaction says so first. The owner can say so (or drop the
+trigger), so these alterations are what an attacker with the owner's rights can still do; that
+is why the sealer keeps its own pin and witnesses keep theirs.
 The auditor catches it twice: ``audit check`` rebuilds the tree from the rows and compares it
 with the signed heads, and the bundle the auditor exported earlier no longer extends to the
 newer head that a rewritten tree produces.
@@ -21,6 +25,7 @@ from ledger.application import Ledger
 from ledger.audit import ProofReader, Selection, check_log, export_bundle
 from ledger.pin import CheckpointPin
 from ledger.record_index import bucket_of
+from ledger.roles import maintenance, migrate
 from ledger.sealer import LogTable, Sealer, public_key_bytes
 from ledger.verify_bundle import verify_bundle
 from tests.conftest import DEPT, FakeClock, filing, postgres_ledger, register_world
@@ -59,6 +64,7 @@ def insert_one(conn: psycopg.Connection[Any], at: dict[str, int]) -> None:
 @pytest.fixture
 def sealed(pg_url: str, clock: FakeClock) -> Iterator[tuple[Ledger, dict[str, Any]]]:
     """A sealed log with a gap, a signed head, and the auditor's bundle of one record."""
+    migrate(pg_url)  # the roles and the append-only guard, as every deployment has them
     app = postgres_ledger(pg_url, clock)
     register_world(app)
     register_world(app)  # refused by the database: leaves a gap in the notification ids
@@ -77,7 +83,9 @@ def sealed(pg_url: str, clock: FakeClock) -> Iterator[tuple[Ledger, dict[str, An
 
 
 def tamper(url: str, how: Tamper, at: dict[str, int]) -> None:
+    """The owner's rewrite: it must switch the log's guard off first, in its transaction."""
     with psycopg.connect(url) as conn:
+        maintenance(conn)
         how(conn, at)
 
 

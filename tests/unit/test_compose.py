@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from api.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT = {"api", "worker", "dispatcher", "projections", "sealer"}
+PROJECT = {"migrate", "api", "worker", "dispatcher", "projections", "sealer"}
+ONE_SHOT = {"temporal-schema", "migrate"}
 ENGINES = {"postgres", "temporal-schema", "temporal", "temporal-ui"}
 
 
@@ -49,7 +50,7 @@ def test_every_image_is_pinned_to_a_version(compose: dict[str, Any]) -> None:
 
 def test_every_long_running_service_has_a_health_check(compose: dict[str, Any]) -> None:
     for name, service in compose["services"].items():
-        if name != "temporal-schema":
+        if name not in ONE_SHOT:
             assert service.get("healthcheck", {}).get("test"), name
 
 
@@ -84,3 +85,20 @@ def test_every_ledger_service_runs_a_command_the_cli_has(compose: dict[str, Any]
         words = list(itertools.takewhile(lambda w: not w.startswith("-"), command[1:]))
         result = runner.invoke(app, [*words, "--help"])
         assert result.exit_code == 0, f"{name}: {command}: {result.output}"
+
+
+def test_only_the_migration_connects_as_the_owner_and_each_service_has_its_own_role(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    users = {name: re.match(r"postgresql://([^:]+):", services[name]["environment"][
+        "LEDGER_DATABASE_URL"]).group(1) for name in PROJECT}  # type: ignore[union-attr]
+    assert users == {"migrate": "ledger", "api": "ledger_api", "worker": "ledger_dispatcher",
+                     "dispatcher": "ledger_dispatcher", "projections": "ledger_followers",
+                     "sealer": "ledger_sealer"}
+    for name in PROJECT - {"migrate"}:
+        assert services[name]["depends_on"]["migrate"]["condition"] == (
+            "service_completed_successfully"), name
+    for name in PROJECT:  # passwords come from the operator's secrets, never from this file
+        url = services[name]["environment"]["LEDGER_DATABASE_URL"]
+        assert re.search(r":\$\{LEDGER_[A-Z]*_?DB_PASSWORD:\?", url), name
