@@ -19,7 +19,13 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import IntegrityError, Mapper, Recording, StoredEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    Mapper,
+    Notification,
+    Recording,
+    StoredEvent,
+)
 
 from ledger import commands as c
 from ledger.calendar_years import CalendarYears
@@ -35,6 +41,7 @@ from ledger.errors import (
     ValidationError,
 )
 from ledger.events import Actor, Aggregate, DomainEvent, Role
+from ledger.group_commit import WINDOW_SECONDS, Also, GroupCommitter, Pending
 from ledger.identifiers import body_id, mask_citizen_id, record_id
 from ledger.persistence import OrjsonTranscoder, PydanticMapper, canonical_json
 from ledger.personal import MemoryKeyStore, Vault
@@ -81,6 +88,14 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
         self._subjects: dict[UUID, Aggregate] = {}
         self._filing_lock = threading.RLock()
         self._settings_loaded = 0.0
+        window = self.env.get("LEDGER_GROUP_COMMIT_MS")
+        self.committer = GroupCommitter(
+            self.recorder, window=float(window) / 1000 if window else WINDOW_SECONDS)
+
+    def close(self) -> None:
+        if "committer" in self.__dict__:
+            self.committer.close()
+        super().close()
 
     def construct_mapper(self) -> Mapper[UUID]:
         return PydanticMapper(transcoder=OrjsonTranscoder())
@@ -110,6 +125,21 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
         recordings = self._record(processing)
         self._notify(recordings)
         return recordings
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """Events go through the group committer (``ledger.group_commit``): one transaction
+        with the other commands that arrive meanwhile. ``save(..., also=[write])`` adds a
+        write of the caller's own to the same transaction."""
+        if processing_event.tracking is not None:
+            return super()._record(processing_event)
+        also = processing_event.saved_kwargs.get("also", ())
+        return self._submit(processing_event.events, also).wait()
+
+    def _submit(self, events: Iterable[Any], also: Iterable[Also] = ()) -> _Submitted:
+        """Map the events and queue them for the next batch; ``wait`` for the recordings."""
+        domain = list(events)
+        stored = [self.mapper.to_stored_event(e) for e in domain]
+        return _Submitted(domain, stored, self.committer.submit(stored, list(also)))
 
     def _save(self, *items: Aggregate | DomainEvent) -> None:
         try:
@@ -363,18 +393,31 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
         return sum(s.months for other in saved for s in self.record(other).sanctions.values()
                    if not s.lifted)
 
-    def file_record(self, cmd: c.FileRecord, actor: Actor) -> Filing:
-        """File a record; a resend of the same filing returns the existing record."""
+    def file_record(self, cmd: c.FileRecord, actor: Actor, *,
+                    answer: Callable[[Filing], Also] | None = None) -> Filing:
+        """File a record; a resend of the same filing returns the existing record.
+
+        ``answer`` gives a write to commit with a new record's events (the stored reply to an
+        ``Idempotency-Key``); a resend writes nothing, so it is not called then.
+
+        Filings are prepared one at a time on the cached subjects and queued in that order;
+        they wait for their commit side by side, so concurrent filings share transactions.
+        """
         rid = record_id(cmd.source.code, cmd.document_number)
-        with self._filing_lock:
-            for _attempt in range(3):
+        also = [answer(Filing(rid, created=True))] if answer is not None else []
+        with self.committer.preparing():
+            for _attempt in range(5):
                 try:
-                    self.save_events(self.prepare_filing(cmd, actor, self._subjects))
+                    with self._filing_lock:
+                        submitted = self._submit(self.prepare_filing(cmd, actor, self._subjects),
+                                                 also)
+                    self._notify(submitted.wait())
                     return Filing(rid, created=True)
                 except IntegrityError:
-                    # The record exists already, or another process listed a record on the
-                    # subject since it was cached.
-                    self._subjects.clear()
+                    # The record exists already, another process listed a record on the
+                    # subject since it was cached, or a filing queued before on the same cached
+                    # subject failed.
+                    self._forget_subjects()
                 except LedgerError:
                     # Refused before anything was triggered on a cached subject; a resend of
                     # an old filing may fail today's checks and is still the same filing.
@@ -382,12 +425,16 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
                         return existing
                     raise
                 except BaseException:
-                    self._subjects.clear()
+                    self._forget_subjects()
                     raise
                 if (existing := self._resent(rid, cmd)) is not None:
                     return existing
         raise ConcurrentChangeError("the subject kept changing; try again",
                                     field="subject_code")
+
+    def _forget_subjects(self) -> None:
+        with self._filing_lock:
+            self._subjects.clear()
 
     def _resent(self, rid: UUID, cmd: c.FileRecord) -> Filing | None:
         try:
@@ -486,6 +533,22 @@ class Ledger(RecordSteps, CalendarYears, Application[UUID]):
 
     def notifications(self, start: int, limit: int) -> Iterator[Any]:
         return iter(self.recorder.select_notifications(start=start, limit=limit))
+
+
+@dataclass(frozen=True)
+class _Submitted:
+    """Events queued for a group commit; ``wait`` answers their recordings."""
+
+    events: list[Any]
+    stored: list[StoredEvent]
+    pending: Pending
+
+    def wait(self) -> list[Recording[UUID]]:
+        ids = self.pending.wait()
+        return [Recording(d, Notification(
+            originator_id=s.originator_id, originator_version=s.originator_version,
+            topic=s.topic, state=s.state, id=n,
+        )) for d, s, n in zip(self.events, self.stored, ids, strict=True)]
 
 
 def require_department(actor: Actor) -> None:

@@ -64,10 +64,14 @@ def file_record(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """File a record (a resend of the same filing returns the existing record)."""
-    def act() -> FilingOut:
-        filing = services.ledger.file_record(body, account.actor())
-        return FilingOut(record_id=filing.record_id, created=filing.created)
-    return idempotent.run(services, account, idempotency_key, request.url.path, body, act, 201)
+    def act(answer: idempotent.Answer | None) -> tuple[FilingOut, bool]:
+        filing = services.ledger.file_record(body, account.actor(), answer=None if (
+            answer is None) else lambda f: answer(FilingOut(record_id=f.record_id,
+                                                            created=f.created)))
+        return FilingOut(record_id=filing.record_id, created=filing.created), (
+            answer is not None and filing.created)
+    return idempotent.run_once(services, account, idempotency_key, request.url.path, body, act,
+                               201)
 
 
 @router.get("", response_model=RecordPage)
