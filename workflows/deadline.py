@@ -2,11 +2,13 @@
 
 The workflow only waits for dates the ledger computed; it never counts working days. It ends
 when the ``closed`` signal brings the fact that closes the deadline (or makes it moot, e.g. a
-withdrawal), or when the ledger, asked before each step after the due date, says the deadline
-is no longer open; an approved extension arrives as the ``extended`` update and restarts the
-ladder with new dates. Every outcome goes back to the ledger through an idempotent activity, so
-retries and replays never duplicate a fact. After escalation the workflow stays open, without
-timers, until the deadline is closed: operators see it among the open, overdue deadlines.
+withdrawal) and the ledger, asked, confirms it, or when the ledger, asked before each step after
+the due date, says the deadline is no longer open; a close signal the ledger does not confirm
+is logged and changes nothing. An approved extension arrives as the ``extended`` update and
+restarts the ladder with new dates. Every outcome goes back to the ledger through an
+idempotent activity, so retries and replays never duplicate a fact. After escalation the
+workflow stays open, without timers, until the deadline is closed: operators see it among the
+open, overdue deadlines.
 
 Changing this workflow. A deadline runs for weeks, and a worker with new code replays the
 history of every run that older code started, so a change to the commands the workflow issues
@@ -71,7 +73,12 @@ CHECK_LEDGER_FIRST = "check-ledger-before-overdue-steps"
 open, and end when it is not: a close signal that never arrived no longer leaves an overdue,
 urged or escalated deadline running (and on the operators' board) after the fact that ended
 it."""
-PATCHES = (CHECK_LEDGER_FIRST,)
+CHECK_CLOSE_SIGNALS = "check-close-signals-against-the-ledger"
+"""(v3) A ``closed`` signal is a claim, not a fact: the workflow asks the ledger whether the
+deadline is closed and ends only when it is; while the ledger holds it open the signal is
+logged and the ladder goes on. Anyone who can signal the workflow (the Temporal UI, a stolen
+worker certificate) can no longer silence a deadline."""
+PATCHES = (CHECK_LEDGER_FIRST, CHECK_CLOSE_SIGNALS)
 
 _AFTER_DUE = frozenset({"miss", "plan", "urge", "escalate"})
 
@@ -100,6 +107,8 @@ class DeadlineWorkflow:
         # Set up from the input here, not in run(): signals and updates delivered together
         # with the start are handled before run() begins.
         self._closed_by: str | None = None
+        self._claims: list[str] = []
+        """Close signals not yet checked against the ledger."""
         self._events: list[str] = [input.started_by]
         self._recorded: list[str] = []
         self._done: set[str] = set()
@@ -111,6 +120,9 @@ class DeadlineWorkflow:
     @workflow.run
     async def run(self, input: DeadlineInput) -> DeadlineOutcome:
         while self._closed_by is None:
+            if self._claims:
+                await self._check_claims(input)
+                continue
             step = self._next_step(input)
             self._changed = False
             if step is None:
@@ -125,14 +137,46 @@ class DeadlineWorkflow:
 
     @workflow.signal
     def closed(self, event_id: str) -> None:
-        """The fact that closes the deadline, or makes it moot, was recorded."""
-        self._close(event_id)
+        """The fact that closes the deadline, or makes it moot, was recorded (say the
+        dispatcher); since v3 the ledger is asked before the workflow ends."""
+        if not self._after_start(event_id):
+            return
+        if self._checks_close_signals():
+            self._claims.append(event_id)
+        else:
+            self._close(event_id)
+
+    def _after_start(self, event_id: str) -> bool:
+        """Whether a close signal names a fact after the start of this deadline (one from
+        before it, a replayed signal or one naming no event changes nothing)."""
+        try:
+            version = event_version(event_id)
+        except (IndexError, ValueError):
+            # Raising would fail every workflow task from here on: the deadline would stall.
+            workflow.logger.warning("close signal naming no event ignored: %r", event_id[:80])
+            return False
+        return version >= self._first_version and self._closed_by is None
 
     def _close(self, event_id: str) -> None:
-        if event_version(event_id) < self._first_version or self._closed_by is not None:
-            return  # a fact from before this deadline started, or a replayed signal
+        if not self._after_start(event_id):
+            return
         self._closed_by = event_id
         self._events.append(event_id)
+
+    async def _check_claims(self, input: DeadlineInput) -> None:
+        """End the deadline if the ledger says it is closed; otherwise the claims were wrong
+        (or forged) and the ladder goes on. Retried while the ledger cannot answer."""
+        claims, self._claims = self._claims, []
+        closer = await workflow.execute_activity(
+            "check", CheckInput(record_id=input.record_id, key=input.key, since=input.started_by),
+            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
+        )
+        if closer is None:
+            workflow.logger.warning(
+                "close signal %s ignored: the ledger holds deadline %s of record %s open",
+                ", ".join(claims), input.key, input.record_id)
+            return
+        self._close(str(closer))
 
     @workflow.update
     def extended(self, extension: DeadlineExtension) -> None:
@@ -165,7 +209,7 @@ class DeadlineWorkflow:
     # -- the ladder ----------------------------------------------------------------------------
 
     def _interrupted(self) -> bool:
-        return self._changed or self._closed_by is not None
+        return self._changed or self._closed_by is not None or bool(self._claims)
 
     def _steps(self, input: DeadlineInput) -> list[_Step]:
         ladder = self._ladder
@@ -256,6 +300,11 @@ class DeadlineWorkflow:
         """Whether this run asks the ledger before a step after the due date (see
         ``CHECK_LEDGER_FIRST``); runs that started earlier keep their old sequence."""
         return workflow.patched(CHECK_LEDGER_FIRST)
+
+    def _checks_close_signals(self) -> bool:
+        """Whether this run asks the ledger before it ends on a close signal (see
+        ``CHECK_CLOSE_SIGNALS``); runs that ended on a signal before keep replaying so."""
+        return workflow.patched(CHECK_CLOSE_SIGNALS)
 
     async def _call(self, activity: str, arg: BaseModel) -> Any:
         """An activity's result; raises ``_Interrupted`` (having cancelled it) when a close or

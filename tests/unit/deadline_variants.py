@@ -25,6 +25,9 @@ class UnguardedDeadlineWorkflow(DeadlineWorkflow):
     def _checks_the_ledger_first(self) -> bool:
         return True
 
+    def _checks_close_signals(self) -> bool:
+        return False
+
 
 @workflow.defn(name="DeadlineWorkflow")
 class ReleasedV1DeadlineWorkflow(DeadlineWorkflow):
@@ -35,6 +38,34 @@ class ReleasedV1DeadlineWorkflow(DeadlineWorkflow):
         return await super().run(input)
 
     def _checks_the_ledger_first(self) -> bool:
+        return False
+
+    def _checks_close_signals(self) -> bool:
+        return False
+
+
+@workflow.defn(name="DeadlineWorkflow")
+class UnguardedCloseCheckDeadlineWorkflow(DeadlineWorkflow):
+    """The v3 change made without ``workflow.patched()``: every close signal is checked."""
+
+    @workflow.run
+    async def run(self, input: DeadlineInput) -> DeadlineOutcome:
+        return await super().run(input)
+
+    def _checks_close_signals(self) -> bool:
+        return True
+
+
+@workflow.defn(name="DeadlineWorkflow")
+class ReleasedV2DeadlineWorkflow(DeadlineWorkflow):
+    """The commands v2 issued: the ledger checked before overdue steps, close signals taken
+    as they came."""
+
+    @workflow.run
+    async def run(self, input: DeadlineInput) -> DeadlineOutcome:
+        return await super().run(input)
+
+    def _checks_close_signals(self) -> bool:
         return False
 
 

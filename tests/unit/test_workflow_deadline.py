@@ -147,23 +147,29 @@ async def sleep_until(env: WorkflowEnvironment, day: date, hours: int = 12) -> N
     await env.sleep(start_of_day(day) + timedelta(hours=hours) - await env.get_current_time())
 
 
+async def close(handle: WorkflowHandle[Any, Any], fake: FakeLedger, event_id: str) -> None:
+    """The fact that closes the deadline is in the ledger, and its close signal is sent."""
+    fake.closed_by = event_id
+    await handle.signal(DeadlineWorkflow.closed, event_id)
+
+
 async def start(env: WorkflowEnvironment, input: DeadlineInput) -> WorkflowHandle[Any, Any]:
     return await env.client.start_workflow(
         DeadlineWorkflow.run, input, id=f"record-{RECORD}-{input.key}", task_queue="tq"
     )
 
 
-async def test_a_deadline_met_before_it_is_due_calls_no_activity(
+async def test_a_deadline_met_before_it_is_due_takes_no_step(
     env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
 ) -> None:
     input = deadline(await today(env), due_in=20)
     handle = await start(env, input)
 
     await env.sleep(timedelta(days=5))
-    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/4")
+    await close(handle, fake, f"{RECORD}/4")
     outcome = await handle.result()
 
-    assert fake.calls == []
+    assert fake.names() == ["check"]  # the signal, checked against the ledger
     assert outcome == DeadlineOutcome(state=DeadlineState.CLOSED, closed_by=f"{RECORD}/4",
                                       events=(f"{RECORD}/3", f"{RECORD}/4"), recorded=())
 
@@ -175,14 +181,14 @@ async def test_reminders_are_sent_on_their_days_before_the_due_date(
     handle = await start(env, input)
 
     await sleep_until(env, input.ladder.due)
-    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/9")
+    await close(handle, fake, f"{RECORD}/9")
     await handle.result()
 
     due = input.ladder.due
-    assert fake.names() == ["remind", "remind"]
+    assert fake.names() == ["remind", "remind", "check"]
     assert fake.when("remind") == [start_of_day(due - timedelta(days=3)),
                                    start_of_day(due - timedelta(days=1))]
-    assert [arg.working_days_before for _, _, arg in fake.calls] == [3, 1]
+    assert [arg.working_days_before for name, _, arg in fake.calls if name == "remind"] == [3, 1]
 
 
 async def test_a_missed_deadline_is_missed_urged_then_escalated_to_the_superior(
@@ -194,17 +200,17 @@ async def test_a_missed_deadline_is_missed_urged_then_escalated_to_the_superior(
     await sleep_until(env, input.ladder.escalate_on + timedelta(days=10))
     # an escalated deadline stays open, without timers, until the fact that closes it
     assert await handle.query(DeadlineWorkflow.state) == DeadlineState.ESCALATED
-    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/20")
+    await close(handle, fake, f"{RECORD}/20")
     outcome = await handle.result()
 
     due = input.ladder.due
     # before each step the ledger is asked whether the deadline is still open
-    assert fake.names() == ["check", "miss", "check", "urge", "check", "escalate"]
-    assert fake.when("check") == fake.when("miss") + fake.when("urge") + fake.when("escalate")
+    assert fake.names() == ["check", "miss", "check", "urge", "check", "escalate", "check"]
+    assert fake.when("check")[:3] == fake.when("miss") + fake.when("urge") + fake.when("escalate")
     assert fake.when("miss") == [start_of_day(due + timedelta(days=1))]
     assert fake.when("urge") == [start_of_day(input.ladder.urge_on)]
     assert fake.when("escalate") == [start_of_day(input.ladder.escalate_on)]
-    assert fake.calls[-1][2].to == "11350100MB0000200X"
+    assert fake.calls[-2][2].to == "11350100MB0000200X"
     assert outcome.recorded == (f"{RECORD}/11", f"{RECORD}/12", f"{RECORD}/13")
 
 
@@ -223,7 +229,7 @@ async def test_an_approved_extension_moves_the_due_date(
                                 DeadlineExtension(ladder=later, event_id=f"{RECORD}/5"))
     await sleep_until(env, later.due + timedelta(days=1))
     assert await handle.query(DeadlineWorkflow.state) == DeadlineState.OVERDUE
-    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/30")
+    await close(handle, fake, f"{RECORD}/30")
     await handle.result()
 
     assert fake.when("miss") == [start_of_day(later.due + timedelta(days=1))]
@@ -244,7 +250,7 @@ async def test_an_extension_to_an_earlier_or_equal_date_is_refused(
         await handle.execute_update(DeadlineWorkflow.extended, DeadlineExtension(
             ladder=deadline(await today(env), due_in=30).ladder, event_id=f"{RECORD}/2"))
 
-    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/6")
+    await close(handle, fake, f"{RECORD}/6")
     assert (await handle.result()).events == (f"{RECORD}/3", f"{RECORD}/6")
 
 
@@ -255,10 +261,10 @@ async def test_a_fact_that_makes_the_deadline_moot_ends_the_ladder(
     handle = await start(env, input)
 
     await sleep_until(env, input.ladder.urge_on)  # missed, then urged
-    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/15")  # e.g. the record is withdrawn
+    await close(handle, fake, f"{RECORD}/15")  # e.g. the record is withdrawn
     outcome = await handle.result()
 
-    assert fake.names() == ["check", "miss", "check", "urge"]
+    assert fake.names() == ["check", "miss", "check", "urge", "check"]
     assert outcome.closed_by == f"{RECORD}/15"
 
 
@@ -271,10 +277,10 @@ async def test_a_step_the_ledger_refuses_is_passed_over_and_the_ladder_goes_on(
 
     await sleep_until(env, input.ladder.urge_on)
     assert await handle.query(DeadlineWorkflow.state) == DeadlineState.URGED
-    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/20")
+    await close(handle, fake, f"{RECORD}/20")
     outcome = await handle.result()
 
-    assert fake.names() == ["check", "miss", "check", "urge"]
+    assert fake.names() == ["check", "miss", "check", "urge", "check"]
     assert outcome.recorded == (f"{RECORD}/11",)
 
 
@@ -305,11 +311,11 @@ async def test_a_close_signal_older_than_the_deadline_is_ignored(
     handle = await start(env, input)
 
     await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/2")  # a replay from an earlier use
-    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/7")
+    await close(handle, fake, f"{RECORD}/7")
     outcome = await handle.result()
 
     assert outcome.closed_by == f"{RECORD}/7"
-    assert fake.calls == []
+    assert fake.names() == ["check"]  # for the second signal only
 
 
 async def test_days_the_calendar_lacked_at_the_start_are_asked_of_the_ledger_after_the_miss(
@@ -324,11 +330,11 @@ async def test_days_the_calendar_lacked_at_the_start_are_asked_of_the_ledger_aft
     handle = await start(env, input)
 
     await sleep_until(env, complete.ladder.escalate_on + timedelta(days=1))
-    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/20")
+    await close(handle, fake, f"{RECORD}/20")
     await handle.result()
 
     assert fake.names() == ["check", "miss", "check", "plan", "plan", "check", "urge", "check",
-                            "escalate"]
+                            "escalate", "check"]
     assert fake.when("urge") == [start_of_day(complete.ladder.urge_on or date.min)]
     assert fake.when("escalate") == [start_of_day(complete.ladder.escalate_on or date.min)]
 
@@ -341,8 +347,29 @@ async def test_closing_a_deadline_cancels_a_step_that_keeps_failing(
     handle = await start(env, input)
     await sleep_until(env, input.ladder.due + timedelta(days=1), hours=1)
 
-    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/8")
+    await close(handle, fake, f"{RECORD}/8")
     outcome = await handle.result()
 
     assert outcome.closed_by == f"{RECORD}/8" and outcome.recorded == ()
-    assert fake.names()[0] == "check" and set(fake.names()[1:]) == {"miss"}
+    assert fake.names()[0] == "check" and fake.names()[-1] == "check"
+    assert set(fake.names()[1:-1]) == {"miss"}
+
+
+async def test_a_close_signal_the_ledger_does_not_confirm_leaves_the_deadline_running(
+    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+) -> None:
+    input = deadline(await today(env), due_in=10)
+    handle = await start(env, input)
+    await env.sleep(timedelta(days=2))
+
+    # nothing in the ledger closes the deadline: the signal is forged (or sent in error)
+    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/99")
+    await handle.signal(DeadlineWorkflow.closed, "not an event")
+    await sleep_until(env, input.ladder.urge_on)
+    assert await handle.query(DeadlineWorkflow.state) == DeadlineState.URGED
+    await close(handle, fake, f"{RECORD}/14")
+    outcome = await handle.result()
+
+    assert fake.names() == ["check", "check", "miss", "check", "urge", "check"]
+    assert outcome.closed_by == f"{RECORD}/14"
+    assert outcome.events == (f"{RECORD}/3", f"{RECORD}/14")

@@ -7,9 +7,10 @@ version's histories under a new version number (files already there are kept)::
 
     .venv/bin/python -m tests.unit.test_workflow_replay v3
 
-v1 is the first release; v2 added ``CHECK_LEDGER_FIRST``. Besides replaying every history, the
-tests show that the histories can fail: the v2 change without its guard breaks the v1 histories,
-and v1's code cannot run the v2 ones.
+v1 is the first release; v2 added ``CHECK_LEDGER_FIRST``; v3 added ``CHECK_CLOSE_SIGNALS``.
+Besides replaying every history, the tests show that the histories can fail: each change without
+its guard breaks the histories recorded before it, and the code before a change cannot run the
+histories recorded after it.
 """
 
 from __future__ import annotations
@@ -32,17 +33,25 @@ from temporalio.worker import Replayer, Worker
 from tests.unit.deadline_variants import (
     DeprecatedPatchDeadlineWorkflow,
     ReleasedV1DeadlineWorkflow,
+    ReleasedV2DeadlineWorkflow,
+    UnguardedCloseCheckDeadlineWorkflow,
     UnguardedDeadlineWorkflow,
 )
 from tests.unit.test_workflow_deadline import (
     RECORD,
     FakeLedger,
+    close,
     deadline,
     sleep_until,
     start,
     today,
 )
-from workflows.deadline import CHECK_LEDGER_FIRST, PATCHES, DeadlineWorkflow
+from workflows.deadline import (
+    CHECK_CLOSE_SIGNALS,
+    CHECK_LEDGER_FIRST,
+    PATCHES,
+    DeadlineWorkflow,
+)
 from workflows.devserver import start_test_server
 from workflows.inputs import DeadlineExtension
 
@@ -62,7 +71,7 @@ async def ladder_extended_escalated_closed(env: WorkflowEnvironment, fake: FakeL
     await handle.execute_update(DeadlineWorkflow.extended,
                                 DeadlineExtension(ladder=later, event_id=f"{RECORD}/6"))
     await sleep_until(env, (later.escalate_on or later.due) + timedelta(days=1))
-    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/30")
+    await close(handle, fake, f"{RECORD}/30")
     await handle.result()
     return await handle.fetch_history()
 
@@ -75,7 +84,7 @@ async def planned_then_moot(env: WorkflowEnvironment, fake: FakeLedger) -> Workf
     fake.ladder = complete.ladder
     handle = await start(env, input)
     await sleep_until(env, complete.ladder.urge_on or complete.ladder.due)
-    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/40")
+    await close(handle, fake, f"{RECORD}/40")
     await handle.result()
     return await handle.fetch_history()
 
@@ -88,7 +97,7 @@ async def step_cancelled_by_close(env: WorkflowEnvironment, fake: FakeLedger) ->
     fake.failures["miss"] = 10_000
     handle = await start(env, input)
     await sleep_until(env, input.ladder.due + timedelta(days=1), hours=1)
-    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/50")
+    await close(handle, fake, f"{RECORD}/50")
     await handle.result()
     fake.failures.clear()
     return await handle.fetch_history()
@@ -102,7 +111,7 @@ async def step_refused_then_closed(env: WorkflowEnvironment, fake: FakeLedger) -
     fake.refusals.add("miss")
     handle = await start(env, input)
     await sleep_until(env, (input.ladder.escalate_on or input.ladder.due) + timedelta(days=1))
-    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/60")
+    await close(handle, fake, f"{RECORD}/60")
     await handle.result()
     fake.refusals.clear()
     return await handle.fetch_history()
@@ -119,7 +128,7 @@ async def overdue_when_deployed(env: WorkflowEnvironment, fake: FakeLedger) -> W
             break
         await asyncio.sleep(0.05)
         history = await handle.fetch_history()
-    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/70")
+    await close(handle, fake, f"{RECORD}/70")
     await handle.result()
     return history
 
@@ -134,7 +143,21 @@ async def closed_in_the_ledger_without_a_signal(env: WorkflowEnvironment, fake: 
     await sleep_until(env, input.ladder.urge_on or input.ladder.due)
     fake.closed_by = f"{RECORD}/80"
     await handle.result()
-    fake.closed_by = None
+    return await handle.fetch_history()
+
+
+async def forged_close_then_missed(env: WorkflowEnvironment, fake: FakeLedger) -> (
+    WorkflowHistory
+):
+    """A close signal the ledger does not confirm is logged and the deadline is missed all the
+    same; the genuine one ends it (since v3)."""
+    input = deadline(await today(env), due_in=3)
+    handle = await start(env, input)
+    await env.sleep(timedelta(days=1))
+    await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/85")
+    await sleep_until(env, input.ladder.due + timedelta(days=1))
+    await close(handle, fake, f"{RECORD}/86")
+    await handle.result()
     return await handle.fetch_history()
 
 
@@ -145,19 +168,26 @@ SCENARIOS: dict[str, Scenario] = {
     "step-refused-then-closed": step_refused_then_closed,
     "overdue-when-deployed": overdue_when_deployed,
     "closed-in-the-ledger-without-a-signal": closed_in_the_ledger_without_a_signal,
+    "forged-close-then-missed": forged_close_then_missed,
 }
 RELEASES = {
-    "v1": set(SCENARIOS) - {"closed-in-the-ledger-without-a-signal"},
-    "v2": set(SCENARIOS),  # + CHECK_LEDGER_FIRST
+    "v1": set(SCENARIOS) - {"closed-in-the-ledger-without-a-signal",
+                            "forged-close-then-missed"},
+    "v2": set(SCENARIOS) - {"forged-close-then-missed"},  # + CHECK_LEDGER_FIRST
+    "v3": set(SCENARIOS),  # + CHECK_CLOSE_SIGNALS
 }
 
 
 async def record_histories(env: WorkflowEnvironment) -> dict[str, WorkflowHistory]:
     """Every scenario, run on the current code with fake activities."""
     fake = FakeLedger()
+    histories = {}
     async with Worker(env.client, task_queue="tq", workflows=[DeadlineWorkflow],
                       activities=fake.activities()):
-        return {name: await scenario(env, fake) for name, scenario in SCENARIOS.items()}
+        for name, scenario in SCENARIOS.items():
+            fake.closed_by = None  # the ledger of each scenario starts with its deadline open
+            histories[name] = await scenario(env, fake)
+    return histories
 
 
 def replayer(code: type = DeadlineWorkflow) -> Replayer:
@@ -200,7 +230,11 @@ async def test_todays_runs_replay_deterministically() -> None:
         histories = await record_histories(env)
     for history in histories.values():
         await replayer().replay_workflow(history)
-    assert all(patches(history) == set(PATCHES) for history in histories.values())
+    for name, history in histories.items():
+        # a run records a patch's marker only once it reaches the changed code (the close
+        # check once a close signal comes; histories of running deadlines stop before it)
+        expected = set(PATCHES) if signalled(history) else {CHECK_LEDGER_FIRST}
+        assert patches(history) == expected, name
 
 
 def test_histories_of_every_released_version_are_kept() -> None:
@@ -230,6 +264,54 @@ async def test_histories_since_the_ledger_check_take_its_branch(path: Path) -> N
     with pytest.raises(workflow.NondeterminismError,
                        match=f"patch marker encountered for change {CHECK_LEDGER_FIRST}"):
         await replayer(ReleasedV1DeadlineWorkflow).replay_workflow(history)
+
+
+def signalled(history: WorkflowHistory) -> bool:
+    return any(event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
+               for event in history.events)
+
+
+def cancelled_a_step(history: WorkflowHistory) -> bool:
+    return any(event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED
+               for event in history.events)
+
+
+# A history whose close signal cancelled a running step is left out: the replayer does not
+# compare the commands that follow the cancellation in the run's last task.
+@pytest.mark.parametrize(
+    "path", [path for path in stored_histories("v[12]")
+             if signalled(load(path)) and not cancelled_a_step(load(path))],
+    ids=lambda p: p.stem)
+async def test_the_close_check_without_its_patch_guard_would_break_running_deadlines(
+    path: Path,
+) -> None:
+    history = load(path)
+    assert CHECK_CLOSE_SIGNALS not in patches(history)  # ended on the signal as it came
+
+    with pytest.raises(workflow.NondeterminismError,
+                       match=r"Activity machine does not handle .*WorkflowExecutionCompleted"):
+        await replayer(UnguardedCloseCheckDeadlineWorkflow).replay_workflow(history)
+
+
+@pytest.mark.parametrize("path", stored_histories("v3"), ids=lambda p: p.stem)
+async def test_histories_since_the_close_check_take_its_branch(path: Path) -> None:
+    history = load(path)
+    if not signalled(history):  # still running, or ended by the ledger: not at the change
+        assert CHECK_CLOSE_SIGNALS not in patches(history)
+        return
+    assert patches(history) == set(PATCHES)
+
+    # so once a run has checked a close signal, v2's code could not carry it on
+    with pytest.raises(workflow.NondeterminismError,
+                       match=f"patch marker encountered for change {CHECK_CLOSE_SIGNALS}"):
+        await replayer(ReleasedV2DeadlineWorkflow).replay_workflow(history)
+
+
+def test_a_forged_close_signal_left_the_recorded_deadline_to_be_missed() -> None:
+    history = load(HISTORIES / "deadline-v3-forged-close-then-missed.json")
+
+    # the forged signal's check, then the miss and its check, then the genuine signal's
+    assert activities(history) == ["check", "check", "miss", "check"]
 
 
 async def test_deprecating_the_patch_later_keeps_the_runs_that_took_it() -> None:
@@ -265,6 +347,7 @@ async def test_deadlines_running_at_a_deployment_carry_on_under_the_new_code() -
                               + timedelta(days=1))
             # both signalled before either result is awaited: the server skips time while
             # a test waits, and the other workflow would run into its execution timeout
+            fake.closed_by = f"{RECORD}/90"
             for handle in (first, second):
                 await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/90")
             for handle in (first, second):
@@ -274,11 +357,13 @@ async def test_deadlines_running_at_a_deployment_carry_on_under_the_new_code() -
     def steps(key: str) -> list[str]:
         return [name for name, _, arg in fake.calls if arg.key == key]
 
-    # the deadline already past its due date keeps v1's sequence; the other one checks
-    assert steps("explanation") == ["miss", "urge", "escalate"]
-    assert steps("rectification") == ["check", "miss", "check", "urge", "check", "escalate"]
-    assert not patches(histories[0])
-    assert patches(histories[1]) == {CHECK_LEDGER_FIRST}
+    # the deadline already past its due date keeps v1's sequence of steps; the other one
+    # checks before each; both check the close signal, which came after the deployment
+    assert steps("explanation") == ["miss", "urge", "escalate", "check"]
+    assert steps("rectification") == ["check", "miss", "check", "urge", "check", "escalate",
+                                      "check"]
+    assert patches(histories[0]) == {CHECK_CLOSE_SIGNALS}
+    assert patches(histories[1]) == set(PATCHES)
     for history in histories:
         await replayer().replay_workflow(history)
 
