@@ -13,6 +13,7 @@ from api import (
     cli_calendar,
     cli_database,
     cli_deadlines,
+    cli_formulas,
     cli_ledger,
     cli_projections,
     devstack,
@@ -25,6 +26,7 @@ app.add_typer(cli_audit.app, name="audit")
 app.add_typer(cli_calendar.app, name="calendar")
 app.add_typer(cli_database.app, name="db")
 app.add_typer(cli_deadlines.app, name="deadlines")
+app.add_typer(cli_formulas.app, name="formulas")
 app.add_typer(cli_projections.app, name="projections")
 
 # ``credit-ledger dev`` starts these after the database, in order, and stops them in reverse.

@@ -37,8 +37,12 @@ def status_of(error: e.LedgerError) -> int:
 
 
 def _field(loc: tuple[int | str, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    # Only the first part says where in the request; a later "body" is a field's own name.
+    parts = [str(p) for p in (loc[1:] if loc and loc[0] in _PLACES else loc)]
     return ".".join(parts) or "request"
+
+
+_PLACES = ("body", "query", "path", "header")
 
 
 def validation_body(errors: list[dict[str, object]]) -> dict[str, object]:

@@ -40,6 +40,7 @@ from ledger.errors import (
     SubjectNotFoundError,
     ValidationError,
 )
+from ledger.evaluations import Evaluations
 from ledger.events import Actor, Aggregate, DomainEvent, Role
 from ledger.group_commit import WINDOW_SECONDS, Also, GroupCommitter, Pending
 from ledger.identifiers import body_id, mask_citizen_id, record_id
@@ -67,7 +68,7 @@ class Filing:
     created: bool
 
 
-class Ledger(RecordSteps, CalendarYears, Application[UUID]):
+class Ledger(RecordSteps, CalendarYears, Evaluations, Application[UUID]):
     """Every fact about credit records, subjects, calendars and rule sets."""
 
     name = "ledger"

@@ -22,6 +22,7 @@ from pydantic import (
 
 from ledger.calendar import PublishedYear
 from ledger.errors import InvalidIdentifierError
+from ledger.formulas import Formula
 from ledger.identifiers import validate_citizen_id, validate_uscc
 from ledger.record import SanctionOrder
 from ledger.record_events import ContentChanges
@@ -329,3 +330,7 @@ class PublishCalendarYear(Command):
 
 class PublishRuleSet(Command):
     rule_set: RuleSet
+
+
+class PublishFormula(Command):
+    formula: Formula

@@ -1,4 +1,5 @@
-"""Ledger-wide data that administrators publish: calendar years and rule sets, as events."""
+"""Ledger-wide data that administrators publish: calendar years, rule sets and evaluation
+formulas, as events."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from uuid import uuid5
 
 from ledger.calendar import PublishedYear, WorkingCalendar
 from ledger.events import Aggregate, DomainEvent
+from ledger.formulas import Formula, FormulaBook
 from ledger.identifiers import LEDGER_NAMESPACE
 from ledger.rules import RuleBook, RuleSet
 
@@ -14,15 +16,17 @@ SETTINGS_ID = uuid5(LEDGER_NAMESPACE, "settings")
 
 
 class LedgerSettings(Aggregate):
-    """The published calendar years and rule sets; one per ledger."""
+    """The published calendar years, rule sets and evaluation formulas; one per ledger."""
 
     years: dict[int, PublishedYear]
     rule_sets: dict[str, RuleSet]
+    formulas: dict[str, Formula]
 
     class Created(DomainEvent):
         def apply(self, settings: Any) -> None:
             settings.years = {}
             settings.rule_sets = {}
+            settings.formulas = {}
 
     class CalendarYearPublished(DomainEvent):
         year: PublishedYear
@@ -35,6 +39,21 @@ class LedgerSettings(Aggregate):
 
         def apply(self, settings: Any) -> None:
             settings.rule_sets[self.rule_set.id] = self.rule_set
+
+    class FormulaPublished(DomainEvent):
+        """An evaluation formula version, in force from its ``effective_from``."""
+
+        formula: Formula
+
+        def apply(self, settings: Any) -> None:
+            settings.formulas[self.formula.id] = self.formula
+
+    def formula_book(self) -> FormulaBook:
+        key = ("formulas", self.version)
+        if key not in self._built:
+            self._built[key] = FormulaBook(self.formulas.values())
+        built: FormulaBook = self._built[key]
+        return built
 
     def calendar(self) -> WorkingCalendar:
         # Built once per version of the settings: later events change the version.

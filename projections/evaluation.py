@@ -1,7 +1,8 @@
 """Integrity evaluation (政务诚信评价) and early warnings (预警), from a versioned formula.
 
-The formula is data: ``projections/data/integrity-*.json``, one file per version with the dates
-it is in force, like the ledger's rule sets. A body's score starts at ``base`` and loses points
+The formula is data (``ledger.formulas``): built-in versions in ``ledger/data/formulas``, and
+those an administrator publishes into the ledger, each with the dates it is in force, like the
+ledger's rule sets. A body's score starts at ``base`` and loses points
 for records in force (by severity), its own overdue deadlines (those whose party it is: the
 formula's ``own_deadlines``, explanation and rectification) and overdue rectifications, and
 regains some for repaired records; deadlines the platform or a source department missed on its
@@ -20,104 +21,31 @@ a new formula version applies at once, without a rebuild.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict
 
 from ledger.clock import business_date, system_clock
-from ledger.errors import ValidationError
+from ledger.formulas import BODY_METRICS, FormulaBook, RegionMean, Weights, builtin_formulas
+from ledger.formulas import METRICS as METRICS  # re-exported for the views' readers
+from ledger.formulas import Formula as Formula
+from ledger.formulas import Grade as Grade
+from ledger.formulas import WarningRule as WarningRule
 from ledger.regions import RegionTable, fujian
 from projections.view import VIEWS_SCHEMA
 
-METRICS = (
-    "records", "in_force", "in_force_minor", "in_force_general", "in_force_serious",
-    "under_objection", "repaired", "open_deadlines", "overdue_deadlines",
-    "overdue_rectifications",
-)
-# A body's overdue deadlines split by whose they are.
-BODY_METRICS = (*METRICS, "overdue_own_deadlines", "overdue_others_deadlines")
+FORMULAS = FormulaBook()
+"""The built-in versions; the API passes the ledger's book, published versions included."""
 
 
 class _Data(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Weights(_Data):
-    base: Decimal
-    floor: Decimal
-    deduct_per_record_in_force: dict[Literal["minor", "general", "serious"], Decimal]
-    deduct_per_overdue_deadline: Decimal
-    deduct_per_overdue_rectification: Decimal
-    deduct_per_record_under_objection: Decimal
-    credit_per_repaired_record: Decimal
-
-
-class RegionMean(_Data):
-    """A region scores the mean of its bodies' scores, those of the regions below included;
-    bodies without records count at full marks, or are ``left_out``."""
-
-    score: Literal["mean_of_bodies"]
-    bodies_without_records: Literal["counted", "left_out"] = "counted"
-
-
-class Grade(_Data):
-    grade: str
-    min_score: Decimal
-
-
-class WarningRule(_Data):
-    """Raise a warning when ``metric`` reaches ``at_least`` (or the score falls ``below``)."""
-
-    id: str
-    applies_to: Literal["body", "region"]
-    level: Literal["province", "city", "county"] | None = None
-    metric: str
-    at_least: Decimal | None = None
-    below: Decimal | None = None
-    message: str
-
-    @model_validator(mode="after")
-    def _one_threshold(self) -> WarningRule:
-        if (self.at_least is None) == (self.below is None):
-            raise ValueError(f"warning {self.id} needs exactly one of at_least and below")
-        if self.metric not in (*BODY_METRICS, "score"):
-            raise ValueError(f"warning {self.id} names unknown metric {self.metric!r}")
-        return self
-
-    def raised_by(self, value: Decimal) -> bool:
-        if self.at_least is not None:
-            return value >= self.at_least
-        return self.below is not None and value < self.below
-
-
-class Formula(_Data):
-    """One version of the evaluation: weights for bodies and regions, grades, warnings."""
-
-    id: str
-    title: str
-    effective_from: date
-    effective_to: date | None
-    body: Weights
-    region: Weights | RegionMean
-    grades: list[Grade] = Field(min_length=1)
-    warnings: list[WarningRule]
-    own_deadlines: list[str] = ["explanation", "rectification"]
-    """Deadline keys a body itself must meet; only these cost it points when missed."""
-
-    def grade(self, score: Decimal) -> str:
-        for grade in sorted(self.grades, key=lambda g: g.min_score, reverse=True):
-            if score >= grade.min_score:
-                return grade.grade
-        return self.grades[-1].grade
 
 
 class Warning(_Data):
@@ -150,25 +78,14 @@ class Evaluation(_Data):
     """How many bodies a region's score is the mean of."""
 
 
-@cache
 def formulas() -> tuple[Formula, ...]:
-    """Every formula version shipped with the projections, oldest first."""
-    folder = resources.files("projections") / "data"
-    found = [
-        Formula.model_validate(json.loads(entry.read_text(encoding="utf-8"),
-                                          parse_float=Decimal))
-        for entry in folder.iterdir() if entry.name.startswith("integrity-")
-    ]
-    return tuple(sorted(found, key=lambda f: f.effective_from))
+    """Every built-in formula version, oldest first."""
+    return builtin_formulas()
 
 
-def formula_in_force(on: date | None = None) -> Formula:
-    day = on or business_date(system_clock())
-    candidates = [f for f in formulas() if f.effective_from <= day
-                  and (f.effective_to is None or day <= f.effective_to)]
-    if not candidates:
-        raise ValidationError(f"no evaluation formula is in force on {day}", field="on")
-    return max(candidates, key=lambda f: f.effective_from)
+def formula_in_force(on: date | None = None, book: FormulaBook | None = None) -> Formula:
+    """The version in force on a day (today by default) in ``book`` (the built-in ones)."""
+    return (book or FORMULAS).in_force(on or business_date(system_clock()))
 
 
 def _deducted(weights: Weights, metrics: dict[str, int]) -> Decimal:
@@ -368,3 +285,16 @@ def early_warnings(conn: psycopg.Connection[Any], *, formula: Formula | None = N
             raised += [w.model_copy(update={"region_code": row["region_code"]}) for w in evaluate(
                 used, "body", row["code"], row["name"], _body_metrics(row)).warnings]
     return raised
+
+
+def evaluate_all(conn: psycopg.Connection[Any], formula: Formula, on: date, *,
+                 regions: RegionTable | None = None) -> list[Evaluation]:
+    """Every body with records and every region in force ``on``, evaluated under ``formula``:
+    what a dated snapshot records (``ledger.evaluations``)."""
+    table = regions or fujian()
+    bodies = [evaluate(formula, "body", row["code"], row["name"], _body_metrics(row))
+              for row in sorted(_bodies(conn, formula), key=lambda r: r["code"])
+              if row["records"]]
+    codes = sorted(r.code for r in table.all(on) if not r.retired)
+    found = evaluate_regions(conn, codes, formula=formula, regions=table)
+    return [*bodies, *(found[code] for code in sorted(found))]

@@ -1,20 +1,30 @@
-"""Integrity evaluation (政务诚信评价) of bodies and regions, and the early warnings raised."""
+"""Integrity evaluation (政务诚信评价) of bodies and regions, and the early warnings raised.
+
+Evaluations read now are worked out from the views with the formula in force today; an
+evaluation ``on`` a past day is the snapshot taken that day (``ledger.evaluations``), which
+reads the same whatever formula was published since.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
 
 from api.auth import Account
-from api.deps import ServicesDep, require
+from api.deps import Services, ServicesDep, TokenFirstRoute, require
 from ledger.errors import SubjectNotFoundError
+from ledger.evaluations import Kind
 from ledger.events import Role as R
+from ledger.formulas import Formula
 from projections import queries
-from projections.evaluation import Evaluation
+from projections.evaluation import Evaluation, evaluate_all, formula_in_force
 from projections.evaluation import Warning as EarlyWarning
 
-router = APIRouter(prefix="/api/v1", tags=["evaluation"])
+router = APIRouter(prefix="/api/v1", tags=["evaluation"], route_class=TokenFirstRoute)
+On = Annotated[date | None, Query(description="the evaluation taken on this day")]
 WATCHERS = Depends(require(R.OPERATOR, R.PLATFORM_REVIEWER, R.AUDITOR, R.ADMINISTRATOR))
 BODY_READERS = Depends(require(R.SUBJECT_OFFICIAL, R.PLATFORM_REVIEWER, R.OPERATOR, R.AUDITOR,
                                R.ADMINISTRATOR))
@@ -22,7 +32,7 @@ BODY_READERS = Depends(require(R.SUBJECT_OFFICIAL, R.PLATFORM_REVIEWER, R.OPERAT
 
 @router.get("/subjects/bodies/{credit_code}/evaluation", response_model=Evaluation)
 def body_evaluation(credit_code: str, services: ServicesDep,
-                    account: Annotated[Account, BODY_READERS]) -> Evaluation:
+                    account: Annotated[Account, BODY_READERS], on: On = None) -> Evaluation:
     """A body's score and grade under the formula in force, with the metrics behind it.
 
     Officials see only their own body's. Departments are not shown evaluations: the score and
@@ -30,8 +40,11 @@ def body_evaluation(credit_code: str, services: ServicesDep,
     may see.
     """
     code = credit_code.upper()
-    with services.views() as conn:
-        found = queries.body_evaluation(conn, code)
+    if on is not None:
+        found = _taken(services, "body", code, on)
+    else:
+        with services.views() as conn:
+            found = queries.body_evaluation(conn, code, formula_now(services))
     if found is None or (account.role is R.SUBJECT_OFFICIAL and account.subject != code):
         raise SubjectNotFoundError("no body with this credit code in the views",
                                    field="credit_code")
@@ -40,11 +53,53 @@ def body_evaluation(credit_code: str, services: ServicesDep,
 
 @router.get("/regions/{region_code}/evaluation", response_model=Evaluation)
 def region_evaluation(region_code: str, services: ServicesDep,
-                      _: Annotated[Account, WATCHERS]) -> Evaluation:
+                      _: Annotated[Account, WATCHERS], on: On = None) -> Evaluation:
     """A region's score: the mean of its bodies' scores, those of every region below it
     included; its metrics count its records and those below it."""
+    if on is not None:
+        found = _taken(services, "region", region_code, on)
+        if found is None:
+            raise SubjectNotFoundError(f"no evaluation of {region_code} was taken on {on}",
+                                       field="on")
+        return found
     with services.views() as conn:
-        return queries.evaluate_region(conn, region_code)
+        return queries.evaluate_region(conn, region_code, formula=formula_now(services))
+
+
+class TakenOut(BaseModel):
+    taken_on: date
+    formula_id: str
+    recorded: int
+    """Snapshots recorded now; those taken earlier the same day stand."""
+
+
+@router.post("/evaluations/snapshots", response_model=TakenOut, status_code=201)
+def take_snapshots(services: ServicesDep,
+                   account: Annotated[Account, Depends(require(R.OPERATOR, R.ADMINISTRATOR))],
+                   ) -> TakenOut:
+    """Take today's evaluation of every body with records and every region, under today's
+    formula, as dated snapshots in the log."""
+    return take_today(services, account)
+
+
+def formula_now(services: Services) -> Formula:
+    """The formula in force today, published versions included."""
+    return formula_in_force(services.today(), services.ledger.formula_book())
+
+
+def take_today(services: Services, account: Account) -> TakenOut:
+    today, formula = services.today(), formula_now(services)
+    with services.views() as conn:
+        found = evaluate_all(conn, formula, today)
+    recorded = services.ledger.take_evaluations(
+        today, formula.id, [(e.kind, e.code, e.model_dump(mode="json")) for e in found],
+        account.actor())
+    return TakenOut(taken_on=today, formula_id=formula.id, recorded=recorded)
+
+
+def _taken(services: Services, kind: Kind, code: str, on: date) -> Evaluation | None:
+    snapshot = services.ledger.evaluation_on(kind, code, on)
+    return None if snapshot is None else Evaluation.model_validate(snapshot.evaluation)
 
 
 @router.get("/warnings", response_model=list[EarlyWarning])

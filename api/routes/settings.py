@@ -1,4 +1,4 @@
-"""Calendar years and rule sets: what deadlines are computed with."""
+"""Calendar years and rule sets (what deadlines are computed with), and evaluation formulas."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from pydantic import BaseModel
 
 from api import idempotent
 from api.auth import Account
-from api.deps import ServicesDep, require
+from api.deps import ServicesDep, TokenFirstRoute, require
 from ledger import commands as c
 from ledger.calendar import PublishedYear
 from ledger.events import Role as R
+from ledger.formulas import Formula
 from ledger.rules import RuleSet
 
-router = APIRouter(prefix="/api/v1", tags=["calendar and rules"])
+router = APIRouter(prefix="/api/v1", tags=["calendar and rules"], route_class=TokenFirstRoute)
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 ANYONE_SIGNED_IN = tuple(r for r in R if r is not R.SYSTEM)
 
@@ -97,4 +98,24 @@ def publish_rule_set(
     def act() -> RuleSet:
         services.ledger.publish_rule_set(c.PublishRuleSet(rule_set=body), account.actor())
         return body
+    return idempotent.run(services, account, idempotency_key, request.url.path, body, act, 201)
+
+
+@router.get("/formulas", response_model=list[Formula])
+def formulas(services: ServicesDep,
+             _: Annotated[Account, Depends(require(*ANYONE_SIGNED_IN))]) -> list[Formula]:
+    """Every evaluation formula version with its effective dates."""
+    return services.ledger.settings(fresh=True).formula_book().all()
+
+
+@router.post("/formulas", response_model=Formula, status_code=201)
+def publish_formula(
+    body: Formula, request: Request, services: ServicesDep,
+    account: Annotated[Account, Depends(require(R.ADMINISTRATOR))],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Publish an evaluation formula version; it scores evaluations from its effective date,
+    which must be after today."""
+    def act() -> Formula:
+        return services.ledger.publish_formula(c.PublishFormula(formula=body), account.actor())
     return idempotent.run(services, account, idempotency_key, request.url.path, body, act, 201)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from ledger import commands as c
 from ledger.events import Actor, Role
 from tests.api.conftest import Api, Views
-from tests.conftest import BODY_CODE, DEPT, PARENT_CODE, filing, uscc
+from tests.conftest import BODY_CODE, DEPT, PARENT_CODE, FakeClock, filing, uscc
 
 OTHER_SOURCE = uscc("11350000MB09999")
 
@@ -95,8 +95,9 @@ def test_a_reviewer_reads_a_bodys_status_and_evaluation_by_its_credit_code(
 
 
 def test_an_operator_sees_a_county_bodys_warning_within_its_city_and_not_elsewhere(
-    api: Api, views: Views,
+    api: Api, views: Views, clock: FakeClock,
 ) -> None:
+    clock.set_date(date(2026, 12, 1))  # version 2: a region scores the mean of its bodies
     ledger = api.services.ledger
     for n in (1, 2):
         ledger.file_record(filing(n, severity="serious"), DEPT)

@@ -1,0 +1,157 @@
+"""Evaluation formulas (政务诚信评价指标): versioned data with effective dates, like rule sets.
+
+Built-in versions ship as JSON under ``ledger/data/formulas``; an administrator publishes more
+into the ledger (``Ledger.publish_formula``), each in force from its effective date until a
+later one starts. The views score bodies and regions with the version in force on the day
+asked for (``projections.evaluation``); the ledger only keeps the versions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from ledger.errors import ValidationError
+
+METRICS = (
+    "records", "in_force", "in_force_minor", "in_force_general", "in_force_serious",
+    "under_objection", "repaired", "open_deadlines", "overdue_deadlines",
+    "overdue_rectifications",
+)
+# A body's overdue deadlines split by whose they are.
+BODY_METRICS = (*METRICS, "overdue_own_deadlines", "overdue_others_deadlines")
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Weights(_Data):
+    base: Decimal = Field(gt=0, le=1000)
+    floor: Decimal = Field(ge=0, le=1000)
+    deduct_per_record_in_force: dict[Literal["minor", "general", "serious"], Decimal]
+    deduct_per_overdue_deadline: Decimal = Field(ge=0, le=1000)
+    deduct_per_overdue_rectification: Decimal = Field(ge=0, le=1000)
+    deduct_per_record_under_objection: Decimal = Field(ge=0, le=1000)
+    credit_per_repaired_record: Decimal = Field(ge=0, le=1000)
+
+    @field_validator("floor")
+    @classmethod
+    def _floor_below_base(cls, floor: Decimal, info: ValidationInfo) -> Decimal:
+        base = info.data.get("base")
+        if base is not None and floor > base:
+            raise ValueError(f"must not be above base ({base})")
+        return floor
+
+
+class RegionMean(_Data):
+    """A region scores the mean of its bodies' scores, those of the regions below included;
+    bodies without records count at full marks, or are ``left_out``."""
+
+    score: Literal["mean_of_bodies"]
+    bodies_without_records: Literal["counted", "left_out"] = "counted"
+
+
+class Grade(_Data):
+    grade: str = Field(min_length=1, max_length=20)
+    min_score: Decimal
+
+
+class WarningRule(_Data):
+    """Raise a warning when ``metric`` reaches ``at_least`` (or the score falls ``below``)."""
+
+    id: str = Field(min_length=1, max_length=64)
+    applies_to: Literal["body", "region"]
+    level: Literal["province", "city", "county"] | None = None
+    metric: str
+    at_least: Decimal | None = None
+    below: Decimal | None = None
+    message: str = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> WarningRule:
+        if (self.at_least is None) == (self.below is None):
+            raise ValueError(f"warning {self.id} needs exactly one of at_least and below")
+        return self
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, metric: str) -> str:
+        if metric not in (*BODY_METRICS, "score"):
+            raise ValueError(f"unknown metric {metric!r}; one of {', '.join(BODY_METRICS)}, "
+                             "score")
+        return metric
+
+    def raised_by(self, value: Decimal) -> bool:
+        if self.at_least is not None:
+            return value >= self.at_least
+        return self.below is not None and value < self.below
+
+
+class Formula(_Data):
+    """One version of the evaluation: weights for bodies and regions, grades, warnings."""
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9.-]*$")
+    title: str = Field(min_length=1, max_length=200)
+    effective_from: date
+    effective_to: date | None
+    body: Weights
+    region: Weights | RegionMean
+    grades: list[Grade] = Field(min_length=1, max_length=20)
+    warnings: list[WarningRule] = Field(max_length=100)
+    own_deadlines: list[str] = ["explanation", "rectification"]
+    """Deadline keys a body itself must meet; only these cost it points when missed."""
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Formula:
+        if self.effective_to is not None and self.effective_to < self.effective_from:
+            raise ValueError("effective_to is before effective_from")
+        return self
+
+    def grade(self, score: Decimal) -> str:
+        for grade in sorted(self.grades, key=lambda g: g.min_score, reverse=True):
+            if score >= grade.min_score:
+                return grade.grade
+        return self.grades[-1].grade
+
+
+@cache
+def builtin_formulas() -> tuple[Formula, ...]:
+    """Every formula version shipped with the ledger, oldest first."""
+    folder = resources.files("ledger") / "data" / "formulas"
+    found = [
+        Formula.model_validate(json.loads(entry.read_text(encoding="utf-8"),
+                                          parse_float=Decimal))
+        for entry in folder.iterdir() if entry.name.endswith(".json")
+    ]
+    return tuple(sorted(found, key=lambda f: f.effective_from))
+
+
+class FormulaBook:
+    """The built-in and published formula versions; picks the one in force on a day."""
+
+    def __init__(self, published: Iterable[Formula] = ()) -> None:
+        self._by_id = {f.id: f for f in builtin_formulas()}
+        for formula in published:
+            self._by_id[formula.id] = formula
+
+    def __contains__(self, formula_id: object) -> bool:
+        return formula_id in self._by_id
+
+    def all(self) -> list[Formula]:
+        return sorted(self._by_id.values(), key=lambda f: f.effective_from)
+
+    def in_force(self, on: date) -> Formula:
+        """The version in force on a day; the latest-starting one wins where two overlap."""
+        candidates = [f for f in self._by_id.values() if f.effective_from <= on
+                      and (f.effective_to is None or on <= f.effective_to)]
+        if not candidates:
+            raise ValidationError(f"no evaluation formula is in force on {on}", field="on")
+        return max(candidates, key=lambda f: f.effective_from)

@@ -1,0 +1,52 @@
+"""An administrator publishes an evaluation formula at the command line; other accounts and a
+formula dated in the past are refused."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from api.auth import Account, PostgresTokenStore
+from api.cli import app as cli_app
+from ledger.events import Role
+from tests.api.test_evaluation_formulas import new_formula
+from tests.conftest import SOURCE_CODE
+
+
+@pytest.fixture
+def cli(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("LEDGER_DATABASE_URL", pg_url)
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_MASTER_KEY", base64.b64encode(b"k" * 32).decode())
+    tokens = PostgresTokenStore(pg_url)
+    tokens.create(Account("admin", Role.ADMINISTRATOR, None, "administrator"))
+    tokens.create(Account("clerk", Role.SOURCE_DEPARTMENT, SOURCE_CODE, "department clerk"))
+    runner = CliRunner()
+
+    def run(*args: str | Path) -> Result:
+        return runner.invoke(cli_app, [str(a) for a in args])
+
+    return run
+
+
+def test_an_administrator_publishes_a_formula_and_others_or_past_dates_are_refused(
+    cli: Any, tmp_path: Path,
+) -> None:
+    future, past = tmp_path / "v3.json", tmp_path / "old.json"
+    future.write_text(json.dumps(new_formula(effective_from="2999-01-01")), encoding="utf-8")
+    past.write_text(json.dumps(new_formula(effective_from="2000-01-01")), encoding="utf-8")
+
+    refused = cli("formulas", "publish", future, "--account", "clerk")
+    assert refused.exit_code == 2 and "administrator" in refused.output
+    dated = cli("formulas", "publish", past, "--account", "admin")
+    assert dated.exit_code == 2 and "formula.effective_from" in dated.output
+
+    published = cli("formulas", "publish", future, "--account", "admin")
+    assert published.exit_code == 0, published.output
+    listed = cli("formulas", "list")
+    assert "integrity-2027-v3: 2999-01-01" in listed.output
