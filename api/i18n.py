@@ -34,6 +34,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "decision_content": ("处理决定", "Decision"),
     "fine": ("罚款金额（元）", "Fine (yuan)"),
     "publicity": ("公示期", "Publicity period"),
+    "proof_verified": ("已核验：第 {n} 号检查点（签署于 {t}），{k} 个见证方联署",
+                       "Verified against checkpoint {n} signed at {t}, cosigned by {k} "
+                       "witnesses"),
+    "proof_pending": ("尚未核验：本记录还没有可核验的已签署检查点。",
+                      "Not verified yet: no signed checkpoint covers this record."),
+    "proof_download": ("下载证明包（可用 credit-ledger audit verify 离线核验）",
+                       "Download the proof bundle (verify offline with credit-ledger audit "
+                       "verify)"),
     "status": ("状态", "Status"),
     "under_objection": ("异议处理中", "Under objection"),
     "under_reconsideration": ("复议或诉讼中", "Under reconsideration or litigation"),

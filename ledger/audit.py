@@ -26,6 +26,7 @@ from ledger.sealer import (
     LogTable,
     batch_proofs,
     create_proof_tables,
+    ensure_proof_tables,
     latest_head,
     stored_heads,
 )
@@ -61,7 +62,7 @@ class ProofReader:
     def _connect(self) -> psycopg.Connection[Any]:
         conn = psycopg.connect(self.url, autocommit=True)
         if not self._ready:  # a reader may come before the first sealer: tables, empty
-            create_proof_tables(conn)
+            ensure_proof_tables(conn)
             self._ready = True
         return conn
 
@@ -189,7 +190,7 @@ def export_bundle(ledger: Any, url: str, selection: Selection,
     """
     log = LogTable.of(ledger)
     with psycopg.connect(url, autocommit=True) as conn:
-        create_proof_tables(conn)  # a reader may come before the first sealer
+        ensure_proof_tables(conn)  # a reader may come before the first sealer
         # One snapshot: the head, the leaves under it and the index at its size.
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         with conn.transaction():
@@ -434,7 +435,8 @@ def replay_bundle(bundle: dict[str, Any]) -> list[dict[str, Any]]:
     for rid, stored in by_record.items():
         summary: dict[str, Any] = {"record_id": rid, "events": len(stored), "status": None}
         summaries.append(summary)
-        if [e["version"] for e in stored] != list(range(1, len(stored) + 1)):
+        if [e["version"] for e in stored] != list(range(1, len(stored) + 1)) or any(
+                e.get("withheld") for e in stored):
             continue
         events = [decode_event(e["topic"], json.loads(unb64(e["state"])), UUID(rid),
                                e["version"]) for e in stored]

@@ -237,6 +237,14 @@ def create_proof_tables(conn: psycopg.Connection[Any]) -> None:
         conn.execute(COSIGNATURE_SCHEMA)
 
 
+def ensure_proof_tables(conn: psycopg.Connection[Any]) -> None:
+    """For readers: the proof tables, made only if no sealer (nor migration) made them yet,
+    since a reader's database role may not alter the sealer's tables."""
+    found = conn.execute("SELECT to_regclass('proofs.cosignatures')").fetchone()
+    if found is None or found[0] is None:
+        create_proof_tables(conn)
+
+
 class Sealer:
     """Seals the log into the Merkle tree and signs tree heads."""
 

@@ -10,7 +10,9 @@ Bundle (JSON, every binary value in standard base64)::
      "public_key": key, "tree_head": HEAD,
      "complete_log": false,          # true: the events are every leaf of the head, no proofs
      "events": [{"leaf_index", "position", "id", "version", "topic", "timestamp", "state",
-                 "inclusion_proof": [hash, ...]}],
+                 "inclusion_proof": [hash, ...]}],   # or, withheld from the public:
+                                     # {"leaf_index", "position", "id", "version",
+                                     #  "leaf_hash", "withheld": true, "inclusion_proof"}
      "index": {id: {"version", "leaf_index", "proof": [hash, ...]}},   # record, subject
      "rule_sets": {id: rule set}, "calendar_versions": [version, ...],
      "checkpoint": note}             # the head as a C2SP checkpoint, with witness cosignatures
@@ -239,14 +241,19 @@ def _check_event(
     index, position, version = event["leaf_index"], event["position"], event["version"]
     if not all(isinstance(v, int) for v in (index, position, version)):
         raise ValueError("leaf_index, position and version must be integers")
-    state = unb64(event["state"])
-    decoded = decode_state(state)
-    data, timestamp = stored_event_leaf(position, str(event["id"]), version,
-                                        str(event["topic"]), state, decoded)
-    _check_references(decoded, index, references, report)
-    if timestamp != event.get("timestamp"):
-        report.problems.append(f"leaf {index}: the timestamp shown is not the one stored")
-    digest = leaf_hash(data)
+    if event.get("withheld") is True:  # a public bundle hides what names civil servants
+        digest = unb64(event["leaf_hash"])
+        report.notes.append(f"leaf {index} ({event['id']} v{version}) is withheld: only its "
+                            "leaf hash is shown, proven in the log, its content unseen")
+    else:
+        state = unb64(event["state"])
+        decoded = decode_state(state)
+        data, timestamp = stored_event_leaf(position, str(event["id"]), version,
+                                            str(event["topic"]), state, decoded)
+        _check_references(decoded, index, references, report)
+        if timestamp != event.get("timestamp"):
+            report.problems.append(f"leaf {index}: the timestamp shown is not the one stored")
+        digest = leaf_hash(data)
     if not complete:
         proof = [unb64(p) for p in event["inclusion_proof"]]
         if not verify_inclusion(digest, index, head.size, proof, head.root):

@@ -5,22 +5,28 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from api.deps import ServicesDep, optional_account
 from api.exports import export
 from api.pages import language, render
 from api.pages.forms import FilterForm, page_number, pager
 from api.readable import region_name
+from ledger.audit import ProofUnavailableError
+from ledger.cosignatures import configured_witnesses
 from ledger.errors import RecordNotFoundError
+from ledger.public_bundle import public_record_bundle, verify_public
 from ledger.regions import fujian
+from ledger.sealer import trusted_public_key
 from ledger.values import Category, Severity
 from projections import queries
 from projections.results import DisclosedRecord, DisclosurePage
 
 router = APIRouter(tags=["pages"])
+BEIJING = ZoneInfo("Asia/Shanghai")
 PER_PAGE = 20
 COLUMNS = [("subject_name", "主体名称"), ("subject_code", "统一社会信用代码"),
            ("document_number", "决定文号"), ("category", "类别"), ("severity", "失信程度"),
@@ -107,10 +113,45 @@ def _page(conn: queries.Conn, services: ServicesDep, filters: dict[str, Any],
 
 @router.get("/disclosure/records/{record_id}", response_class=Response)
 def disclosed_record(request: Request, record_id: UUID, services: ServicesDep) -> Response:
-    """One disclosed record with all its public fields and its marks."""
+    """One disclosed record with all its public fields, its marks, and whether its history
+    verifies against the latest signed checkpoint."""
+    row = _disclosed(services, record_id)
+    bundle = _bundle(services, record_id)
+    key = trusted_public_key()
+    proof = verify_public(bundle, key, configured_witnesses()) if bundle and key else None
+    shown = proof.signed_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M UTC+8") if proof else ""
+    return render(request, "disclosure_record.html", {
+        "row": row, "record_id": record_id, "proof": proof, "proof_time": shown,
+    }, account=optional_account(request))
+
+
+@router.get("/disclosure/records/{record_id}/bundle.json", response_model=None)
+def disclosed_record_bundle(record_id: UUID, services: ServicesDep) -> JSONResponse:
+    """A disclosed record's proof bundle, checkable offline with `credit-ledger audit verify`;
+    events that name civil servants are shown by their leaf hash only."""
+    _disclosed(services, record_id)
+    bundle = _bundle(services, record_id)
+    if bundle is None:
+        raise ProofUnavailableError("no signed checkpoint covers this record yet",
+                                    field="record_id")
+    return JSONResponse(bundle, headers={
+        "Content-Disposition": f'attachment; filename="record-{record_id}-bundle.json"'})
+
+
+def _disclosed(services: ServicesDep, record_id: UUID) -> DisclosedRecord:
     with services.views() as conn:
         row = queries.disclosed_record(conn, record_id, today=services.today())
     if row is None:
         raise RecordNotFoundError("this record is not on public disclosure", field="record_id")
-    return render(request, "disclosure_record.html", {"row": row},
-                  account=optional_account(request))
+    return row
+
+
+def _bundle(services: ServicesDep, record_id: UUID) -> dict[str, Any] | None:
+    """The public bundle under the latest checkpoint of the trusted key, if there is one."""
+    key = trusted_public_key()
+    if key is None or services.database_url is None:
+        return None
+    try:
+        return public_record_bundle(services.ledger, services.database_url, record_id, key)
+    except ProofUnavailableError:
+        return None

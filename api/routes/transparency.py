@@ -20,7 +20,7 @@ from api.routes.audit import trusted_key
 from ledger.audit import ProofUnavailableError
 from ledger.cosignatures import accept, configured_witnesses, cosignatures_of
 from ledger.errors import ValidationError
-from ledger.sealer import create_proof_tables
+from ledger.sealer import ensure_proof_tables
 from ledger.storage import connection
 from ledger.tiles import (
     SignedCheckpoint,
@@ -84,9 +84,7 @@ async def cosignatures(request: Request, services: ServicesDep) -> CosignedOut:
 
     def keep() -> list[str]:
         with psycopg.connect(url, autocommit=True) as conn:
-            found = conn.execute("SELECT to_regclass('proofs.cosignatures')").fetchone()
-            if found is None or found[0] is None:  # no sealer (and no migration) ran yet
-                create_proof_tables(conn)
+            ensure_proof_tables(conn)
             with conn.transaction():
                 return accept(conn, note, key, witnesses)
 
