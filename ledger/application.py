@@ -49,6 +49,7 @@ from ledger.personal import MemoryKeyStore, Vault
 from ledger.record import CreditRecord, RecordContent, Schedule, require_role
 from ledger.record_events import RecordFiled
 from ledger.regions import RegionTable, fujian
+from ledger.register_steps import Registers
 from ledger.settings import SETTINGS_ID, LedgerSettings
 from ledger.steps import RecordSteps
 from ledger.subjects import CivilServant, GovernmentBody
@@ -68,7 +69,7 @@ class Filing:
     created: bool
 
 
-class Ledger(RecordSteps, CalendarYears, Evaluations, Application[UUID]):
+class Ledger(RecordSteps, CalendarYears, Evaluations, Registers, Application[UUID]):
     """Every fact about credit records, subjects, calendars and rule sets."""
 
     name = "ledger"

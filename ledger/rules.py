@@ -78,6 +78,11 @@ class RuleSet(Immutable):
     (SPC 2017 rules on the list of dishonest judgment debtors, art. 10)."""
     listing_extension_max_years: Annotated[int, Field(ge=1, le=10)] = 3
     """A listing can be extended once by one year up to this many (SPC 2017 rules, art. 2)."""
+    lead_verification_working_days: Days = 15
+    """A lead (线索: a 12345 call, a deputy's suggestion, a media report …) is verified by the
+    department it was sent to within this many working days. No national rule sets it for
+    integrity leads: an assumption (**A**) after the 12345 hotlines' practice for complex
+    requests, to be confirmed by the province."""
     sanction_periods_months: list[Months] = Field(min_length=1)
     sanction_cap_months: Months
     reminder_working_days_before: list[Days]

@@ -62,6 +62,8 @@ class DeadlineKind(StrEnum):
     REPAIR_ANSWER = "repair_answer"
     REPAIR_PROPAGATION = "repair_propagation"
     LISTING_REMOVAL = "listing_removal"
+    COMMITMENT_DUE = "commitment_due"
+    LEAD_VERIFICATION = "lead_verification"
 
 
 class PeriodUnit(StrEnum):

@@ -1,0 +1,101 @@
+"""Events of a commitment (承诺) in the register: made, then fulfilled, breached or released.
+
+Stored topics are ``ledger.commitment_events:<Name>``; decided once, never renamed. The due
+date's reminders, overdue, urging and escalation are ``ledger.held_deadlines`` events.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from ledger.held_deadlines import HeldDeadlineEvent
+from ledger.values import Organisation
+
+DUE = "due"
+"""The key of a commitment's one deadline (workflow ``commitment-<id>-due``)."""
+
+
+class CommitmentKind(StrEnum):
+    SERVICE = "service"  # 服务承诺
+    TIME_LIMIT = "time_limit"  # 时限承诺
+    INVESTMENT_PROMOTION = "investment_promotion"  # 招商引资政策承诺
+    PAYMENT = "payment"  # PPP 或政府采购付款
+    TOWNSHIP_PUBLIC = "township_public"  # 乡镇（街道）公开承诺
+    OTHER = "other"
+
+
+class CommitmentState(StrEnum):
+    OPEN = "open"
+    OVERDUE = "overdue"
+    FULFILLED = "fulfilled"
+    BREACHED = "breached"
+    RELEASED = "released"
+
+
+class CommitmentMade(HeldDeadlineEvent):
+    """Registered by the department responsible for it; ``starts`` is the due date."""
+
+    reference: str
+    maker: Organisation
+    region_code: str
+    department: Organisation
+    kind: CommitmentKind
+    content: str
+    source_document: str
+    made_to: str
+    made_on: date
+    due: date | None
+    recurring: str | None
+    public: bool
+    digest: str
+
+    def apply(self, c: Any) -> None:
+        c.reference, c.maker, c.region_code = self.reference, self.maker, self.region_code
+        c.department, c.kind, c.content = self.department, self.kind, self.content
+        c.source_document, c.made_to, c.made_on = self.source_document, self.made_to, self.made_on
+        c.due, c.recurring, c.public, c.digest = self.due, self.recurring, self.public, self.digest
+        c.state = CommitmentState.OPEN
+        c.deadlines = {}
+        c.evidence = c.reasons = c.finding = None
+        c.record_id = None
+        c.closed_on = None
+        super().apply(c)
+
+
+class CommitmentFulfilled(HeldDeadlineEvent):
+    evidence: str
+    fulfilled_on: date
+
+    def apply(self, c: Any) -> None:
+        super().apply(c)
+        c.state, c.evidence = CommitmentState.FULFILLED, self.evidence
+        c.closed_on = self.fulfilled_on
+
+
+class CommitmentReleased(HeldDeadlineEvent):
+    """Released from the commitment (law or policy changed, the other party withdrew …)."""
+
+    reasons: str
+    released_on: date
+
+    def apply(self, c: Any) -> None:
+        super().apply(c)
+        c.state, c.reasons, c.closed_on = CommitmentState.RELEASED, self.reasons, self.released_on
+
+
+class CommitmentBreached(HeldDeadlineEvent):
+    """The responsible department found a breach and filed the ``breach_of_commitment``
+    record ``record_id`` in the same transaction."""
+
+    finding: str
+    record_id: UUID
+    found_on: date
+    lead_id: UUID | None = None
+
+    def apply(self, c: Any) -> None:
+        super().apply(c)
+        c.state, c.finding, c.record_id = CommitmentState.BREACHED, self.finding, self.record_id
+        c.closed_on = self.found_on
