@@ -247,45 +247,90 @@ class GroupCommitter:
         raise AssertionError("unreachable")
 
     def _transaction(self, batch: list[Pending]) -> list[list[int] | BaseException]:
-        datastore = self._recorder.datastore
+        """Write the batch in one round trip if every command fits, as they nearly always do;
+        else (a conflict) roll back and write again, checking the versions first."""
+        try:
+            return self._pipelined(batch, self._optimistic)
+        except (_Refit, IntegrityError):
+            return self._pipelined(batch, self._checked)
+
+    def _pipelined(self, batch: list[Pending], statements: Callable[..., Any]) -> (
+        list[list[int] | BaseException]
+    ):
         error: Exception | None = None
         answers: list[list[int] | BaseException] = []
-        with datastore.get_connection() as conn:
+        with self._recorder.datastore.get_connection() as conn:
             with conn.pipeline() as pipeline, conn.transaction(), conn.cursor() as curs:
                 try:
-                    answers = self._statements(curs, pipeline, batch)
+                    with conn.cursor() as versions:
+                        answers = statements(curs, versions, pipeline, batch)
                 except Exception as failed:  # raised once the pipeline is left, as the library
                     error = failed
+                    if isinstance(failed, _Refit):
+                        pipeline.sync()
+                        raise
             if error is not None:
                 raise error
         self.batches += 1
         return answers
 
-    def _statements(self, curs: Any, pipeline: Any, batch: list[Pending]) -> (
+    def _optimistic(self, curs: Any, versions: Any, pipeline: Any, batch: list[Pending]) -> (
         list[list[int] | BaseException]
     ):
-        """Lock, read the versions, insert (with NOTIFY) what fits, then the commands' own
-        writes: the library recorder's own statements, in one transaction."""
+        """Everything in one go: lock, versions, NOTIFY, insert, the commands' own writes."""
         recorder = self._recorder
         recorder._lock_table(curs)
         ids_of = list({e.originator_id for pending in batch for e in pending.events})
-        curs.execute(self._versions, (ids_of,), prepare=True)
+        versions.execute(self._versions, (ids_of,), prepare=True)
+        events = [e for pending in batch for e in pending.events]
+        if events:
+            recorder._insert_stored_events(curs, events)
+        own = curs.connection.cursor()  # ``curs`` keeps the insert's ids for the fetch below
+        for pending in batch:
+            for write in pending.also:
+                write(own)
         pipeline.sync()
-        answers = _fit(batch, {row["id"]: row["version"] or 0 for row in curs.fetchall()})
+        answers = _fit(batch, {row["id"]: row["version"] or 0 for row in versions.fetchall()})
+        if not all(isinstance(answer, list) for answer in answers):
+            raise _Refit()
+        if events:
+            _number(answers, recorder._fetch_ids_after_insert_events(curs, events))
+        return answers
+
+    def _checked(self, curs: Any, versions: Any, pipeline: Any, batch: list[Pending]) -> (
+        list[list[int] | BaseException]
+    ):
+        """Lock and read the versions first, then insert (with NOTIFY) what fits and the
+        commands' own writes: the library recorder's own statements, in one transaction."""
+        recorder = self._recorder
+        recorder._lock_table(curs)
+        ids_of = list({e.originator_id for pending in batch for e in pending.events})
+        versions.execute(self._versions, (ids_of,), prepare=True)
+        pipeline.sync()
+        answers = _fit(batch, {row["id"]: row["version"] or 0 for row in versions.fetchall()})
         accepted = [p for p, a in zip(batch, answers, strict=True) if isinstance(a, list)]
         events = [e for pending in accepted for e in pending.events]
         if events:
             recorder._insert_stored_events(curs, events)
             pipeline.sync()
-            ids = iter(recorder._fetch_ids_after_insert_events(curs, events))
-            for answer in answers:
-                if isinstance(answer, list):
-                    answer[:] = [next(ids) for _ in answer]
+            _number(answers, recorder._fetch_ids_after_insert_events(curs, events))
         for pending in accepted:
             for write in pending.also:
                 write(curs)
         pipeline.sync()
         return answers
+
+
+class _Refit(Exception):
+    """A command of the batch does not follow on from the stored versions."""
+
+
+def _number(answers: list[list[int] | BaseException], ids: Sequence[int]) -> None:
+    """Hand out the notification ids, in order, to the commands that were written."""
+    found = iter(ids)
+    for answer in answers:
+        if isinstance(answer, list):
+            answer[:] = [next(found) for _ in answer]
 
 
 def _fit(batch: list[Pending], stored: dict[UUID | str, int]) -> list[list[int] | BaseException]:
