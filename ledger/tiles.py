@@ -9,14 +9,17 @@ so a client never sees a hash that no checkpoint vouches for.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import psycopg
+from psycopg import sql
 
 from ledger.note import Checkpoint, NoteSignature, key_id, verify_note
 from ledger.verify import TreeHead
-from ledger.verify_bundle import SignedTreeHead
+from ledger.verify_bundle import SignedTreeHead, stored_event_leaf
 
 TILE_WIDTH = 256
 TILE_HEIGHT = 8
@@ -142,3 +145,32 @@ def _note_verifies(found: SignedCheckpoint, public_key: bytes) -> bool:
     except ValueError:
         return False
     return True
+
+
+# -- entry bundles ----------------------------------------------------------------------------
+
+
+def read_entry_bundle(conn: psycopg.Connection[Any], log: Any, index: int, width: int,
+                      shown: Callable[[UUID, str, bytes], bool]) -> bytes | None:
+    """Entries ``[index*256, index*256 + width)`` as a C2SP entry bundle: each a big-endian
+    uint16 length and the entry. An entry is the event's leaf data (its SHA-256 with the 0x00
+    prefix is the level-0 hash) when ``shown(id, topic, state)`` allows the public to see it;
+    otherwise it is the 32-byte leaf hash itself, so nothing of a non-public record or of a
+    person's data leaves the ledger. None if the store lacks any of them."""
+    first, last = index * TILE_WIDTH, index * TILE_WIDTH + width - 1
+    rows = conn.execute(sql.SQL(
+        "SELECT l.leaf_hash, e.notification_id, e.originator_id, e.originator_version, "
+        "e.topic, e.state FROM proofs.leaves l JOIN {} e ON e.notification_id = l.position "
+        "WHERE l.leaf_index BETWEEN %s AND %s ORDER BY l.leaf_index").format(
+            log.identifier()), (first, last)).fetchall()
+    if len(rows) != width:
+        return None
+    out = bytearray()
+    for digest, position, originator, version, topic, state in rows:
+        entry = bytes(digest)
+        if shown(originator, str(topic), bytes(state)):
+            data, _ = stored_event_leaf(position, str(originator), version, str(topic),
+                                        bytes(state))
+            entry = data if len(data) <= 0xFFFF else entry
+        out += len(entry).to_bytes(2, "big") + entry
+    return bytes(out)

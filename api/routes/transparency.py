@@ -8,6 +8,7 @@ checkpoint changes as the log grows, so caches keep it only briefly.
 from __future__ import annotations
 
 from typing import Annotated, Any
+from uuid import UUID
 
 import psycopg
 from fastapi import APIRouter, Path, Request
@@ -20,16 +21,19 @@ from api.routes.audit import trusted_key
 from ledger.audit import ProofUnavailableError
 from ledger.cosignatures import accept, configured_witnesses, cosignatures_of
 from ledger.errors import ValidationError
-from ledger.sealer import ensure_proof_tables
+from ledger.public_bundle import names_people
+from ledger.sealer import LogTable, ensure_proof_tables
 from ledger.storage import connection
 from ledger.tiles import (
     SignedCheckpoint,
     TilePathError,
     latest_checkpoint,
     parse_tile_path,
+    read_entry_bundle,
     read_tile,
     tile_end,
 )
+from projections import queries
 
 router = APIRouter(tags=["transparency"])
 
@@ -89,6 +93,39 @@ async def cosignatures(request: Request, services: ServicesDep) -> CosignedOut:
                 return accept(conn, note, key, witnesses)
 
     return CosignedOut(accepted=await run_in_threadpool(keep))
+
+
+@router.get("/tile/entries/{index:path}", response_class=Response,
+            responses={200: {"content": {"application/octet-stream": {}}}})
+def entries(services: ServicesDep, index: Annotated[str, Path()]) -> Response:
+    """An entry bundle: the leaf data of public records' events (hashing to the level-0 tile),
+    and for every other event its 32-byte leaf hash only."""
+    try:
+        _, at, width = parse_tile_path("0", index)
+    except TilePathError as error:
+        raise ProofUnavailableError(str(error), field="tile") from None
+    key, today, public = trusted_key(), services.today(), {}
+
+    def shown(originator: UUID, topic: str, state: bytes) -> bool:
+        if not topic.startswith("ledger.record_events:") or names_people(state):
+            return False
+        if originator not in public:
+            with services.views() as views:
+                public[originator] = queries.disclosed_record(views, originator,
+                                                              today=today) is not None
+        return public[originator]
+
+    with connection(_url(services)) as conn:
+        size = _checkpoint(conn, key).checkpoint.size
+        log = LogTable.of(services.ledger)
+        data = read_entry_bundle(conn, log, at, width, shown) if tile_end(
+            0, at, width) <= size else None
+    if data is None:
+        raise ProofUnavailableError(f"no such entry bundle in the tree of {size} leaves",
+                                    field="tile")
+    # Not immutable: a record leaves public disclosure, and its entries become hashes.
+    return Response(data, media_type="application/octet-stream",
+                    headers={"Cache-Control": BRIEFLY})
 
 
 @router.get("/tile/{level}/{index:path}", response_class=Response,

@@ -6,6 +6,7 @@ record's proof bundle, which anyone checks offline with ``credit-ledger audit ve
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -154,3 +155,43 @@ def test_a_public_record_naming_a_civil_servant_shows_that_event_by_its_leaf_has
 
     bundle["events"][0]["leaf_hash"] = base64.b64encode(b"\0" * 32).decode()
     assert not verify_bundle(bundle, trusted_key=LOG_PUBLIC).ok  # a hash must still prove
+
+
+def entries_of(bundle: bytes) -> list[bytes]:
+    """A C2SP entry bundle split into its uint16 length-prefixed entries."""
+    found, at = [], 0
+    while at < len(bundle):
+        size = int.from_bytes(bundle[at:at + 2], "big")
+        found.append(bundle[at + 2:at + 2 + size])
+        at += 2 + size
+    assert at == len(bundle)
+    return found
+
+
+def test_entry_bundles_show_public_records_bytes_and_only_leaf_hashes_of_the_rest(
+    public: Api, views: Views, clock: FakeClock,
+) -> None:
+    ledger = public.services.ledger
+    shown = ledger.file_record(filing(1), DEPT).record_id
+    ledger.file_record(filing(2, responsible_citizen_ids=[PERSON_ID]), DEPT)
+    ledger.file_record(filing(3, subject_type="civil_servant", subject_code=None,
+                              subject_citizen_id=PERSON_ID), DEPT)
+    views.catch_up()
+    seal(public, clock)
+    size = ledger.recorder.max_notification_id()
+
+    bundle = public.client.get(f"/tile/entries/000.p/{size}")  # no token
+    tile = public.client.get(f"/tile/0/000.p/{size}").content
+    assert bundle.status_code == 200
+    hashes = [tile[i:i + 32] for i in range(0, len(tile), 32)]
+    entries = entries_of(bundle.content)
+    assert len(entries) == size
+    visible = [e for e, h in zip(entries, hashes, strict=True)
+               if hashlib.sha256(b"\0" + e).digest() == h]
+    hidden = [e for e, h in zip(entries, hashes, strict=True) if e == h]
+    assert len(visible) + len(hidden) == size
+    text = b"".join(visible).decode("utf-8", "replace")
+    assert str(shown) in text and "闽纪〔2026〕1号" in text
+    assert "闽纪〔2026〕2号" not in text and "闽纪〔2026〕3号" not in text
+    assert PERSON_ID not in text and "林晓明" not in text
+    assert str(ledger.vault.person_id(PERSON_ID)) not in text

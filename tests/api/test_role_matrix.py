@@ -120,6 +120,7 @@ EXPECTED: dict[tuple[str, str], set[Role] | None] = {
     ("POST", "/admin/calendar/years"): {ADM},
     ("GET", "/regions"): {OPS, REV, AUD, ADM},
     ("GET", "/checkpoint"): PUBLIC,
+    ("GET", "/tile/entries/{index}"): PUBLIC,
     ("GET", "/tile/{level}/{index}"): PUBLIC,
     ("POST", "/cosignatures"): PUBLIC,
     ("GET", "/health"): PUBLIC,
