@@ -6,6 +6,8 @@ phone's width."""
 
 from __future__ import annotations
 
+import base64
+import json
 import shutil
 import socket
 import subprocess
@@ -13,10 +15,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from uuid import UUID
 
 import pytest
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from api.app import create_app
@@ -26,7 +31,9 @@ from api.idempotency import PostgresIdempotencyStore
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.events import Role
+from ledger.sealer import LogTable, Sealer
 from ledger.values import StepStatus
+from ledger.verify_bundle import verify_bundle
 from projections.follower import run_followers
 from projections.log import log_table_of
 from projections.registry import all_views
@@ -385,3 +392,27 @@ def test_an_auditor_sees_a_records_life_beside_its_timeline(browser: Browser, si
     expect(life).to_contain_text("公示期")
     expect(life.locator("circle")).to_have_count(
         auditor.locator("table.timeline tbody tr").count())
+
+
+def test_a_visitor_reads_that_a_public_record_was_verified_and_downloads_its_proof_bundle(
+    browser: Browser, site: Site, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, pg_url: str,
+) -> None:
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    monkeypatch.setenv("LEDGER_PUBLIC_KEY", base64.b64encode(public).decode())
+    sealer = Sealer(pg_url, LogTable.of(site.ledger), key=key, clock=clock)
+    sealer.seal_pending()
+    sealer.issue_head()
+    sealer.close()
+
+    visitor = browser.new_context(locale="zh-CN", accept_downloads=True).new_page()
+    visitor.goto(f"{site.url}/disclosure/records/{site.record_id}")
+    expect(visitor.get_by_text("个见证方联署")).to_contain_text("已核验：第")
+    with visitor.expect_download() as download:
+        visitor.get_by_role("link", name="下载证明包").click()
+    assert download.value.suggested_filename == f"record-{site.record_id}-bundle.json"
+    saved = tmp_path / "bundle.json"
+    download.value.save_as(saved)
+    report = verify_bundle(json.loads(saved.read_text(encoding="utf-8")), trusted_key=public)
+    assert report.ok, report.problems
