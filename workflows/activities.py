@@ -23,11 +23,15 @@ from ledger.errors import (
     LifecycleError,
     NotFoundError,
     PermissionDeniedError,
+    RecordNotFoundError,
     ValidationError,
 )
 from ledger.events import SYSTEM, DomainEvent
+from ledger.held_deadlines import DeadlineHolder
+from ledger.held_deadlines import ReminderSent as HeldReminderSent
 from ledger.record import CreditRecord
 from ledger.record_events import ReminderSent
+from ledger.values import Deadline
 from workflows.horizons import PUBLICITY, Change, Horizon, Horizons
 from workflows.inputs import (
     CheckInput,
@@ -54,11 +58,15 @@ class DeadlineActivities:
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
 
-    def _record(self, record_id: UUID, step: Callable[[CreditRecord], DomainEvent | None]) -> (
+    def _record(self, record_id: UUID, step: Callable[[Any], DomainEvent | None]) -> (
         str | None
     ):
+        """Take a system step on a record, or on a commitment or lead (same steps, same id)."""
         try:
-            event = self.ledger.system_step(record_id, lambda r, s: step(r))
+            try:
+                event = self.ledger.system_step(record_id, lambda r, s: step(r))
+            except RecordNotFoundError:
+                event = self.ledger.holder_step(record_id, lambda h, s: step(h))
         except _REFUSALS as error:
             raise ApplicationError(str(error), type=type(error).__name__,
                                    non_retryable=True) from error
@@ -68,7 +76,7 @@ class DeadlineActivities:
     @activity.defn(name="remind")
     def remind(self, input: ReminderInput) -> str | None:
         """Record that a reminder was sent; once per deadline and number of days before."""
-        def step(r: CreditRecord) -> DomainEvent | None:
+        def step(r: CreditRecord | DeadlineHolder) -> DomainEvent | None:
             if self._already_reminded(r, input.key, input.working_days_before):
                 return None
             return r.remind(SYSTEM, self.ledger.clock(), input.key, input.working_days_before)
@@ -111,7 +119,7 @@ class DeadlineActivities:
         """The urge and escalation days the calendar could not give when the deadline started;
         retried until the calendar year they fall in is published."""
         try:
-            deadline = self.ledger.record(input.record_id).deadlines.get(input.key)
+            deadline = self._deadlines(input.record_id).get(input.key)
         except NotFoundError as error:
             raise ApplicationError(str(error), type=type(error).__name__,
                                    non_retryable=True) from error
@@ -127,10 +135,17 @@ class DeadlineActivities:
             )
         return found
 
+    def _deadlines(self, holder_id: UUID) -> dict[str, Deadline]:
+        try:
+            return self.ledger.record(holder_id).deadlines
+        except RecordNotFoundError:
+            return self.ledger.deadline_holder(holder_id).deadlines
+
     def all(self) -> list[Callable[..., Any]]:
         return [self.remind, self.check, self.miss, self.urge, self.escalate, self.plan]
 
-    def _already_reminded(self, record: CreditRecord, key: str, working_days_before: int) -> (
+    def _already_reminded(self, record: CreditRecord | DeadlineHolder, key: str,
+                          working_days_before: int) -> (
         bool
     ):
         """Whether this reminder is in the record's history since the deadline last started.
@@ -140,7 +155,7 @@ class DeadlineActivities:
         """
         events = self.ledger.timeline(record.id)[: record.version]
         for event in reversed(events):
-            if isinstance(event, ReminderSent) and event.key == key and (
+            if isinstance(event, ReminderSent | HeldReminderSent) and event.key == key and (
                 event.working_days_before == working_days_before
             ):
                 return True

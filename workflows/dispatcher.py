@@ -1,10 +1,12 @@
 """The dispatcher: follows the event log in order and starts or signals deadline workflows.
 
 For each fact that starts a deadline it starts ``DeadlineWorkflow`` (id
-``record-<record id>-<key>``; an extension of a running deadline becomes the ``extended``
-update); for each deadline a fact closes, and for every open deadline of a withdrawn or deleted
-record, it signals ``closed`` with the event id. It also keeps the calendar horizons (ends of
-publicity windows and sanction periods) that the daily sweep reads. Its position is saved after
+``record-<record id>-<key>``, or ``commitment-<id>-due`` and ``lead-<id>-verification`` for the
+deadlines of commitments and leads, see ``workflows.owners``; an extension of a running
+deadline becomes the ``extended`` update); for each deadline a fact closes, and for every open
+deadline of a withdrawn or deleted record, it signals ``closed`` with the event id. It also
+keeps the calendar horizons (ends of publicity windows and sanction periods) that the daily
+sweep reads. Its position is saved after
 each page, so a crash replays at most one page, and every start, update, signal and horizon
 write is idempotent: a replay or a restart changes nothing.
 """
@@ -33,8 +35,10 @@ from ledger import record_events as ev
 from ledger.application import Ledger
 from ledger.calendar import WorkingCalendar
 from ledger.clock import business_date
-from ledger.errors import NotFoundError
-from ledger.events import DomainEvent
+from ledger.commitment_events import CommitmentMade
+from ledger.errors import NotFoundError, RecordNotFoundError
+from ledger.events import SYSTEM, DomainEvent
+from ledger.lead_events import LeadReceived
 from ledger.rules import RuleSet
 from ledger.settings import LedgerSettings
 from ledger.values import Deadline, SubjectType
@@ -47,8 +51,8 @@ from workflows.inputs import (
     DeadlineOutcome,
     event_id,
     event_version,
-    workflow_id,
 )
+from workflows.owners import HELD_TOPICS, deadline_workflow_id, owner_of, workflow_id_of
 from workflows.plans import closes_every_deadline, ladder, started_deadlines
 from workflows.positions import Positions
 from workflows.search import initial_attributes
@@ -65,6 +69,7 @@ TOPICS = sorted([
           ev.SanctionRestored, ev.PublicityExpired,
       ))),
     get_topic(LedgerSettings.CalendarYearPublished),
+    *HELD_TOPICS,
 ])
 
 
@@ -182,6 +187,8 @@ class Dispatcher:
             event: Any = self.ledger.mapper.to_domain_event(notification)
             if isinstance(event, ev.RecordFiled):
                 self._remember(event.originator_id, _subject(event.content))
+            elif isinstance(event, CommitmentMade | LeadReceived):
+                self._remember(event.originator_id, _held_subject(event))
             page.append((notification.id, event))
         return page
 
@@ -195,6 +202,7 @@ class Dispatcher:
             # Publishing dates the waiting deadlines itself; this finishes the work if it was
             # cut short, and is a no-op otherwise.
             await asyncio.to_thread(self.ledger.date_waiting_deadlines)
+            await asyncio.to_thread(self.ledger.date_held_deadlines)
             return
         eid = event_id(event.originator_id, event.originator_version)
         closes: list[str] = list(getattr(event, "closes", ()))
@@ -203,11 +211,14 @@ class Dispatcher:
                 self.ledger.record, event.originator_id, event.originator_version - 1
             )
             closes += [key for key in before.deadlines if key not in closes]
+        owner = owner_of(event)
         for key in closes:
-            await self._close(event.originator_id, key, eid)
+            await self._close(deadline_workflow_id(event.originator_id, key, owner), eid)
         dated_on = business_date(event.timestamp) if isinstance(event, ev.DeadlineDated) else None
         for deadline in started_deadlines(event):
-            if deadline.waiting:
+            if deadline.waiting and owner != "record":
+                await self._date_held_if_published(event.originator_id, deadline)
+            elif deadline.waiting:
                 await self._date_if_published(event.originator_id, deadline)
             else:
                 await self._start(event.originator_id, deadline, eid, dated_on)
@@ -219,10 +230,17 @@ class Dispatcher:
         if all(calendar.covers(year) for year in deadline.awaiting):
             await asyncio.to_thread(self.ledger.date_deadlines, record_id)
 
+    async def _date_held_if_published(self, holder_id: UUID, deadline: Deadline) -> None:
+        """The same for a commitment's or lead's deadline."""
+        calendar = (await asyncio.to_thread(self.ledger.settings, fresh=True)).calendar()
+        if all(calendar.covers(year) for year in deadline.awaiting):
+            await asyncio.to_thread(self.ledger.holder_step, holder_id, lambda h, s: (
+                h.date_deadlines(SYSTEM, self.ledger.clock(), s)))
+
     # -- Temporal ------------------------------------------------------------------------------
 
-    async def _close(self, record_id: UUID, key: str, eid: str) -> None:
-        handle = self.client.get_workflow_handle(workflow_id(record_id, key))
+    async def _close(self, wid: str, eid: str) -> None:
+        handle = self.client.get_workflow_handle(wid)
         try:
             await handle.signal(DeadlineWorkflow.closed, eid)
         except RPCError as error:
@@ -237,7 +255,7 @@ class Dispatcher:
         if prepared is None:
             prepared = await asyncio.to_thread(self._prepare, record_id, deadline, eid, dated_on)
         input, subject = prepared
-        wid = workflow_id(record_id, deadline.key)
+        wid = workflow_id_of(record_id, deadline)
         if await self._start_new(input, subject, wid, WorkflowIDReusePolicy.REJECT_DUPLICATE):
             return
         handle = self.client.get_workflow_handle(wid, result_type=DeadlineOutcome)
@@ -268,7 +286,7 @@ class Dispatcher:
         (see ``workflows.reconcile``); ``eid`` is the record's latest fact. False if a run of
         it is going already."""
         input, subject = await asyncio.to_thread(self._prepare, record_id, deadline, eid, None)
-        return await self._start_new(input, subject, workflow_id(record_id, deadline.key),
+        return await self._start_new(input, subject, workflow_id_of(record_id, deadline),
                                      WorkflowIDReusePolicy.ALLOW_DUPLICATE)
 
     async def _start_new(self, input: DeadlineInput, subject: _Subject, wid: str,
@@ -328,7 +346,13 @@ class Dispatcher:
     def _subject(self, record_id: UUID) -> _Subject:
         subject = self._subjects.get(record_id)
         if subject is None:
-            subject = _subject(self.ledger.record(record_id, version=1).content)
+            try:
+                subject = _subject(self.ledger.record(record_id, version=1).content)
+            except RecordNotFoundError:
+                first = self.ledger.timeline(record_id)[0]
+                if not isinstance(first, CommitmentMade | LeadReceived):
+                    raise
+                subject = _held_subject(first)
             self._remember(record_id, subject)
         return subject
 
@@ -380,3 +404,9 @@ async def _first_of(*events: asyncio.Event, timeout: float) -> None:
 
 def _subject(content: ev.RecordContent) -> _Subject:
     return _Subject(content.subject_type, content.subject_code, content.region_code)
+
+
+def _held_subject(event: CommitmentMade | LeadReceived) -> _Subject:
+    """A commitment's maker, or the body a lead concerns."""
+    body = event.maker if isinstance(event, CommitmentMade) else event.body
+    return _Subject(SubjectType.BODY, body.code, event.region_code)

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from ledger.calendar import WorkingCalendar
 from ledger.errors import CalendarUnavailableError
 from ledger.events import Aggregate, DomainEvent
+from ledger.held_deadlines import DeadlineHolder, HeldDeadlineEvent
 from ledger.record import CreditRecord
 from ledger.record_events import DeadlineEvent, ObjectionDecided, ReviewDecided, Withdrawn
 from ledger.rules import RuleSet
@@ -22,8 +23,9 @@ from workflows.inputs import Ladder, Reminder
 
 
 def started_deadlines(event: DomainEvent) -> list[Deadline]:
-    """Every deadline an event starts (``starts``, and e.g. a repair's answer deadline)."""
-    return event.started() if isinstance(event, DeadlineEvent) else []
+    """Every deadline an event starts (``starts``, and e.g. a repair's answer deadline), of a
+    record, a commitment or a lead."""
+    return event.started() if isinstance(event, DeadlineEvent | HeldDeadlineEvent) else []
 
 
 def closes_every_deadline(event: DomainEvent) -> bool:
@@ -46,7 +48,8 @@ def closed_by(events: Sequence[DomainEvent], key: str, since: int) -> DomainEven
     closer = None
     for event in events:
         record = event.mutate(record)
-        if event.originator_version <= since or not isinstance(record, CreditRecord):
+        if event.originator_version <= since or not isinstance(
+                record, CreditRecord | DeadlineHolder):
             continue
         if key in record.deadlines:
             closer = None  # started again under the same key
