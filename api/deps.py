@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
 import psycopg
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from psycopg_pool import ConnectionPool
 
 from api.auth import Account, TokenStore
@@ -96,6 +99,9 @@ def optional_account(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> Account | None:
     """The account of a bearer token or, for the pages, of the session in the cookie."""
+    if hasattr(request.state, "account"):  # looked up already by ``TokenFirstRoute``
+        known: Account | None = request.state.account
+        return known
     found = services(request)
     if authorization and authorization.lower().startswith("bearer "):
         token = authorization[7:].strip()
@@ -110,11 +116,42 @@ def require(*roles: Role) -> Callable[..., Account]:
 
     def check(account: Annotated[Account | None, Depends(optional_account)]) -> Account:
         if account is None:
-            raise HTTPException(401, detail="a bearer token is required",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise _token_required()
         if account.role not in roles:
             raise HTTPException(403, detail=f"role {account.role.value} may not use this")
         return account
 
     check.allowed_roles = roles  # type: ignore[attr-defined]
     return check
+
+
+def _token_required() -> HTTPException:
+    return HTTPException(401, detail="a bearer token is required",
+                         headers={"WWW-Authenticate": "Bearer"})
+
+
+def _needs_account(dependant: Dependant) -> bool:
+    return any(hasattr(d.call, "allowed_roles") or _needs_account(d)
+               for d in dependant.dependencies)
+
+
+class TokenFirstRoute(APIRoute):
+    """A route behind ``require`` checks the caller's token before it reads the body.
+
+    FastAPI reads and decodes a JSON body before it runs a route's dependencies, so without this
+    a caller with no valid token had its body parsed, and a malformed one was answered 422
+    instead of 401."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if not _needs_account(self.dependant):
+            return handler
+
+        async def token_first(request: Request) -> Response:
+            request.state.account = await run_in_threadpool(
+                optional_account, request, request.headers.get("authorization"))
+            if request.state.account is None:
+                raise _token_required()
+            return await handler(request)
+
+        return token_first

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from api import idempotent
 from api.auth import Account
-from api.deps import ServicesDep, require
+from api.deps import ServicesDep, TokenFirstRoute, require
 from api.schemas import Done, EventOut, FilingOut, NumberOut, RecordOut, body_of
 from ledger import commands as c
 from ledger.application import Ledger
@@ -22,7 +22,7 @@ from ledger.values import Category, RecordStatus, Severity
 from projections import queries
 from projections.results import RecordPage
 
-router = APIRouter(prefix="/api/v1/records", tags=["records"])
+router = APIRouter(prefix="/api/v1/records", tags=["records"], route_class=TokenFirstRoute)
 R = Role
 READERS = (R.SOURCE_DEPARTMENT, R.SUBJECT_OFFICIAL, R.PLATFORM_REVIEWER, R.OPERATOR, R.AUDITOR,
            R.ADMINISTRATOR)

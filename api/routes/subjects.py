@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from api import idempotent
 from api.auth import Account
-from api.deps import ServicesDep, require
+from api.deps import ServicesDep, TokenFirstRoute, require
 from api.schemas import Created
 from api.visibility import visible
 from ledger import commands as c
@@ -19,7 +19,7 @@ from ledger.errors import SubjectNotFoundError
 from ledger.events import Role as R
 from ledger.values import ReadingPurpose
 
-router = APIRouter(prefix="/api/v1/subjects", tags=["subjects"])
+router = APIRouter(prefix="/api/v1/subjects", tags=["subjects"], route_class=TokenFirstRoute)
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 REGISTRARS = (R.ADMINISTRATOR, R.SOURCE_DEPARTMENT)
 READERS = (R.SOURCE_DEPARTMENT, R.SUBJECT_OFFICIAL, R.PLATFORM_REVIEWER, R.OPERATOR, R.AUDITOR,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from psycopg import Connection
 
 from api.auth import Account
-from api.deps import Services, ServicesDep, require
+from api.deps import Services, ServicesDep, TokenFirstRoute, require
 from api.i18n import with_notes
 from api.visibility import visible
 from ledger.errors import RecordNotFoundError, SubjectNotFoundError
@@ -24,7 +24,7 @@ from projections.results import (
     SubjectSummary,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["views"])
+router = APIRouter(prefix="/api/v1", tags=["views"], route_class=TokenFirstRoute)
 WATCHERS = Depends(require(R.OPERATOR, R.PLATFORM_REVIEWER, R.AUDITOR, R.ADMINISTRATOR))
 STATUS_READERS = Depends(require(R.SOURCE_DEPARTMENT, R.SUBJECT_OFFICIAL, R.PLATFORM_REVIEWER,
                                  R.OPERATOR, R.AUDITOR, R.ADMINISTRATOR))

@@ -60,9 +60,11 @@ def test_a_department_may_still_send_a_long_filing_that_an_anonymous_caller_may_
     assert "without a valid token" in _refused_for_size(anonymous)["reason"]
 
 
-def _stream(app: Any, headers: dict[str, str], chunks: int, size: int) -> tuple[int, int, Any]:
-    """POST ``chunks`` chunks of ``size`` bytes, sent as the server asks for them (chunked, no
-    Content-Length); the status, how many chunks the server took, and its answer."""
+def _stream(app: Any, headers: dict[str, str], chunks: int, size: int,
+            path: str = "/api/v1/records") -> tuple[int, int, Any]:
+    """POST ``chunks`` chunks of ``size`` bytes to ``path``, sent as the server asks for them
+    (chunked, no Content-Length); the status, how many chunks the server took, and its
+    answer."""
     taken = 0
 
     async def body() -> AsyncIterator[bytes]:
@@ -74,15 +76,18 @@ def _stream(app: Any, headers: dict[str, str], chunks: int, size: int) -> tuple[
     async def post() -> httpx.Response:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://attacker") as client:
-            return await client.post("/api/v1/records", content=body(),
+            return await client.post(path, content=body(),
                                      headers=headers | {"content-type": "application/json"})
 
     response = asyncio.run(post())
     return response.status_code, taken, response.json()
 
 
+# A witness sends its cosignature without a token; a route that needs one answers 401 before
+# it reads a byte (the last test below).
 def test_a_64_mib_stream_without_a_token_is_refused_after_its_first_chunk(api: Api) -> None:
-    status, taken, answer = _stream(api.client.app, {}, chunks=1024, size=64 * 1024)
+    status, taken, answer = _stream(api.client.app, {}, chunks=1024, size=64 * 1024,
+                                    path="/cosignatures")
 
     assert status == 413
     assert answer["error"] == "ContentTooLarge"
@@ -92,7 +97,8 @@ def test_a_64_mib_stream_without_a_token_is_refused_after_its_first_chunk(api: A
 def test_a_64_mib_stream_with_a_forged_token_is_refused_after_its_first_chunk(api: Api) -> None:
     forged = {"Authorization": "Bearer cl_" + "x" * 43}
 
-    status, taken, _ = _stream(api.client.app, forged, chunks=1024, size=64 * 1024)
+    status, taken, _ = _stream(api.client.app, forged, chunks=1024, size=64 * 1024,
+                               path="/cosignatures")
 
     assert status == 413
     assert taken <= 2
@@ -189,3 +195,25 @@ def test_numbers_past_64_bits_are_refused_by_field_not_answered_with_a_server_er
     assert filed.json()["field"] == "sanctions.0"
     assert decided.status_code == 422
     assert decided.json()["field"] == "number"
+
+
+def test_a_malformed_body_without_a_valid_token_is_answered_401_and_never_read(
+    api: Api,
+) -> None:
+    """Before, a route read and decoded its JSON body before it checked the token: a malformed
+    body without one was answered 422 ("JSON decode error"), after the server had parsed it."""
+    malformed = b'{"facts": "'
+    json_body = {"content-type": "application/json"}
+    for headers in ({}, {"Authorization": "Bearer cl_" + "x" * 43}, {"Authorization": "Basic a"}):
+        response = api.client.post("/api/v1/records", content=malformed,
+                                   headers=headers | json_body)
+        assert response.status_code == 401, (headers, response.text[:200])
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+
+    status, taken, _ = _stream(api.client.app, {}, chunks=3, size=1024)
+    assert (status, taken) == (401, 0)
+
+    # with a valid token the same body is read, and refused for what it is
+    signed_in = api.client.post("/api/v1/records", content=malformed,
+                                headers=api.headers(Role.SOURCE_DEPARTMENT) | json_body)
+    assert signed_in.status_code == 422
