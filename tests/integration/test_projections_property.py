@@ -139,8 +139,12 @@ def repair(w: World, k: int) -> None:
                                     REVIEWER))
     w.do(lambda: app.decide_repair(c.DecideRepair(
         record_id=rid, number=n, approved=k % 3 != 0, reasons="决定"), DEPT))
-    w.do(lambda: app.propagate_repair(c.PropagateRepair(
-        record_id=rid, number=n, platforms=("信用中国",)), REVIEWER))
+    if k % 4 != 3:
+        w.do(lambda: app.propagate_repair(c.PropagateRepair(
+            record_id=rid, number=n, platforms=("信用中国",)), REVIEWER))
+    if k % 2:  # obtained with false material: revoked by the department that approved it
+        w.do(lambda: app.revoke_repair(c.RevokeRepair(
+            record_id=rid, number=n, reasons="材料虚假", finding="核查〔2026〕1号"), DEPT))
 
 
 def overdue(w: World, k: int) -> None:
@@ -233,6 +237,16 @@ STEPS: dict[str, Callable[[World, int], Any]] = {
         record_id=w.record(k), changes=CORRECTIONS[k % len(CORRECTIONS)], reasons="更正"),
         DEPT)),
     "expire": expire,
+    "extend_objection": lambda w, k: w.do(lambda: w.app.extend_objection(c.ExtendObjection(
+        record_id=w.record(k), number=max(1, len(w.app.record(w.record(k)).objections)),
+        working_days=1 + k % 5, reasons="复杂"), REVIEWER)),
+    "mitigate": lambda w, k: w.do(lambda: w.app.record_mitigation(c.RecordMitigation(
+        record_id=w.record(k), kind=("lighter", "reduced", "exempted")[k % 3],
+        legal_basis="《公职人员政务处分法》第十一条"), DEPT)),
+    "file_migrated": lambda w, k: w.file(k, decision_date=date(2026, 3, 2),
+                                         filed_on=date(2026, 3, 10)),
+    "file_several_matters": lambda w, k: w.file(k, matter="ordinary",
+                                                more_matters=("work_safety",)),
 }
 
 commands = st.lists(st.tuples(st.sampled_from(sorted(STEPS)), st.integers(0, 11)),

@@ -77,6 +77,8 @@ STEPS: dict[str, Step] = {
         c.ExtendRepair(record_id=r, number=n, reasons="延期"), REVIEWER),
     "approve_repair": lambda a, r, n: a.decide_repair(
         c.DecideRepair(record_id=r, number=n, approved=True, reasons="同意"), DEPT),
+    "revoke_repair": lambda a, r, n: a.revoke_repair(c.RevokeRepair(
+        record_id=r, number=n, reasons="材料虚假", finding="核查〔2026〕1号"), DEPT),
     "refuse_repair": lambda a, r, n: a.decide_repair(
         c.DecideRepair(record_id=r, number=n, approved=False, reasons="不同意"), DEPT),
     "miss_explanation": lambda a, r, n: a.system_step(
