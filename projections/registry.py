@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from projections.commitments import CommitmentRegister
 from projections.deadlines import OpenDeadlines
 from projections.disclosure import PublicDisclosure
+from projections.leads import LeadRegister
 from projections.records import RecordView
 from projections.rollup import RegionRollup
 from projections.subjects import SubjectStatus
@@ -11,6 +13,7 @@ from projections.view import VIEWS_SCHEMA, View
 
 VIEWS: tuple[type[View], ...] = (
     RecordView, OpenDeadlines, PublicDisclosure, SubjectStatus, RegionRollup,
+    CommitmentRegister, LeadRegister,
 )
 
 

@@ -32,6 +32,7 @@ from tests.conftest import (
     register_world,
     uscc,
 )
+from tests.integration.register_mix import commitment, lead
 from tests.integration.test_projections_support import (
     Projections,
     rebuilt_snapshot,
@@ -247,6 +248,8 @@ STEPS: dict[str, Callable[[World, int], Any]] = {
                                          filed_on=date(2026, 3, 10)),
     "file_several_matters": lambda w, k: w.file(k, matter="ordinary",
                                                 more_matters=("work_safety",)),
+    "commitment": commitment,
+    "lead": lead,
 }
 
 commands = st.lists(st.tuples(st.sampled_from(sorted(STEPS)), st.integers(0, 11)),
