@@ -36,6 +36,11 @@ class ValidationError(LedgerError):
     """A value is malformed or missing."""
 
 
+class EventTooLargeError(ValidationError):
+    """A command would record an event larger than a stored event may be; ``field`` names
+    the field that takes most of it."""
+
+
 class InvalidIdentifierError(ValidationError):
     """A unified social credit code or a citizen ID fails its format or check character."""
 

@@ -1,7 +1,8 @@
 """The project's mapper and transcoder for eventsourcing: pydantic events stored as orjson.
 
 The stored bytes are canonical (sorted keys, no whitespace), so the same event always has the
-same bytes; the Merkle tree commits to them.
+same bytes; the Merkle tree commits to them. An event whose bytes would pass ``MAX_EVENT_BYTES``
+is refused here, before anything of its command is written, naming the field that fills it.
 """
 
 from __future__ import annotations
@@ -14,9 +15,16 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder, Transcoding
 from eventsourcing.utils import get_topic, resolve_topic
 
+from ledger.errors import EventTooLargeError
 from ledger.events import DomainEvent
 
 _EXCLUDED = {"originator_id", "originator_version"}
+# A public event's leaf data (these bytes plus its position, id, version, topic and timestamp:
+# a few hundred bytes) is one entry of a C2SP entry bundle, whose length is a uint16: a larger
+# event would reach the public tiles as its hash alone, and nobody could read it from them.
+# A kibibyte is kept for the leaf's own fields. The longest filing the commands allow in one
+# text field (facts of 20,000 CJK characters) stores in about 61,000 bytes.
+MAX_EVENT_BYTES = 0xFFFF - 1024
 
 
 def canonical_json(value: Any) -> bytes:
@@ -46,6 +54,8 @@ class PydanticMapper(Mapper[UUID]):
         if type(event).class_version > 1:
             state["class_version"] = type(event).class_version
         stored_state = self.transcoder.encode(state)
+        if len(stored_state) > MAX_EVENT_BYTES:
+            raise _too_large(type(event).__name__, state, len(stored_state))
         if self.compressor:
             stored_state = self.compressor.compress(stored_state)
         if self.cipher:
@@ -69,6 +79,28 @@ class PydanticMapper(Mapper[UUID]):
             stored_event.originator_id,
             stored_event.originator_version,
         )
+
+
+def _too_large(name: str, state: dict[str, Any], size: int) -> EventTooLargeError:
+    path = _largest(state)
+    named = [str(p) for p in path if isinstance(p, str)] or ["event"]
+    return EventTooLargeError(
+        f"{'.'.join(str(p) for p in path)} makes the {name} event {size:,} bytes; a stored "
+        f"event holds at most {MAX_EVENT_BYTES:,}; shorten it", field=named[-1])
+
+
+def _largest(value: Any) -> list[str | int]:
+    """The path to the largest field of ``value``, down through nested fields; into a list
+    only when one of its items takes more than half of it (else the list is the culprit)."""
+    items = (list(value.items()) if isinstance(value, dict)
+             else list(enumerate(value)) if isinstance(value, list) else [])
+    if not items:
+        return []
+    sizes = [(len(canonical_json(v)), k, v) for k, v in items]
+    size, key, child = max(sizes, key=lambda s: s[0])
+    if isinstance(value, list) and 2 * size <= sum(s for s, _, _ in sizes):
+        return []
+    return [key, *_largest(child)]
 
 
 def decode_event(
