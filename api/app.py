@@ -12,7 +12,17 @@ from api.deps import Services
 from api.headers import SecurityHeaders
 from api.limits import BodyLimit, Limits, PublicRateLimit
 from api.pages import admin, department, department_filing, people, public, regions, work
-from api.routes import audit, evaluation, records, settings, subjects, transparency, views
+from api.routes import (
+    audit,
+    commitments,
+    evaluation,
+    leads,
+    records,
+    settings,
+    subjects,
+    transparency,
+    views,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -35,7 +45,8 @@ def create_app(services: Services, limits: Limits | None = None) -> FastAPI:
     for router in (records.router, subjects.router, settings.router, audit.router,
                    department.router, department_filing.router,
                    views.router, evaluation.router, people.router, public.router, work.router,
-                   regions.router, admin.router, transparency.router):
+                   regions.router, admin.router, transparency.router, commitments.router,
+                   leads.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs = tuple(path for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)

@@ -126,6 +126,19 @@ EXPECTED: dict[tuple[str, str], set[Role] | None] = {
     ("GET", "/health"): PUBLIC,
     ("GET", "/ready"): PUBLIC,
     ("GET", "/metrics"): {OPS, ADM},
+    ("POST", "/api/v1/commitments"): {SRC},
+    ("GET", "/api/v1/commitments"): READERS,
+    ("GET", "/api/v1/public/commitments"): PUBLIC,
+    ("POST", "/api/v1/commitments/{commitment_id}/fulfilment"): {SRC},
+    ("POST", "/api/v1/commitments/{commitment_id}/release"): {SRC},
+    ("POST", "/api/v1/commitments/{commitment_id}/breach"): {SRC},
+    ("POST", "/api/v1/leads"): {SRC, REV},
+    ("GET", "/api/v1/leads"): {SRC, REV, OPS, AUD, ADM},
+    ("GET", "/api/v1/leads/responses"): {SRC, REV, OPS, AUD, ADM},
+    ("POST", "/api/v1/leads/{lead_id}/unfounded"): {SRC},
+    ("POST", "/api/v1/leads/{lead_id}/record"): {SRC},
+    ("POST", "/api/v1/leads/{lead_id}/breach"): {SRC},
+    ("POST", "/api/v1/leads/{lead_id}/handover"): {SRC},
 }
 
 
@@ -140,7 +153,8 @@ def concrete(path: str) -> str:
             "credit_code": "91110000600037341L",
             "person_id": "00000000-0000-0000-0000-000000000002", "version": "1",
             "subject_id": "00000000-0000-0000-0000-000000000003", "region_code": "350100",
-            "action": "mark"}
+            "action": "mark", "commitment_id": "00000000-0000-0000-0000-000000000004",
+            "lead_id": "00000000-0000-0000-0000-000000000005"}
     return re.sub(r"\{(\w+)\}", lambda m: fill.get(m.group(1), "x"), path)
 
 

@@ -1,0 +1,142 @@
+"""The commitment register: departments register commitments and record how they ended; the
+public reads the public ones with their state."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from api.auth import Account
+from api.deps import ServicesDep, TokenFirstRoute, require
+from api.schemas import Created
+from ledger import register_commands as rc
+from ledger.commands import Text
+from ledger.events import Role as R
+from ledger.register_steps import CommitmentNotFoundError
+from projections import register_queries as rq
+
+router = APIRouter(prefix="/api/v1", tags=["commitments"], route_class=TokenFirstRoute)
+Department = Annotated[Account, Depends(require(R.SOURCE_DEPARTMENT))]
+READERS = (R.SOURCE_DEPARTMENT, R.SUBJECT_OFFICIAL, R.PLATFORM_REVIEWER, R.OPERATOR, R.AUDITOR,
+           R.ADMINISTRATOR)
+PUBLIC_FIELDS = ("commitment_id", "reference", "maker_code", "maker_name", "region_code",
+                 "kind", "content", "source_document", "made_to", "made_on", "due",
+                 "recurring", "state", "closed_on", "record_id")
+
+
+class CommitmentOut(BaseModel):
+    commitment_id: UUID
+    reference: str
+    maker_code: str
+    maker_name: str
+    region_code: str
+    kind: str
+    content: str
+    source_document: str
+    made_to: str
+    made_on: date
+    due: date | None
+    recurring: str | None
+    state: str
+    closed_on: date | None
+    record_id: UUID | None
+    department_code: str | None = None
+    department_name: str | None = None
+    public: bool | None = None
+    evidence: str | None = None
+    reasons: str | None = None
+    finding: str | None = None
+    overdue: bool | None = None
+    urged: bool | None = None
+    escalated: bool | None = None
+
+
+class Evidence(BaseModel):
+    evidence: Text
+
+
+class Reasons(BaseModel):
+    reasons: Text
+
+
+class Breach(BaseModel):
+    finding: Text
+    filing: rc.ShortFiling
+
+
+class RecordFiled(BaseModel):
+    record_id: UUID
+
+
+@router.post("/commitments", response_model=Created, status_code=201)
+def make_commitment(body: rc.MakeCommitment, services: ServicesDep,
+                    account: Department) -> Created:
+    """Register a commitment a body made (the same register number again changes nothing)."""
+    return Created(id=services.ledger.make_commitment(body, account.actor()).id)
+
+
+@router.get("/commitments", response_model=list[CommitmentOut])
+def list_commitments(
+    services: ServicesDep, account: Annotated[Account, Depends(require(*READERS))],
+    state: Annotated[str | None, Query(max_length=20)] = None,
+    region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+) -> list[dict[str, Any]]:
+    """Commitments: a department's own, an official's body's, or all for the platform."""
+    # An account with no organisation named sees nothing rather than everything.
+    department = (account.subject or "") if account.role is R.SOURCE_DEPARTMENT else None
+    maker = (account.subject or "") if account.role is R.SUBJECT_OFFICIAL else None
+    with services.views() as conn:
+        return rq.commitments(conn, department=department, maker=maker, region=region,
+                              state=state)
+
+
+@router.get("/public/commitments", response_model=list[CommitmentOut],
+            response_model_exclude_none=True)
+def public_commitments(
+    services: ServicesDep, region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+) -> list[dict[str, Any]]:
+    """Public commitments of government bodies, with their state."""
+    with services.views() as conn:
+        rows = rq.commitments(conn, region=region, public_only=True)
+    return [{k: row[k] for k in PUBLIC_FIELDS} for row in rows]
+
+
+def _own(services: ServicesDep, account: Account, commitment_id: UUID) -> None:
+    """A department reaches only the commitments it is responsible for; others are answered
+    like a commitment that does not exist."""
+    found = services.ledger.commitment(commitment_id)
+    if found.department.code != account.subject:
+        raise CommitmentNotFoundError("no commitment with this id", field="commitment_id")
+
+
+@router.post("/commitments/{commitment_id}/fulfilment", status_code=204)
+def fulfil(commitment_id: UUID, body: Evidence, services: ServicesDep,
+           account: Department) -> None:
+    """Record the commitment fulfilled, with the evidence."""
+    _own(services, account, commitment_id)
+    services.ledger.fulfil_commitment(rc.FulfilCommitment(
+        commitment_id=commitment_id, evidence=body.evidence), account.actor())
+
+
+@router.post("/commitments/{commitment_id}/release", status_code=204)
+def release(commitment_id: UUID, body: Reasons, services: ServicesDep,
+            account: Department) -> None:
+    """Release the body from the commitment, with the reasons."""
+    _own(services, account, commitment_id)
+    services.ledger.release_commitment(rc.ReleaseCommitment(
+        commitment_id=commitment_id, reasons=body.reasons), account.actor())
+
+
+@router.post("/commitments/{commitment_id}/breach", response_model=RecordFiled,
+             status_code=201)
+def breach(commitment_id: UUID, body: Breach, services: ServicesDep,
+           account: Department) -> RecordFiled:
+    """Find the commitment breached: files its breach_of_commitment record."""
+    _own(services, account, commitment_id)
+    return RecordFiled(record_id=services.ledger.find_breach(rc.FindBreach(
+        commitment_id=commitment_id, finding=body.finding, filing=body.filing),
+        account.actor()))
