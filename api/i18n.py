@@ -136,6 +136,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                       "Only the first {n} rows are exported; more may match, so narrow the "
                       "search and export each part."),
     "export_up_to": ("最多 {n} 条", "up to {n} rows"),
+    "soonest_shown": ("此处仅列最近到期的 {n} 项。", "Only the {n} soonest are listed here."),
     "bodies": ("机关数", "Bodies"),
     "no_bodies": ("本地区尚无登记的机关，无从评分", "No body is registered here to score"),
     "score_is_mean": ("辖区内（含下级地区）{n} 个机关评分的平均值，尚无记录的机关按满分计",

@@ -148,7 +148,7 @@ def open_deadlines(
     conn: Conn, *, region: str | None = None, kind: str | None = None,
     due_before: date | None = None, overdue: bool | None = None, body_code: str | None = None,
     today: date | None = None, calendar: WorkingCalendar | None = None,
-    regions: RegionTable | None = None, limit: int = 1000,
+    regions: RegionTable | None = None, limit: int = 1000, party: str | None = None,
 ) -> list[OpenDeadline]:
     """Every open deadline matching the filters, earliest due first.
 
@@ -163,12 +163,13 @@ def open_deadlines(
         "AND (%(kind)s::text IS NULL OR kind = %(kind)s) "
         "AND (%(before)s::date IS NULL OR due < %(before)s) "
         "AND (%(body)s::text IS NULL OR body_code = %(body)s) "
+        "AND (%(party)s::text IS NULL OR party = %(party)s) "
         "AND (%(overdue)s::boolean IS NULL "
         "     OR (overdue OR coalesce(due < %(today)s, false)) = %(overdue)s) "
         "ORDER BY due NULLS LAST, record_id, key LIMIT %(limit)s"
     ), {"region": _region(region, regions) if region else None, "kind": kind,
         "before": due_before, "body": body_code, "overdue": overdue, "today": day,
-        "limit": limit})
+        "limit": limit, "party": party})
     days_left = _DaysLeft(calendar or WorkingCalendar(), day)
     return [
         OpenDeadline(**{k: v for k, v in row.items() if k not in ("region_chain", "position")},
@@ -400,6 +401,13 @@ def body_evaluation(conn: Conn, credit_code: str, formula: Formula | None = None
     return evaluate_body(conn, credit_code, formula=formula) or evaluate(
         formula or formula_in_force(), "body", credit_code, found[0]["name"],
         dict.fromkeys(SCORED_METRICS, 0))
+
+
+def document_numbers(conn: Conn, record_ids: Sequence[UUID]) -> dict[UUID, str]:
+    """Each record's decision document number, for lists that name records."""
+    found = _rows(conn, "SELECT record_id, document_number FROM {v}.record_view "
+                        "WHERE record_id = ANY(%(ids)s)", {"ids": list(record_ids)})
+    return {row["record_id"]: row["document_number"] for row in found}
 
 
 def subject_names(conn: Conn, codes: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -59,6 +59,8 @@ Department = Annotated[Account, page_role(Role.SOURCE_DEPARTMENT)]
 PER_PAGE = 20
 SCANNED = 1_000
 """In-force records looked through for rectifications reported complete."""
+MATTERS_SHOWN = 50
+"""Forwarded matters listed, soonest due first: each reads its record whole."""
 COLUMNS = [("document_number", "决定文号"), ("subject_name", "主体名称"),
            ("subject_code", "主体代码"), ("category", "类别"), ("domain", "领域"),
            ("severity", "失信程度"), ("decision_date", "决定日期"), ("status", "状态"),
@@ -99,7 +101,8 @@ def workspace(
     return render(request, "department.html", {
         **CHOICES, **filters, "form": form.typed, "errors": form.errors,
         "regions": region_tree(), "organisation": organisation_name(services, code), "code": code,
-        "matters": matters, "checks": checks, "result": result, "pages": pages,
+        "matters": matters, "more_matters": len(matters) >= MATTERS_SHOWN, "checks": checks,
+        "result": result, "pages": pages,
         "page": result.page if result else 1, "query": urlencode(shown),
         "pager": pager(result.page, pages, shown) if result else [],
     }, account=account, status=422 if form.errors else 200)
@@ -155,14 +158,13 @@ def forwarded(services: Services, conn: queries.Conn, code: str, lang: str) -> (
     calendar, today = services.ledger.settings().calendar(), services.today()
     found = []
     for kind in (DeadlineKind.OBJECTION_DECISION, DeadlineKind.REPAIR_DECISION):
-        for deadline in queries.open_deadlines(conn, kind=kind.value, today=today,
-                                               calendar=calendar):
-            if deadline.party == code:
-                record, events = read_record(services.ledger, deadline.record_id)
-                matter = _matter(record, events, deadline, code, lang)
-                if matter is not None:
-                    found.append(matter)
-    return sorted(found, key=lambda m: (m["due"] is None, str(m["due"])))
+        for deadline in queries.open_deadlines(conn, kind=kind.value, party=code, today=today,
+                                               calendar=calendar, limit=MATTERS_SHOWN):
+            record, events = read_record(services.ledger, deadline.record_id)
+            matter = _matter(record, events, deadline, code, lang)
+            if matter is not None:
+                found.append(matter)
+    return sorted(found, key=lambda m: (m["due"] is None, str(m["due"])))[:MATTERS_SHOWN]
 
 
 def _matter(record: CreditRecord, events: list[DomainEvent], deadline: OpenDeadline,

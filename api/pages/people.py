@@ -13,6 +13,7 @@ from api.deps import ServicesDep
 from api.exports import export
 from api.i18n import translator, waiting_note
 from api.pages import FormText, check_csrf, language, page_role, render
+from api.pages.forms import page_number, pager
 from api.pages.matters import official_actions, read_record, standing
 from api.pages.signin import (
     check_login_csrf,
@@ -22,10 +23,12 @@ from api.pages.signin import (
     signed_out,
 )
 from api.pages.timeline import timeline_page
+from api.routes.records import MAX_OFFSET
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.clock import business_date
 from ledger.events import Role
+from projections import queries
 
 router = APIRouter(tags=["pages"])
 OFFICIAL = page_role(Role.SUBJECT_OFFICIAL)
@@ -69,28 +72,65 @@ Format = Annotated[str | None, Query(pattern="^(csv|xlsx)$")]
 FormatOrPicture = Annotated[str | None, Query(pattern="^(csv|xlsx|svg)$")]
 
 
+PER_PAGE = 20
+DEADLINES_SHOWN = 100
+"""The subject's soonest open deadlines on its page; the export lists them all."""
+
+
 @router.get("/subject", response_class=Response)
 def subject_page(request: Request, services: ServicesDep,
                  account: Annotated[Account, OFFICIAL], format: Format = None,
-                 table: Literal["records", "deadlines"] = "records") -> Response:
+                 table: Literal["records", "deadlines"] = "records",
+                 page: str | None = None) -> Response:
     """An official's page: their subject's records, what is due, and the forms to answer."""
-    ledger, code = services.ledger, account.subject or ""
+    ledger, code, lang = services.ledger, account.subject or "", language(request)
     if len(code) == 18:
         body = ledger.body(code)
         name, record_ids = body.name, body.records
     else:
         person = ledger.civil_servant(UUID(code))
         name, record_ids = person.masked_id, person.records
-    records, deadlines = _subject_rows(ledger, code, record_ids, language(request))
+    ids = record_ids[:MAX_OFFSET]  # a page, or an export, reads each of its records whole
+    pages = max(1, -(-len(ids) // PER_PAGE))
+    shown = min(page_number(page), pages)
     if format:
-        if table == "deadlines":
-            return export(deadlines, DEADLINE_COLUMNS, format, "deadlines",
-                          lang=language(request))
-        return export(records, RECORD_COLUMNS, format, "records", lang=language(request))
+        rows = _subject_rows(ledger, code, ids, lang)[table == "deadlines"]
+        return export(rows, DEADLINE_COLUMNS if table == "deadlines" else RECORD_COLUMNS,
+                      format, table, lang=lang,
+                      capped_at=MAX_OFFSET if len(record_ids) > MAX_OFFSET else None)
+    on_page = ids[(shown - 1) * PER_PAGE:shown * PER_PAGE]
+    records, fresh = _subject_rows(ledger, code, on_page, lang)
+    deadlines = _deadlines(services, code, ids, on_page, fresh, shown, DEADLINES_SHOWN)
     return render(request, "subject.html", {
         "subject_name": name, "subject_code": code, "records": records, "deadlines": deadlines,
-        "done": request.query_params.get("done"),
+        "done": request.query_params.get("done"), "page": shown, "pages": pages,
+        "pager": pager(shown, pages, {}), "more_deadlines": len(deadlines) >= DEADLINES_SHOWN,
     }, account=account)
+
+
+def _deadlines(services: ServicesDep, code: str, ids: list[UUID], on_page: list[UUID],
+               fresh: list[dict[str, Any]], page: int, limit: int) -> list[dict[str, Any]]:
+    """The deadlines the subject must meet, soonest first: those of the records on this page
+    as the ledger has them now, the others from the deadlines view. Each links to its record
+    on the page that shows it."""
+    ledger, read = services.ledger, set(on_page)
+    with services.views() as conn:
+        others = [d for d in queries.open_deadlines(
+            conn, party=code, limit=limit + len(fresh), today=services.today(),
+            calendar=ledger.settings().calendar()) if d.record_id not in read]
+        numbers = queries.document_numbers(conn, sorted({d.record_id for d in others}))
+    rows = fresh + [{
+        "record_id": d.record_id, "document_number": numbers.get(d.record_id, ""),
+        "kind": d.kind, "due": d.due, "overdue": d.overdue, "left": d.working_days_left,
+        "waiting": d.due is None, "starts_on": d.starts_on, "length": d.length, "unit": d.unit,
+        "awaiting": d.awaiting, "note": waiting_note(d.starts_on, d.length, d.unit, d.awaiting)
+        if d.due is None else None} for d in others]
+    rows.sort(key=lambda d: (d["due"] is None, d["due"] or d["starts_on"]))
+    where = {rid: n // PER_PAGE + 1 for n, rid in enumerate(ids)}
+    for row in rows:
+        on = where.get(row["record_id"], page)
+        row["href"] = ("" if on == page else f"?page={on}") + f"#r-{row['record_id']}"
+    return rows[:limit]
 
 
 def _subject_rows(ledger: Ledger, code: str, record_ids: list[UUID], lang: str) -> (

@@ -17,9 +17,10 @@ from api.deps import ServicesDep
 from api.exports import export
 from api.i18n import with_notes
 from api.pages import check_csrf, done, language, page_role, region_tree, render
-from api.pages.forms import FilterForm
+from api.pages.forms import FilterForm, page_number, pager
 from api.pages.matters import read_record, sent, standing
 from api.readable import label, region_name
+from api.routes.records import MAX_OFFSET
 from ledger import commands as c
 from ledger.calendar import WorkingCalendar
 from ledger.events import DomainEvent, Role
@@ -48,6 +49,18 @@ ACTIONS = {
     DeadlineKind.REPAIR_FORWARDING: ["forward_repair"],
 }
 KINDS = {k.value for k in DeadlineKind}
+PER_PAGE = 50
+"""Queue tasks and board rows on one page; a list holds at most ``MAX_OFFSET`` rows."""
+
+
+def _page(rows: list[Any], asked: str | None, filters: dict[str, Any]) -> (
+    tuple[list[Any], dict[str, Any]]
+):
+    """The rows of the page asked for (past the end, the last one) and the pager's context."""
+    pages = max(1, -(-len(rows) // PER_PAGE))
+    page = min(page_number(asked), pages)
+    return rows[(page - 1) * PER_PAGE:page * PER_PAGE], {
+        "page": page, "pages": pages, "pager": pager(page, pages, filters)}
 
 
 def _number(key: str) -> int | None:
@@ -58,23 +71,27 @@ def _number(key: str) -> int | None:
 @router.get("/review", response_class=Response)
 def review_queue(request: Request, services: ServicesDep,
                  account: Annotated[Account, QUEUE_READERS],
-                 format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None) -> Response:
+                 format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
+                 page: str | None = None) -> Response:
     """The reviewer's queue: every deadline the credit platform itself must meet."""
     with services.views() as conn:
-        rows = [d for d in queries.open_deadlines(
-            conn, today=services.today(), calendar=services.ledger.settings().calendar())
-            if d.party == "platform"]
+        rows = queries.open_deadlines(
+            conn, party="platform", today=services.today(),
+            calendar=services.ledger.settings().calendar(), limit=MAX_OFFSET)
     if format:
         return export(_named(services, rows, language(request)), COLUMNS, format,
-                      "review-queue", lang=language(request))
+                      "review-queue", lang=language(request),
+                      capped_at=MAX_OFFSET if len(rows) >= MAX_OFFSET else None)
+    shown, paging = _page(rows, page, {})
     read: dict[UUID, tuple[CreditRecord, list[DomainEvent]]] = {}
     tasks = []
-    for d in with_notes(rows, language(request)):
+    for d in with_notes(shown, language(request)):
         if d.record_id not in read:
             read[d.record_id] = read_record(services.ledger, d.record_id)
         tasks.append(_task(d, *read[d.record_id]))
     return render(request, "review.html", {
         "tasks": tasks, "message": "已记录。" if "done" in request.query_params else None,
+        **paging,
     }, account=account)
 
 
@@ -140,6 +157,7 @@ def deadline_board(
     region: str | None = None, kind: str | None = None, within: str | None = None,
     overdue: str | None = None, picture: Literal["due", "overdue"] = "due",
     format: Annotated[str | None, Query(pattern="^(csv|xlsx|svg)$")] = None,
+    page: str | None = None,
 ) -> Response:
     """Open, near and overdue deadlines across the province, filtered like the operator needs.
 
@@ -163,17 +181,20 @@ def deadline_board(
     with services.views() as conn:
         rows: list[OpenDeadline] = queries.open_deadlines(
             conn, region=region_code, kind=kind_code, due_before=due_before,
-            overdue=True if late else None, today=today, calendar=calendar)
+            overdue=True if late else None, today=today, calendar=calendar, limit=MAX_OFFSET)
         load = Load.count(conn, calendar, today, region=region_code, kind=kind_code)
     pictures = load.pictures(lang)
     if format == "svg":
         return charts.download(pictures[picture], f"deadlines-{picture}")
-    named = _named(services, rows, lang)
     if format:
-        return export(named, COLUMNS, format, "deadlines", lang=language(request))
+        return export(_named(services, rows, lang), COLUMNS, format, "deadlines",
+                      lang=language(request),
+                      capped_at=MAX_OFFSET if len(rows) >= MAX_OFFSET else None)
     filters = {k: v for k, v in {"region": region_code, "kind": kind_code, "within": days,
                                  "overdue": "true" if late else None}.items()
                if v is not None}
+    rows, paging = _page(rows, page, filters)
+    named = _named(services, rows, lang)
     temporal = Temporal(services.temporal_ui, services.temporal_namespace)
     return render(request, "deadlines.html", {
         **context, "rows": [{**row, "temporal": temporal.workflow(d)}
@@ -182,7 +203,7 @@ def deadline_board(
         "temporal_list": temporal.deadlines(
             region=region_code, kind=kind_code, due_before=due_before,
             overdue_at=services.ledger.clock() if late else None),
-        "load": load, "pictures": pictures,
+        "load": load, "pictures": pictures, **paging,
     }, account=account)
 
 
