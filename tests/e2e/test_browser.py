@@ -416,3 +416,41 @@ def test_a_visitor_reads_that_a_public_record_was_verified_and_downloads_its_pro
     download.value.save_as(saved)
     report = verify_bundle(json.loads(saved.read_text(encoding="utf-8")), trusted_key=public)
     assert report.ok, report.problems
+
+
+def test_a_department_decides_an_objection_corrected_and_the_public_page_shows_the_new_facts(
+    browser: Browser, site: Site,
+) -> None:
+    rid, ledger = UUID(site.record_id), site.ledger
+    n = ledger.file_objection(c.FileObjection(record_id=rid, grounds="罚款应为四万元"), official())
+    ledger.mark_objection(c.MarkObjection(record_id=rid, number=n), REVIEWER)
+    ledger.accept_objection(c.AcceptObjection(record_id=rid, number=n), REVIEWER)
+    to = c.Authority(name="福建省纪委监委", code=SOURCE_CODE)
+    ledger.forward_objection(c.ForwardObjection(record_id=rid, number=n, to=to), REVIEWER)
+    visitor = browser.new_context(locale="zh-CN").new_page()
+    public_page_shows(visitor, site, "闽纪〔2026〕1号", present=True)
+    visitor.get_by_role("row").filter(has_text="闽纪〔2026〕1号").get_by_role(
+        "link", name="福州市鼓楼区自然资源局").click()
+    record_page = visitor.url
+    expect(visitor.get_by_role("row").filter(has_text="罚款金额")).to_contain_text("50000")
+
+    department = browser.new_context(locale="zh-CN").new_page()
+    sign_in(department, site, Role.SOURCE_DEPARTMENT)
+    until_shown(department, "罚款应为四万元", lambda: department.goto(f"{site.url}/department"))
+    row = department.get_by_role("row").filter(has_text="罚款应为四万元")
+    row.locator("summary", has_text="作出决定").click()
+    row.get_by_label("核实结果").select_option("corrected")
+    row.get_by_label("理由").fill("经核实，罚款金额计算有误。")
+    row.locator("summary", has_text="更正").click()
+    row.get_by_label("失信事实").fill("未按合同约定支付中标企业货款四万元。")
+    row.locator("input[name=new_fine_yuan]").fill("40000.00")
+    row.get_by_role("button", name="作出决定").click()
+    expect(department.get_by_role("status")).to_contain_text("已记录")
+
+    def reread() -> None:
+        visitor.goto(record_page)
+
+    until_shown(visitor, "未按合同约定支付中标企业货款四万元。", reread)
+    fine = visitor.get_by_role("row").filter(has_text="罚款金额")
+    expect(fine).to_contain_text("40000")
+    expect(fine).not_to_contain_text("50000")
