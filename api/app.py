@@ -11,7 +11,17 @@ from api import errors, observability
 from api.deps import Services
 from api.headers import SecurityHeaders
 from api.limits import BodyLimit, Limits, PublicRateLimit
-from api.pages import admin, department, department_filing, people, public, regions, work
+from api.pages import (
+    admin,
+    department,
+    department_filing,
+    people,
+    public,
+    regions,
+    work,
+)
+from api.pages import commitments as commitment_pages
+from api.pages import leads as lead_pages
 from api.routes import (
     audit,
     commitments,
@@ -46,7 +56,7 @@ def create_app(services: Services, limits: Limits | None = None) -> FastAPI:
                    department.router, department_filing.router,
                    views.router, evaluation.router, people.router, public.router, work.router,
                    regions.router, admin.router, transparency.router, commitments.router,
-                   leads.router):
+                   leads.router, commitment_pages.router, lead_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs = tuple(path for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)

@@ -139,6 +139,19 @@ EXPECTED: dict[tuple[str, str], set[Role] | None] = {
     ("POST", "/api/v1/leads/{lead_id}/record"): {SRC},
     ("POST", "/api/v1/leads/{lead_id}/breach"): {SRC},
     ("POST", "/api/v1/leads/{lead_id}/handover"): {SRC},
+    ("GET", "/commitments"): PUBLIC,
+    ("GET", "/subject/commitments"): {OFF},
+    ("GET", "/department/commitments"): {SRC},
+    ("POST", "/department/commitments/{commitment_id}/fulfilment"): {SRC},
+    ("POST", "/department/commitments/{commitment_id}/release"): {SRC},
+    ("POST", "/department/commitments/{commitment_id}/breach"): {SRC},
+    ("GET", "/department/leads"): {SRC},
+    ("GET", "/department/leads/{lead_id}"): {SRC},
+    ("POST", "/department/leads/{lead_id}/unfounded"): {SRC},
+    ("POST", "/department/leads/{lead_id}/record"): {SRC},
+    ("POST", "/department/leads/{lead_id}/breach"): {SRC},
+    ("POST", "/department/leads/{lead_id}/handover"): {SRC},
+    ("POST", "/department/leads/import"): {SRC},
 }
 
 

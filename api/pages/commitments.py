@@ -1,0 +1,204 @@
+"""The commitment register's pages: the public commitments (no sign-in), an official's body's
+commitments, and a department's commitments with the forms that end them.
+
+The public page shows what the public API shows (``api.routes.commitments.PUBLIC_FIELDS``):
+bodies' commitments only, never who in a department handled them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+import pydantic
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from api.auth import Account
+from api.deps import Services, ServicesDep, optional_account
+from api.errors import status_of
+from api.exports import EXPORT_CAP, export
+from api.i18n import translator
+from api.pages import check_csrf, language, page_role, render
+from api.pages.forms import FilterForm, page_number, pager
+from api.pages.public import region_choices
+from api.pages.register_forms import (
+    CATEGORIES,
+    SEVERITIES,
+    AnswerFields,
+    filing_of,
+    refused,
+)
+from api.routes.commitments import PUBLIC_FIELDS
+from ledger import errors as e
+from ledger import register_commands as rc
+from ledger.commitment_events import CommitmentKind, CommitmentState
+from ledger.events import Role
+from ledger.register_steps import CommitmentNotFoundError
+from projections import register_queries as rq
+
+router = APIRouter(tags=["pages"])
+Department = Annotated[Account, page_role(Role.SOURCE_DEPARTMENT)]
+Official = Annotated[Account, page_role(Role.SUBJECT_OFFICIAL)]
+Format = Annotated[str | None, Query(pattern="^(csv|xlsx)$")]
+PER_PAGE = 20
+KINDS = [k.value for k in CommitmentKind]
+STATES = [s.value for s in CommitmentState]
+COLUMNS = [("maker_name", "maker"), ("maker_code", "maker_code"), ("kind", "commitment_kind"),
+           ("content", "content"), ("source_document", "source_document"),
+           ("made_to", "made_to"), ("made_on", "made_on"), ("due", "due"),
+           ("recurring", "recurring"), ("state", "commitment_state"), ("closed_on", "closed_on")]
+ENDED = ("fulfilled", "breached", "released")
+
+
+def _filters(request: Request, region: str | None, kind: str | None,
+             state: str | None) -> tuple[FilterForm, dict[str, Any]]:
+    form = FilterForm(language(request), labels={"kind": "commitment_kind",
+                                                 "state": "commitment_state"})
+    return form, {"region": form.region("region", region),
+                  "kind": form.choice("kind", kind, KINDS),
+                  "state": form.choice("state", state, STATES)}
+
+
+def _read(services: Services, filters: dict[str, Any], **scope: Any) -> list[dict[str, Any]]:
+    """Every commitment in the scope matching the filters, as far as an export goes."""
+    with services.views() as conn:
+        rows = rq.commitments(conn, region=filters["region"], state=filters["state"],
+                              limit=EXPORT_CAP + 1, **scope)
+    return [r for r in rows if filters["kind"] in (None, r["kind"])]
+
+
+def _export(rows: list[dict[str, Any]], fmt: str, name: str, lang: str) -> Response:
+    t = translator(lang)
+    shown = [{**row, "kind": t(row["kind"]), "state": t(row["state"])}
+             for row in rows[:EXPORT_CAP]]
+    columns = [(key, t(text)) for key, text in COLUMNS]
+    return export(shown, columns, fmt, name, lang=lang,
+                  capped_at=EXPORT_CAP if len(rows) > EXPORT_CAP else None)
+
+
+def _listing(request: Request, template: str, rows: list[dict[str, Any]], form: FilterForm,
+             filters: dict[str, Any], page: str | None, account: Account | None,
+             **extra: Any) -> Response:
+    shown = {k: v for k, v in filters.items() if v}
+    pages = max(1, -(-min(len(rows), EXPORT_CAP) // PER_PAGE))
+    at = min(page_number(page), pages)
+    return render(request, template, {
+        **filters, **extra, "form": form.typed, "errors": form.errors, "kinds": KINDS,
+        "states": STATES, "regions": region_choices(), "query": urlencode(shown),
+        "items": rows[(at - 1) * PER_PAGE:at * PER_PAGE], "total": len(rows), "page": at,
+        "pages": pages, "pager": pager(at, pages, shown),
+    }, account=account, status=422 if form.errors else 200)
+
+
+@router.get("/commitments", response_class=Response)
+def public_commitments(request: Request, services: ServicesDep, region: str | None = None,
+                       kind: str | None = None, state: str | None = None,
+                       page: str | None = None, format: Format = None) -> Response:
+    """Government bodies' public commitments and whether each was kept."""
+    form, filters = _filters(request, region, kind, state)
+    account = optional_account(request)
+    if form.errors:
+        return _listing(request, "commitments_public.html", [], form, filters, page, account)
+    rows = [{k: r[k] for k in PUBLIC_FIELDS}
+            for r in _read(services, filters, public_only=True)]
+    if format:
+        return _export(rows, format, "commitments", language(request))
+    return _listing(request, "commitments_public.html", rows, form, filters, page, account)
+
+
+@router.get("/subject/commitments", response_class=Response)
+def official_commitments(request: Request, services: ServicesDep, account: Official,
+                         region: str | None = None, kind: str | None = None,
+                         state: str | None = None, page: str | None = None,
+                         format: Format = None) -> Response:
+    """The commitments the official's body made, with their state and due dates."""
+    form, filters = _filters(request, region, kind, state)
+    rows = [] if form.errors else _read(services, filters, maker=account.subject or "")
+    if format and not form.errors:
+        return _export(rows, format, "our-commitments", language(request))
+    return _listing(request, "commitments.html", rows, form, filters, page, account,
+                    heading="our_commitments", base="/subject/commitments")
+
+
+@router.get("/department/commitments", response_class=Response)
+def department_commitments(request: Request, services: ServicesDep, account: Department,
+                           region: str | None = None, kind: str | None = None,
+                           state: str | None = None, page: str | None = None,
+                           format: Format = None) -> Response:
+    """The commitments the department is responsible for, with the forms that end them."""
+    return _department_page(request, services, account, region, kind, state, page, format)
+
+
+def _department_page(request: Request, services: Services, account: Account,
+                     region: str | None = None, kind: str | None = None,
+                     state: str | None = None, page: str | None = None,
+                     fmt: str | None = None, failed: str | None = None,
+                     problems: list[str] | None = None, typed: dict[str, str] | None = None,
+                     status: int = 200) -> Response:
+    form, filters = _filters(request, region, kind, state)
+    rows = [] if form.errors else _read(services, filters, department=account.subject or "")
+    if fmt and not form.errors:
+        return _export(rows, fmt, "department-commitments", language(request))
+    if failed:  # the commitment refused is shown first, with the answer as typed
+        rows.sort(key=lambda r: str(r["commitment_id"]) != failed)
+    response = _listing(request, "commitments.html", rows, form, filters, page, account,
+                        heading="department_commitments", base="/department/commitments",
+                        answering=True, ended=ENDED, categories=CATEGORIES,
+                        severities=SEVERITIES, failed=failed, problems=problems or [],
+                        typed=typed or {}, done=request.query_params.get("done"))
+    response.status_code = status if status != 200 else response.status_code
+    return response
+
+
+Fields = Annotated[AnswerFields, Form()]
+
+
+def _answer(request: Request, services: Services, account: Account, commitment_id: UUID,
+            fields: AnswerFields, act: Any) -> Response:
+    """End a commitment from a form: done and back on the list with a confirmation, or
+    refused there with what was typed kept."""
+    check_csrf(request, fields.csrf)
+    if services.ledger.commitment(commitment_id).department.code != account.subject:
+        raise CommitmentNotFoundError("no commitment with this id", field="commitment_id")
+    try:
+        act()
+    except (pydantic.ValidationError, e.ValidationError, e.LifecycleError,
+            e.ConflictError) as error:
+        status = 422 if isinstance(error, pydantic.ValidationError) else status_of(error)
+        return _department_page(request, services, account, failed=str(commitment_id),
+                                problems=refused(error, language(request)),
+                                typed=fields.model_dump(exclude={"csrf"}), status=status)
+    return RedirectResponse(f"/department/commitments?done={commitment_id}#c-{commitment_id}",
+                            status_code=303)
+
+
+@router.post("/department/commitments/{commitment_id}/fulfilment")
+def fulfil(request: Request, commitment_id: UUID, services: ServicesDep, account: Department,
+           fields: Fields) -> Response:
+    """Record the commitment fulfilled, with the evidence."""
+    return _answer(request, services, account, commitment_id, fields, lambda: (
+        services.ledger.fulfil_commitment(rc.FulfilCommitment.model_validate({
+            "commitment_id": commitment_id, "evidence": fields.evidence.strip()}),
+            account.actor())))
+
+
+@router.post("/department/commitments/{commitment_id}/release")
+def release(request: Request, commitment_id: UUID, services: ServicesDep, account: Department,
+            fields: Fields) -> Response:
+    """Release the body from the commitment, with the reasons."""
+    return _answer(request, services, account, commitment_id, fields, lambda: (
+        services.ledger.release_commitment(rc.ReleaseCommitment.model_validate({
+            "commitment_id": commitment_id, "reasons": fields.reasons.strip()}),
+            account.actor())))
+
+
+@router.post("/department/commitments/{commitment_id}/breach")
+def breach(request: Request, commitment_id: UUID, services: ServicesDep, account: Department,
+           fields: Fields) -> Response:
+    """Find the commitment breached: its breach_of_commitment record is filed."""
+    return _answer(request, services, account, commitment_id, fields, lambda: (
+        services.ledger.find_breach(rc.FindBreach.model_validate({
+            "commitment_id": commitment_id, "finding": fields.finding.strip(),
+            "filing": filing_of(fields)}), account.actor())))

@@ -1,0 +1,217 @@
+"""A department's lead inbox: the leads sent to it, each with its origin, reference number,
+body concerned and verification due date; the four answers (unfounded, a record filed, a
+commitment breached, handed over); and the import of leads from a CSV or xlsx file.
+
+A department reaches only the leads sent to it; any other is answered 404, exactly like one
+that does not exist.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+import pydantic
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from api.auth import Account
+from api.deps import Services, ServicesDep
+from api.errors import status_of
+from api.exports import EXPORT_CAP, export
+from api.i18n import translator
+from api.pages import check_csrf, language, page_role, render
+from api.pages.department import organisation_name
+from api.pages.forms import FilterForm, page_number, pager
+from api.pages.register_forms import (
+    CATEGORIES,
+    SEVERITIES,
+    AnswerFields,
+    filing_of,
+    refused,
+)
+from ledger import errors as e
+from ledger import register_commands as rc
+from ledger.bulk import RowResult
+from ledger.events import Role
+from ledger.lead import Lead
+from ledger.lead_events import VERIFICATION, LeadOrigin
+from ledger.lead_import import import_leads
+from ledger.register_steps import LeadNotFoundError
+from ledger.values import Organisation
+from projections import register_queries as rq
+
+router = APIRouter(tags=["pages"])
+Department = Annotated[Account, page_role(Role.SOURCE_DEPARTMENT)]
+PER_PAGE = 20
+ORIGINS = [o.value for o in LeadOrigin]
+COLUMNS = [("origin", "origin"), ("reference", "reference"), ("received_on", "received_on"),
+           ("summary", "summary"), ("body_name", "body_concerned"), ("body_code", "body_code"),
+           ("due", "verification_due"), ("outcome", "outcome"), ("answered_on", "answered_on"),
+           ("reasons", "reasons")]
+SUFFIXES = (".csv", ".xlsx")
+
+
+@router.get("/department/leads", response_class=Response)
+def inbox(request: Request, services: ServicesDep, account: Department,
+          origin: str | None = None, open_only: str | None = None, page: str | None = None,
+          format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None) -> Response:
+    """The leads sent to the department, open ones due soonest first."""
+    return _inbox(request, services, account, origin, open_only, page, format)
+
+
+def _inbox(request: Request, services: Services, account: Account, origin: str | None = None,
+           open_only: str | None = None, page: str | None = None, fmt: str | None = None,
+           report: dict[str, Any] | None = None, problems: list[str] | None = None,
+           status: int = 200) -> Response:
+    lang = language(request)
+    form = FilterForm(lang)
+    filters: dict[str, Any] = {"origin": form.choice("origin", origin, ORIGINS),
+                               "open_only": form.flag("open_only", open_only)}
+    rows: list[dict[str, Any]] = []
+    if not form.errors:
+        with services.views() as conn:
+            rows = rq.leads(conn, department=account.subject or "", limit=EXPORT_CAP + 1,
+                            **filters)
+    if fmt and not form.errors:
+        t = translator(lang)
+        shown = [{**r, "origin": t(r["origin"]), "outcome": t(r["outcome"] or "open")}
+                 for r in rows[:EXPORT_CAP]]
+        return export(shown, [(k, t(text)) for k, text in COLUMNS], fmt, "leads", lang=lang,
+                      capped_at=EXPORT_CAP if len(rows) > EXPORT_CAP else None)
+    kept = {k: ("true" if v is True else v) for k, v in filters.items() if v}
+    pages = max(1, -(-min(len(rows), EXPORT_CAP) // PER_PAGE))
+    at = min(page_number(page), pages)
+    return render(request, "leads.html", {
+        **filters, "form": form.typed, "errors": form.errors, "origins": ORIGINS,
+        "items": rows[(at - 1) * PER_PAGE:at * PER_PAGE], "total": len(rows), "page": at,
+        "pages": pages, "pager": pager(at, pages, kept), "query": urlencode(kept),
+        "report": report, "problems": problems or [],
+    }, account=account, status=422 if form.errors else status)
+
+
+def _own(services: Services, account: Account, lead_id: UUID) -> Lead:
+    lead = services.ledger.lead(lead_id)
+    if lead.department.code != account.subject:
+        raise LeadNotFoundError("no lead with this id", field="lead_id")
+    return lead
+
+
+@router.get("/department/leads/{lead_id}", response_class=Response)
+def lead_page(request: Request, lead_id: UUID, services: ServicesDep,
+              account: Department) -> Response:
+    """One lead, how it ended, and the forms to answer it while it is open."""
+    return _lead_page(request, services, account, lead_id)
+
+
+def _lead_page(request: Request, services: Services, account: Account, lead_id: UUID, *,
+               failed: str | None = None, problems: list[str] | None = None,
+               typed: dict[str, str] | None = None, status: int = 200) -> Response:
+    lead = _own(services, account, lead_id)
+    deadline = lead.deadlines.get(VERIFICATION)
+    with services.views() as conn:
+        promised = [c for c in rq.commitments(conn, department=account.subject or "",
+                                              maker=lead.body.code)
+                    if c["state"] in ("open", "overdue")]
+    return render(request, "lead.html", {
+        "lead": lead, "due": deadline.due if deadline else None, "commitments": promised,
+        "categories": CATEGORIES, "severities": SEVERITIES, "failed": failed,
+        "problems": problems or [], "typed": typed or {},
+        "done": request.query_params.get("done"),
+    }, account=account, status=status)
+
+
+Fields = Annotated[AnswerFields, Form()]
+
+
+def _answer(request: Request, services: Services, account: Account, lead_id: UUID,
+            fields: AnswerFields, form_id: str, act: Any) -> Response:
+    """Answer the lead from a form: done and back on the lead, or refused there with what was
+    typed kept."""
+    check_csrf(request, fields.csrf)
+    _own(services, account, lead_id)
+    try:
+        act()
+    except (pydantic.ValidationError, e.ValidationError, e.LifecycleError, e.ConflictError,
+            e.NotFoundError) as error:
+        status = 422 if isinstance(error, pydantic.ValidationError) else status_of(error)
+        return _lead_page(request, services, account, lead_id, failed=form_id,
+                          problems=refused(error, language(request)),
+                          typed=fields.model_dump(exclude={"csrf"}), status=status)
+    return RedirectResponse(f"/department/leads/{lead_id}?done={form_id}", status_code=303)
+
+
+@router.post("/department/leads/{lead_id}/unfounded")
+def unfounded(request: Request, lead_id: UUID, services: ServicesDep, account: Department,
+              fields: Fields) -> Response:
+    """Answer the lead as unfounded, with the reasons."""
+    return _answer(request, services, account, lead_id, fields, "unfounded", lambda: (
+        services.ledger.find_lead_unfounded(rc.FindLeadUnfounded.model_validate({
+            "lead_id": lead_id, "reasons": fields.reasons.strip()}), account.actor())))
+
+
+@router.post("/department/leads/{lead_id}/record")
+def file_record(request: Request, lead_id: UUID, services: ServicesDep, account: Department,
+                fields: Fields) -> Response:
+    """File a record on the lead's body; the lead and the record name each other."""
+    return _answer(request, services, account, lead_id, fields, "record", lambda: (
+        services.ledger.file_record_on_lead(rc.FileRecordOnLead.model_validate({
+            "lead_id": lead_id, "filing": filing_of(fields)}), account.actor())))
+
+
+@router.post("/department/leads/{lead_id}/breach")
+def breach(request: Request, lead_id: UUID, services: ServicesDep, account: Department,
+           fields: Fields) -> Response:
+    """The lead shows a commitment broken: find the breach and file its record."""
+    return _answer(request, services, account, lead_id, fields, "breach", lambda: (
+        services.ledger.find_breach_on_lead(rc.FindBreachOnLead.model_validate({
+            "lead_id": lead_id, "commitment_id": fields.commitment_id.strip() or None,
+            "finding": fields.finding.strip(), "filing": filing_of(fields)}),
+            account.actor())))
+
+
+@router.post("/department/leads/{lead_id}/handover")
+def hand_over(request: Request, lead_id: UUID, services: ServicesDep, account: Department,
+              fields: Fields) -> Response:
+    """Hand the lead to the department responsible; its own verification period starts."""
+    return _answer(request, services, account, lead_id, fields, "handover", lambda: (
+        services.ledger.hand_over_lead(rc.HandOverLead.model_validate({
+            "lead_id": lead_id, "reasons": fields.reasons.strip(),
+            "to": {"name": fields.to_name.strip(), "code": fields.to_code.strip()}}),
+            account.actor())))
+
+
+@router.post("/department/leads/import", response_class=Response)
+def import_file(request: Request, services: ServicesDep, account: Department,
+                file: Annotated[UploadFile | None, File()] = None,
+                csrf: Annotated[str, Form()] = "") -> Response:
+    """Take in every row of an uploaded CSV or xlsx file as a lead sent to the department."""
+    check_csrf(request, csrf)
+    t = translator(language(request))
+    suffix = Path(file.filename or "").suffix.lower() if file is not None else ""
+    if file is None or suffix not in SUFFIXES:
+        return _inbox(request, services, account, problems=[t("choose_leads_file")],
+                      status=422)
+    code = account.subject or ""
+    department = Organisation(name=organisation_name(services, code) or code, code=code)
+    results: list[RowResult] = []
+    failure: e.LedgerError | None = None
+    with tempfile.TemporaryDirectory(prefix="ledger-leads-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        with path.open("wb") as out:
+            while chunk := file.file.read(1024 * 1024):
+                out.write(chunk)
+        try:
+            results = list(import_leads(services.ledger, path, department, account.actor()))
+        except e.LedgerError as error:
+            failure = error
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("filed", "unchanged",
+                                                                     "error")}
+    report = {"rows": len(results), "counts": counts,
+              "errors": [r for r in results if r.status == "error"]}
+    return _inbox(request, services, account, report=report,
+                  problems=refused(failure, language(request)) if failure else None,
+                  status=status_of(failure) if failure else 200)

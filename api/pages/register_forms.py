@@ -1,0 +1,57 @@
+"""The forms of the commitment and lead pages: one set of fields for every answer, read into
+the ledger's commands, and a refusal worded for the page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic
+from pydantic import BaseModel
+
+from api.i18n import translator
+from api.pages.filing import refusal, worded
+from ledger import errors as e
+from ledger.values import Category, Severity
+
+CATEGORIES = [v.value for v in Category]
+SEVERITIES = [v.value for v in Severity]
+
+
+class AnswerFields(BaseModel):
+    """An answer as its form sends it: every field as typed, an empty one absent."""
+
+    evidence: str = ""
+    reasons: str = ""
+    finding: str = ""
+    to_name: str = ""
+    to_code: str = ""
+    commitment_id: str = ""
+    document_number: str = ""
+    decision_date: str = ""
+    category: str = ""
+    severity: str = ""
+    legal_basis: str = ""
+    decision_content: str = ""
+    facts: str = ""
+    csrf: str = ""
+
+
+def _given(**values: str) -> dict[str, str]:
+    return {k: v.strip() for k, v in values.items() if v.strip()}
+
+
+def filing_of(f: AnswerFields) -> dict[str, Any]:
+    """The ``ShortFiling`` the form describes, as the API's JSON would carry it."""
+    return _given(document_number=f.document_number, decision_date=f.decision_date,
+                  category=f.category, severity=f.severity, legal_basis=f.legal_basis,
+                  decision_content=f.decision_content, facts=f.facts)
+
+
+def refused(error: pydantic.ValidationError | e.LedgerError, lang: str) -> list[str]:
+    """What the page says of a refused answer: each field named with its problem."""
+    t = translator(lang)
+    if isinstance(error, pydantic.ValidationError):
+        return [f"{t(str(p['loc'][-1])) if p['loc'] else ''}：{worded(p, lang)}"
+                for p in error.errors(include_url=False, include_input=False)]
+    return [f"{t(field)}：{message}" if field != "form" else message
+            for field, message in refusal(error, lang).items()]
