@@ -14,6 +14,7 @@ from api import (
     cli_database,
     cli_deadlines,
     cli_formulas,
+    cli_leads,
     cli_ledger,
     cli_projections,
     devstack,
@@ -27,6 +28,7 @@ app.add_typer(cli_calendar.app, name="calendar")
 app.add_typer(cli_database.app, name="db")
 app.add_typer(cli_deadlines.app, name="deadlines")
 app.add_typer(cli_formulas.app, name="formulas")
+app.add_typer(cli_leads.app, name="leads")
 app.add_typer(cli_projections.app, name="projections")
 
 # ``credit-ledger dev`` starts these after the database, in order, and stops them in reverse.
