@@ -36,7 +36,7 @@ REGISTER_TEXTS: dict[str, tuple[str, str]] = {
     "summary": ("线索内容", "Summary"),
     "body_concerned": ("涉及单位", "Body concerned"),
     "verification_due": ("核查截止", "Verify by"),
-    "outcome": ("办理结果", "Outcome"),
+    "lead_outcome": ("办理结果", "Outcome"),
     "open_only": ("只看待办", "Open only"),
     "hotline_12345": ("12345 热线", "12345 hotline"),
     "npc_suggestion": ("人大代表建议", "NPC deputy's suggestion"),

@@ -50,7 +50,7 @@ PER_PAGE = 20
 ORIGINS = [o.value for o in LeadOrigin]
 COLUMNS = [("origin", "origin"), ("reference", "reference"), ("received_on", "received_on"),
            ("summary", "summary"), ("body_name", "body_concerned"), ("body_code", "body_code"),
-           ("due", "verification_due"), ("outcome", "outcome"), ("answered_on", "answered_on"),
+           ("due", "verification_due"), ("outcome", "lead_outcome"), ("answered_on", "answered_on"),
            ("reasons", "reasons")]
 SUFFIXES = (".csv", ".xlsx")
 
@@ -116,8 +116,13 @@ def _lead_page(request: Request, services: Services, account: Account, lead_id: 
         promised = [c for c in rq.commitments(conn, department=account.subject or "",
                                               maker=lead.body.code)
                     if c["state"] in ("open", "overdue")]
+        shown = rq.lead(conn, lead_id)
+    # An answered lead's deadline is closed in the ledger; the view keeps its due date.
+    due = deadline.due if deadline else (shown or {}).get("due")
+    filed = services.ledger.record(lead.record_id).content if lead.record_id else None
     return render(request, "lead.html", {
-        "lead": lead, "due": deadline.due if deadline else None, "commitments": promised,
+        "lead": lead, "due": due, "commitments": promised,
+        "record_number": filed.document_number if filed else None,
         "categories": CATEGORIES, "severities": SEVERITIES, "failed": failed,
         "problems": problems or [], "typed": typed or {},
         "done": request.query_params.get("done"),

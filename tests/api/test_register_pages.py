@@ -145,7 +145,7 @@ def test_a_department_answers_a_12345_lead_with_a_record_and_reads_it_linked_to_
     shown = api.client.get(answered.headers["location"]).text
     record_id = api.services.ledger.lead(lid).record_id
     assert "已认定并报送失信记录" in shown
-    assert f'href="/department/records/{record_id}"' in shown
+    assert f'href="/department/records/{record_id}">闽纪认〔2026〕7号</a>' in shown
     assert "/unfounded" not in shown
     assert "闽纪认〔2026〕7号" in api.client.get(f"/department/records/{record_id}").text
 

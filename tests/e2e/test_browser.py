@@ -29,6 +29,7 @@ from api.auth import Account, PostgresTokenStore
 from api.deps import Services
 from api.idempotency import PostgresIdempotencyStore
 from ledger import commands as c
+from ledger import register_commands as rc
 from ledger.application import Ledger
 from ledger.events import Role
 from ledger.sealer import LogTable, Sealer
@@ -454,3 +455,56 @@ def test_a_department_decides_an_objection_corrected_and_the_public_page_shows_t
     fine = visitor.get_by_role("row").filter(has_text="罚款金额")
     expect(fine).to_contain_text("40000")
     expect(fine).not_to_contain_text("50000")
+
+
+def test_a_12345_lead_becomes_a_record_answered_from_the_departments_inbox(
+    browser: Browser, site: Site,
+) -> None:
+    site.ledger.receive_lead(rc.ReceiveLead.model_validate({
+        "origin": "hotline_12345", "reference": "GD20260506017", "received_on": "2026-05-06",
+        "summary": "市民来电反映中标企业货款逾期未付", "body_code": BODY_CODE,
+        "department": {"name": "福建省纪委监委", "code": SOURCE_CODE}}), REVIEWER)
+    department = browser.new_context(locale="zh-CN").new_page()
+    sign_in(department, site, Role.SOURCE_DEPARTMENT)
+    department.get_by_role("link", name="线索收件箱").click()
+    inbox = department.url
+    until_shown(department, "GD20260506017", lambda: department.goto(inbox))
+    row = department.get_by_role("row").filter(has_text="GD20260506017")
+    expect(row).to_contain_text("12345 热线")
+    expect(row).to_contain_text("福州市鼓楼区自然资源局")
+    row.get_by_role("link", name="GD20260506017").click()
+
+    department.locator("summary", has_text="认定失信并报送记录").click()
+    form = department.locator("form[action$='/record']")
+    form.get_by_label("决定文号").fill("闽纪认〔2026〕17号")
+    form.get_by_label("决定日期").fill("2026-05-06")
+    form.get_by_label("类别").select_option("administrative_penalty")
+    form.get_by_label("失信程度").select_option("general")
+    form.get_by_label("法律依据").fill("《保障中小企业款项支付条例》第八条")
+    form.get_by_label("处理决定").fill("责令限期支付并予以通报。")
+    form.get_by_role("button", name="认定失信并报送记录").click()
+
+    expect(department.get_by_role("status")).to_contain_text("已记录")
+    expect(department.get_by_role("row").filter(has_text="办理结果")).to_contain_text(
+        "已认定并报送失信记录")
+    department.get_by_role("link", name="闽纪认〔2026〕17号").click()
+    expect(department.locator("main")).to_contain_text("市民来电反映中标企业货款逾期未付")
+    expect(department.locator("main")).to_contain_text("闽纪认〔2026〕17号")
+
+
+def test_the_public_commitments_fit_a_phone_without_sideways_scrolling(
+    browser: Browser, site: Site,
+) -> None:
+    site.ledger.make_commitment(rc.MakeCommitment.model_validate({
+        "department": {"name": "福建省纪委监委", "code": SOURCE_CODE}, "reference": "承诺-1",
+        "maker_code": BODY_CODE, "kind": "investment_promotion",
+        "content": "落户奖励资金自签约之日起三年内分期兑现，每年不少于三分之一",
+        "source_document": "鼓政〔2026〕3号", "made_to": "某科技公司", "made_on": "2026-05-06",
+        "due": "2026-12-31", "public": True}), DEPT)
+    phone = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}).new_page()
+    phone.goto(site.url)
+    phone.get_by_role("link", name="政务承诺公示").click()
+    commitments = phone.url
+    until_shown(phone, "落户奖励资金", lambda: phone.goto(commitments))
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    expect(phone.get_by_role("row").filter(has_text="落户奖励资金")).to_contain_text("待办理")
