@@ -21,21 +21,38 @@ def _rows(conn: Conn, query: str, params: dict[str, Any]) -> list[dict[str, Any]
         return list(cur.fetchall())
 
 
+_COMMITMENTS_WHERE = """
+    WHERE (%(department)s::text IS NULL OR department_code = %(department)s)
+      AND (%(maker)s::text IS NULL OR maker_code = %(maker)s)
+      AND (%(region)s::text IS NULL OR region_chain @> ARRAY[%(region)s::text])
+      AND (%(state)s::text IS NULL OR state = %(state)s)
+      AND (%(kind)s::text IS NULL OR kind = %(kind)s)
+      AND (NOT %(public_only)s OR public)"""
+
+
 def commitments(conn: Conn, *, department: str | None = None, maker: str | None = None,
-                region: str | None = None, state: str | None = None,
-                public_only: bool = False, limit: int = LIMIT) -> list[dict[str, Any]]:
+                region: str | None = None, state: str | None = None, kind: str | None = None,
+                public_only: bool = False, limit: int = LIMIT, offset: int = 0) -> (
+    list[dict[str, Any]]
+):
     """Commitments, due soonest first; filtered by department, maker, region (and the regions
-    under it), state, or to the public ones."""
-    return _rows(conn, """
-        SELECT * FROM views.commitments
-        WHERE (%(department)s::text IS NULL OR department_code = %(department)s)
-          AND (%(maker)s::text IS NULL OR maker_code = %(maker)s)
-          AND (%(region)s::text IS NULL OR region_chain @> ARRAY[%(region)s::text])
-          AND (%(state)s::text IS NULL OR state = %(state)s)
-          AND (NOT %(public_only)s OR public)
-        ORDER BY due NULLS LAST, made_on, commitment_id LIMIT %(limit)s""",
+    under it), state, kind, or to the public ones."""
+    return _rows(conn, f"""
+        SELECT * FROM views.commitments {_COMMITMENTS_WHERE}
+        ORDER BY due NULLS LAST, made_on, commitment_id
+        LIMIT %(limit)s OFFSET %(offset)s""",
         {"department": department, "maker": maker, "region": region, "state": state,
-         "public_only": public_only, "limit": limit})
+         "kind": kind, "public_only": public_only, "limit": limit, "offset": offset})
+
+
+def count_commitments(conn: Conn, *, department: str | None = None, maker: str | None = None,
+                      region: str | None = None, state: str | None = None,
+                      kind: str | None = None, public_only: bool = False) -> int:
+    """How many commitments ``commitments`` would list with no limit."""
+    found = _rows(conn, f"SELECT count(*) AS n FROM views.commitments {_COMMITMENTS_WHERE}",
+                  {"department": department, "maker": maker, "region": region,
+                   "state": state, "kind": kind, "public_only": public_only})
+    return int(found[0]["n"])
 
 
 def commitment(conn: Conn, commitment_id: UUID) -> dict[str, Any] | None:
@@ -44,21 +61,32 @@ def commitment(conn: Conn, commitment_id: UUID) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
+_LEADS_WHERE = """
+    WHERE (%(department)s::text IS NULL OR department_code = %(department)s)
+      AND (%(region)s::text IS NULL OR region_chain @> ARRAY[%(region)s::text])
+      AND (%(origin)s::text IS NULL OR origin = %(origin)s)
+      AND (NOT %(open_only)s OR outcome IS NULL)"""
+
+
 def leads(conn: Conn, *, department: str | None = None, region: str | None = None,
-          open_only: bool = False, origin: str | None = None, limit: int = LIMIT) -> (
-    list[dict[str, Any]]
-):
+          open_only: bool = False, origin: str | None = None, limit: int = LIMIT,
+          offset: int = 0) -> list[dict[str, Any]]:
     """Leads, open ones due soonest first, then the answered ones latest first."""
-    return _rows(conn, """
-        SELECT * FROM views.leads
-        WHERE (%(department)s::text IS NULL OR department_code = %(department)s)
-          AND (%(region)s::text IS NULL OR region_chain @> ARRAY[%(region)s::text])
-          AND (%(origin)s::text IS NULL OR origin = %(origin)s)
-          AND (NOT %(open_only)s OR outcome IS NULL)
+    return _rows(conn, f"""
+        SELECT * FROM views.leads {_LEADS_WHERE}
         ORDER BY outcome IS NOT NULL, due NULLS LAST, answered_on DESC, lead_id
-        LIMIT %(limit)s""",
+        LIMIT %(limit)s OFFSET %(offset)s""",
         {"department": department, "region": region, "origin": origin,
-         "open_only": open_only, "limit": limit})
+         "open_only": open_only, "limit": limit, "offset": offset})
+
+
+def count_leads(conn: Conn, *, department: str | None = None, region: str | None = None,
+                open_only: bool = False, origin: str | None = None) -> int:
+    """How many leads ``leads`` would list with no limit."""
+    found = _rows(conn, f"SELECT count(*) AS n FROM views.leads {_LEADS_WHERE}",
+                  {"department": department, "region": region, "origin": origin,
+                   "open_only": open_only})
+    return int(found[0]["n"])
 
 
 def lead(conn: Conn, lead_id: UUID) -> dict[str, Any] | None:

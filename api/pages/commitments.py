@@ -61,12 +61,17 @@ def _filters(request: Request, region: str | None, kind: str | None,
                   "state": form.choice("state", state, STATES)}
 
 
-def _read(services: Services, filters: dict[str, Any], **scope: Any) -> list[dict[str, Any]]:
-    """Every commitment in the scope matching the filters, as far as an export goes."""
+def _read(services: Services, filters: dict[str, Any], *, limit: int = EXPORT_CAP + 1,
+          offset: int = 0, **scope: Any) -> list[dict[str, Any]]:
+    """The commitments in the scope matching the filters: a page, or as far as an export
+    goes."""
     with services.views() as conn:
-        rows = rq.commitments(conn, region=filters["region"], state=filters["state"],
-                              limit=EXPORT_CAP + 1, **scope)
-    return [r for r in rows if filters["kind"] in (None, r["kind"])]
+        return rq.commitments(conn, **filters, **scope, limit=limit, offset=offset)
+
+
+def _count(services: Services, filters: dict[str, Any], **scope: Any) -> int:
+    with services.views() as conn:
+        return rq.count_commitments(conn, **filters, **scope)
 
 
 def _export(rows: list[dict[str, Any]], fmt: str, name: str, lang: str) -> Response:
@@ -78,17 +83,24 @@ def _export(rows: list[dict[str, Any]], fmt: str, name: str, lang: str) -> Respo
                   capped_at=EXPORT_CAP if len(rows) > EXPORT_CAP else None)
 
 
-def _listing(request: Request, template: str, rows: list[dict[str, Any]], form: FilterForm,
+def _listing(request: Request, template: str, services: Services, form: FilterForm,
              filters: dict[str, Any], page: str | None, account: Account | None,
+             scope: dict[str, Any], fields: tuple[str, ...] | None = None,
              **extra: Any) -> Response:
+    """One page of the list (past the end, the last), read with its total."""
     shown = {k: v for k, v in filters.items() if v}
-    pages = max(1, -(-min(len(rows), EXPORT_CAP) // PER_PAGE))
+    total = 0 if form.errors else _count(services, filters, **scope)
+    pages = max(1, -(-min(total, EXPORT_CAP) // PER_PAGE))
     at = min(page_number(page), pages)
+    rows = [] if form.errors else _read(services, filters, limit=PER_PAGE,
+                                        offset=(at - 1) * PER_PAGE, **scope)
+    if fields is not None:
+        rows = [{k: r[k] for k in fields} for r in rows]
     return render(request, template, {
         **filters, **extra, "form": form.typed, "errors": form.errors, "kinds": KINDS,
         "states": STATES, "regions": region_choices(), "query": urlencode(shown),
-        "items": rows[(at - 1) * PER_PAGE:at * PER_PAGE], "total": len(rows), "page": at,
-        "pages": pages, "pager": pager(at, pages, shown),
+        "items": rows, "total": total, "page": at, "pages": pages,
+        "pager": pager(at, pages, shown),
     }, account=account, status=422 if form.errors else 200)
 
 
@@ -98,14 +110,12 @@ def public_commitments(request: Request, services: ServicesDep, region: str | No
                        page: str | None = None, format: Format = None) -> Response:
     """Government bodies' public commitments and whether each was kept."""
     form, filters = _filters(request, region, kind, state)
-    account = optional_account(request)
-    if form.errors:
-        return _listing(request, "commitments_public.html", [], form, filters, page, account)
-    rows = [{k: r[k] for k in PUBLIC_FIELDS}
-            for r in _read(services, filters, public_only=True)]
-    if format:
+    scope: dict[str, Any] = {"public_only": True}
+    if format and not form.errors:
+        rows = [{k: r[k] for k in PUBLIC_FIELDS} for r in _read(services, filters, **scope)]
         return _export(rows, format, "commitments", language(request))
-    return _listing(request, "commitments_public.html", rows, form, filters, page, account)
+    return _listing(request, "commitments_public.html", services, form, filters, page,
+                    optional_account(request), scope, fields=PUBLIC_FIELDS)
 
 
 @router.get("/subject/commitments", response_class=Response)
@@ -115,11 +125,12 @@ def official_commitments(request: Request, services: ServicesDep, account: Offic
                          format: Format = None) -> Response:
     """The commitments the official's body made, with their state and due dates."""
     form, filters = _filters(request, region, kind, state)
-    rows = [] if form.errors else _read(services, filters, maker=account.subject or "")
+    scope: dict[str, Any] = {"maker": account.subject or ""}
     if format and not form.errors:
-        return _export(rows, format, "our-commitments", language(request))
-    return _listing(request, "commitments.html", rows, form, filters, page, account,
-                    heading="our_commitments", base="/subject/commitments")
+        return _export(_read(services, filters, **scope), format, "our-commitments",
+                       language(request))
+    return _listing(request, "commitments.html", services, form, filters, page, account,
+                    scope, heading="our_commitments")
 
 
 @router.get("/department/commitments", response_class=Response)
@@ -138,13 +149,12 @@ def _department_page(request: Request, services: Services, account: Account,
                      problems: list[str] | None = None, typed: dict[str, str] | None = None,
                      status: int = 200) -> Response:
     form, filters = _filters(request, region, kind, state)
-    rows = [] if form.errors else _read(services, filters, department=account.subject or "")
+    scope: dict[str, Any] = {"department": account.subject or ""}
     if fmt and not form.errors:
-        return _export(rows, fmt, "department-commitments", language(request))
-    if failed:  # the commitment refused is shown first, with the answer as typed
-        rows.sort(key=lambda r: str(r["commitment_id"]) != failed)
-    response = _listing(request, "commitments.html", rows, form, filters, page, account,
-                        heading="department_commitments", base="/department/commitments",
+        return _export(_read(services, filters, **scope), fmt, "department-commitments",
+                       language(request))
+    response = _listing(request, "commitments.html", services, form, filters, page, account,
+                        scope, heading="department_commitments",
                         answering=True, ended=ENDED, categories=CATEGORIES,
                         severities=SEVERITIES, failed=failed, problems=problems or [],
                         typed=typed or {}, done=request.query_params.get("done"))

@@ -71,23 +71,25 @@ def _inbox(request: Request, services: Services, account: Account, origin: str |
     form = FilterForm(lang)
     filters: dict[str, Any] = {"origin": form.choice("origin", origin, ORIGINS),
                                "open_only": form.flag("open_only", open_only)}
-    rows: list[dict[str, Any]] = []
-    if not form.errors:
-        with services.views() as conn:
-            rows = rq.leads(conn, department=account.subject or "", limit=EXPORT_CAP + 1,
-                            **filters)
+    scope = {"department": account.subject or "", **filters}
     if fmt and not form.errors:
         t = translator(lang)
+        with services.views() as conn:
+            rows = rq.leads(conn, **scope, limit=EXPORT_CAP + 1)
         shown = [{**r, "origin": t(r["origin"]), "outcome": t(r["outcome"] or "open")}
                  for r in rows[:EXPORT_CAP]]
         return export(shown, [(k, t(text)) for k, text in COLUMNS], fmt, "leads", lang=lang,
                       capped_at=EXPORT_CAP if len(rows) > EXPORT_CAP else None)
     kept = {k: ("true" if v is True else v) for k, v in filters.items() if v}
-    pages = max(1, -(-min(len(rows), EXPORT_CAP) // PER_PAGE))
-    at = min(page_number(page), pages)
+    with services.views() as conn:
+        total = 0 if form.errors else rq.count_leads(conn, **scope)
+        pages = max(1, -(-min(total, EXPORT_CAP) // PER_PAGE))
+        at = min(page_number(page), pages)  # past the end, the last page
+        items = [] if form.errors else rq.leads(conn, **scope, limit=PER_PAGE,
+                                                offset=(at - 1) * PER_PAGE)
     return render(request, "leads.html", {
         **filters, "form": form.typed, "errors": form.errors, "origins": ORIGINS,
-        "items": rows[(at - 1) * PER_PAGE:at * PER_PAGE], "total": len(rows), "page": at,
+        "items": items, "total": total, "page": at,
         "pages": pages, "pager": pager(at, pages, kept), "query": urlencode(kept),
         "report": report, "problems": problems or [],
     }, account=account, status=422 if form.errors else status)

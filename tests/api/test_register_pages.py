@@ -212,3 +212,41 @@ def test_a_department_imports_leads_from_csv_and_xlsx_and_a_number_imported_agai
     forged = api.client.post("/department/leads/import", data={"csrf": "0" * 32},
                              files={"file": upload})
     assert forged.status_code == 403
+
+
+def test_a_lead_showing_a_broken_commitment_is_answered_by_finding_the_breach(
+    api: Api, views: Views,
+) -> None:
+    cid, lid = commitment(api), lead(api)
+    views.catch_up()
+    sign_in(api, Role.SOURCE_DEPARTMENT)
+    page = f"/department/leads/{lid}"
+    assert "认定承诺失信" in api.client.get(page).text
+
+    answered = send(api, page, f"{page}/breach", commitment_id=str(cid),
+                    finding="经核查，落户奖励逾期未兑现", **RECORD)
+    assert answered.status_code == 303
+    views.catch_up()
+
+    shown = api.client.get(page).text
+    assert "认定承诺失信" in shown and "闽纪认〔2026〕7号" in shown
+    assert api.services.ledger.commitment(cid).state.value == "breached"
+    assert "已失信" in api.client.get("/department/commitments").text
+
+
+def test_the_public_commitments_are_paged_twenty_at_a_time_and_filtered_by_kind(
+    api: Api, views: Views,
+) -> None:
+    for n in range(20):
+        commitment(api, f"承诺-{n}", due=date(2026, 7, 1 + n))
+    commitment(api, "承诺-服务", kind="service", content="办件三日办结", due=date(2026, 9, 1))
+    views.catch_up()
+
+    first = api.client.get("/commitments").text
+    assert "共 21 条" in first and "办件三日办结" not in first
+    last = api.client.get("/commitments", params={"page": "9"}).text
+    assert "办件三日办结" in last and "2026-07-01" not in last
+    service = api.client.get("/commitments", params={"kind": "service", "region": "350100"})
+    assert "共 1 条" in service.text and "办件三日办结" in service.text
+    english = api.client.get("/commitments", params={"kind": "service", "lang": "en"}).text
+    assert "Public commitments" in english and "Service" in english and "Open" in english
