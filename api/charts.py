@@ -136,13 +136,19 @@ def life(title: str, moments: Sequence[Moment], *, publicity: tuple[date, date] 
                  f'y2="{axis + 12}" stroke="{WARN}" stroke-dasharray="3 2"/>',
                  _text(x(today), axis - 34, labels["today"], size=10, fill=WARN,
                        anchor="middle")]
-    for i, moment in enumerate(moments):
+    labelled = [-100.0, -100.0]  # where each of the two label rows was last written
+    for moment in moments:
         cx = x(moment.day)
-        body += [f'<circle cx="{cx:.1f}" cy="{axis}" r="5" fill="{BAR}">'
-                 f"<title>{escape(f'{moment.number} {moment.day} {moment.name}')}</title>"
-                 "</circle>",
-                 _text(cx, axis - 10 - (i % 2) * 11, str(moment.number), size=10,
-                       anchor="middle")]
+        body.append(f'<circle cx="{cx:.1f}" cy="{axis}" r="5" fill="{BAR}">'
+                    f"<title>{escape(f'{moment.number} {moment.day} {moment.name}')}</title>"
+                    "</circle>")
+        # Facts days apart in a years-long window would write their numbers over each other:
+        # a number is written only where it has room; the table beside lists every fact.
+        row = next((r for r in (0, 1) if cx - labelled[r] >= 16), None)
+        if row is not None:
+            labelled[row] = cx
+            body.append(_text(cx, axis - 10 - row * 11, str(moment.number), size=10,
+                              anchor="middle"))
     return _svg(title, 120, body)
 
 

@@ -59,6 +59,8 @@ class Shot:
     role: Role | None
     path: str
     size: tuple[int, int] = WIDE
+    element: str | None = None
+    """Only this part of the page (a CSS selector), e.g. one picture."""
 
 
 def shots(timeline_record: UUID) -> list[Shot]:
@@ -72,6 +74,13 @@ def shots(timeline_record: UUID) -> list[Shot]:
         Shot("timeline.png", Role.AUDITOR, f"/audit/records/{timeline_record}"),
         Shot("department.png", Role.SOURCE_DEPARTMENT, "/department"),
         Shot("calendar.png", Role.ADMINISTRATOR, "/admin/calendar"),
+        Shot("picture-deadlines-due.png", Role.OPERATOR, "/deadlines",
+             element="figure.picture >> nth=0"),
+        Shot("picture-deadlines-overdue.png", Role.OPERATOR, "/deadlines",
+             element="figure.picture >> nth=1"),
+        Shot("picture-regions.png", Role.OPERATOR, "/regions", element="figure.picture"),
+        Shot("picture-timeline.png", Role.AUDITOR, f"/audit/records/{timeline_record}",
+             element="figure.picture"),
     ]
 
 
@@ -180,8 +189,12 @@ def take(browser: Browser, site: str, tokens: dict[Role, str], shot: Shot) -> Pa
     wide = page.evaluate("document.documentElement.scrollWidth")
     if wide > width:
         raise SystemExit(f"{shot.path} scrolls sideways at {width} px ({wide} px wide)")
-    tall = min(page.evaluate("document.documentElement.scrollHeight"), TALLEST)
     out = DOCS / shot.file
+    if shot.element is not None:
+        page.locator(shot.element).screenshot(path=str(out))
+        context.close()
+        return out
+    tall = min(page.evaluate("document.documentElement.scrollHeight"), TALLEST)
     page.screenshot(path=str(out), full_page=True,
                     clip={"x": 0, "y": 0, "width": width, "height": tall})
     context.close()
