@@ -51,7 +51,15 @@ def refused(error: pydantic.ValidationError | e.LedgerError, lang: str) -> list[
     """What the page says of a refused answer: each field named with its problem."""
     t = translator(lang)
     if isinstance(error, pydantic.ValidationError):
-        return [f"{t(str(p['loc'][-1])) if p['loc'] else ''}：{worded(p, lang)}"
+        return [f"{t(_label(p['loc']))}：{worded(p, lang)}"
                 for p in error.errors(include_url=False, include_input=False)]
-    return [f"{t(field)}：{message}" if field != "form" else message
+    return [f"{t(_label(tuple(field.split('.'))))}：{message}" if field != "form" else message
             for field, message in refusal(error, lang).items()]
+
+
+def _label(loc: tuple[int | str, ...]) -> str:
+    """The text key of the form field an error's location points at (``to.code`` is the
+    receiving department's code, ``filing.severity`` the record's severity)."""
+    if loc[:1] == ("to",):
+        return "handover_to_code" if loc[1:2] == ("code",) else "handover_to_name"
+    return str(loc[-1]) if loc else ""

@@ -105,7 +105,7 @@ def test_a_department_records_one_commitment_fulfilled_one_released_and_one_brea
     done = send(api, page, f"{page}/{kept}/fulfilment", evidence="奖励资金已于五月拨付")
     assert done.status_code == 303
     empty = send(api, page, f"{page}/{released}/release", reasons="  ")
-    assert empty.status_code == 422 and "理由" in empty.text
+    assert empty.status_code == 422 and "理由：" in empty.text
     assert send(api, page, f"{page}/{released}/release",
                 reasons="政策调整，经协商解除").status_code == 303
     breached = send(api, page, f"{page}/{broken}/breach", finding="奖励资金逾期未兑现",
@@ -161,6 +161,7 @@ def test_a_lead_answered_unfounded_stays_and_one_handed_over_leaves_for_the_othe
     bad = send(api, two, f"{two}/handover", to_name="福州市商务局", to_code="123",
                reasons="属商务部门职责")
     assert bad.status_code == 422 and "属商务部门职责" in bad.text
+    assert "接收部门统一社会信用代码：" in bad.text
     other = uscc("11350100MB09876")
     assert send(api, two, f"{two}/handover", to_name="福州市商务局", to_code=other,
                 reasons="属商务部门职责").status_code == 303
