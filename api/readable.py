@@ -13,7 +13,8 @@ from api.i18n import EVENTS, FIELDS, TEXTS, VALUES, waiting_note
 from api.i18n_work import WORK_TEXTS
 from ledger import values as v
 from ledger.clock import SHANGHAI
-from ledger.errors import LedgerError
+from ledger.deadline_keys import DeadlineKey
+from ledger.errors import LedgerError, ValidationError
 from ledger.events import DomainEvent, Immutable, Role
 from ledger.record_events import PublicityDates, RecordContent
 from ledger.regions import fujian
@@ -70,12 +71,15 @@ def region_name(code: str, lang: str) -> str | None:
 
 def deadline_name(key: str, lang: str) -> str:
     """A deadline's key as words: ``objection-1-mark`` → 异议标注（第 1 件）."""
-    parts = key.split("-")
-    if len(parts) != 3 or not parts[1].isdigit():
+    try:
+        parsed = DeadlineKey.parse(key)
+    except ValidationError:  # another field named ``key``: shown as its label
         return label(key, lang)
-    kind = "review_decision" if parts[2] == "review" else f"{parts[0]}_{parts[2]}"
-    return (f"{label(kind, lang)} (no. {parts[1]})" if lang == "en"
-            else f"{label(kind, lang)}（第 {parts[1]} 件）")
+    if parsed.kind is None:
+        return label(key, lang)
+    kind = label(parsed.kind.value, lang)
+    return (f"{kind} (no. {parsed.number})" if lang == "en"
+            else f"{kind}（第 {parsed.number} 件）")
 
 
 def _deadline(deadline: v.Deadline, lang: str) -> str:

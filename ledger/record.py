@@ -17,6 +17,7 @@ from typing import Any
 from ledger import record_events as ev
 from ledger.calendar import WorkingCalendar
 from ledger.clock import business_date
+from ledger.deadline_keys import DeadlineKey, ObjectionStep, RepairStep
 from ledger.errors import (
     CalendarUnavailableError,
     LifecycleError,
@@ -183,6 +184,14 @@ def _review_until(schedule: Schedule, decided_on: date) -> date | None:
 
 def _years(deadline: Deadline) -> str:
     return ", ".join(str(year) for year in deadline.awaiting) or "next year's"
+
+
+def _objection_key(number: int, step: ObjectionStep) -> str:
+    return str(DeadlineKey.objection(number, step))
+
+
+def _repair_key(number: int, step: RepairStep) -> str:
+    return str(DeadlineKey.repair(number, step))
 
 
 def require_role(actor: Actor, *roles: Role) -> None:
@@ -421,11 +430,11 @@ class CreditRecord(Aggregate):
             raise LifecycleError("an objection to this record is already being handled")
         number, today = len(self.objections) + 1, business_date(at)
         starts = schedule.working(
-            f"objection-{number}-mark", DeadlineKind.OBJECTION_MARK, today,
+            _objection_key(number, "mark"), DeadlineKind.OBJECTION_MARK, today,
             schedule.rules.objection_mark_working_days, "platform",
         )
         case = schedule.working(
-            f"objection-{number}-case", DeadlineKind.OBJECTION_CASE, today,
+            _objection_key(number, "case"), DeadlineKind.OBJECTION_CASE, today,
             schedule.rules.objection_case_working_days, "platform",
         )
         self.trigger(ev.ObjectionFiled, actor, at, number=number, grounds=grounds, starts=starts,
@@ -438,12 +447,12 @@ class CreditRecord(Aggregate):
         objection = self._objection(number, StepStatus.FILED, step="mark the record")
         # Acceptance is counted from receipt of the objection, not from the mark.
         starts = schedule.working(
-            f"objection-{number}-acceptance", DeadlineKind.OBJECTION_ACCEPTANCE,
+            _objection_key(number, "acceptance"), DeadlineKind.OBJECTION_ACCEPTANCE,
             objection.filed_on or business_date(at),
             schedule.rules.objection_acceptance_working_days, "platform",
         )
         self.trigger(ev.ObjectionMarked, actor, at, number=number, starts=starts,
-                     closes=(f"objection-{number}-mark",))
+                     closes=(_objection_key(number, "mark"),))
 
     def accept_objection(self, actor: Actor, at: datetime, schedule: Schedule, number: int) -> (
         None
@@ -452,18 +461,18 @@ class CreditRecord(Aggregate):
         self._require_active("accept an objection")
         self._objection(number, StepStatus.MARKED, step="accept it")
         starts = schedule.working(
-            f"objection-{number}-forwarding", DeadlineKind.OBJECTION_FORWARDING,
+            _objection_key(number, "forwarding"), DeadlineKind.OBJECTION_FORWARDING,
             business_date(at), schedule.rules.objection_forwarding_working_days, "platform",
         )
         self.trigger(ev.ObjectionAccepted, actor, at, number=number, starts=starts,
-                     closes=(f"objection-{number}-acceptance",))
+                     closes=(_objection_key(number, "acceptance"),))
 
     def reject_objection(self, actor: Actor, at: datetime, number: int, reasons: str) -> None:
         require_role(actor, REVIEWER)
         self._require_active("reject an objection")
         self._objection(number, StepStatus.MARKED, step="reject it")
         self.trigger(ev.ObjectionRejected, actor, at, number=number, reasons=reasons,
-                     closes=(f"objection-{number}-acceptance", f"objection-{number}-case"))
+                     closes=(_objection_key(number, "acceptance"), _objection_key(number, "case")))
 
     def forward_objection(
         self, actor: Actor, at: datetime, schedule: Schedule, number: int, to: Organisation
@@ -473,11 +482,11 @@ class CreditRecord(Aggregate):
         self._objection(number, StepStatus.ACCEPTED, step="forward it")
         self._require_decider(to)
         starts = schedule.working(
-            f"objection-{number}-decision", DeadlineKind.OBJECTION_DECISION, business_date(at),
+            _objection_key(number, "decision"), DeadlineKind.OBJECTION_DECISION, business_date(at),
             schedule.rules.objection_decision_working_days, to.code,
         )
         self.trigger(ev.ObjectionForwarded, actor, at, number=number, to=to, starts=starts,
-                     closes=(f"objection-{number}-forwarding",))
+                     closes=(_objection_key(number, "forwarding"),))
 
     def extend_objection(
         self, actor: Actor, at: datetime, schedule: Schedule, number: int, working_days: int,
@@ -494,10 +503,10 @@ class CreditRecord(Aggregate):
                 f"extensions would total {objection.extension_used + working_days} working days, "
                 f"over the cap of {cap}", field="working_days",
             )
-        current = self.deadlines[f"objection-{number}-decision"]
+        current = self.deadlines[_objection_key(number, "decision")]
         _require_not_passed(current, at)
         starts = schedule.extend(current, working_days)
-        case = self.deadlines.get(f"objection-{number}-case")
+        case = self.deadlines.get(_objection_key(number, "case"))
         self.trigger(ev.ObjectionExtended, actor, at, number=number, working_days=working_days,
                      reasons=reasons, starts=starts,
                      case=None if case is None else schedule.extend(case, working_days))
@@ -529,7 +538,7 @@ class CreditRecord(Aggregate):
         self.trigger(ev.ObjectionDecided, actor, at, number=number, outcome=outcome,
                      reasons=reasons, changes=changes, review_request_until=until,
                      window=self._recounted_window(schedule, changes, at),
-                     closes=(f"objection-{number}-decision", f"objection-{number}-case"))
+                     closes=(_objection_key(number, "decision"), _objection_key(number, "case")))
         if outcome is ObjectionOutcome.DELETED:
             self._lift_sanctions(actor, at, "deleted")
 
@@ -551,7 +560,7 @@ class CreditRecord(Aggregate):
                 f"the period to request a review ended on {until}", field="number",
             )
         starts = schedule.working(
-            f"objection-{number}-review", DeadlineKind.REVIEW_DECISION, today,
+            _objection_key(number, "review"), DeadlineKind.REVIEW_DECISION, today,
             schedule.rules.review_decision_working_days, "platform",
         )
         self.trigger(ev.ReviewRequested, actor, at, number=number, grounds=grounds, starts=starts)
@@ -581,7 +590,7 @@ class CreditRecord(Aggregate):
         self.trigger(ev.ReviewDecided, actor, at, number=number, upheld=upheld, reasons=reasons,
                      outcome=outcome, changes=changes,
                      window=self._recounted_window(schedule, changes, at),
-                     closes=(f"objection-{number}-review",))
+                     closes=(_objection_key(number, "review"),))
         if outcome is ObjectionOutcome.DELETED:
             self._lift_sanctions(actor, at, "deleted")
 
@@ -705,11 +714,11 @@ class CreditRecord(Aggregate):
                                  f"{subject_applications}")
         number, rules = len(self.repairs) + 1, schedule.rules
         forwarding = schedule.working(
-            f"repair-{number}-forwarding", DeadlineKind.REPAIR_FORWARDING, today,
+            _repair_key(number, "forwarding"), DeadlineKind.REPAIR_FORWARDING, today,
             rules.repair_forwarding_working_days, "platform",
         )
         answer = schedule.working(
-            f"repair-{number}-answer", DeadlineKind.REPAIR_ANSWER, today,
+            _repair_key(number, "answer"), DeadlineKind.REPAIR_ANSWER, today,
             rules.repair_answer_working_days, "platform",
         )
         self.trigger(ev.RepairApplied, actor, at, number=number, commitment=commitment,
@@ -724,11 +733,11 @@ class CreditRecord(Aggregate):
         self._repair(number, StepStatus.FILED, step="forward it")
         self._require_decider(to)
         starts = schedule.working(
-            f"repair-{number}-decision", DeadlineKind.REPAIR_DECISION, business_date(at),
+            _repair_key(number, "decision"), DeadlineKind.REPAIR_DECISION, business_date(at),
             schedule.rules.repair_decision_working_days, to.code,
         )
         self.trigger(ev.RepairForwarded, actor, at, number=number, to=to, starts=starts,
-                     closes=(f"repair-{number}-forwarding",))
+                     closes=(_repair_key(number, "forwarding"),))
 
     def extend_repair(
         self, actor: Actor, at: datetime, schedule: Schedule, number: int, reasons: str
@@ -739,10 +748,10 @@ class CreditRecord(Aggregate):
         if repair.extended:
             raise LifecycleError("a repair application may be extended once; "
                                  "a second extension is not allowed")
-        answer, more = self.deadlines[f"repair-{number}-answer"], (
+        answer, more = self.deadlines[_repair_key(number, "answer")], (
             schedule.rules.repair_extension_working_days)
         _require_not_passed(answer, at)
-        decision = self.deadlines.get(f"repair-{number}-decision")
+        decision = self.deadlines.get(_repair_key(number, "decision"))
         self.trigger(ev.RepairExtended, actor, at, number=number, reasons=reasons,
                      starts=schedule.extend(answer, more),
                      decision=None if decision is None else schedule.extend(decision, more))
@@ -762,15 +771,15 @@ class CreditRecord(Aggregate):
         starts = None
         if approved:
             starts = schedule.working(
-                f"repair-{number}-propagation", DeadlineKind.REPAIR_PROPAGATION,
+                _repair_key(number, "propagation"), DeadlineKind.REPAIR_PROPAGATION,
                 business_date(at), schedule.rules.repair_propagation_working_days, "platform",
             )
-        closes = (f"repair-{number}-decision", f"repair-{number}-answer")
+        closes = (_repair_key(number, "decision"), _repair_key(number, "answer"))
         self.trigger(ev.RepairDecided, actor, at, number=number, approved=approved,
                      reasons=reasons, starts=starts, closes=closes)
         if approved:
             self._close_deadlines(actor, at, "repaired",
-                                  keep=(f"repair-{number}-propagation",))
+                                  keep=(_repair_key(number, "propagation"),))
             self._lift_sanctions(actor, at, "repaired")
 
     def revoke_repair(
@@ -798,7 +807,7 @@ class CreditRecord(Aggregate):
             published=public and window.published and not self.publicity_stopped
             and today <= self.publicity_max_end)
         barred = schedule.calendar.add_months(today, schedule.rules.repair_revocation_bar_months)
-        propagation = f"repair-{number}-propagation"
+        propagation = _repair_key(number, "propagation")
         self.trigger(ev.RepairRevoked, actor, at, number=number, reasons=reasons,
                      finding=finding, window=shown, barred_until=barred,
                      closes=(propagation,) if propagation in self.deadlines else ())
@@ -813,7 +822,7 @@ class CreditRecord(Aggregate):
         require_role(actor, REVIEWER, SYSTEM)
         self._repair(number, StepStatus.APPROVED, step="propagate it")
         self.trigger(ev.RepairPropagated, actor, at, number=number, platforms=platforms,
-                     closes=(f"repair-{number}-propagation",))
+                     closes=(_repair_key(number, "propagation"),))
 
     # -- dishonest judgment debtors (失信被执行人) -----------------------------------------------
 

@@ -38,6 +38,7 @@ from api.pages.matters import read_record, sent, standing
 from api.routes.records import MAX_OFFSET
 from ledger import commands as c
 from ledger import errors as e
+from ledger.deadline_keys import DeadlineKey
 from ledger.events import Actor, DomainEvent, Role
 from ledger.record import CreditRecord
 from ledger.values import (
@@ -171,9 +172,10 @@ def _matter(record: CreditRecord, events: list[DomainEvent], deadline: OpenDeadl
             code: str, lang: str) -> dict[str, Any] | None:
     """One forwarded matter, or ``None`` when the ledger shows it decided already (the views
     follow the ledger a moment later)."""
-    number = int(deadline.key.split("-")[1])
-    objection = deadline.kind == DeadlineKind.OBJECTION_DECISION
-    pending = record.objections.get(number) if objection else record.repairs.get(number)
+    key = DeadlineKey.parse(deadline.key)
+    objection, number = deadline.kind == DeadlineKind.OBJECTION_DECISION, key.number
+    matters = record.objections if objection else record.repairs
+    pending = None if number is None else matters.get(number)
     if pending is None or pending.status is not StepStatus.FORWARDED or (
             pending.forwarded_to != code):
         return None
@@ -181,7 +183,7 @@ def _matter(record: CreditRecord, events: list[DomainEvent], deadline: OpenDeadl
     return {**_summary(record), "matter": "objection" if objection else "repair",
             "number": number, "what": what, "text": sent(events, what, number),
             "due": deadline.due, "left": deadline.working_days_left,
-            "overdue": deadline.overdue, "form_id": f"decide-{deadline.key.rsplit('-', 1)[0]}",
+            "overdue": deadline.overdue, "form_id": f"decide-{key.matter}",
             "note": None if deadline.due is not None else waiting_note(
                 deadline.starts_on, deadline.length, deadline.unit, deadline.awaiting, lang)}
 

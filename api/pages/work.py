@@ -23,6 +23,7 @@ from api.readable import label, region_name
 from api.routes.records import MAX_OFFSET
 from ledger import commands as c
 from ledger.calendar import WorkingCalendar
+from ledger.deadline_keys import DeadlineKey
 from ledger.events import DomainEvent, Role
 from ledger.record import CreditRecord
 from ledger.regions import PROVINCE, fujian
@@ -63,11 +64,6 @@ def _page(rows: list[Any], asked: str | None, filters: dict[str, Any]) -> (
         "page": page, "pages": pages, "pager": pager(page, pages, filters)}
 
 
-def _number(key: str) -> int | None:
-    parts = key.split("-")
-    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
-
-
 @router.get("/review", response_class=Response)
 def review_queue(request: Request, services: ServicesDep,
                  account: Annotated[Account, QUEUE_READERS],
@@ -100,7 +96,7 @@ def _task(deadline: OpenDeadline, record: CreditRecord, events: list[DomainEvent
 ):
     """A queue task with what the reviewer decides on: whose record, which decision, what the
     subject sent (an objection's grounds, a review's, a repair's commitment), the facts."""
-    number, content = _number(deadline.key), record.content
+    number, content = DeadlineKey.parse(deadline.key).number, record.content
     kind = deadline.kind
     what = ("sent_review" if kind == DeadlineKind.REVIEW_DECISION
             else "sent_commitment" if kind.startswith("repair_")
