@@ -288,5 +288,14 @@ WORK_TEXTS: dict[str, tuple[str, str]] = {
     "picture_numbers": ("图中数据", "The numbers in the picture"),
     "working_day": ("工作日", "Working day"),
     "count": ("数量", "Count"),
+    "misses_by_party": ("平台和部门的逾期时限", "Deadlines missed by the platform and departments"),
+    "misses_by_party_hint": ("受理、转办、核实、决定等应由信用平台或认定部门办理的时限逾期，"
+                             "记在办理方名下，不扣机关评分。",
+                             "Overdue deadlines that the credit platform or the deciding "
+                             "department had to meet count against them, not against the "
+                             "bodies' scores."),
+    "who_had_to_act": ("办理方", "Who had to act"),
+    "no_misses_by_party": ("暂无。", "None."),
+    "credit_platform": ("信用平台", "Credit platform"),
     "days_known_until": ("工作日已公布至 {day}", "working days published until {day}"),
 }

@@ -196,6 +196,20 @@ def deadline_load(
     return {r["due"]: r["n"] for r in due}, {r["kind"]: r["n"] for r in late}
 
 
+def misses_by_party(conn: Conn, *, region: str, own: Sequence[str], today: date,
+                    regions: RegionTable | None = None) -> list[dict[str, Any]]:
+    """Overdue deadlines in a region that are not its bodies' own (``own``: the formula's
+    ``own_deadlines``), by who had to act: the credit platform (``platform``) or the
+    department a matter was forwarded to. They cost the bodies nothing and count here."""
+    return _rows(conn, (
+        "SELECT party, count(*)::int AS overdue, array_agg(DISTINCT kind ORDER BY kind) AS kinds "
+        "FROM {v}.open_deadlines WHERE region_chain @> ARRAY[%(region)s::text] "
+        "AND NOT kind = ANY(%(own)s::text[]) AND kind <> 'commitment_due' "
+        "AND (overdue OR coalesce(due < %(today)s, false)) "
+        "GROUP BY party ORDER BY count(*) DESC, party"
+    ), {"region": _region(region, regions), "own": list(own), "today": today})
+
+
 def due_before_within(calendar: WorkingCalendar, today: date, working_days: int) -> date:
     """The ``due_before`` that keeps deadlines due within N working days (0: due today).
 

@@ -17,7 +17,7 @@ from api.readable import label
 from ledger.events import Role
 from ledger.regions import PROVINCE, Region, fujian
 from projections import queries
-from projections.evaluation import Evaluation, Warning, evaluate_regions
+from projections.evaluation import Evaluation, Warning, evaluate_regions, formula_in_force
 
 router = APIRouter(tags=["pages"])
 WATCHERS = page_role(Role.OPERATOR, Role.PLATFORM_REVIEWER, Role.AUDITOR, Role.ADMINISTRATOR)
@@ -72,6 +72,10 @@ def regions_page(
     with services.views() as conn:
         found = evaluate_regions(conn, [here.code, *(child.code for child in children)])
         raised = queries.warnings(conn, region=here.code)
+        misses = queries.misses_by_party(
+            conn, region=here.code, today=services.today(),
+            own=formula_in_force(services.today()).own_deadlines)
+        names = queries.subject_names(conn, [m["party"] for m in misses])
     evaluation = found[here.code]
     rows = [_row(child, found[child.code], _inside(child.code, raised)) for child in children]
     picture = scores(rows, lang)
@@ -86,8 +90,19 @@ def regions_page(
     return render(request, "regions.html", {
         "here": here, "chain": chain, "evaluation": evaluation, "rows": rows,
         "warnings": raised, "regions": region_tree(), "region": here.code, "errors": {},
-        "picture": picture,
+        "picture": picture, "misses": [_miss_row(m, names, lang) for m in misses],
     }, account=account)
+
+
+def _miss_row(miss: dict[str, Any], names: dict[str, dict[str, Any]], lang: str) -> (
+    dict[str, Any]
+):
+    """Who missed deadlines in the region that were not its bodies' to meet."""
+    party = miss["party"]
+    who = (label("credit_platform", lang) if party == "platform"
+           else names.get(party, {}).get("name") or party)
+    return {"who": who, "code": None if party == "platform" else party,
+            "overdue": miss["overdue"], "kinds": [label(k, lang) for k in miss["kinds"]]}
 
 
 def scores(rows: list[dict[str, Any]], lang: str) -> str:

@@ -14,7 +14,17 @@ from openpyxl import load_workbook
 from ledger import commands as c
 from ledger.events import Role
 from tests.api.conftest import Api, Views, sign_in
-from tests.conftest import ADMIN, BODY_CODE, DEPT, FakeClock, filing, uscc
+from tests.conftest import (
+    ADMIN,
+    BODY_CODE,
+    DEPT,
+    REVIEWER,
+    SOURCE_CODE,
+    FakeClock,
+    filing,
+    official,
+    uscc,
+)
 
 XIAMEN_CODE = uscc("11350203MB00003")
 
@@ -133,3 +143,26 @@ def region_row(page: str, code: str) -> str:
     """The regions table's row of one reporting region."""
     start = page.index(f'<a href="?region={code}">')
     return page[page.rindex("<tr", 0, start):page.index("</tr>", start) + len("</tr>")]
+
+
+def test_deadlines_the_platform_and_a_department_missed_count_against_them_not_the_body(
+    api: Api, views: Views, clock: FakeClock,
+) -> None:
+    ledger = api.services.ledger
+    rid = ledger.file_record(filing(1), DEPT).record_id
+    ledger.submit_explanation(c.SubmitExplanation(record_id=rid, text="已说明。"), official())
+    first = ledger.file_objection(c.FileObjection(record_id=rid, grounds="金额有误"), official())
+    ledger.mark_objection(c.MarkObjection(record_id=rid, number=first), REVIEWER)
+    ledger.accept_objection(c.AcceptObjection(record_id=rid, number=first), REVIEWER)
+    to = c.Authority(name="福建省纪委监委", code=SOURCE_CODE)
+    ledger.forward_objection(c.ForwardObjection(record_id=rid, number=first, to=to), REVIEWER)
+    clock.set_date(date(2026, 6, 30))  # the department's 5 working days, and the case's, passed
+    views.catch_up()
+    sign_in(api, Role.OPERATOR)
+
+    page = api.client.get("/regions", params={"region": "350102"}).text
+
+    misses = page.split("平台和部门的逾期时限")[1].split("</table>")[0]
+    assert "<td>信用平台</td><td>1</td><td>异议办理总时限</td>" in misses
+    assert f"<small>{SOURCE_CODE}</small></td><td>1</td><td>异议核实决定</td>" in misses
+    assert "96.0 (等级 A)" in page  # 100 − 4 for the record in force, nothing for the misses
