@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import (
     ApplicationRecorder,
     IntegrityError,
@@ -266,7 +267,9 @@ class GroupCommitter:
                         answers = statements(curs, versions, pipeline, batch)
                 except Exception as failed:  # raised once the pipeline is left, as the library
                     error = failed
-                    if isinstance(failed, _Refit):
+                    # A database error has already aborted the transaction; anything else is
+                    # raised inside it, so what was sent before it is rolled back, not committed.
+                    if isinstance(failed, _Refit) or not isinstance(failed, psycopg.Error):
                         pipeline.sync()
                         raise
             if error is not None:

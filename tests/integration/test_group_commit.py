@@ -185,6 +185,24 @@ def test_a_command_whose_own_write_fails_is_refused_and_the_others_are_written(
     assert [k for k, in keys] == ["a", "c", "taken"]
 
 
+def test_a_failure_that_is_not_the_databases_half_way_through_a_batch_writes_nothing(
+    app: Ledger, committer: GroupCommitter, pg_url: str,
+) -> None:
+    def broken(curs: Any) -> None:
+        raise ValueError("a command's own write failed before reaching the database")
+
+    a, b = uuid.uuid4(), uuid.uuid4()
+    first, second = submit_held(pg_url, committer, [
+        ([stored(a, 1)], []),
+        ([stored(b, 1)], [broken]),  # runs after the batch's events were sent
+    ])
+
+    for pending in (first, second):
+        with pytest.raises(ValueError, match="own write failed"):
+            pending.wait()
+    assert app.recorder.select_events(a) == [] and app.recorder.select_events(b) == []
+
+
 def test_one_client_is_written_at_once_without_waiting_for_the_window(
     pg_url: str, clock: FakeClock,
 ) -> None:
