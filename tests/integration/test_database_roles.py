@@ -16,10 +16,13 @@ from datetime import date
 import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
+from api.app import create_app
 from api.auth import Account, PostgresTokenStore
+from api.deps import Services
 from api.idempotency import PostgresIdempotencyStore
 from api.sessions import PostgresSessionStore
 from ledger.application import Ledger
@@ -166,6 +169,29 @@ def test_the_followers_build_every_view_and_the_api_reads_them(
             conn.execute(sql.SQL("SELECT count(*) FROM views.{}").format(sql.Identifier(table)))
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("DELETE FROM views.positions")
+
+
+def test_a_visitor_and_an_operator_read_the_pages_the_api_serves_under_its_own_role(
+    api_ledger: Ledger, deployed: Deployment,
+) -> None:
+    api_ledger.file_record(filing(1), DEPT)
+    followers_ledger = open_ledger(deployed.followers, personal_data=False)
+    for view in all_views():
+        follower = Follower(deployed.followers, view, log_table_of(followers_ledger))
+        follower.catch_up()
+        follower.close()
+    followers_ledger.close()
+    tokens = PostgresTokenStore(deployed.api)
+    operator = tokens.create(Account("op", Role.OPERATOR, None, "op"))
+    services = Services(api_ledger, tokens, PostgresIdempotencyStore(deployed.api),
+                        database_url=deployed.api)
+
+    with TestClient(create_app(services)) as client:
+        search = client.get("/", params={"q": "鼓楼区", "category": "", "severity": ""})
+        board = client.get("/api/v1/deadlines", headers={"Authorization": f"Bearer {operator}"})
+
+    assert search.status_code == 200 and "闽纪〔2026〕1号" in search.text
+    assert board.status_code == 200 and [d["kind"] for d in board.json()] == ["explanation"]
 
 
 def test_the_sealer_seals_and_signs_and_the_api_serves_and_collects_cosignatures(
