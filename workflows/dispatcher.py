@@ -212,10 +212,15 @@ class Dispatcher:
             )
             closes += [key for key in before.deadlines if key not in closes]
         owner = owner_of(event)
+        started = started_deadlines(event)
+        # A key the same fact starts again (a lead handed over) keeps its workflow, which the
+        # start below moves to the new dates; the ledger holds it open, so a close is no news.
+        again = {deadline.key for deadline in started}
         for key in closes:
-            await self._close(deadline_workflow_id(event.originator_id, key, owner), eid)
+            if key not in again:
+                await self._close(deadline_workflow_id(event.originator_id, key, owner), eid)
         dated_on = business_date(event.timestamp) if isinstance(event, ev.DeadlineDated) else None
-        for deadline in started_deadlines(event):
+        for deadline in started:
             if deadline.waiting and owner != "record":
                 await self._date_held_if_published(event.originator_id, deadline)
             elif deadline.waiting:
