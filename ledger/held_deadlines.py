@@ -26,6 +26,7 @@ class HeldDeadlineEvent(DomainEvent):
     closes: tuple[str, ...] = ()
 
     def apply(self, holder: Any) -> None:
+        """Typed as ``Any`` so a lead's or commitment's events narrow it to their aggregate."""
         for key in self.closes:
             holder.deadlines.pop(key, None)
         for deadline in self.started():
@@ -52,7 +53,7 @@ class _Flag(DomainEvent):
     key: str
     flag: ClassVar[str]
 
-    def apply(self, holder: Any) -> None:
+    def apply(self, holder: DeadlineHolder) -> None:
         deadline = holder.deadlines.get(self.key)
         if deadline is not None:
             holder.deadlines[self.key] = deadline.model_copy(update={self.flag: True})

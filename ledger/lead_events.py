@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from ledger.held_deadlines import HeldDeadlineEvent
 from ledger.values import Organisation
+
+if TYPE_CHECKING:
+    from ledger.lead import Lead
 
 VERIFICATION = "verification"
 """The key of a lead's deadline (workflow ``lead-<id>-verification``)."""
@@ -46,7 +49,7 @@ class LeadReceived(HeldDeadlineEvent):
     region_code: str
     department: Organisation
 
-    def apply(self, lead: Any) -> None:
+    def apply(self, lead: Lead) -> None:
         lead.origin, lead.reference = self.origin, self.reference
         lead.received_on = self.received_on
         lead.summary, lead.body, lead.region_code = self.summary, self.body, self.region_code
@@ -61,7 +64,7 @@ class LeadFoundUnfounded(HeldDeadlineEvent):
     reasons: str
     answered_on: date
 
-    def apply(self, lead: Any) -> None:
+    def apply(self, lead: Lead) -> None:
         super().apply(lead)
         lead.outcome, lead.reasons = LeadOutcome.UNFOUNDED, self.reasons
 
@@ -72,7 +75,7 @@ class LeadRecordFiled(HeldDeadlineEvent):
     record_id: UUID
     answered_on: date
 
-    def apply(self, lead: Any) -> None:
+    def apply(self, lead: Lead) -> None:
         super().apply(lead)
         lead.outcome, lead.record_id = LeadOutcome.RECORD_FILED, self.record_id
 
@@ -84,7 +87,7 @@ class LeadCommitmentBreached(HeldDeadlineEvent):
     record_id: UUID
     answered_on: date
 
-    def apply(self, lead: Any) -> None:
+    def apply(self, lead: Lead) -> None:
         super().apply(lead)
         lead.outcome, lead.record_id = LeadOutcome.COMMITMENT_BREACH, self.record_id
         lead.commitment_id = self.commitment_id
@@ -97,7 +100,7 @@ class LeadHandedOver(HeldDeadlineEvent):
     reasons: str
     answered_on: date
 
-    def apply(self, lead: Any) -> None:
+    def apply(self, lead: Lead) -> None:
         super().apply(lead)
         lead.department, lead.assigned_on = self.to, self.answered_on
         lead.handovers += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 from pydantic import Field
@@ -35,6 +35,9 @@ from ledger.values import (
     StepStatus,
     SubjectType,
 )
+
+if TYPE_CHECKING:
+    from ledger.record import CreditRecord
 
 
 class RecordContent(Immutable):
@@ -94,14 +97,14 @@ class PublicityDates(Immutable):
     published: bool
 
 
-def _correct(r: Any, changes: ContentChanges, window: PublicityDates | None) -> None:
+def _correct(r: CreditRecord, changes: ContentChanges, window: PublicityDates | None) -> None:
     r.content = r.content.model_copy(update=changes.named())
     if window is not None:
         r.publicity_starts, r.publicity_min_end = window.starts, window.min_end
         r.publicity_max_end, r.published = window.max_end, window.published
 
 
-def _decide(r: Any, outcome: ObjectionOutcome, changes: ContentChanges,
+def _decide(r: CreditRecord, outcome: ObjectionOutcome, changes: ContentChanges,
             window: PublicityDates | None) -> None:
     """What a decision on an objection (or a review in the subject's favour) does."""
     if outcome is ObjectionOutcome.DELETED:
@@ -127,7 +130,7 @@ class RecordFiled(DomainEvent):
     publicity_min_end: date
     publicity_max_end: date
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         r.content = self.content
         r.rule_set_id = self.rule_set_id
         r.filed_on = self.filed_on
@@ -159,7 +162,7 @@ class DeadlineEvent(DomainEvent):
     starts: Deadline | None = None
     closes: tuple[str, ...] = ()
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         for key in self.closes:
             r.deadlines.pop(key, None)
         for deadline in self.started():
@@ -174,12 +177,12 @@ class DeadlineEvent(DomainEvent):
 
 
 class Published(DomainEvent):
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         r.published = True
 
 
 class ExplanationRequested(DeadlineEvent):
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.explanation = StepStatus.OPEN
 
@@ -187,7 +190,7 @@ class ExplanationRequested(DeadlineEvent):
 class ExplanationSubmitted(DeadlineEvent):
     text: str
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.explanation = StepStatus.DONE
 
@@ -195,7 +198,7 @@ class ExplanationSubmitted(DeadlineEvent):
 class RectificationOrdered(DeadlineEvent):
     requirement: str
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.rectification = StepStatus.OPEN
 
@@ -203,19 +206,19 @@ class RectificationOrdered(DeadlineEvent):
 class RectificationPlanSubmitted(DomainEvent):
     plan: str
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         r.rectification = StepStatus.PLAN_SUBMITTED
 
 
 class RectificationCompletionReported(DomainEvent):
     report: str
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         r.rectification = StepStatus.COMPLETION_REPORTED
 
 
 class RectificationVerified(DeadlineEvent):
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.rectification = StepStatus.DONE
 
@@ -225,14 +228,14 @@ class RectificationRejected(DomainEvent):
 
     reasons: str
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         r.rectification = StepStatus.PLAN_SUBMITTED
 
 
 class RectificationExtended(DeadlineEvent):
     reasons: str
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.rectification_extensions += 1
 
@@ -245,7 +248,7 @@ class ObjectionFiled(DeadlineEvent):
     grounds: str
     case: Deadline | None = None
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.objections[self.number] = Objection(number=self.number, grounds=self.grounds,
                                               filed_on=business_date(self.timestamp))
@@ -256,7 +259,7 @@ class ObjectionFiled(DeadlineEvent):
 class ObjectionMarked(DeadlineEvent):
     number: int
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.objections[self.number].status = StepStatus.MARKED
         r.under_objection = True
@@ -265,7 +268,7 @@ class ObjectionMarked(DeadlineEvent):
 class ObjectionAccepted(DeadlineEvent):
     number: int
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.objections[self.number].status = StepStatus.ACCEPTED
 
@@ -274,7 +277,7 @@ class ObjectionRejected(DeadlineEvent):
     number: int
     reasons: str
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.objections[self.number].status = StepStatus.REJECTED
         r.objections[self.number].decided_on = business_date(self.timestamp)
@@ -285,7 +288,7 @@ class ObjectionForwarded(DeadlineEvent):
     number: int
     to: Organisation
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.objections[self.number].status = StepStatus.FORWARDED
         r.objections[self.number].forwarded_to = self.to.code
@@ -299,7 +302,7 @@ class ObjectionExtended(DeadlineEvent):
     reasons: str
     case: Deadline | None = None
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.objections[self.number].extension_used += self.working_days
 
@@ -325,7 +328,7 @@ class ObjectionDecided(DeadlineEvent):
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state["notes"] = state.pop("changes", {})
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         objection = r.objections[self.number]
         objection.status = StepStatus.DECIDED
@@ -340,7 +343,7 @@ class ReviewRequested(DeadlineEvent):
     number: int
     grounds: str
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.objections[self.number].review = StepStatus.OPEN
 
@@ -356,7 +359,7 @@ class ReviewDecided(DeadlineEvent):
     changes: ContentChanges = ContentChanges()
     window: PublicityDates | None = None
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.objections[self.number].review = StepStatus.DONE
         if self.outcome is not None:
@@ -369,14 +372,14 @@ class ReconsiderationMarked(DomainEvent):
     kind: ReconsiderationKind
     case_number: str
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         r.under_reconsideration = self.kind
 
 
 class ReconsiderationConcluded(DeadlineEvent):
     outcome: ReconsiderationOutcome
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.under_reconsideration = None
         r.reconsideration_outcome = self.outcome
@@ -385,7 +388,7 @@ class ReconsiderationConcluded(DeadlineEvent):
 class Withdrawn(DomainEvent):
     reasons: str
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         r.status = RecordStatus.WITHDRAWN
         r.published = False
         r.under_objection = False
@@ -409,7 +412,7 @@ class Corrected(DeadlineEvent):
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state["notes"] = state.pop("changes", {})
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.corrections += 1
         _correct(r, self.changes, self.window)
@@ -420,7 +423,7 @@ class RepairApplied(DeadlineEvent):
     commitment: str
     answer: Deadline
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.deadlines[self.answer.key] = self.answer
         r.repairs[self.number] = Repair(number=self.number)
@@ -430,7 +433,7 @@ class RepairForwarded(DeadlineEvent):
     number: int
     to: Organisation
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.repairs[self.number].status = StepStatus.FORWARDED
         r.repairs[self.number].forwarded_to = self.to.code
@@ -444,7 +447,7 @@ class RepairExtended(DeadlineEvent):
     reasons: str
     decision: Deadline | None = None
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.repairs[self.number].extended = True
 
@@ -454,7 +457,7 @@ class RepairDecided(DeadlineEvent):
     approved: bool
     reasons: str
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         repair = r.repairs[self.number]
         repair.status = StepStatus.APPROVED if self.approved else StepStatus.REFUSED
@@ -467,7 +470,7 @@ class RepairPropagated(DeadlineEvent):
     number: int
     platforms: tuple[str, ...]
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.repairs[self.number].status = StepStatus.DONE
 
@@ -486,7 +489,7 @@ class RepairRevoked(DeadlineEvent):
     window: PublicityDates
     barred_until: date
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.repairs[self.number].status = StepStatus.REVOKED
         r.status = RecordStatus.IN_FORCE
@@ -498,7 +501,7 @@ class RepairRevoked(DeadlineEvent):
 class PublicityExpired(DomainEvent):
     on: date
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         r.status = RecordStatus.EXPIRED
         r.published = False
 
@@ -509,7 +512,7 @@ class PerformanceRecorded(DeadlineEvent):
 
     performed_on: date
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         super().apply(r)
         r.performed_on = self.performed_on
 
@@ -522,7 +525,7 @@ class ListingExtended(DomainEvent):
     reasons: str
     window: PublicityDates
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         r.listing_extension_years += self.years
         r.publicity_starts, r.publicity_min_end = self.window.starts, self.window.min_end
         r.publicity_max_end, r.published = self.window.max_end, self.window.published
@@ -535,7 +538,7 @@ class SanctionImposed(DomainEvent):
     starts_on: date
     ends_on: date
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         r.sanctions[self.number] = Sanction(
             self.number, self.kind, self.months, self.starts_on, self.ends_on
         )
@@ -545,7 +548,7 @@ class SanctionLifted(DomainEvent):
     number: int
     reason: str
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         r.sanctions[self.number].lifted = True
         r.sanctions[self.number].lifted_because = self.reason
 
@@ -558,7 +561,7 @@ class SanctionRestored(DomainEvent):
     ends_on: date
     reason: str
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         r.sanctions[self.number].lifted = False
         r.sanctions[self.number].lifted_because = None
 
@@ -567,7 +570,7 @@ class MitigationRecorded(DomainEvent):
     kind: MitigationKind
     legal_basis: str
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         r.mitigations.append(self.kind)
 
 
@@ -600,14 +603,14 @@ class DeadlinesClosed(DeadlineEvent):
 class DeadlineMissed(DomainEvent):
     key: str
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         r.deadlines[self.key] = r.deadlines[self.key].model_copy(update={"overdue": True})
 
 
 class DeadlineUrged(DomainEvent):
     key: str
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         r.deadlines[self.key] = r.deadlines[self.key].model_copy(update={"urged": True})
 
 
@@ -615,5 +618,5 @@ class DeadlineEscalated(DomainEvent):
     key: str
     to: str
 
-    def apply(self, r: Any) -> None:
+    def apply(self, r: CreditRecord) -> None:
         r.deadlines[self.key] = r.deadlines[self.key].model_copy(update={"escalated": True})

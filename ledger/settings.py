@@ -23,7 +23,7 @@ class LedgerSettings(Aggregate):
     formulas: dict[str, Formula]
 
     class Created(DomainEvent):
-        def apply(self, settings: Any) -> None:
+        def apply(self, settings: LedgerSettings) -> None:
             settings.years = {}
             settings.rule_sets = {}
             settings.formulas = {}
@@ -31,13 +31,13 @@ class LedgerSettings(Aggregate):
     class CalendarYearPublished(DomainEvent):
         year: PublishedYear
 
-        def apply(self, settings: Any) -> None:
+        def apply(self, settings: LedgerSettings) -> None:
             settings.years[self.year.year] = self.year
 
     class RuleSetPublished(DomainEvent):
         rule_set: RuleSet
 
-        def apply(self, settings: Any) -> None:
+        def apply(self, settings: LedgerSettings) -> None:
             settings.rule_sets[self.rule_set.id] = self.rule_set
 
     class FormulaPublished(DomainEvent):
@@ -45,7 +45,7 @@ class LedgerSettings(Aggregate):
 
         formula: Formula
 
-        def apply(self, settings: Any) -> None:
+        def apply(self, settings: LedgerSettings) -> None:
             settings.formulas[self.formula.id] = self.formula
 
     def formula_book(self) -> FormulaBook:

@@ -8,7 +8,6 @@ parent body. A civil servant belongs to a body; their name and citizen ID exist 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from ledger.events import Aggregate, DomainEvent
@@ -32,7 +31,7 @@ class GovernmentBody(Aggregate):
         parent_code: str | None
         kind: str
 
-        def apply(self, body: Any) -> None:
+        def apply(self, body: GovernmentBody) -> None:
             body.credit_code = self.credit_code
             body.name = self.name
             body.region_code = self.region_code
@@ -43,7 +42,7 @@ class GovernmentBody(Aggregate):
     class RecordListed(DomainEvent):
         record_id: UUID
 
-        def apply(self, body: Any) -> None:
+        def apply(self, body: GovernmentBody) -> None:
             body.records.append(self.record_id)
 
 
@@ -65,7 +64,7 @@ class CivilServant(Aggregate):
         body_code: str
         position: str
 
-        def apply(self, person: Any) -> None:
+        def apply(self, person: CivilServant) -> None:
             person.name = self.name
             person.citizen_id = self.citizen_id
             person.masked_id = self.masked_id
@@ -77,7 +76,7 @@ class CivilServant(Aggregate):
     class RecordListed(DomainEvent):
         record_id: UUID
 
-        def apply(self, person: Any) -> None:
+        def apply(self, person: CivilServant) -> None:
             person.records.append(self.record_id)
 
     class PersonalDataRead(DomainEvent):
@@ -86,5 +85,5 @@ class CivilServant(Aggregate):
         purpose: str
         on: date
 
-        def apply(self, person: Any) -> None:
+        def apply(self, person: CivilServant) -> None:
             person.reads += 1
