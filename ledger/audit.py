@@ -102,7 +102,7 @@ class ProofReader:
 
     def position_of(self, originator_id: UUID, version: int) -> int:
         query = sql.SQL("SELECT notification_id FROM {} WHERE originator_id = %s "
-                        "AND originator_version = %s").format(self.log.identifier())
+                        "AND originator_version = %s").format(self.log.identifier)
         with self._connect() as conn:
             row = conn.execute(query, (originator_id, version)).fetchone()
         if row is None:
@@ -257,7 +257,7 @@ def _selected_rows(conn: psycopg.Connection[Any], ledger: Any, log: LogTable,
     columns = sql.SQL(
         "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state, "
         "l.leaf_index FROM {} e JOIN proofs.leaves l ON l.position = e.notification_id "
-    ).format(log.identifier())
+    ).format(log.identifier)
     if selection.start is not None and selection.end is not None:
         bounds = conn.execute(
             "SELECT min(leaf_index), max(leaf_index) FROM proofs.leaves "
@@ -345,7 +345,7 @@ def check_log(url: str, log: LogTable, public_key: bytes, chunk: int = 5000) -> 
         report.bad_signatures = [n for n, h in enumerate(heads) if not h.verify(public_key)]
         events = _stream(conn, "check_events", sql.SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {} "
-            "ORDER BY notification_id").format(log.identifier()), chunk)
+            "ORDER BY notification_id").format(log.identifier), chunk)
         sealed = _stream(conn, "check_leaves", sql.SQL(
             "SELECT position, leaf_hash FROM proofs.leaves ORDER BY leaf_index"), chunk)
         frontier, pending = Frontier(), list(reversed(heads))

@@ -60,7 +60,7 @@ def update_index(conn: psycopg.Connection[Any], log: Any, size: int) -> bytes:
     for leaf_index, aggregate, version in conn.execute(sql.SQL(
             "SELECT l.leaf_index, e.originator_id, e.originator_version FROM proofs.leaves l "
             "JOIN {} e ON e.notification_id = l.position WHERE l.leaf_index >= %s "
-            "AND l.leaf_index < %s").format(log.identifier()), (indexed, size)):
+            "AND l.leaf_index < %s").format(log.identifier), (indexed, size)):
         if latest.get(aggregate, (0, -1))[1] < leaf_index:
             latest[aggregate] = (int(version), int(leaf_index))
     if latest:

@@ -25,7 +25,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,10 +32,11 @@ from typing import Any
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from psycopg import sql
 
 from ledger.clock import Clock, system_clock
 from ledger.cosignatures import SCHEMA as COSIGNATURE_SCHEMA
+from ledger.follow import Following, Work, read_page
+from ledger.follow import LogTable as LogTable  # where the proof code has always found it
 from ledger.note import Checkpoint, check_key_name, public_key_from_text, sign_text
 from ledger.pin import CheckpointPin, RewrittenLogError
 from ledger.record_index import SCHEMA as INDEX_SCHEMA
@@ -209,26 +209,6 @@ def batch_proofs(conn: psycopg.Connection[Any], make: Callable[[Node], Any]) -> 
 # -- the sealer -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LogTable:
-    """Where the eventsourcing recorder keeps the log."""
-
-    schema: str = "public"
-    table: str = "ledger_events"
-
-    @classmethod
-    def of(cls, application: Any) -> LogTable:
-        recorder = application.recorder
-        return cls(recorder.datastore.schema or "public", recorder.events_table_name)
-
-    @property
-    def name(self) -> str:
-        return f"{self.schema}.{self.table}"
-
-    def identifier(self) -> sql.Composed:
-        return sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(self.table))
-
-
 def create_proof_tables(conn: psycopg.Connection[Any]) -> None:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (BATCH_LOCK,))
@@ -266,10 +246,6 @@ class Sealer:
         self.pin = pin or CheckpointPin.for_key(self.public_key)
         self._conn: psycopg.Connection[Any] | None = None
         self._frontier = Frontier()
-        self._select = sql.SQL(
-            "SELECT notification_id, originator_id, originator_version, topic, state FROM {} "
-            "WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
-        ).format(self.log.identifier())
 
     def connection(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed:
@@ -278,8 +254,9 @@ class Sealer:
         return self._conn
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
+        if self._conn is not None and not self._conn.closed:
+            with contextlib.suppress(psycopg.Error):
+                self._conn.close()
 
     def _state(self, conn: psycopg.Connection[Any]) -> tuple[int, int]:
         row = conn.execute("SELECT position, size FROM proofs.sealer WHERE log = %s FOR UPDATE",
@@ -298,7 +275,7 @@ class Sealer:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (BATCH_LOCK,))
             position, size = self._state(conn)
-            rows = conn.execute(self._select, (position, self.batch_size)).fetchall()
+            rows = read_page(conn.cursor(), self.log, position, self.batch_size)
             if not rows:
                 return 0
             frontier = self._frontier_at(conn, size)
@@ -428,29 +405,43 @@ class Sealer:
     def run(self, stop: threading.Event, *, head_every: float = 5.0, poll: float = 1.0) -> None:
         """Follow the log until ``stop`` is set: seal as events arrive, sign heads as it grows.
 
-        Wakes on the recorder's NOTIFY and also polls, since a lost NOTIFY must not stall it.
+        It runs in ``ledger.follow``'s loop: woken by the recorder's NOTIFY and polling every
+        ``poll`` seconds (a lost NOTIFY must not stall it); one sealer is active, another copy
+        stands by.
         """
-        with psycopg.connect(self.url, autocommit=True) as listener:
-            while not listener.execute("SELECT pg_try_advisory_lock(%s)",
-                                       (ACTIVE_LOCK,)).fetchone()[0]:  # type: ignore[index]
-                if stop.wait(poll):  # another sealer is active: stand by
-                    return
-            listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.log.table)))
-            last_head = 0.0
-            while not stop.is_set():
-                self.seal_pending()
-                if time.monotonic() - last_head >= head_every:
-                    self._issue_or_wait()
-                    last_head = time.monotonic()
-                for _ in listener.notifies(timeout=min(poll, head_every), stop_after=1):
-                    pass
-            self.seal_pending()
-            self._issue_or_wait()
+        following = Following(self.url, self.log, ACTIVE_LOCK, name="sealer",
+                              poll_interval=min(poll, head_every), standby_interval=poll)
+        following.run(_Sealing(self, head_every), stop)
 
     def _issue_or_wait(self) -> None:
         # A refusal is not a crash: the alarm is raised, and the next round checks again.
         with contextlib.suppress(RewrittenLogError):
             self.issue_head(only_if_grown=True)
+
+
+class _Sealing(Work):
+    """The sealer's work while active: seal what arrived, sign a head every ``head_every``."""
+
+    def __init__(self, sealer: Sealer, head_every: float) -> None:
+        self.sealer, self.head_every = sealer, head_every
+        self._last_head = 0.0
+
+    def activate(self) -> None:
+        self._last_head = 0.0
+
+    def catch_up(self) -> int:
+        sealed = self.sealer.seal_pending()
+        if time.monotonic() - self._last_head >= self.head_every:
+            self.sealer._issue_or_wait()
+            self._last_head = time.monotonic()
+        return sealed
+
+    def finish(self) -> None:
+        self.sealer.seal_pending()
+        self.sealer._issue_or_wait()
+
+    def lost(self) -> None:
+        self.sealer.close()
 
 
 def build_leaves(

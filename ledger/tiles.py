@@ -162,7 +162,7 @@ def read_entry_bundle(conn: psycopg.Connection[Any], log: Any, index: int, width
         "SELECT l.leaf_hash, e.notification_id, e.originator_id, e.originator_version, "
         "e.topic, e.state FROM proofs.leaves l JOIN {} e ON e.notification_id = l.position "
         "WHERE l.leaf_index BETWEEN %s AND %s ORDER BY l.leaf_index").format(
-            log.identifier()), (first, last)).fetchall()
+            log.identifier), (first, last)).fetchall()
     if len(rows) != width:
         return None
     out = bytearray()

@@ -6,10 +6,11 @@ crash anywhere leaves the tables and the position as they were before the page. 
 wakes on the NOTIFY the ledger sends with every write, and also polls, so a lost notification
 delays a view by at most ``poll_interval``.
 
-One copy per view is active: it holds a session advisory lock on a connection of its own (which
-also LISTENs). A second copy waits as a hot standby and takes over when that connection goes
-away. The position row lock, not the advisory lock, is what guarantees exactly-once: even two
-active copies would apply each page once, one after the other.
+It runs in ``ledger.follow``'s loop, as every follower of the log does: one copy per view is
+active (a session advisory lock on a connection of its own, which also LISTENs), a second copy
+waits as a hot standby and takes over when that connection goes away. The position row lock, not
+the advisory lock, is what guarantees exactly-once: even two active copies would apply each page
+once, one after the other.
 
 When the view's code raises on an event, the page is retried one event at a time to find the
 event; everything before it is applied, the error is stored with the position, and the view
@@ -20,16 +21,16 @@ tries again.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
-from projections.log import LogTable, StoredRow, decode_wanted, read_page
+from ledger import follow
+from ledger.follow import Following, LogTable, StoredRow, Work, read_page
+from projections.log import decode_wanted
 from projections.positions import (
     Failure,
     install,
@@ -47,11 +48,10 @@ OnCommit = Callable[[int, int], None]
 
 def advisory_key(view: str) -> int:
     """A stable 64-bit lock key per view name."""
-    digest = hashlib.sha256(f"projections:{view}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+    return follow.advisory_key(f"projections:{view}")
 
 
-class Follower:
+class Follower(Work):
     """Applies the log to one view, a page per transaction; see the module docstring."""
 
     def __init__(
@@ -77,10 +77,17 @@ class Follower:
         self.retry_interval = retry_interval
         self.on_commit = on_commit
         self.failure: Failure | None = None
-        self.active = False
         self._conn: psycopg.Connection[Any] | None = None
-        self._listener: psycopg.Connection[Any] | None = None
         self._installed = False
+        self._following = Following(
+            url, self.log, advisory_key(view.name), name=f"follower of {view.name}",
+            poll_interval=poll_interval, standby_interval=standby_interval,
+            retry_interval=retry_interval)
+
+    @property
+    def active(self) -> bool:
+        """This copy holds the view's lock and follows the log (the others stand by)."""
+        return self._following.active
 
     # -- applying pages -----------------------------------------------------------------------
 
@@ -161,41 +168,14 @@ class Follower:
 
     def run(self, stop: threading.Event) -> None:
         """Follow the log until ``stop`` is set, as the active copy or as a standby."""
-        while not stop.is_set():
-            try:
-                self._serve(stop)
-            except psycopg.OperationalError as error:
-                logger.warning("follower of %s lost its database connection (%s); retrying",
-                               self.view.name, error)
-                self.close()
-                stop.wait(self.retry_interval)
-        self.close()
+        self._following.run(self, stop)
 
-    def _serve(self, stop: threading.Event) -> None:
-        listener = self._listener = psycopg.connect(self.url, autocommit=True)
-        while not self._try_lock(listener):
-            if stop.wait(self.standby_interval):
-                return
-        self.active = True
-        logger.info("follower of %s is active", self.view.name)
-        listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.log.channel)))
+    def activate(self) -> None:
         self.install()
         self.failure = None  # a restart tries the event it stopped at again
-        while not stop.is_set():
-            self.catch_up()
-            self._wait(listener)
 
-    def _try_lock(self, listener: psycopg.Connection[Any]) -> bool:
-        row = listener.execute("SELECT pg_try_advisory_lock(%s)",
-                               (advisory_key(self.view.name),)).fetchone()
-        return bool(row and row[0])
-
-    def _wait(self, listener: psycopg.Connection[Any]) -> None:
-        woken = any(True for _ in listener.notifies(timeout=self.poll_interval, stop_after=1))
-        if woken:
-            # A burst of writes queues many notifications; one catch-up serves them all.
-            for _ in listener.notifies(timeout=0.0):
-                pass
+    def lost(self) -> None:
+        self.close()
 
     def _connection(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed:
@@ -203,12 +183,10 @@ class Follower:
         return self._conn
 
     def close(self) -> None:
-        self.active = False
-        for conn in (self._conn, self._listener):
-            if conn is not None and not conn.closed:
-                with contextlib.suppress(psycopg.Error):
-                    conn.close()
-        self._conn = self._listener = None
+        if self._conn is not None and not self._conn.closed:
+            with contextlib.suppress(psycopg.Error):
+                self._conn.close()
+        self._conn = None
 
 
 def run_followers(

@@ -9,40 +9,41 @@ keeps the calendar horizons (ends of publicity windows and sanction periods) tha
 sweep reads. Its position is saved after
 each page, so a crash replays at most one page, and every start, update, signal and horizon
 write is idempotent: a replay or a restart changes nothing.
+
+It does only the Temporal work. The log is read and followed by ``ledger.follow`` (one active
+dispatcher, others standing by, as for the views and the sealer); what a workflow starts with
+comes from ``workflows.deadline_inputs`` and its caches; the ledger's own side of a fact from
+``workflows.waiting_deadlines``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-import psycopg
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
-from psycopg import sql
 from temporalio.client import Client, WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from ledger import follow
 from ledger import record_events as ev
 from ledger.application import Ledger
-from ledger.calendar import WorkingCalendar
 from ledger.clock import business_date
-from ledger.commitment_events import CommitmentMade
-from ledger.errors import NotFoundError, RecordNotFoundError
-from ledger.events import SYSTEM, DomainEvent
-from ledger.lead_events import LeadReceived
-from ledger.rules import RuleSet
+from ledger.events import DomainEvent
+from ledger.follow import Following, LogTable, Work, read_recorded
 from ledger.settings import LedgerSettings
-from ledger.values import Deadline, SubjectType
+from ledger.values import Deadline
 from workflows.deadline import DeadlineWorkflow
+from workflows.deadline_inputs import DeadlineInputs, DeadlineSubject
 from workflows.horizons import Horizons, horizon_changes
 from workflows.inputs import (
     TASK_QUEUE,
@@ -53,13 +54,12 @@ from workflows.inputs import (
     event_version,
 )
 from workflows.owners import HELD_TOPICS, deadline_workflow_id, owner_of, workflow_id_of
-from workflows.plans import closes_every_deadline, ladder, started_deadlines
+from workflows.plans import closes_every_deadline, started_deadlines
 from workflows.positions import Positions
 from workflows.search import initial_attributes
+from workflows.waiting_deadlines import WaitingDeadlines
 
 log = logging.getLogger(__name__)
-_CACHE_SIZE = 100_000
-_SCHEDULE_TTL_SECONDS = 10.0
 
 TOPICS = sorted([
     *(get_topic(cls) for cls in vars(ev).values()
@@ -71,13 +71,6 @@ TOPICS = sorted([
     get_topic(LedgerSettings.CalendarYearPublished),
     *HELD_TOPICS,
 ])
-
-
-@dataclass(frozen=True)
-class _Subject:
-    subject_type: SubjectType
-    subject_code: str
-    region_code: str
 
 
 class Dispatcher:
@@ -97,10 +90,10 @@ class Dispatcher:
         self.task_queue = task_queue
         self.page_size = page_size
         self.search_attributes = search_attributes
+        self.inputs = DeadlineInputs(ledger)
+        self.waiting = WaitingDeadlines(ledger)
         self._limit = asyncio.Semaphore(concurrency)
-        self._subjects: dict[UUID, _Subject] = {}
-        self._superiors: dict[str, str] = {}
-        self._schedules: dict[str, tuple[RuleSet, WorkingCalendar, float]] = {}
+        self._following: Following | None = None
         self.started = 0
         self.signalled = 0
 
@@ -149,47 +142,46 @@ class Dispatcher:
             await asyncio.to_thread(self.horizons.apply, changes)
         await asyncio.to_thread(self.positions.set, self.name, page[-1][0])
 
-    async def run(self, stop: asyncio.Event, *, poll_interval: float = 1.0,
-                  listen_url: str | None = None) -> None:
-        """Follow the log until ``stop`` is set; a failure is logged and the page retried.
+    @property
+    def active(self) -> bool:
+        """This copy follows the log (another copy, on the same database, stands by)."""
+        return self._following is not None and self._following.active
 
-        With ``listen_url`` (the ledger's PostgreSQL) it wakes on the log's NOTIFY as well as
-        polling, since a lost notification must not stall it.
+    async def run(self, stop: asyncio.Event, *, poll_interval: float = 1.0,
+                  listen_url: str | None = None, standby_interval: float = 2.0) -> None:
+        """Follow the log until ``stop`` is set, in ``ledger.follow``'s loop: a failure is
+        logged and the page retried after a back-off.
+
+        With ``listen_url`` (the ledger's PostgreSQL) one dispatcher is active while others
+        stand by, and it wakes on the log's NOTIFY as well as polling, since a lost
+        notification must not stall it.
         """
-        news = asyncio.Event()
-        channel = getattr(self.ledger.recorder, "channel_name", None)
-        listener = None
-        if listen_url is not None and channel is not None:
-            listener = asyncio.create_task(_listen(listen_url, channel, news))
-        failures = 0
+        if getattr(self.ledger.recorder, "datastore", None) is None:
+            listen_url = None  # a ledger in memory: nothing to lock or listen to, it polls
+        log_table = LogTable.of(self.ledger) if listen_url is not None else LogTable()
+        following = self._following = Following(
+            listen_url, log_table, follow.advisory_key(f"dispatcher:{self.name}"),
+            name="dispatcher", poll_interval=poll_interval, standby_interval=standby_interval)
+        halt = threading.Event()
+        work = _Dispatching(self, asyncio.get_running_loop())
+        running = asyncio.ensure_future(asyncio.to_thread(following.run, work, halt))
+        stopping = asyncio.ensure_future(stop.wait())
         try:
-            while not stop.is_set():
-                try:
-                    await self.catch_up()
-                    failures = 0
-                except Exception:
-                    # Never skipped: a fact the dispatcher cannot handle stops it here, loudly.
-                    log.exception("dispatching failed; retrying from the saved position")
-                    failures += 1
-                wait = min(poll_interval * 2 ** failures, 30.0)
-                await _first_of(stop, news, timeout=wait)
-                news.clear()
+            await asyncio.wait([running, stopping], return_when=asyncio.FIRST_COMPLETED)
         finally:
-            if listener is not None:
-                listener.cancel()
+            halt.set()
+            stopping.cancel()
+            await running
 
     def _read(self, position: int) -> list[tuple[int, DomainEvent]]:
-        notifications = self.ledger.recorder.select_notifications(
-            start=position + 1, limit=self.page_size, topics=TOPICS
-        )
+        rows = read_recorded(self.ledger.recorder, position, self.page_size, topics=TOPICS)
         page = []
-        for notification in notifications:
-            event: Any = self.ledger.mapper.to_domain_event(notification)
-            if isinstance(event, ev.RecordFiled):
-                self._remember(event.originator_id, _subject(event.content))
-            elif isinstance(event, CommitmentMade | LeadReceived):
-                self._remember(event.originator_id, _held_subject(event))
-            page.append((notification.id, event))
+        for row in rows:
+            event: Any = self.ledger.mapper.to_domain_event(StoredEvent(
+                originator_id=row.originator_id, originator_version=row.originator_version,
+                topic=row.topic, state=row.state))
+            self.inputs.remember(event)
+            page.append((row.position, event))
         return page
 
     async def _handle_all(self, events: Sequence[DomainEvent]) -> None:
@@ -201,16 +193,12 @@ class Dispatcher:
         if isinstance(event, LedgerSettings.CalendarYearPublished):
             # Publishing dates the waiting deadlines itself; this finishes the work if it was
             # cut short, and is a no-op otherwise.
-            await asyncio.to_thread(self.ledger.date_waiting_deadlines)
-            await asyncio.to_thread(self.ledger.date_held_deadlines)
+            await asyncio.to_thread(self.waiting.date_all)
             return
         eid = event_id(event.originator_id, event.originator_version)
         closes: list[str] = list(getattr(event, "closes", ()))
-        if closes_every_deadline(event):
-            before = await asyncio.to_thread(
-                self.ledger.record, event.originator_id, event.originator_version - 1
-            )
-            closes += [key for key in before.deadlines if key not in closes]
+        if closes_every_deadline(event):  # reads the record as it stood before
+            closes = await asyncio.to_thread(self.waiting.closed_by, event)
         owner = owner_of(event)
         started = started_deadlines(event)
         # A key the same fact starts again (a lead handed over) keeps its workflow, which the
@@ -221,26 +209,11 @@ class Dispatcher:
                 await self._close(deadline_workflow_id(event.originator_id, key, owner), eid)
         dated_on = business_date(event.timestamp) if isinstance(event, ev.DeadlineDated) else None
         for deadline in started:
-            if deadline.waiting and owner != "record":
-                await self._date_held_if_published(event.originator_id, deadline)
-            elif deadline.waiting:
-                await self._date_if_published(event.originator_id, deadline)
+            if deadline.waiting:
+                await asyncio.to_thread(self.waiting.date_if_published, event.originator_id,
+                                        deadline, record=owner == "record")
             else:
                 await self._start(event.originator_id, deadline, eid, dated_on)
-
-    async def _date_if_published(self, record_id: UUID, deadline: Deadline) -> None:
-        """A deadline recorded as waiting for years that were published meanwhile (a command
-        counted with a calendar read just before the publication): date it now."""
-        calendar = (await asyncio.to_thread(self.ledger.settings, fresh=True)).calendar()
-        if all(calendar.covers(year) for year in deadline.awaiting):
-            await asyncio.to_thread(self.ledger.date_deadlines, record_id)
-
-    async def _date_held_if_published(self, holder_id: UUID, deadline: Deadline) -> None:
-        """The same for a commitment's or lead's deadline."""
-        calendar = (await asyncio.to_thread(self.ledger.settings, fresh=True)).calendar()
-        if all(calendar.covers(year) for year in deadline.awaiting):
-            await asyncio.to_thread(self.ledger.holder_step, holder_id, lambda h, s: (
-                h.date_deadlines(SYSTEM, self.ledger.clock(), s)))
 
     # -- Temporal ------------------------------------------------------------------------------
 
@@ -256,9 +229,10 @@ class Dispatcher:
 
     async def _start(self, record_id: UUID, deadline: Deadline, eid: str,
                      dated_on: date | None = None) -> None:
-        prepared = self._prepare_from_cache(record_id, deadline, eid, dated_on)
+        prepared = self.inputs.from_cache(record_id, deadline, eid, dated_on)
         if prepared is None:
-            prepared = await asyncio.to_thread(self._prepare, record_id, deadline, eid, dated_on)
+            prepared = await asyncio.to_thread(self.inputs.prepare, record_id, deadline, eid,
+                                               dated_on)
         input, subject = prepared
         wid = workflow_id_of(record_id, deadline)
         if await self._start_new(input, subject, wid, WorkflowIDReusePolicy.REJECT_DUPLICATE):
@@ -290,11 +264,12 @@ class Dispatcher:
         """Start an open deadline's workflow afresh, its previous run having ended or been lost
         (see ``workflows.reconcile``); ``eid`` is the record's latest fact. False if a run of
         it is going already."""
-        input, subject = await asyncio.to_thread(self._prepare, record_id, deadline, eid, None)
+        input, subject = await asyncio.to_thread(self.inputs.prepare, record_id, deadline, eid,
+                                                 None)
         return await self._start_new(input, subject, workflow_id_of(record_id, deadline),
                                      WorkflowIDReusePolicy.ALLOW_DUPLICATE)
 
-    async def _start_new(self, input: DeadlineInput, subject: _Subject, wid: str,
+    async def _start_new(self, input: DeadlineInput, subject: DeadlineSubject, wid: str,
                          policy: WorkflowIDReusePolicy) -> bool:
         attributes = None
         if self.search_attributes:
@@ -309,109 +284,18 @@ class Dispatcher:
         self.started += 1
         return True
 
-    # -- the ledger side: dates and superiors --------------------------------------------------
-
-    def _prepare(self, record_id: UUID, deadline: Deadline, eid: str,
-                 dated_on: date | None) -> tuple[DeadlineInput, _Subject]:
-        return self.deadline_input(record_id, deadline, eid, dated_on), self._subject(record_id)
-
-    def _prepare_from_cache(self, record_id: UUID, deadline: Deadline, eid: str,
-                            dated_on: date | None) -> tuple[DeadlineInput, _Subject] | None:
-        """The same without touching the database, when everything needed is cached."""
-        subject = self._subjects.get(record_id)
-        cached = self._schedules.get(deadline.rule_set_id)
-        if subject is None or deadline.party not in self._superiors or cached is None or (
-            time.monotonic() - cached[2] > _SCHEDULE_TTL_SECONDS
-        ):
-            return None
-        return self.deadline_input(record_id, deadline, eid, dated_on), subject
-
     def deadline_input(self, record_id: UUID, deadline: Deadline, eid: str,
                        dated_on: date | None = None) -> DeadlineInput:
-        """The workflow input for a deadline an event started: its dates and superior
-        (``dated_on``: the day a waiting deadline's due date was fixed)."""
-        rules, calendar = self._schedule(deadline.rule_set_id)
-        return DeadlineInput(
-            record_id=record_id, key=deadline.key, kind=deadline.kind,
-            ladder=ladder(deadline, rules, calendar, dated_on),
-            superior=self._superior(record_id, deadline.party), started_by=eid,
-        )
-
-    def _schedule(self, rule_set_id: str) -> tuple[RuleSet, WorkingCalendar]:
-        """The rule set and calendar, re-read from the ledger every few seconds (a calendar
-        year an administrator publishes is picked up without a restart)."""
-        cached = self._schedules.get(rule_set_id)
-        if cached is None or time.monotonic() - cached[2] > _SCHEDULE_TTL_SECONDS:
-            settings = self.ledger.settings()
-            cached = (settings.rule_book().get(rule_set_id), settings.calendar(),
-                      time.monotonic())
-            self._schedules[rule_set_id] = cached
-        return cached[0], cached[1]
-
-    def _subject(self, record_id: UUID) -> _Subject:
-        subject = self._subjects.get(record_id)
-        if subject is None:
-            try:
-                subject = _subject(self.ledger.record(record_id, version=1).content)
-            except RecordNotFoundError:
-                first = self.ledger.timeline(record_id)[0]
-                if not isinstance(first, CommitmentMade | LeadReceived):
-                    raise
-                subject = _held_subject(first)
-            self._remember(record_id, subject)
-        return subject
-
-    def _remember(self, record_id: UUID, subject: _Subject) -> None:
-        if len(self._subjects) >= _CACHE_SIZE:
-            self._subjects.clear()  # crude, but bounded; a miss costs one read of the log
-            self._superiors.clear()
-        self._subjects[record_id] = subject
-
-    def _superior(self, record_id: UUID, party: str) -> str:
-        """Whom a late party is escalated to: its parent body, a civil servant's body, or else
-        the record's reporting region."""
-        subject = self._subject(record_id)
-        parent = self._superiors.get(party)
-        if parent is None:  # "" is cached for a party with no parent
-            parent = self._superiors[party] = self._parent_of(subject, party) or ""
-        return parent or subject.region_code
-
-    def _parent_of(self, subject: _Subject, party: str) -> str | None:
-        try:
-            if party == subject.subject_code and subject.subject_type is SubjectType.CIVIL_SERVANT:
-                return self.ledger.civil_servant(UUID(party)).body_code
-            return self.ledger.body(party).parent_code
-        except (NotFoundError, ValueError):
-            return None
+        """The workflow input for a deadline an event started (see ``DeadlineInputs``)."""
+        return self.inputs.deadline_input(record_id, deadline, eid, dated_on)
 
 
-async def _listen(url: str, channel: str, news: asyncio.Event) -> None:
-    while True:
-        try:
-            conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
-            async with conn:
-                await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
-                async for _ in conn.notifies():
-                    news.set()
-        except psycopg.Error:
-            log.warning("listening for new events failed; polling until it is back")
-            await asyncio.sleep(5)
+class _Dispatching(Work):
+    """The dispatcher's work in ``ledger.follow``'s loop (a thread): each catch-up runs on
+    the dispatcher's event loop, where the Temporal client lives."""
 
+    def __init__(self, dispatcher: Dispatcher, loop: asyncio.AbstractEventLoop) -> None:
+        self.dispatcher, self.loop = dispatcher, loop
 
-async def _first_of(*events: asyncio.Event, timeout: float) -> None:
-    waiters = [asyncio.create_task(e.wait()) for e in events]
-    try:
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
-
-
-def _subject(content: ev.RecordContent) -> _Subject:
-    return _Subject(content.subject_type, content.subject_code, content.region_code)
-
-
-def _held_subject(event: CommitmentMade | LeadReceived) -> _Subject:
-    """A commitment's maker, or the body a lead concerns."""
-    body = event.maker if isinstance(event, CommitmentMade) else event.body
-    return _Subject(SubjectType.BODY, body.code, event.region_code)
+    def catch_up(self) -> int:
+        return asyncio.run_coroutine_threadsafe(self.dispatcher.catch_up(), self.loop).result()
