@@ -20,7 +20,7 @@ import psycopg
 
 from ledger.clock import Clock, system_clock
 from ledger.events import Actor, Role
-from ledger.storage import connection, schema_lock
+from ledger.storage import connection, read_row, schema_lock
 
 HUMAN_ROLES = tuple(r for r in Role if r is not Role.SYSTEM)
 
@@ -201,12 +201,9 @@ class PostgresTokenStore:
         return self.lookup_hash(hash_token(token))
 
     def lookup_hash(self, token_hash: str) -> Account | None:
-        with connection(self.url) as conn:
-            row = conn.execute(
-                "SELECT account_id, role, subject, name FROM api_tokens "
-                "WHERE token_hash = %s AND revoked_at IS NULL AND "
-                f"{_EXPIRES} > %s", (token_hash, token_lifetime(), self.clock()),
-            ).fetchone()
+        row = read_row(self.url, "SELECT account_id, role, subject, name FROM api_tokens "
+                       "WHERE token_hash = %s AND revoked_at IS NULL AND "
+                       f"{_EXPIRES} > %s", (token_hash, token_lifetime(), self.clock()))
         return None if row is None else _usable(Account(row[0], Role(row[1]), row[2], row[3]))
 
     def issued(self) -> list[Issued]:

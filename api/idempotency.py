@@ -22,7 +22,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from ledger.group_commit import Also
-from ledger.storage import connection, schema_lock
+from ledger.storage import connection, read_row, schema_lock
 
 
 @dataclass(frozen=True)
@@ -144,17 +144,16 @@ class PostgresIdempotencyStore:
     def find(self, scope: str, key: str) -> Stored | None:
         """The key's answer, or its claim while the claim's request may still run (a claim
         left unfinished is dropped, as ``claim`` would take it over)."""
-        with connection(self.url) as conn:
-            row = conn.execute(
-                "SELECT request_hash, status, body FROM api_idempotency "
-                "WHERE scope = %s AND key = %s", (scope, key),
-            ).fetchone()
-            if row is not None and row[1] is None and conn.execute(
-                "DELETE FROM api_idempotency WHERE scope = %s AND key = %s AND status IS NULL "
-                "AND (created_at < now() - interval '30 seconds' "
-                "OR created_at < pg_postmaster_start_time())", (scope, key),
-            ).rowcount:
-                return None
+        row = read_row(self.url, "SELECT request_hash, status, body FROM api_idempotency "
+                       "WHERE scope = %s AND key = %s", (scope, key))
+        if row is not None and row[1] is None:
+            with connection(self.url) as conn:
+                if conn.execute(
+                    "DELETE FROM api_idempotency WHERE scope = %s AND key = %s "
+                    "AND status IS NULL AND (created_at < now() - interval '30 seconds' "
+                    "OR created_at < pg_postmaster_start_time())", (scope, key),
+                ).rowcount:
+                    return None
         return None if row is None else Stored(row[0], row[1], row[2])
 
     def keep(self, scope: str, key: str, request_hash: str, status: int, body: Any) -> Stored:

@@ -14,10 +14,10 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, LiteralString
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -60,30 +60,54 @@ def connection(url: str) -> Iterator[psycopg.Connection[Any]]:
         with conn.transaction():
             yield conn
     finally:
-        surplus = []
-        if not conn.closed and not conn.broken:
-            with _lock:
-                _idle.append((url, conn))
-                while len(_idle) > _IDLE_MAX:
-                    surplus.append(_idle.pop(0)[1])
-        else:
-            surplus.append(conn)
-        for extra in surplus:
-            extra.close()
+        _put_back(url, conn)
+
+
+def read_row(url: str, query: LiteralString, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    """The first row of one statement that changes nothing, sent alone in autocommit: one round
+    trip on an idle connection (no check before reuse, no BEGIN and COMMIT), for the lookups
+    every request makes. An idle connection found broken is replaced and the statement sent
+    again, which is safe because it changes nothing."""
+    for fresh in (False, True):
+        conn = (None if fresh else _taken(url)) or psycopg.connect(url, autocommit=True)
+        try:
+            return conn.execute(query, params).fetchone()
+        except psycopg.OperationalError:
+            if fresh or not conn.broken:
+                raise
+        finally:
+            _put_back(url, conn)
+    raise AssertionError("unreachable")
+
+
+def _put_back(url: str, conn: psycopg.Connection[Any]) -> None:
+    surplus = []
+    if not conn.closed and not conn.broken:
+        with _lock:
+            _idle.append((url, conn))
+            while len(_idle) > _IDLE_MAX:
+                surplus.append(_idle.pop(0)[1])
+    else:
+        surplus.append(conn)
+    for extra in surplus:
+        extra.close()
+
+
+def _taken(url: str) -> psycopg.Connection[Any] | None:
+    """The most recently used idle connection to ``url``, unchecked."""
+    with _lock:
+        found = next((i for i in range(len(_idle) - 1, -1, -1) if _idle[i][0] == url), None)
+        return None if found is None else _idle.pop(found)[1]
 
 
 def _reused(url: str) -> psycopg.Connection[Any] | None:
-    while True:
-        with _lock:
-            found = next((i for i in range(len(_idle) - 1, -1, -1) if _idle[i][0] == url), None)
-            conn = None if found is None else _idle.pop(found)[1]
-        if conn is None:
-            return None
+    while (conn := _taken(url)) is not None:
         try:
             conn.execute("")
             return conn
         except psycopg.Error:
             conn.close()
+    return None
 
 
 @atexit.register

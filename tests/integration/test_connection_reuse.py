@@ -7,7 +7,7 @@ import uuid
 import psycopg
 
 from ledger import storage
-from ledger.storage import connection, create_database
+from ledger.storage import connection, create_database, read_row
 
 
 def backend(url: str) -> int:
@@ -43,3 +43,27 @@ def test_lookups_on_many_databases_keep_only_a_few_connections_open(pg_admin_url
         row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = ANY(%s)",
                            (names,)).fetchone()
     assert row is not None and row[0] <= storage._IDLE_MAX
+
+
+def test_a_token_lookup_after_the_database_dropped_its_idle_connection_still_answers(
+    pg_url: str, pg_admin_url: str,
+) -> None:
+    """A lookup sends its statement without checking the idle connection first; when the
+    server has closed that connection (a restart, an idle timeout) it retries on a new one."""
+    idle = backend(pg_url)
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s, 5000)", (idle,))
+    row = read_row(pg_url, "SELECT pg_backend_pid()", ())
+    assert row is not None and row[0] != idle
+    assert read_row(pg_url, "SELECT pg_backend_pid()", ()) == row
+
+
+def test_a_lookup_that_fails_for_its_own_reason_is_not_sent_twice(pg_url: str) -> None:
+    with connection(pg_url) as conn:
+        conn.execute("CREATE TABLE counted (n int)")
+    try:
+        read_row(pg_url, "INSERT INTO counted VALUES (1) RETURNING 1/0", ())
+    except psycopg.errors.DivisionByZero:
+        pass
+    with connection(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM counted").fetchone() == (0,)
