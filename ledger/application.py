@@ -44,8 +44,10 @@ from ledger.evaluations import Evaluations
 from ledger.events import Actor, Aggregate, DomainEvent, Role
 from ledger.group_commit import WINDOW_SECONDS, Also, GroupCommitter, Pending
 from ledger.identifiers import body_id, mask_citizen_id, record_id
+from ledger.period_evaluations import PeriodEvaluations
 from ledger.persistence import OrjsonTranscoder, PydanticMapper, canonical_json
 from ledger.personal import MemoryKeyStore, Vault
+from ledger.ratings import Ratings
 from ledger.record import CreditRecord, RecordContent, Schedule, require_role
 from ledger.record_events import RecordFiled
 from ledger.regions import RegionTable, fujian
@@ -69,7 +71,8 @@ class Filing:
     created: bool
 
 
-class Ledger(RecordSteps, CalendarYears, Evaluations, Registers, Application[UUID]):
+class Ledger(RecordSteps, CalendarYears, Evaluations, PeriodEvaluations, Registers, Ratings,
+             Application[UUID]):
     """Every fact about credit records, subjects, calendars and rule sets."""
 
     name = "ledger"

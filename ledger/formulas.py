@@ -27,6 +27,13 @@ METRICS = (
 )
 # A body's overdue deadlines split by whose they are.
 BODY_METRICS = (*METRICS, "overdue_own_deadlines", "overdue_others_deadlines")
+# The plan's inputs (version 3 on): commitments, leads, suggestions and proposals, ratings.
+PLAN_METRICS = (
+    "commitments_fulfilled", "commitments_breached", "commitments_overdue",
+    "leads_received", "leads_answered", "leads_answered_in_time", "leads_overdue",
+    "leads_founded", "suggestions_received", "suggestions_answered",
+    "suggestions_answered_in_time", "suggestions_overdue", "third_party_ratings",
+)
 
 
 class _Data(BaseModel):
@@ -49,6 +56,51 @@ class Weights(_Data):
         if base is not None and floor > base:
             raise ValueError(f"must not be above base ({base})")
         return floor
+
+
+class PlanWeights(_Data):
+    """How the plan's inputs move a score (from version 3): commitments kept and broken, leads
+    about the body found true, the leads and the deputies' suggestions and CPPCC proposals it
+    had to verify answered late, and third-party ratings, which make up ``third_party_share``
+    of the score where a body or region has any (their mean, read out of 100)."""
+
+    credit_per_commitment_fulfilled: Decimal = Field(ge=0, le=1000)
+    deduct_per_commitment_breached: Decimal = Field(ge=0, le=1000)
+    deduct_per_commitment_overdue: Decimal = Field(ge=0, le=1000)
+    deduct_per_lead_founded: Decimal = Field(ge=0, le=1000)
+    """A lead about the body that ended in a record filed or a commitment found breached."""
+    deduct_per_lead_overdue: Decimal = Field(ge=0, le=1000)
+    """A lead the body, as the department verifying it, let pass its due date."""
+    lead_timeliness_points: Decimal = Field(ge=0, le=1000)
+    """Lost in proportion to the share of its leads answered late (of those in time or late)."""
+    suggestion_timeliness_points: Decimal = Field(ge=0, le=1000)
+    """The same for NPC deputies' suggestions and CPPCC proposals."""
+    third_party_share: Decimal = Field(ge=0, le=1)
+
+    def adjust(self, score: Decimal, metrics: dict[str, int], rating: Decimal | None,
+               weights: Weights, *, inputs: bool = True) -> Decimal:
+        """``score`` moved by the plan's inputs (``inputs``; a region scored as its bodies'
+        mean has them in its bodies' scores already), kept within the weights' floor and
+        base, then blended with the rating."""
+        if inputs:
+            m = {**dict.fromkeys(PLAN_METRICS, 0), **metrics}
+            score += self.credit_per_commitment_fulfilled * m["commitments_fulfilled"]
+            score -= self.deduct_per_commitment_breached * m["commitments_breached"]
+            score -= self.deduct_per_commitment_overdue * m["commitments_overdue"]
+            score -= self.deduct_per_lead_founded * m["leads_founded"]
+            score -= self.deduct_per_lead_overdue * m["leads_overdue"]
+            score -= self.lead_timeliness_points * _late_share(
+                m["leads_answered_in_time"], m["leads_overdue"])
+            score -= self.suggestion_timeliness_points * _late_share(
+                m["suggestions_answered_in_time"], m["suggestions_overdue"])
+            score = max(weights.floor, min(weights.base, score))
+        if rating is not None and self.third_party_share:
+            score = (1 - self.third_party_share) * score + self.third_party_share * rating
+        return score.quantize(Decimal("0.1"))
+
+
+def _late_share(in_time: int, late: int) -> Decimal:
+    return Decimal(late) / (in_time + late) if in_time + late else Decimal(0)
 
 
 class RegionMean(_Data):
@@ -84,9 +136,9 @@ class WarningRule(_Data):
     @field_validator("metric")
     @classmethod
     def _known_metric(cls, metric: str) -> str:
-        if metric not in (*BODY_METRICS, "score"):
+        if metric not in (*BODY_METRICS, *PLAN_METRICS, "score"):
             raise ValueError(f"unknown metric {metric!r}; one of {', '.join(BODY_METRICS)}, "
-                             "score")
+                             f"{', '.join(PLAN_METRICS)}, score")
         return metric
 
     def raised_by(self, value: Decimal) -> bool:
@@ -108,6 +160,8 @@ class Formula(_Data):
     warnings: list[WarningRule] = Field(max_length=100)
     own_deadlines: list[str] = ["explanation", "rectification"]
     """Deadline keys a body itself must meet; only these cost it points when missed."""
+    plan: PlanWeights | None = None
+    """The plan's inputs, from version 3; without them a version scores as it always did."""
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Formula:

@@ -32,12 +32,20 @@ from psycopg.rows import dict_row
 from pydantic import BaseModel, ConfigDict
 
 from ledger.clock import business_date, system_clock
-from ledger.formulas import BODY_METRICS, FormulaBook, RegionMean, Weights, builtin_formulas
+from ledger.formulas import (
+    BODY_METRICS,
+    PLAN_METRICS,
+    FormulaBook,
+    RegionMean,
+    Weights,
+    builtin_formulas,
+)
 from ledger.formulas import METRICS as METRICS  # re-exported for the views' readers
 from ledger.formulas import Formula as Formula
 from ledger.formulas import Grade as Grade
 from ledger.formulas import WarningRule as WarningRule
 from ledger.regions import RegionTable, fujian
+from projections import plan_inputs
 from projections.view import VIEWS_SCHEMA
 
 FORMULAS = FormulaBook()
@@ -76,6 +84,8 @@ class Evaluation(_Data):
     warnings: list[Warning]
     bodies: int | None = None
     """How many bodies a region's score is the mean of."""
+    third_party_score: Decimal | None = None
+    """The mean of the third-party ratings weighed in (out of 100), from version 3."""
 
 
 def formulas() -> tuple[Formula, ...]:
@@ -109,12 +119,16 @@ def _mean(formula: Formula, scores: Sequence[Decimal]) -> Decimal:
 
 def evaluate(formula: Formula, kind: Literal["body", "region"], code: str, name: str,
              metrics: dict[str, int], level: str | None = None,
-             body_scores: Sequence[Decimal] = ()) -> Evaluation:
+             body_scores: Sequence[Decimal] = (), rating: Decimal | None = None) -> Evaluation:
     """Score one body or region and check the formula's warnings. A region scored as the mean
-    of its bodies takes their scores (``body_scores``); its metrics are the rolled-up ones."""
+    of its bodies takes their scores (``body_scores``); its metrics are the rolled-up ones.
+    From version 3 the plan's inputs in ``metrics`` and the ``rating`` move the score."""
     rule = formula.body if kind == "body" else formula.region
     score = _mean(formula, body_scores) if isinstance(rule, RegionMean) else _deducted(
         rule, metrics)
+    if formula.plan is not None:
+        score = formula.plan.adjust(score, metrics, rating, formula.body if isinstance(
+            rule, RegionMean) else rule, inputs=not isinstance(rule, RegionMean))
     warnings = []
     for warning in formula.warnings:
         if warning.applies_to != kind or (warning.level is not None and warning.level != level):
@@ -134,6 +148,7 @@ def evaluate(formula: Formula, kind: Literal["body", "region"], code: str, name:
         repaired_share=(Decimal(metrics["repaired"]) / records).quantize(Decimal("0.001"))
         if records else None,
         bodies=len(body_scores) if isinstance(rule, RegionMean) else None,
+        third_party_score=rating if formula.plan is not None else None,
     )
 
 
@@ -176,21 +191,24 @@ _REGION_METRICS = (
 )
 
 
-def _metric_rows(conn: psycopg.Connection[Any], query: str, **params: Any) -> (
-    list[dict[str, Any]]
-):
+def _metric_rows(conn: psycopg.Connection[Any], query: str, schema: str = VIEWS_SCHEMA,
+                 **params: Any) -> list[dict[str, Any]]:
     with conn.cursor(row_factory=dict_row) as cursor:
-        cursor.execute(sql.SQL(query).format(v=sql.Identifier(VIEWS_SCHEMA)), params)
+        cursor.execute(sql.SQL(query).format(v=sql.Identifier(schema)), params)
         return cursor.fetchall()
 
 
 def _bodies(conn: psycopg.Connection[Any], formula: Formula, code: str | None = None,
-            within: list[str] | None = None) -> list[dict[str, Any]]:
-    rows = _metric_rows(conn, _BODY_METRICS, code=code, within=within,
+            within: list[str] | None = None, schema: str = VIEWS_SCHEMA) -> (
+                list[dict[str, Any]]):
+    rows = _metric_rows(conn, _BODY_METRICS, schema, code=code, within=within,
                         own=formula.own_deadlines)
+    plan = plan_inputs.body_inputs(conn, schema) if formula.plan is not None else {}
     for row in rows:
         row["overdue_others_deadlines"] = (
             (row["overdue_deadlines"] or 0) - row["overdue_own_deadlines"])
+        if formula.plan is not None:
+            row.update(plan.get(row["code"]) or plan_inputs.empty())
     return rows
 
 
@@ -199,7 +217,18 @@ def _metrics(row: dict[str, Any], names: Sequence[str] = METRICS) -> dict[str, i
 
 
 def _body_metrics(row: dict[str, Any]) -> dict[str, int]:
-    return _metrics(row, BODY_METRICS)
+    return _metrics(row, (*BODY_METRICS, *PLAN_METRICS) if plan_inputs.RATING in row
+                    else BODY_METRICS)
+
+
+def _counted(row: dict[str, Any]) -> bool:
+    """A body is evaluated once it has records or, from version 3, any of the plan's inputs."""
+    return bool(row["records"]) or any(row.get(m) for m in PLAN_METRICS)
+
+
+def _body_score(formula: Formula, row: dict[str, Any]) -> Decimal:
+    return evaluate(formula, "body", row["code"], row["name"], _body_metrics(row),
+                    rating=plan_inputs.rating_of(row)).score
 
 
 def warning_level(table: RegionTable, code: str) -> str:
@@ -219,9 +248,9 @@ def _scores_by_region(formula: Formula, bodies: Iterable[dict[str, Any]],
     chains: dict[str, list[str]] = {}
     found: dict[str, list[Decimal]] = {}
     for row in bodies:
-        if row["region_code"] is None or (left_out and not row["records"]):
+        if row["region_code"] is None or (left_out and not _counted(row)):
             continue
-        score = _deducted(formula.body, _body_metrics(row))
+        score = _body_score(formula, row)
         if row["region_code"] not in chains:
             chains[row["region_code"]] = table.reporting_chain(row["region_code"])
         for code in chains[row["region_code"]]:
@@ -233,29 +262,38 @@ def evaluate_body(conn: psycopg.Connection[Any], credit_code: str, *,
                   formula: Formula | None = None) -> Evaluation | None:
     """The body's current evaluation, or ``None`` if it has no records."""
     used = formula or formula_in_force()
-    rows = [row for row in _bodies(conn, used, credit_code) if row["records"]]
+    rows = [row for row in _bodies(conn, used, credit_code) if _counted(row)]
     if not rows:
         return None
-    return evaluate(used, "body", credit_code, rows[0]["name"], _body_metrics(rows[0]))
+    return evaluate(used, "body", credit_code, rows[0]["name"], _body_metrics(rows[0]),
+                    rating=plan_inputs.rating_of(rows[0]))
 
 
 def evaluate_regions(conn: psycopg.Connection[Any], codes: Sequence[str], *,
-                     formula: Formula | None = None,
-                     regions: RegionTable | None = None) -> dict[str, Evaluation]:
+                     formula: Formula | None = None, regions: RegionTable | None = None,
+                     schema: str = VIEWS_SCHEMA) -> dict[str, Evaluation]:
     """The current evaluation of each region (by its current code), from one read of the
     views: the metrics of its records and all below it, the scores of its bodies."""
     used, table = formula or formula_in_force(), regions or fujian()
     heres = [table.current(code, field="region") for code in codes]
     rows = {row["code"]: row for row in _metric_rows(
-        conn, _REGION_METRICS, codes=[here.code for here in heres])}
+        conn, _REGION_METRICS, schema, codes=[here.code for here in heres])}
+    if used.plan is not None:
+        for code, found in plan_inputs.region_inputs(
+                conn, [here.code for here in heres], table, schema).items():
+            rows[code] = {**rows.get(code, {}), **found}
     scores: dict[str, list[Decimal]] = {}
     if isinstance(used.region, RegionMean):
         within = sorted({c for here in heres for c in table.under(here.code, field="region")})
-        scores = _scores_by_region(used, _bodies(conn, used, within=within), table)
+        scores = _scores_by_region(used, _bodies(conn, used, within=within, schema=schema),
+                                   table)
+    names = (*METRICS, *PLAN_METRICS) if used.plan is not None else METRICS
     return {here.code: evaluate(used, "region", here.code, here.name,
-                                _metrics(rows.get(here.code, {})),
+                                _metrics(rows.get(here.code, {}), names),
                                 warning_level(table, here.code),
-                                scores.get(here.code, ())) for here in heres}
+                                scores.get(here.code, ()),
+                                plan_inputs.rating_of(rows.get(here.code, {})))
+            for here in heres}
 
 
 def evaluate_region(conn: psycopg.Connection[Any], region: str, *,
@@ -288,13 +326,16 @@ def early_warnings(conn: psycopg.Connection[Any], *, formula: Formula | None = N
 
 
 def evaluate_all(conn: psycopg.Connection[Any], formula: Formula, on: date, *,
-                 regions: RegionTable | None = None) -> list[Evaluation]:
-    """Every body with records and every region in force ``on``, evaluated under ``formula``:
-    what a dated snapshot records (``ledger.evaluations``)."""
+                 regions: RegionTable | None = None,
+                 schema: str = VIEWS_SCHEMA) -> list[Evaluation]:
+    """Every body with records (from version 3, or with any of the plan's inputs) and every
+    region in force ``on``, evaluated under ``formula``: what a dated snapshot records
+    (``ledger.evaluations``); ``schema`` holds the views read (a replay's own, say)."""
     table = regions or fujian()
-    bodies = [evaluate(formula, "body", row["code"], row["name"], _body_metrics(row))
-              for row in sorted(_bodies(conn, formula), key=lambda r: r["code"])
-              if row["records"]]
+    bodies = [evaluate(formula, "body", row["code"], row["name"], _body_metrics(row),
+                       rating=plan_inputs.rating_of(row))
+              for row in sorted(_bodies(conn, formula, schema=schema), key=lambda r: r["code"])
+              if _counted(row)]
     codes = sorted(r.code for r in table.all(on) if not r.retired)
-    found = evaluate_regions(conn, codes, formula=formula, regions=table)
+    found = evaluate_regions(conn, codes, formula=formula, regions=table, schema=schema)
     return [*bodies, *(found[code] for code in sorted(found))]

@@ -6,6 +6,7 @@ from projections.commitments import CommitmentRegister
 from projections.deadlines import OpenDeadlines
 from projections.disclosure import PublicDisclosure
 from projections.leads import LeadRegister
+from projections.ratings import ThirdPartyRatings
 from projections.records import RecordView
 from projections.rollup import RegionRollup
 from projections.subjects import SubjectStatus
@@ -13,7 +14,7 @@ from projections.view import VIEWS_SCHEMA, View
 
 VIEWS: tuple[type[View], ...] = (
     RecordView, OpenDeadlines, PublicDisclosure, SubjectStatus, RegionRollup,
-    CommitmentRegister, LeadRegister,
+    CommitmentRegister, LeadRegister, ThirdPartyRatings,
 )
 
 

@@ -19,7 +19,7 @@ def new_formula(**overrides: Any) -> dict[str, Any]:
     text = (resources.files("ledger") / "data" / "formulas" / "integrity-2026-v2.json")
     data: dict[str, Any] = json.loads(text.read_text(encoding="utf-8"))
     data["body"]["deduct_per_record_in_force"]["general"] = 10
-    return data | {"id": "integrity-2027-v3", "title": "第3版", "effective_from": "2027-01-01",
+    return data | {"id": "integrity-2027-v4", "title": "第4版", "effective_from": "2027-01-02",
                    "effective_to": None} | overrides
 
 
@@ -40,13 +40,13 @@ def test_a_published_formula_scores_from_its_effective_date_and_snapshots_stay(
     published = api.client.post("/api/v1/formulas", headers=admin, json=new_formula())
     assert published.status_code == 201, published.text
     ids = [f["id"] for f in api.client.get("/api/v1/formulas", headers=operator).json()]
-    assert ids[-1] == "integrity-2027-v3"
+    assert ids[-1] == "integrity-2027-v4"
     # not yet in force: today's evaluation keeps version 2
     assert api.client.get(path, headers=admin).json() == before
 
     clock.set_date(date(2027, 1, 4))
     after = api.client.get(path, headers=admin).json()
-    assert (after["formula_id"], Decimal(after["score"])) == ("integrity-2027-v3", 90)
+    assert (after["formula_id"], Decimal(after["score"])) == ("integrity-2027-v4", 90)
     on_the_day = api.client.get(path, headers=admin, params={"on": "2026-12-15"})
     assert on_the_day.status_code == 200 and on_the_day.json() == before
     region = api.client.get("/api/v1/regions/350000/evaluation", headers=admin,
@@ -89,4 +89,4 @@ def test_a_formula_dated_today_or_earlier_or_invalid_is_refused_naming_the_field
         assert api.client.post("/api/v1/formulas", headers=api.headers(role),
                                json=new_formula()).status_code == 403
     assert [f["id"] for f in api.client.get("/api/v1/formulas", headers=admin).json()] == [
-        "integrity-2026-v1", "integrity-2026-v2"]
+        "integrity-2026-v1", "integrity-2026-v2", "integrity-2027-v3"]

@@ -49,4 +49,4 @@ def test_an_administrator_publishes_a_formula_and_others_or_past_dates_are_refus
     published = cli("formulas", "publish", future, "--account", "admin")
     assert published.exit_code == 0, published.output
     listed = cli("formulas", "list")
-    assert "integrity-2027-v3: 2999-01-01" in listed.output
+    assert "integrity-2027-v4: 2999-01-01" in listed.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -17,6 +18,7 @@ from ledger.application import Ledger
 from ledger.calendar import PublishedYear
 from ledger.clock import business_date
 from ledger.errors import LedgerError
+from ledger.ratings import ImportRating
 from ledger.storage import create_database
 from projections import queries
 from tests.conftest import (
@@ -219,6 +221,16 @@ def expire(w: World, k: int) -> None:
     w.do(lambda: system_step(w.app, rid, "expire_publicity"))
 
 
+def rating(w: World, k: int) -> None:
+    """A third-party rating of a body or a region, imported again as often as ``k`` says."""
+    kind, code = ("body", PINGTAN) if k % 2 else ("region", ("350100", "350128")[k % 4 // 2])
+    for _ in range(1 + k % 3 // 2):
+        w.do(lambda: w.app.import_rating(ImportRating(
+            source=("福州大学", "第三方测评中心")[k % 3 // 2], subject_kind=kind,
+            subject_code=code, period=("2026", "2026-Q3", "2026-H2")[k % 3],
+            score=Decimal(60 + k), document=f"测评〔2026〕{k}号"), ADMIN))
+
+
 STEPS: dict[str, Callable[[World, int], Any]] = {
     "file_body": lambda w, k: w.file(k),
     "file_person": lambda w, k: w.file(k, subject_type="civil_servant", subject_code=None,
@@ -250,6 +262,7 @@ STEPS: dict[str, Callable[[World, int], Any]] = {
                                                 more_matters=("work_safety",)),
     "commitment": commitment,
     "lead": lead,
+    "rating": rating,
 }
 
 commands = st.lists(st.tuples(st.sampled_from(sorted(STEPS)), st.integers(0, 11)),

@@ -86,7 +86,7 @@ def test_every_record_event_class_is_known_to_the_views() -> None:
     assert ev.RecordFiled in facts.RECORD_EVENTS and ev.DeadlineEvent not in facts.RECORD_EVENTS
     assert {cls.name for cls in VIEWS} == {"record_view", "open_deadlines", "public_disclosure",
                                            "subject_status", "region_rollup", "commitments",
-                                           "leads"}
+                                           "leads", "third_party_ratings"}
     with pytest.raises(KeyError, match="known views"):
         view_class("nope")
 
@@ -139,9 +139,11 @@ def test_region_warnings_apply_only_at_their_level_of_the_tree() -> None:
 
 
 def test_the_formula_is_versioned_data_with_dates_in_force() -> None:
-    assert [f.id for f in formulas()] == ["integrity-2026-v1", "integrity-2026-v2"]
+    assert [f.id for f in formulas()] == ["integrity-2026-v1", "integrity-2026-v2",
+                                          "integrity-2027-v3"]
     assert formula_in_force(date(2026, 11, 30)).id == "integrity-2026-v1"
     assert formula_in_force(date(2026, 12, 1)).id == "integrity-2026-v2"
+    assert formula_in_force(date(2027, 1, 1)).id == "integrity-2027-v3"
     with pytest.raises(ValidationError, match="no evaluation formula"):
         formula_in_force(date(2025, 12, 31))
     data = formulas()[0].model_dump()

@@ -1,0 +1,162 @@
+"""Quarterly and annual evaluations (季度、年度政务诚信评价), recorded as facts in the log.
+
+When a quarter ends (and a year, with its fourth quarter) every body and region is evaluated
+under the formula in force on the period's last day, from the views as they stand when it is
+taken, and recorded here: one ``PeriodEvaluation`` per period, body or region, and one
+``EvaluationPeriod`` for the period, naming the day it was taken, the formula and the log
+position each view it read had reached. Those positions make it replayable: an auditor builds
+the same views from the log up to them and evaluates again under the same formula, and must get
+the same numbers (``projections.evaluation_replay``).
+
+Everything a period records is saved in one transaction, the period's own fact with it; a period
+recorded before is not taken again, so a retried run records nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+from uuid import UUID, uuid5
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.utils import get_topic
+
+from ledger.clock import Clock
+from ledger.errors import ConcurrentChangeError, ValidationError
+from ledger.events import Actor, Aggregate, DomainEvent, Role
+from ledger.identifiers import LEDGER_NAMESPACE
+from ledger.ratings import period_end
+from ledger.record import require_role
+
+Kind = Literal["body", "region"]
+MAX_ROWS = 900
+"""One save stays under about 1,000 events (see docs/architecture.md)."""
+
+
+def period_of(on: date, length: Literal["quarter", "year"]) -> str:
+    """The quarter (``2026-Q4``) or year (``2026``) that ``on`` falls in."""
+    return f"{on.year}-Q{(on.month - 1) // 3 + 1}" if length == "quarter" else str(on.year)
+
+
+def evaluation_period_id(period: str) -> UUID:
+    return uuid5(LEDGER_NAMESPACE, f"evaluation-period:{period}")
+
+
+def period_evaluation_id(period: str, kind: Kind, code: str) -> UUID:
+    return uuid5(LEDGER_NAMESPACE, f"evaluation-period:{period}:{kind}:{code}")
+
+
+class EvaluationPeriod(Aggregate):
+    """A quarter's or year's evaluation: when it was taken, under which formula, from which
+    positions of the views."""
+
+    period: str
+    period_end: date
+    taken_on: date
+    formula_id: str
+    positions: dict[str, int]
+    evaluated: list[tuple[Kind, str]]
+
+    class Recorded(DomainEvent):
+        period: str
+        period_end: date
+        taken_on: date
+        formula_id: str
+        positions: dict[str, int]
+        """The log position each view read had reached (``projections`` view names)."""
+        evaluated: list[tuple[Kind, str]]
+        """The bodies and regions evaluated, each a ``PeriodEvaluation``."""
+
+        def apply(self, found: EvaluationPeriod) -> None:
+            found.period, found.period_end = self.period, self.period_end
+            found.taken_on, found.formula_id = self.taken_on, self.formula_id
+            found.positions, found.evaluated = self.positions, self.evaluated
+
+
+class PeriodEvaluation(Aggregate):
+    """One body's or region's evaluation for a period."""
+
+    period: str
+    kind: Kind
+    code: str
+    evaluation: dict[str, Any]
+
+    class Recorded(DomainEvent):
+        period: str
+        kind: Kind
+        code: str
+        evaluation: dict[str, Any]
+        """The evaluation as the API answers it (score, grade, metrics, warnings)."""
+
+        def apply(self, found: PeriodEvaluation) -> None:
+            found.period, found.kind, found.code = self.period, self.kind, self.code
+            found.evaluation = self.evaluation
+
+
+EvaluationPeriod.Recorded.aggregate_class = EvaluationPeriod
+PeriodEvaluation.Recorded.aggregate_class = PeriodEvaluation
+
+
+class PeriodEvaluations:
+    """Mixed into ``Ledger``: the quarterly and annual evaluations."""
+
+    clock: Clock
+    recorder: Any
+
+    def _get(self, aggregate_id: UUID, cls: type[Any], version: int | None = None) -> Any:
+        raise NotImplementedError
+
+    def _save(self, *items: Any) -> None:
+        raise NotImplementedError
+
+    def record_period_evaluation(
+        self, period: str, taken_on: date, formula_id: str, positions: dict[str, int],
+        evaluations: list[tuple[Kind, str, dict[str, Any]]], actor: Actor,
+    ) -> bool:
+        """Record a period's evaluations in one transaction; ``False`` if the period was
+        recorded before (nothing is recorded again)."""
+        require_role(actor, Role.SYSTEM, Role.OPERATOR, Role.ADMINISTRATOR)
+        ends = period_end(period)
+        if taken_on <= ends:
+            raise ValidationError(f"{period} ends on {ends}; it is evaluated after that",
+                                  field="period")
+        if len(evaluations) > MAX_ROWS:
+            raise ValidationError(f"{len(evaluations)} evaluations exceed the {MAX_ROWS} one "
+                                  "transaction takes", field="evaluations")
+        if self.evaluation_period(period) is not None:
+            return False
+        at = self.clock()
+        rows = [PeriodEvaluation.create(
+            PeriodEvaluation.Recorded, period_evaluation_id(period, kind, code), actor, at,
+            period=period, kind=kind, code=code, evaluation=found)
+            for kind, code, found in evaluations]
+        header = EvaluationPeriod.create(
+            EvaluationPeriod.Recorded, evaluation_period_id(period), actor, at, period=period,
+            period_end=ends, taken_on=taken_on, formula_id=formula_id, positions=positions,
+            evaluated=[(kind, code) for kind, code, _ in evaluations])
+        try:
+            self._save(header, *rows)
+        except ConcurrentChangeError:
+            return False  # recorded at the same moment by another run
+        return True
+
+    def evaluation_period(self, period: str) -> EvaluationPeriod | None:
+        try:
+            found: EvaluationPeriod = self._get(evaluation_period_id(period), EvaluationPeriod)
+        except AggregateNotFoundError:
+            return None
+        return found
+
+    def period_evaluations(self, period: str) -> list[PeriodEvaluation]:
+        """The period's evaluations, bodies then regions as they were recorded."""
+        header = self.evaluation_period(period)
+        if header is None:
+            return []
+        return [self._get(period_evaluation_id(period, kind, code), PeriodEvaluation)
+                for kind, code in header.evaluated]
+
+    def evaluation_periods(self) -> list[EvaluationPeriod]:
+        """Every period recorded, in the order they were."""
+        topic = get_topic(EvaluationPeriod.Recorded)
+        found = self.recorder.select_notifications(start=1, limit=10_000, topics=[topic])
+        return [self._get(n.originator_id, EvaluationPeriod) for n in found]
