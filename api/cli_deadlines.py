@@ -14,6 +14,8 @@ from typing import Annotated
 
 import typer
 
+from ledger.storage import database_url
+from projections.period_evaluations import period_taker
 from workflows.inputs import business_day
 from workflows.search import OpenDeadline, deadlines_query, list_deadlines
 from workflows.worker import connect, serve_until_signalled
@@ -71,4 +73,6 @@ def serve_command(
     dispatcher: Annotated[bool, typer.Option(help="run the dispatcher")] = True,
 ) -> None:
     """Run the deadline worker and dispatcher until interrupted."""
-    asyncio.run(serve_until_signalled(run_worker=worker, run_dispatcher=dispatcher))
+    periods = period_taker(database_url("api")) if worker else None
+    asyncio.run(serve_until_signalled(run_worker=worker, run_dispatcher=dispatcher,
+                                      periods=periods))

@@ -27,6 +27,7 @@ from ledger.storage import database_url
 from ledger.values import SubjectType
 from projections.follower import run_followers
 from projections.log import log_table_of
+from projections.period_evaluations import period_taker
 from projections.registry import VIEWS, all_views
 from workflows.worker import serve as serve_deadlines
 
@@ -59,7 +60,8 @@ def dev_deadlines() -> Iterator[list[str]]:
     def run() -> None:
         asyncio.set_event_loop(loop)
         try:
-            loop.run_until_complete(serve_deadlines(stop))
+            loop.run_until_complete(serve_deadlines(
+                stop, periods=period_taker(database_url("api"))))
         except Exception:
             logging.getLogger(__name__).exception("the deadline engine stopped")
 

@@ -11,7 +11,7 @@ the log's, which must come out equal.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -19,7 +19,8 @@ import psycopg
 from psycopg import sql
 
 from ledger.application import Ledger
-from ledger.events import Actor
+from ledger.bootstrap import open_ledger
+from ledger.events import SYSTEM, Actor
 from ledger.formulas import Formula
 from ledger.period_evaluations import EvaluationPeriod, period_of
 from ledger.ratings import period_end
@@ -73,6 +74,21 @@ def take_due(ledger: Ledger, conn: psycopg.Connection[Any], today: date, actor: 
     """Record the periods due ``today`` not recorded yet; returns those recorded now."""
     return [period for period in due_periods(today)
             if take_period(ledger, conn, period, today, actor)]
+
+
+def period_taker(url: str) -> Callable[[date], list[str]]:
+    """What the quarterly evaluation workflow's activity runs: the periods due on a day
+    recorded by the system, from the views at ``url`` (a role that reads the views and
+    writes events: the API's)."""
+    def take(on: date) -> list[str]:
+        ledger = open_ledger(url, pool_size=1, personal_data=False)
+        try:
+            with psycopg.connect(url, autocommit=True) as conn:
+                return take_due(ledger, conn, on, SYSTEM)
+        finally:
+            ledger.close()
+
+    return take
 
 
 def replay(conn: psycopg.Connection[Any], log: LogTable, header: EvaluationPeriod,

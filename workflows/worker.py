@@ -11,9 +11,10 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import date
 from functools import cache
 
 from temporalio.client import Client
@@ -28,6 +29,11 @@ from workflows.activities import DeadlineActivities, ExpiryActivities
 from workflows.deadline import DeadlineWorkflow
 from workflows.devserver import start_dev_server
 from workflows.dispatcher import Dispatcher
+from workflows.evaluation_periods import (
+    PeriodEvaluationActivities,
+    PeriodEvaluationWorkflow,
+    ensure_period_evaluations,
+)
 from workflows.horizons import Horizons, PostgresHorizons
 from workflows.inputs import TASK_QUEUE
 from workflows.positions import PostgresPositions
@@ -69,15 +75,20 @@ async def connect(address: str | None = None) -> Client:
 
 def deadline_worker(client: Client, ledger: Ledger, executor: ThreadPoolExecutor, *,
                     threads: int = ACTIVITY_THREADS, task_queue: str = TASK_QUEUE,
-                    horizons: Horizons | None = None) -> Worker:
+                    horizons: Horizons | None = None,
+                    periods: Callable[[date], list[str]] | None = None) -> Worker:
     """A worker for deadline workflows whose activities write to ``ledger`` on ``executor``
     (``threads`` wide; the ledger's connection pool should be at least as large); with
-    ``horizons``, also for the daily expiry sweep."""
+    ``horizons``, also for the daily expiry sweep; with ``periods`` (what records the
+    evaluations due on a day), also for the quarterly evaluations."""
     workflows: list[type] = [DeadlineWorkflow]
     activities = DeadlineActivities(ledger).all()
     if horizons is not None:
         workflows.append(ExpirySweepWorkflow)
         activities.append(ExpiryActivities(ledger, horizons).sweep)
+    if periods is not None:
+        workflows.append(PeriodEvaluationWorkflow)
+        activities.append(PeriodEvaluationActivities(periods).record)
     return Worker(
         client, task_queue=task_queue, workflows=workflows, activities=activities,
         activity_executor=executor, max_concurrent_activities=threads,
@@ -99,8 +110,10 @@ async def temporal_client() -> AsyncIterator[Client]:
 
 
 async def serve(stop: asyncio.Event, *, url: str | None = None, run_worker: bool = True,
-                run_dispatcher: bool = True) -> None:
-    """Run the worker and/or the dispatcher until ``stop`` is set."""
+                run_dispatcher: bool = True,
+                periods: Callable[[date], list[str]] | None = None) -> None:
+    """Run the worker and/or the dispatcher until ``stop`` is set; the worker takes the
+    quarterly evaluations with ``periods`` when given."""
     url = url or database_url("dispatcher")
     ledger = open_ledger(url, pool_size=ACTIVITY_THREADS + 2, personal_data=False)
     horizons = PostgresHorizons(url)
@@ -109,8 +122,10 @@ async def serve(stop: asyncio.Event, *, url: str | None = None, run_worker: bool
         if run_worker:
             executor = stack.enter_context(ThreadPoolExecutor(ACTIVITY_THREADS))
             await stack.enter_async_context(
-                deadline_worker(client, ledger, executor, horizons=horizons))
+                deadline_worker(client, ledger, executor, horizons=horizons, periods=periods))
             await ensure_sweep_schedule(client)
+            if periods is not None:
+                await ensure_period_evaluations(client)
         if run_dispatcher:
             dispatcher = Dispatcher(ledger, client, PostgresPositions(url), horizons=horizons)
             reconciler = Reconciler(dispatcher, url)
@@ -121,13 +136,14 @@ async def serve(stop: asyncio.Event, *, url: str | None = None, run_worker: bool
     ledger.close()
 
 
-async def serve_until_signalled(*, run_worker: bool = True, run_dispatcher: bool = True) -> None:
+async def serve_until_signalled(*, run_worker: bool = True, run_dispatcher: bool = True,
+                                periods: Callable[[date], list[str]] | None = None) -> None:
     """``serve`` until SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await serve(stop, run_worker=run_worker, run_dispatcher=run_dispatcher)
+    await serve(stop, run_worker=run_worker, run_dispatcher=run_dispatcher, periods=periods)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,91 @@
+"""The quarterly evaluations run on the calendar: a workflow the worker starts once waits for
+each quarter's first day and records the periods that ended (time-skipping server)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.worker import Worker
+
+from ledger.application import Ledger
+from ledger.events import SYSTEM
+from projections.period_evaluations import due_periods, take_due
+from tests.conftest import DEPT, filing
+from tests.integration.test_projections_support import Projections
+from workflows.devserver import start_test_server
+from workflows.evaluation_periods import (
+    PeriodEvaluationActivities,
+    PeriodEvaluationWorkflow,
+    ensure_period_evaluations,
+)
+from workflows.period_inputs import SHANGHAI, WORKFLOW_ID, next_quarter_start
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def test_the_next_run_is_half_past_midnight_beijing_time_on_a_quarters_first_day() -> None:
+    def beijing(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+        return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+
+    assert next_quarter_start(datetime(2026, 12, 4, 3, tzinfo=UTC)) == beijing(2027, 1, 1, 0, 30)
+    # 00:29 on New Year's Day in Beijing is still 2026 in UTC
+    assert next_quarter_start(datetime(2026, 12, 31, 16, 29, tzinfo=UTC)) == beijing(
+        2027, 1, 1, 0, 30)
+    assert next_quarter_start(beijing(2027, 1, 1, 0, 30)) == beijing(2027, 4, 1, 0, 30)
+    assert next_quarter_start(beijing(2027, 9, 30, 23, 0)) == beijing(2027, 10, 1, 0, 30)
+    assert [due_periods(day) for day in (date(2027, 1, 1), date(2027, 4, 1), date(2027, 10, 3))
+            ] == [["2026-Q4", "2026"], ["2027-Q1"], ["2027-Q3"]]
+
+
+async def test_the_worker_starts_the_workflow_once_and_it_records_each_quarter_as_it_comes(
+    app: Ledger, views: Projections, pg_url: str,
+) -> None:
+    app.file_record(filing(1), DEPT)
+    views.catch_up()
+    called: list[date] = []
+
+    def take(on: date) -> list[str]:
+        called.append(on)
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            return take_due(app, conn, on, SYSTEM)
+
+    async with await start_test_server() as env:
+        started = await env.get_current_time()
+        async with Worker(env.client, task_queue="periods",
+                          workflows=[PeriodEvaluationWorkflow],
+                          activities=[PeriodEvaluationActivities(take).record],
+                          activity_executor=ThreadPoolExecutor(2)):
+            assert await ensure_period_evaluations(env.client, task_queue="periods")
+            assert not await ensure_period_evaluations(env.client, task_queue="periods")
+            await wait_for(env, lambda: len(called) >= 1, days=95)
+            first = called[0]
+            assert first == next_quarter_start(started).date()
+            assert first.day == 1 and first.month in (1, 4, 7, 10)
+            await wait_for(env, lambda: len(called) >= 2, days=95)
+            assert called[1] == next_quarter_start(
+                datetime(first.year, first.month, first.day, 1, tzinfo=SHANGHAI)).date()
+            handle = env.client.get_workflow_handle(WORKFLOW_ID)
+            assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+            await handle.terminate("test over")
+
+    for day in called:
+        for period in due_periods(day):
+            recorded = app.evaluation_period(period)
+            assert recorded is not None and recorded.taken_on == day, period
+
+
+async def wait_for(env: Any, done: Callable[[], bool], days: int) -> None:
+    """Skip the server's clock a day at a time until ``done`` (at most ``days``)."""
+    for _ in range(days):
+        if done():
+            return
+        await env.sleep(timedelta(days=1))
+        await asyncio.sleep(0.05)
+    assert done()
