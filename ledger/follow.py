@@ -29,6 +29,7 @@ idempotent effects, so even two active copies would apply every event once.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import threading
@@ -100,11 +101,17 @@ def read_page(cursor: psycopg.Cursor[Any], log: LogTable, after: int, limit: int
               topics: Collection[str] = ()) -> list[StoredRow]:
     """Up to ``limit`` stored events with a notification id above ``after``, in order (only
     those of ``topics``, if given), read in ``cursor``'s transaction."""
-    query = _SELECT + (" AND topic = ANY(%s)" if topics else "")
-    query += " ORDER BY notification_id LIMIT %s"
     params = (after, list(topics), limit) if topics else (after, limit)
-    cursor.execute(sql.SQL(query).format(log.identifier), params)
+    cursor.execute(_select(log, bool(topics)), params)
     return [StoredRow(*row) for row in cursor.fetchall()]
+
+
+@functools.cache
+def _select(log: LogTable, filtered: bool) -> sql.SQL:
+    """The page query, composed once per table (it runs for every page of every follower)."""
+    query = _SELECT + (" AND topic = ANY(%s)" if filtered else "")
+    query += " ORDER BY notification_id LIMIT %s"
+    return sql.SQL(sql.SQL(query).format(log.identifier).as_string())
 
 
 def read_recorded(recorder: Any, after: int, limit: int, *,

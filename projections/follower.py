@@ -46,6 +46,10 @@ OnCommit = Callable[[int, int], None]
 """Called after a page commits with (position before, position after)."""
 
 
+class _PageFailedError(Exception):
+    """The view's code raised on a page applied whole; its transaction is rolled back."""
+
+
 def advisory_key(view: str) -> int:
     """A stable 64-bit lock key per view name."""
     return follow.advisory_key(f"projections:{view}")
@@ -104,6 +108,15 @@ class Follower(Work):
                 return total
 
     def _page(self, conn: psycopg.Connection[Any]) -> int:
+        try:
+            return self._page_in_one(conn, whole=True)
+        except _PageFailedError:
+            # Rolled back; the page again, one savepoint per event, to find the event.
+            return self._page_in_one(conn, whole=False)
+
+    def _page_in_one(self, conn: psycopg.Connection[Any], *, whole: bool) -> int:
+        """One page in one transaction: applied whole (no savepoint: the usual case costs no
+        more round trips than it must), or else one event at a time."""
         with conn.transaction(), conn.cursor() as cursor:
             held = lock_position(cursor, self.view)
             if held.stale or (held.error is not None and self.failure is not None):
@@ -114,14 +127,16 @@ class Follower(Work):
             rows = read_page(cursor, self.log, held.position, self.page_size)
             if not rows:
                 return 0
-            try:
-                with conn.transaction():
+            if whole:
+                try:
                     self._apply(cursor, rows)
+                except psycopg.OperationalError:
+                    raise
+                except Exception as error:
+                    self.view.discard()
+                    raise _PageFailedError from error
                 last, failure = rows[-1].position, None
-            except psycopg.OperationalError:
-                raise
-            except Exception:
-                self.view.discard()
+            else:
                 last, failure = self._one_by_one(conn, cursor, rows, held.position)
             if last > held.position:
                 store_position(cursor, self.view.name, last)
@@ -180,6 +195,10 @@ class Follower(Work):
     def _connection(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed:
             self._conn = psycopg.connect(self.url, autocommit=True)
+            # A view's page need not wait for its flush to disk: its tables and its position
+            # commit together, so a server crash can only lose both, and the page is applied
+            # again from the log (which its writers commit synchronously).
+            self._conn.execute("SET synchronous_commit = off")
         return self._conn
 
     def close(self) -> None:

@@ -30,6 +30,16 @@ _POSITIONS = (
 )
 
 
+# Composed once: they run for every page of every view.
+_LOCK = sql.SQL(sql.SQL(
+    "SELECT position, error, definition FROM {}.positions WHERE view = %s FOR UPDATE"
+).format(sql.Identifier(VIEWS_SCHEMA)).as_string())
+_STORE = sql.SQL(sql.SQL(
+    "UPDATE {}.positions SET position = %s, error = NULL, error_position = NULL, "
+    "error_topic = NULL, updated_at = now() WHERE view = %s"
+).format(sql.Identifier(VIEWS_SCHEMA)).as_string())
+
+
 @dataclass(frozen=True)
 class Failure:
     """Where a view stopped: the event it could not apply, and why."""
@@ -110,9 +120,7 @@ def lock_position(cursor: psycopg.Cursor[Any], view: View) -> Held:
     standby that took over too early, say) waits here and then reads the position the first
     one stored, never the one before it.
     """
-    cursor.execute(sql.SQL(
-        "SELECT position, error, definition FROM {}.positions WHERE view = %s FOR UPDATE"
-    ).format(sql.Identifier(VIEWS_SCHEMA)), (view.name,))
+    cursor.execute(_LOCK, (view.name,))
     row = cursor.fetchone()
     if row is None:
         raise LookupError(f"view {view.name} is not installed")
@@ -127,10 +135,7 @@ def lock_position(cursor: psycopg.Cursor[Any], view: View) -> Held:
 
 
 def store_position(cursor: psycopg.Cursor[Any], view: str, position: int) -> None:
-    cursor.execute(sql.SQL(
-        "UPDATE {}.positions SET position = %s, error = NULL, error_position = NULL, "
-        "error_topic = NULL, updated_at = now() WHERE view = %s"
-    ).format(sql.Identifier(VIEWS_SCHEMA)), (position, view))
+    cursor.execute(_STORE, (position, view))
 
 
 def record_failure(cursor: psycopg.Cursor[Any], view: str, failure: Failure) -> None:
