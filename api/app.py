@@ -21,12 +21,15 @@ from api.pages import (
     work,
 )
 from api.pages import commitments as commitment_pages
+from api.pages import evaluations as evaluation_pages
 from api.pages import leads as lead_pages
 from api.routes import (
     audit,
     commitments,
     evaluation,
+    evaluation_periods,
     leads,
+    ratings,
     records,
     settings,
     subjects,
@@ -56,7 +59,8 @@ def create_app(services: Services, limits: Limits | None = None) -> FastAPI:
                    department.router, department_filing.router,
                    views.router, evaluation.router, people.router, public.router, work.router,
                    regions.router, admin.router, transparency.router, commitments.router,
-                   leads.router, commitment_pages.router, lead_pages.router):
+                   leads.router, commitment_pages.router, lead_pages.router,
+                   evaluation_periods.router, ratings.router, evaluation_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs = tuple(path for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 
+from api.i18n_evaluation import EVALUATION_TEXTS
 from api.i18n_registers import REGISTER_TEXTS
 from api.i18n_work import WORK_TEXTS
 from projections.results import OpenDeadline
@@ -412,7 +413,7 @@ def translator(lang: str) -> Callable[[str], str]:
 
     def t(key: str) -> str:
         pair = (TEXTS.get(key) or VALUES.get(key) or WORK_TEXTS.get(key)
-                or REGISTER_TEXTS.get(key))
+                or REGISTER_TEXTS.get(key) or EVALUATION_TEXTS.get(key))
         return pair[index] if pair else key
 
     return t

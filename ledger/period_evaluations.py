@@ -22,7 +22,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.utils import get_topic
 
 from ledger.clock import Clock
-from ledger.errors import ConcurrentChangeError, ValidationError
+from ledger.errors import ConcurrentChangeError, NotFoundError, ValidationError
 from ledger.events import Actor, Aggregate, DomainEvent, Role
 from ledger.identifiers import LEDGER_NAMESPACE
 from ledger.ratings import period_end
@@ -31,6 +31,10 @@ from ledger.record import require_role
 Kind = Literal["body", "region"]
 MAX_ROWS = 900
 """One save stays under about 1,000 events (see docs/architecture.md)."""
+
+
+class PeriodNotRecordedError(NotFoundError):
+    """No evaluation of this period was recorded."""
 
 
 def period_of(on: date, length: Literal["quarter", "year"]) -> str:
@@ -151,7 +155,8 @@ class PeriodEvaluations:
         """The period's evaluations, bodies then regions as they were recorded."""
         header = self.evaluation_period(period)
         if header is None:
-            return []
+            raise PeriodNotRecordedError(f"no evaluation of {period} was recorded",
+                                         field="period")
         return [self._get(period_evaluation_id(period, kind, code), PeriodEvaluation)
                 for kind, code in header.evaluated]
 

@@ -8,13 +8,15 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
 
 from ledger.events import DomainEvent
 from ledger.ratings import ThirdPartyRating
 from ledger.regions import RegionTable, fujian
 from projections.log import Entry
 from projections.tables import Rows, Table
-from projections.view import View
+from projections.view import VIEWS_SCHEMA, View
 
 RATINGS = Table(
     name="third_party_ratings",
@@ -74,3 +76,19 @@ class ThirdPartyRatings(View):
 
     def discard(self) -> None:
         self.rows.clear()
+
+
+def ratings(conn: psycopg.Connection[Any], *, region: str | None = None,
+            subject: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    """Ratings within a region (those of the region itself and of bodies and regions below
+    it) or of one subject, latest period first."""
+    query = sql.SQL(
+        "SELECT rating_id, source, subject_kind, subject_code, subject_name, region_code, "
+        "period, period_end, score, scale, out_of_100, document, imported_on FROM {} "
+        "WHERE (%(region)s::text IS NULL OR %(region)s = ANY(region_chain)) "
+        "AND (%(subject)s::text IS NULL OR subject_code = %(subject)s) "
+        "ORDER BY period_end DESC, subject_code, source LIMIT %(limit)s"
+    ).format(RATINGS.ident(VIEWS_SCHEMA))
+    with conn.cursor(row_factory=dict_row) as cursor:
+        cursor.execute(query, {"region": region, "subject": subject, "limit": limit})
+        return cursor.fetchall()

@@ -152,6 +152,17 @@ EXPECTED: dict[tuple[str, str], set[Role] | None] = {
     ("POST", "/department/leads/{lead_id}/breach"): {SRC},
     ("POST", "/department/leads/{lead_id}/handover"): {SRC},
     ("POST", "/department/leads/import"): {SRC},
+    ("POST", "/api/v1/ratings"): {OPS, ADM},
+    ("POST", "/api/v1/ratings/import"): {OPS, ADM},
+    ("GET", "/api/v1/ratings"): {OPS, REV, AUD, ADM},
+    ("GET", "/api/v1/ratings/export"): {OPS, REV, AUD, ADM},
+    ("GET", "/api/v1/evaluations/periods"): {OPS, REV, AUD, ADM},
+    ("GET", "/api/v1/evaluations/periods/{period}"): {OPS, REV, AUD, ADM},
+    ("GET", "/api/v1/evaluations/periods/{period}/export"): {OPS, REV, AUD, ADM},
+    ("POST", "/api/v1/evaluations/periods/{period}"): {OPS, ADM},
+    ("GET", "/evaluations"): {OPS, REV, AUD, ADM},
+    ("GET", "/evaluations/ratings"): {OPS, REV, AUD, ADM},
+    ("GET", "/evaluations/{period}"): {OPS, REV, AUD, ADM},
 }
 
 
@@ -167,7 +178,7 @@ def concrete(path: str) -> str:
             "person_id": "00000000-0000-0000-0000-000000000002", "version": "1",
             "subject_id": "00000000-0000-0000-0000-000000000003", "region_code": "350100",
             "action": "mark", "commitment_id": "00000000-0000-0000-0000-000000000004",
-            "lead_id": "00000000-0000-0000-0000-000000000005"}
+            "lead_id": "00000000-0000-0000-0000-000000000005", "period": "2026-Q4"}
     return re.sub(r"\{(\w+)\}", lambda m: fill.get(m.group(1), "x"), path)
 
 

@@ -1,0 +1,36 @@
+"""Texts of the quarterly and annual evaluations and the third-party ratings, in Simplified
+Chinese and English."""
+
+from __future__ import annotations
+
+EVALUATION_TEXTS: dict[str, tuple[str, str]] = {
+    "period_evaluations": ("季度和年度政务诚信评价", "Quarterly and annual evaluations"),
+    "period": ("评价期间", "Period"),
+    "period_end": ("期末日期", "Period ends"),
+    "taken_on": ("评价日期", "Taken on"),
+    "formula_id": ("评价指标版本", "Formula"),
+    "evaluated": ("评价对象数", "Evaluated"),
+    "no_periods": ("尚无季度或年度评价。", "No quarterly or annual evaluation yet."),
+    "subject_kind": ("对象类型", "Subject"),
+    "kind_body": ("机关", "Body"),
+    "kind_region": ("地区", "Region"),
+    "third_party_score": ("第三方评价（百分制）", "Third-party rating (of 100)"),
+    "third_party_ratings_title": ("第三方评价", "Third-party ratings"),
+    "rating_source": ("评价机构", "Source"),
+    "rating_document": ("评价文件", "Document"),
+    "out_of_100": ("百分制得分", "Score of 100"),
+    "no_ratings": ("尚无第三方评价。", "No third-party ratings."),
+    "commitments_fulfilled": ("已兑现承诺", "Commitments fulfilled"),
+    "commitments_breached": ("失信承诺", "Commitments breached"),
+    "commitments_overdue": ("逾期未兑现承诺", "Commitments overdue"),
+    "leads_received": ("收到线索", "Leads received"),
+    "leads_answered": ("办结线索", "Leads answered"),
+    "leads_answered_in_time": ("按期办结线索", "Leads answered in time"),
+    "leads_overdue": ("逾期线索", "Leads overdue"),
+    "leads_founded": ("查实线索", "Leads found true"),
+    "suggestions_received": ("人大建议和政协提案", "Suggestions and proposals"),
+    "suggestions_answered": ("已办理建议提案", "Suggestions and proposals answered"),
+    "suggestions_answered_in_time": ("按期办理建议提案", "Answered in time"),
+    "suggestions_overdue": ("逾期办理建议提案", "Suggestions and proposals overdue"),
+    "third_party_ratings": ("第三方评价来源数", "Third-party sources"),
+}

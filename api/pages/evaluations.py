@@ -1,0 +1,65 @@
+"""The quarterly and annual evaluations and the third-party ratings, for those who watch the
+evaluation (operators, reviewers, auditors, administrators): the periods recorded, one period's
+scores of every body and region, and the ratings with their sources, each exportable as CSV or
+xlsx."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from api.auth import Account
+from api.deps import ServicesDep
+from api.exports import EXPORT_CAP, export
+from api.pages import language, page_role, render
+from api.routes.evaluation_periods import export_table, period_rows
+from api.routes.ratings import COLUMNS as RATING_COLUMNS
+from ledger.events import Role
+from projections.ratings import ratings
+
+router = APIRouter(tags=["pages"])
+Watcher = Annotated[Account, page_role(Role.OPERATOR, Role.PLATFORM_REVIEWER, Role.AUDITOR,
+                                       Role.ADMINISTRATOR)]
+Format = Annotated[str | None, Query(pattern="^(csv|xlsx)$")]
+
+
+@router.get("/evaluations", response_class=Response)
+def periods_page(request: Request, services: ServicesDep, account: Watcher) -> Response:
+    """The quarters and years evaluated, latest first."""
+    found = list(reversed(services.ledger.evaluation_periods()))
+    return render(request, "evaluation_periods.html", {"periods": found}, account=account)
+
+
+@router.get("/evaluations/ratings", response_class=Response)
+def ratings_page(request: Request, services: ServicesDep, account: Watcher,
+                 format: Format = None) -> Response:
+    """Third-party ratings with their sources, latest period first."""
+    with services.views() as conn:
+        rows = ratings(conn, limit=EXPORT_CAP + 1)
+    if format:
+        return export(rows[:EXPORT_CAP], RATING_COLUMNS, format, "third-party-ratings",
+                      lang=language(request),
+                      capped_at=EXPORT_CAP if len(rows) > EXPORT_CAP else None)
+    return render(request, "ratings.html", {"ratings": rows[:500]}, account=account)
+
+
+@router.get("/evaluations/{period}", response_class=Response)
+def period_page(request: Request, services: ServicesDep, account: Watcher,
+                period: Annotated[str, Path(pattern=r"^\d{4}(-Q[1-4])?$")],
+                format: Format = None) -> Response:
+    """One period's score of every body and region, with the formula it was taken under."""
+    header = services.ledger.evaluation_period(period)
+    found = period_rows(services, period)  # refused 404 when the period was not recorded
+    assert header is not None
+    lang = language(request)
+    if format:
+        rows, columns = export_table(found, header.formula_id, lang)
+        return export(rows, columns, format, f"evaluation-{period}", lang=lang)
+    return render(request, "evaluation_period.html", {
+        "header": header, "regions": [e for e in found if e.kind == "region"],
+        "bodies": [e for e in found if e.kind == "body"],
+        "plan": any(e.third_party_score is not None or "leads_received" in e.metrics
+                    for e in found),
+    }, account=account)
