@@ -34,6 +34,7 @@ from ledger.errors import ValidationError
 from ledger.identifiers import citizen_id_check_char, record_id, uscc_check_char
 from ledger.regions import fujian
 from ledger.sample_life import SAMPLE_END, SAMPLE_START, SampleClock, play, working_on_or_after
+from ledger.sample_ratings import play_ratings
 from ledger.sample_registers import play_registers
 from ledger.values import Category, Domain, Severity
 
@@ -365,6 +366,7 @@ def load_sample(ledger_factory: LedgerFactory, *, seed: int = SEED) -> SampleSum
             return _summary(ledger, plan, loaded=False)
         play(ledger, clock, plan)
         play_registers(ledger, clock, plan)
+        play_ratings(ledger, clock, plan)
         return _summary(ledger, plan, loaded=True)
     finally:
         ledger.close()

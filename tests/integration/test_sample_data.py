@@ -17,6 +17,7 @@ from ledger.application import Ledger
 from ledger.commitment_events import CommitmentBreached
 from ledger.events import DomainEvent
 from ledger.lead_events import LeadRecordFiled
+from ledger.ratings import ThirdPartyRating
 from ledger.record_events import ObjectionDecided, RecordFiled
 from ledger.regions import fujian
 from ledger.sample import load_sample, sample_plan
@@ -146,3 +147,14 @@ def test_dev_loads_the_sample_into_an_empty_ledger_and_says_where_to_look(
     assert {e.originator_id for e in log(fresh) if isinstance(e, RecordFiled)} == {
         e.originator_id for e in log(sample) if isinstance(e, RecordFiled)}
     fresh.close()
+
+
+def test_the_sample_has_third_party_ratings_of_cities_and_bodies_in_several_regions(
+    sample: Ledger,
+) -> None:
+    rated = [e for e in log(sample) if isinstance(e, ThirdPartyRating.Imported)]
+    cities = {fujian().reporting_chain(e.region_code)[-2] for e in rated}
+    assert len(cities) >= 4
+    assert {e.subject_kind for e in rated} == {"body", "region"}
+    assert len({e.source for e in rated}) >= 2 and len({e.period for e in rated}) >= 2
+    assert all(0 <= e.score <= e.scale and e.document for e in rated)
