@@ -13,10 +13,12 @@ from api import (
     cli_calendar,
     cli_database,
     cli_deadlines,
+    cli_evaluations,
     cli_formulas,
     cli_leads,
     cli_ledger,
     cli_projections,
+    cli_ratings,
     devstack,
 )
 from api.cli_app import app
@@ -27,9 +29,11 @@ app.add_typer(cli_audit.app, name="audit")
 app.add_typer(cli_calendar.app, name="calendar")
 app.add_typer(cli_database.app, name="db")
 app.add_typer(cli_deadlines.app, name="deadlines")
+app.add_typer(cli_evaluations.app, name="evaluations")
 app.add_typer(cli_formulas.app, name="formulas")
 app.add_typer(cli_leads.app, name="leads")
 app.add_typer(cli_projections.app, name="projections")
+app.add_typer(cli_ratings.app, name="ratings")
 
 # ``credit-ledger dev`` starts these after the database, in order, and stops them in reverse.
 cli_ledger.DEV_SERVICES += [devstack.dev_followers, devstack.dev_deadlines, devstack.dev_sealer,
