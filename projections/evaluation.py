@@ -319,9 +319,10 @@ def early_warnings(conn: psycopg.Connection[Any], *, formula: Formula | None = N
                            warning_level(table, region.code),
                            scores.get(region.code, ())).warnings
     for row in bodies:
-        if row["records"]:
+        if _counted(row):
             raised += [w.model_copy(update={"region_code": row["region_code"]}) for w in evaluate(
-                used, "body", row["code"], row["name"], _body_metrics(row)).warnings]
+                used, "body", row["code"], row["name"], _body_metrics(row),
+                rating=plan_inputs.rating_of(row)).warnings]
     return raised
 
 

@@ -14,7 +14,7 @@ from ledger import register_commands as rc
 from ledger.application import Ledger
 from ledger.events import SYSTEM, Actor, Role
 from ledger.ratings import ImportRating
-from projections.evaluation import Evaluation, evaluate_all
+from projections.evaluation import Evaluation, early_warnings, evaluate_all
 from projections.period_evaluations import differences, positions, replay, take_due
 from tests.conftest import ADMIN, BODY_CODE, DEPT, PARENT_CODE, REVIEWER, FakeClock, filing
 from tests.integration.test_commitments_and_leads import commitment, lead, short_filing
@@ -130,3 +130,20 @@ def test_quarters_and_years_are_recorded_once_and_an_auditor_replays_them_from_t
     assert any(line.startswith(f"body {BODY_CODE}: recorded 92") for line in differences(
         [p.evaluation for p in app.period_evaluations("2026")],
         replay(conn, views.log, moved, formula, app.regions)))
+
+
+def test_a_body_that_broke_two_commitments_is_warned_under_version_3_only(
+    app: Ledger, views: Projections, clock: FakeClock, conn: Conn,
+) -> None:
+    broken = [app.make_commitment(commitment(f"闽承诺〔2026〕{n}号"), DEPT).id for n in (1, 2)]
+    clock.set_date(date(2026, 7, 1))
+    for n, cid in enumerate(broken, start=1):
+        app.find_breach(rc.FindBreach(commitment_id=cid, finding="逾期未付款",
+                                      filing=short_filing(n, severity="minor")), DEPT)
+    views.catch_up()
+    book = app.formula_book()
+    raised = early_warnings(conn, formula=book.in_force(date(2027, 1, 1)))
+    assert [(w.rule_id, w.code, w.value) for w in raised if w.kind == "body"] == [
+        ("body-commitments-breached", BODY_CODE, 2)]
+    assert [w for w in early_warnings(conn, formula=book.in_force(date(2026, 12, 31)))
+            if w.kind == "body"] == []
