@@ -92,6 +92,9 @@ def rebuild_views(
     view: Annotated[str | None, typer.Argument(
         help=f"One of: {', '.join(view_names())}; all views if left out.")] = None,
     page_size: Annotated[int, typer.Option(min=1, help="Events per transaction.")] = 2000,
+    processes: Annotated[int, typer.Option(min=1, help=(
+        "Split the views over this many processes, each reading the log; "
+        "up to the number of cores helps."))] = 1,
 ) -> None:
     """Rebuild views from the whole log into fresh tables and swap them in."""
     url = database_url("followers")
@@ -101,7 +104,8 @@ def rebuild_views(
         total = head(cursor, log)
     with tqdm(total=total, unit="ev", desc="rebuild", smoothing=0.1) as bar:
         try:
-            done = rebuild(url, classes, log, page_size=page_size, progress=bar.update)
+            done = rebuild(url, classes, log, page_size=page_size, progress=bar.update,
+                           processes=processes)
         except RebuildError as error:
             typer.echo(f"rebuild failed, live views untouched: {error}", err=True)
             raise typer.Exit(1) from None

@@ -7,7 +7,8 @@ In one run, on a fresh database (``LEDGER_DATABASE_URL``'s server, or an embedde
 1. writes a log of about ``7 × records`` events (filings with their deadlines, objections,
    withdrawals, sanctions), built in memory and saved in chunks;
 2. reads and decodes the whole log as the followers do, without applying it (the ceiling);
-3. rebuilds every view from it, sampling the process's memory as it goes;
+3. rebuilds every view from it, sampling the process's memory as it goes, in one process and
+   with the views split over ``--processes`` processes;
 4. runs the follower of every view, each in a process of its own, issues commands at a steady
    ``rate`` for ``seconds``, and measures for each command the time from its commit to the
    moment every view shows it.
@@ -157,13 +158,13 @@ def raw_decode_rate(url: str, ledger: Ledger, page_size: int) -> tuple[int, floa
     return count, count / (time.perf_counter() - started)
 
 
-def measure_rebuild(url: str, ledger: Ledger, views: list[type[View]], page_size: int) -> (
-    tuple[float, list[float]]
-):
-    """Rebuild rate in events/s, and the process's memory after each page."""
+def measure_rebuild(url: str, ledger: Ledger, views: list[type[View]], page_size: int,
+                    processes: int = 1) -> tuple[float, list[float]]:
+    """Rebuild rate in events/s, and the process's memory after each page (with processes,
+    the parent's, as the slowest group moves on)."""
     samples: list[float] = []
     result = rebuild(url, views, log_table_of(ledger), page_size=page_size,
-                     progress=lambda _count: samples.append(rss_mib()))
+                     progress=lambda _count: samples.append(rss_mib()), processes=processes)
     return result.rate, samples
 
 
@@ -222,6 +223,8 @@ def main() -> None:
     parser.add_argument("--page-size", type=int, default=2000, help="rebuild page size")
     parser.add_argument("--rate", type=float, default=200.0, help="commands per second")
     parser.add_argument("--seconds", type=float, default=10.0, help="latency run length")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="also rebuild with the views split over this many processes")
     parser.add_argument("--per-view", action=argparse.BooleanOptionalAction, default=True,
                         help="also rebuild each view on its own")
     args = parser.parse_args()
@@ -250,6 +253,12 @@ def main() -> None:
           + ", ".join(f"{m:.0f}" for m in [rss_before, *quarters]))
     print(f"load average before / after: {load_before:.2f} / {os.getloadavg()[0]:.2f} "
           f"on {os.cpu_count()} CPUs")
+    if args.processes > 1:
+        split_rate, _ = measure_rebuild(url, ledger, list(VIEWS), args.page_size,
+                                        args.processes)
+        print(f"rebuild of all {len(VIEWS)} views split over {args.processes} processes: "
+              f"{split_rate:,.0f} events/s (ratio to raw decoding "
+              f"{split_rate / decode_rate:.2f}, goal ≥ 0.3)")
     if args.per_view:
         for cls in VIEWS:
             rate, _ = measure_rebuild(url, ledger, [cls], args.page_size)
@@ -260,7 +269,7 @@ def main() -> None:
     cuts = statistics.quantiles(latencies, n=100)
     print(f"commit-to-visible in all {len(VIEWS)} views at {args.rate:.0f} commands/s over "
           f"{len(latencies)} commands: p50 {cuts[49]:.1f} ms, p99 {cuts[98]:.1f} ms, "
-          f"max {max(latencies):.1f} ms (goal p99 ≤ 100 ms)")
+          f"max {max(latencies):.1f} ms (goal p99 ≤ 50 ms)")
     ledger.close()
     with psycopg.connect(admin, autocommit=True) as conn:  # a 1M-event log takes gigabytes
         conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))

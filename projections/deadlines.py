@@ -73,6 +73,7 @@ class OpenDeadlines(View):
     """Every open deadline: kind, due date (or the calendar years it waits for), party,
     overdue/urged/escalated, body and region."""
 
+    cost = 2.0  # see View.cost
     name = "open_deadlines"
     tables = (DEADLINES, DEADLINE_RECORDS, DEADLINE_PEOPLE)
     handles = facts.RECORD_EVENTS | facts.events(CivilServant.Created)

@@ -69,6 +69,7 @@ def disclosable(event: ev.RecordFiled) -> bool:
 class PublicDisclosure(View):
     """Public records of government bodies, with their marks; no personal data."""
 
+    cost = 3.0  # see View.cost
     name = "public_disclosure"
     tables = (DISCLOSURE,)
     handles = facts.RECORD_EVENTS

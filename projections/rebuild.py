@@ -28,6 +28,7 @@ from projections.log import (
     read_page,
 )
 from projections.positions import Failure, ensure_positions, made_by_other_code
+from projections.rebuild_split import Built, GroupFailedError, build_split, split
 from projections.view import VIEWS_SCHEMA, SharedPage, View
 from projections.writer import AfterWrites, PageWriter, Recorded, collector_paused
 
@@ -180,8 +181,11 @@ def _hand_over(cursor: psycopg.Cursor[Any], views: Sequence[View], rows: list[St
 
 
 def rebuild(url: str, view_classes: Sequence[type[View]], log: LogTable, *,
-            page_size: int = 2000, progress: Progress | None = None) -> Rebuilt:
-    """Rebuild the views from the whole log and swap the new tables in."""
+            page_size: int = 2000, progress: Progress | None = None,
+            processes: int = 1) -> Rebuilt:
+    """Rebuild the views from the whole log and swap the new tables in; with ``processes``
+    above one, the views are split into that many groups, each built by a process of its own
+    (``projections.rebuild_split``)."""
     started = time.perf_counter()
     views = [cls(scratch_schema(cls.name)) for cls in view_classes]
     with psycopg.connect(url, autocommit=True) as conn:
@@ -193,14 +197,21 @@ def rebuild(url: str, view_classes: Sequence[type[View]], log: LogTable, *,
                 raise RebuildError(view.name, f"a rebuild of view {view.name} is already running")
         try:
             _prepare(conn, views)
+            groups = split(view_classes, processes)
             # Scratch pages need no durability: a crash leaves a schema the next rebuild drops.
             # The swap commits synchronously, which flushes everything written before it.
-            with psycopg.connect(url, autocommit=True) as writes:
-                writes.execute("SET synchronous_commit = off")
-                entries, position = build(conn, views, log, page_size=page_size,
-                                          progress=progress, writes=writes)
+            if len(groups) > 1:
+                built, entries = _build_split(url, groups, log, page_size, progress)
+            else:
+                with psycopg.connect(url, autocommit=True) as writes:
+                    writes.execute("SET synchronous_commit = off")
+                    entries, position = build(conn, views, log, page_size=page_size,
+                                              progress=progress, writes=writes)
+                built = [(view_classes, position)]
             _index(conn, views)
-            tail, position = _swap(conn, views, log, position, page_size)
+            tail, position = _swap(conn, [
+                ([v for v in views if type(v) in group], reached) for group, reached in built
+            ], log, page_size)
         except BaseException:
             _drop_scratch(conn, views)
             raise
@@ -233,8 +244,20 @@ def _index(conn: psycopg.Connection[Any], views: Sequence[View]) -> None:
             view.create_indexes(cursor)
 
 
-def _swap(conn: psycopg.Connection[Any], views: Sequence[View], log: LogTable, position: int,
-          page_size: int) -> tuple[int, int]:
+def _build_split(url: str, groups: Sequence[Sequence[type[View]]], log: LogTable,
+                 page_size: int, progress: Progress | None) -> tuple[list[Built], int]:
+    try:
+        return build_split(url, groups, log, page_size=page_size, progress=progress)
+    except GroupFailedError as error:
+        raise RebuildError(error.view, str(error), error.failure) from None
+
+
+def _swap(conn: psycopg.Connection[Any], groups: Sequence[tuple[Sequence[View], int]],
+          log: LogTable, page_size: int) -> tuple[int, int]:
+    """Swap every group's tables in, in one transaction, after applying each group's tail
+    (the events written since it was built); the most entries a tail held, and the position
+    reached."""
+    views = [view for group, _ in groups for view in group]
     with conn.transaction(), conn.cursor() as cursor:
         ensure_positions(cursor)
         positions = sql.Identifier(VIEWS_SCHEMA)
@@ -245,11 +268,16 @@ def _swap(conn: psycopg.Connection[Any], views: Sequence[View], log: LogTable, p
             cursor.execute(sql.SQL(
                 "SELECT position FROM {}.positions WHERE view = %s FOR UPDATE"
             ).format(positions), (view.name,))
-        tail, count = 0, page_size
-        while count == page_size:
-            count, position = apply_page(cursor, views, log, position, page_size)
-            tail += count
+        tail, reached = 0, {}
+        for group, position in groups:
+            covered, count = 0, page_size
+            while count == page_size:
+                count, position = apply_page(cursor, group, log, position, page_size)
+                covered += count
+            tail = max(tail, covered)
+            reached.update({view.name: position for view in group})
         for view in views:
+            position = reached[view.name]
             for table in view.tables:
                 cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(
                     table.ident(VIEWS_SCHEMA)))
@@ -260,7 +288,7 @@ def _swap(conn: psycopg.Connection[Any], views: Sequence[View], log: LogTable, p
                 "UPDATE {}.positions SET position = %s, error = NULL, error_position = NULL, "
                 "error_topic = NULL, definition = %s, updated_at = now() WHERE view = %s"
             ).format(positions), (position, view.fingerprint(), view.name))
-    return tail, position
+    return tail, max(reached.values())
 
 
 def _drop_scratch(conn: psycopg.Connection[Any], views: Sequence[View]) -> None:

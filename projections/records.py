@@ -113,6 +113,7 @@ def apply_change(row: Row, change: facts.Change) -> None:
 class RecordView(View):
     """The current state of each record, one row per record."""
 
+    cost = 3.0  # see View.cost
     name = "record_view"
     tables = (RECORDS,)
     handles = facts.RECORD_EVENTS

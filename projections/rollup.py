@@ -82,6 +82,7 @@ def metrics(row: Row | None) -> dict[str, int]:
 class RegionRollup(View):
     """Record counts by region (rolled up the reporting tree), domain and severity."""
 
+    cost = 1.5  # see View.cost
     name = "region_rollup"
     tables = (ROLLUP, ROLLUP_RECORDS)
     handles = facts.RECORD_EVENTS

@@ -81,6 +81,7 @@ LIFTED = facts.events(ev.SanctionLifted, ev.SanctionRestored)
 class SubjectStatus(View):
     """Each subject's records by state and severity, marks, sanctions and open deadlines."""
 
+    cost = 1.5  # see View.cost
     name = "subject_status"
     tables = (SUBJECTS, SUBJECT_RECORDS, SANCTIONS)
     handles = facts.RECORD_EVENTS | facts.events(GovernmentBody.Created, CivilServant.Created)

@@ -33,6 +33,10 @@ class View:
     def __init__(self, schema: str = VIEWS_SCHEMA) -> None:
         self.schema = schema
 
+    cost: ClassVar[float] = 1.0
+    """The view's work per event relative to other views', to split a rebuild over processes
+    (``projections.rebuild_split``); a rough figure from the rebuild benchmark is enough."""
+
     revision: ClassVar[int] = 0
     """Raised when what the view writes into its rows changes though its tables do not."""
 
