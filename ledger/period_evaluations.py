@@ -8,12 +8,17 @@ position each view it read had reached. Those positions make it replayable: an a
 the same views from the log up to them and evaluates again under the same formula, and must get
 the same numbers (``projections.evaluation_replay``).
 
-Everything a period records is saved in one transaction, the period's own fact with it; a period
-recorded before is not taken again, so a retried run records nothing twice.
+A period's evaluations are saved a chunk per transaction (one save stays small), the period's
+own fact last: the period counts as recorded only once that fact is in the log, and it names the
+run (``attempt``, a digest of the positions and the formula) whose evaluations it is. A run cut
+short leaves evaluations no period names; a retry from the same positions finds them and adds
+only what is missing, one from later positions records its own. A period recorded before is not
+taken again, so nothing is recorded twice.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import Any, Literal
 from uuid import UUID, uuid5
@@ -25,12 +30,14 @@ from ledger.clock import Clock
 from ledger.errors import ConcurrentChangeError, NotFoundError, ValidationError
 from ledger.events import Actor, Aggregate, DomainEvent, Role
 from ledger.identifiers import LEDGER_NAMESPACE
+from ledger.persistence import canonical_json
 from ledger.ratings import period_end
 from ledger.record import require_role
 
 Kind = Literal["body", "region"]
-MAX_ROWS = 900
-"""One save stays under about 1,000 events (see docs/architecture.md)."""
+CHUNK = 100
+"""Evaluations per save: one save stays well under 1,000 events and 200 KiB
+(docs/architecture.md)."""
 
 
 class PeriodNotRecordedError(NotFoundError):
@@ -46,8 +53,14 @@ def evaluation_period_id(period: str) -> UUID:
     return uuid5(LEDGER_NAMESPACE, f"evaluation-period:{period}")
 
 
-def period_evaluation_id(period: str, kind: Kind, code: str) -> UUID:
-    return uuid5(LEDGER_NAMESPACE, f"evaluation-period:{period}:{kind}:{code}")
+def period_evaluation_id(period: str, attempt: str, kind: Kind, code: str) -> UUID:
+    return uuid5(LEDGER_NAMESPACE, f"evaluation-period:{period}:{attempt}:{kind}:{code}")
+
+
+def attempt_of(period: str, formula_id: str, positions: dict[str, int]) -> str:
+    """Names a run: the same period, formula and positions give the same evaluations."""
+    text = canonical_json({"period": period, "formula": formula_id, "positions": positions})
+    return hashlib.sha256(text).hexdigest()[:16]
 
 
 class EvaluationPeriod(Aggregate):
@@ -59,6 +72,7 @@ class EvaluationPeriod(Aggregate):
     taken_on: date
     formula_id: str
     positions: dict[str, int]
+    attempt: str
     evaluated: list[tuple[Kind, str]]
 
     class Recorded(DomainEvent):
@@ -68,6 +82,8 @@ class EvaluationPeriod(Aggregate):
         formula_id: str
         positions: dict[str, int]
         """The log position each view read had reached (``projections`` view names)."""
+        attempt: str
+        """The run whose evaluations these are (``attempt_of``)."""
         evaluated: list[tuple[Kind, str]]
         """The bodies and regions evaluated, each a ``PeriodEvaluation``."""
 
@@ -75,6 +91,7 @@ class EvaluationPeriod(Aggregate):
             found.period, found.period_end = self.period, self.period_end
             found.taken_on, found.formula_id = self.taken_on, self.formula_id
             found.positions, found.evaluated = self.positions, self.evaluated
+            found.attempt = self.attempt
 
 
 class PeriodEvaluation(Aggregate):
@@ -117,31 +134,33 @@ class PeriodEvaluations:
         self, period: str, taken_on: date, formula_id: str, positions: dict[str, int],
         evaluations: list[tuple[Kind, str, dict[str, Any]]], actor: Actor,
     ) -> bool:
-        """Record a period's evaluations in one transaction; ``False`` if the period was
+        """Record a period's evaluations, then the period; ``False`` if the period was
         recorded before (nothing is recorded again)."""
         require_role(actor, Role.SYSTEM, Role.OPERATOR, Role.ADMINISTRATOR)
         ends = period_end(period)
         if taken_on <= ends:
             raise ValidationError(f"{period} ends on {ends}; it is evaluated after that",
                                   field="period")
-        if len(evaluations) > MAX_ROWS:
-            raise ValidationError(f"{len(evaluations)} evaluations exceed the {MAX_ROWS} one "
-                                  "transaction takes", field="evaluations")
         if self.evaluation_period(period) is not None:
             return False
-        at = self.clock()
-        rows = [PeriodEvaluation.create(
-            PeriodEvaluation.Recorded, period_evaluation_id(period, kind, code), actor, at,
-            period=period, kind=kind, code=code, evaluation=found)
-            for kind, code, found in evaluations]
-        header = EvaluationPeriod.create(
-            EvaluationPeriod.Recorded, evaluation_period_id(period), actor, at, period=period,
-            period_end=ends, taken_on=taken_on, formula_id=formula_id, positions=positions,
-            evaluated=[(kind, code) for kind, code, _ in evaluations])
+        at, attempt = self.clock(), attempt_of(period, formula_id, positions)
+        missing = [(period_evaluation_id(period, attempt, kind, code), kind, code, found)
+                   for kind, code, found in evaluations]
+        missing = [row for row in missing
+                   if not self.recorder.select_events(row[0], limit=1)]
         try:
-            self._save(header, *rows)
+            for start in range(0, len(missing), CHUNK):
+                self._save(*(PeriodEvaluation.create(
+                    PeriodEvaluation.Recorded, rid, actor, at, period=period, kind=kind,
+                    code=code, evaluation=found)
+                    for rid, kind, code, found in missing[start:start + CHUNK]))
+            self._save(EvaluationPeriod.create(
+                EvaluationPeriod.Recorded, evaluation_period_id(period), actor, at,
+                period=period, period_end=ends, taken_on=taken_on, formula_id=formula_id,
+                positions=positions, attempt=attempt,
+                evaluated=[(kind, code) for kind, code, _ in evaluations]))
         except ConcurrentChangeError:
-            return False  # recorded at the same moment by another run
+            return False  # the same run, or the period, recorded at this moment by another
         return True
 
     def evaluation_period(self, period: str) -> EvaluationPeriod | None:
@@ -157,7 +176,8 @@ class PeriodEvaluations:
         if header is None:
             raise PeriodNotRecordedError(f"no evaluation of {period} was recorded",
                                          field="period")
-        return [self._get(period_evaluation_id(period, kind, code), PeriodEvaluation)
+        return [self._get(period_evaluation_id(period, header.attempt, kind, code),
+                          PeriodEvaluation)
                 for kind, code in header.evaluated]
 
     def evaluation_periods(self) -> list[EvaluationPeriod]:

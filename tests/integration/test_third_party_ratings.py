@@ -132,3 +132,33 @@ def test_a_period_evaluation_is_recorded_once_and_only_after_the_period_ended(
     assert [p.period for p in world.evaluation_periods()] == ["2026-Q4"]
     with pytest.raises(PermissionDeniedError):
         world.record_period_evaluation("2026", date(2027, 1, 1), "x", {}, [], DEPT)
+
+
+def test_a_period_cut_short_half_way_is_completed_by_the_retry_without_a_duplicate(
+    world: Ledger, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    evaluations: list[tuple[Any, str, dict[str, Any]]] = [
+        ("body", BODY_CODE, {"score": "96"}), ("region", "350102", {"score": "97"}),
+        ("region", "350100", {"score": "98"})]
+    monkeypatch.setattr("ledger.period_evaluations.CHUNK", 1)
+    saved = world._save
+    calls: list[int] = []
+
+    def failing_second(*items: Any) -> None:
+        calls.append(len(items))
+        if len(calls) == 2:
+            raise ConnectionError("the database went away")
+        saved(*items)
+
+    monkeypatch.setattr(world, "_save", failing_second)
+    with pytest.raises(ConnectionError):
+        world.record_period_evaluation("2026", date(2027, 1, 1), "integrity-2026-v2",
+                                       {"subject_status": 7}, evaluations, SYSTEM)
+    assert world.evaluation_period("2026") is None  # not recorded until its own fact is
+    assert world.record_period_evaluation("2026", date(2027, 1, 2), "integrity-2026-v2",
+                                          {"subject_status": 7}, evaluations, SYSTEM)
+    assert [(p.kind, p.code, p.evaluation) for p in world.period_evaluations("2026")] == (
+        evaluations)
+    topic = "ledger.period_evaluations:PeriodEvaluation.Recorded"
+    found = world.recorder.select_notifications(start=1, limit=100, topics=[topic])
+    assert len(found) == 3  # the first row was kept, the retry added the other two
