@@ -9,20 +9,30 @@ returns the existing record and a resend with different content is refused.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    ProjectorFunction,
+    Repository,
+    project_aggregate,
+)
 from eventsourcing.persistence import (
+    EventStore,
     IntegrityError,
     Mapper,
     Notification,
+    PersistenceError,
     Recording,
     StoredEvent,
 )
@@ -53,6 +63,13 @@ from ledger.record_events import RecordFiled
 from ledger.regions import RegionTable, fujian
 from ledger.register_steps import Registers
 from ledger.settings import SETTINGS_ID, LedgerSettings
+from ledger.snapshots import (
+    SNAPSHOT_INTERVAL,
+    Snapshot,
+    SnapshotMapper,
+    SnapshotRepository,
+    latest_snapshot,
+)
 from ledger.steps import RecordSteps
 from ledger.subjects import CivilServant, GovernmentBody
 from ledger.values import ReadingPurpose, SubjectType
@@ -61,6 +78,7 @@ A = TypeVar("A", bound=Aggregate)
 MAX_EVENTS_PER_SAVE = 1000
 _SETTINGS_TTL_SECONDS = 10.0
 _SUBJECT_CACHE_SIZE = 10_000
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,6 +94,10 @@ class Ledger(RecordSteps, CalendarYears, Evaluations, PeriodEvaluations, Registe
     """Every fact about credit records, subjects, calendars and rule sets."""
 
     name = "ledger"
+    # Long records are snapshotted (``ledger.snapshots``); IS_SNAPSHOTTING_ENABLED=n turns it
+    # off, LEDGER_SNAPSHOT_INTERVAL sets another interval.
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {CreditRecord: SNAPSHOT_INTERVAL}
+    snapshot_class = Snapshot
 
     def __init__(
         self,
@@ -93,6 +115,9 @@ class Ledger(RecordSteps, CalendarYears, Evaluations, PeriodEvaluations, Registe
         self._subjects: dict[UUID, Aggregate] = {}
         self._filing_lock = threading.RLock()
         self._settings_loaded = 0.0
+        interval = self.env.get("LEDGER_SNAPSHOT_INTERVAL")
+        if interval:
+            self.snapshotting_intervals = {CreditRecord: int(interval)}  # type: ignore[misc]
         window = self.env.get("LEDGER_GROUP_COMMIT_MS")
         self.committer = GroupCommitter(
             self.recorder, window=float(window) / 1000 if window else WINDOW_SECONDS)
@@ -104,6 +129,26 @@ class Ledger(RecordSteps, CalendarYears, Evaluations, PeriodEvaluations, Registe
 
     def construct_mapper(self) -> Mapper[UUID]:
         return PydanticMapper(transcoder=OrjsonTranscoder())
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        recorder = self.factory.aggregate_recorder(purpose="snapshots")
+        return EventStore(mapper=SnapshotMapper(transcoder=OrjsonTranscoder()),
+                          recorder=recorder)
+
+    def construct_repository(self) -> Repository[UUID]:
+        return SnapshotRepository(event_store=self.events, snapshot_store=self.snapshots)
+
+    def take_snapshot(self, aggregate_id: UUID, version: int | None = None,
+                      projector_func: ProjectorFunction[Any, Any] = project_aggregate) -> None:
+        """A snapshot after a save; taken already (by another process) or failing, the
+        command's events are committed all the same, and reads replay a little more."""
+        try:
+            super().take_snapshot(aggregate_id, version, projector_func)
+        except IntegrityError:
+            pass
+        except PersistenceError as error:
+            logger.warning("snapshot of %s at version %s not taken: %s", aggregate_id,
+                           version, type(error).__name__)
 
     # -- loading and saving --------------------------------------------------------------------
 
@@ -519,11 +564,21 @@ class Ledger(RecordSteps, CalendarYears, Evaluations, PeriodEvaluations, Registe
         return [e for e in events if as_of is None or e.timestamp <= as_of]
 
     def record_as_of(self, rid: UUID, as_of: datetime) -> CreditRecord:
-        record = CreditRecord.replay(self.timeline(rid, as_of))
-        if record is None:
+        """The record as its events up to ``as_of`` make it: the latest snapshot of a version
+        at or before that instant, and the events after it (or every event, without one)."""
+        snapshot = latest_snapshot(self.snapshots, rid, at_or_before=as_of)
+        if snapshot is not None:
+            record: Aggregate = snapshot.mutate(None)
+            for event in self.events.get(rid, gt=snapshot.originator_version):
+                if isinstance(event, DomainEvent) and event.timestamp <= as_of:
+                    record = event.mutate(record)
+            if isinstance(record, CreditRecord):
+                return record
+        replayed = CreditRecord.replay(self.timeline(rid, as_of))
+        if replayed is None:
             raise RecordNotFoundError(f"the record did not exist at {as_of.isoformat()}",
                                       field="as_of")
-        return record
+        return replayed
 
     def records_of_subject(self, subject_id: UUID, as_of: datetime | None = None) -> (
         list[CreditRecord]

@@ -62,7 +62,15 @@ def open_ledger(
     with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
         if not _may_alter_log(conn):
             env["CREATE_TABLE"] = "n"  # a service's role: the migration made the table
+            if not _has_snapshots(conn):
+                # Migrated before records had snapshots: replay in full until migrated again.
+                env["IS_SNAPSHOTTING_ENABLED"] = "n"
         return Ledger(env, clock=clock, vault=vault)
+
+
+def _has_snapshots(conn: psycopg.Connection[Any]) -> bool:
+    row = conn.execute("SELECT to_regclass('public.ledger_snapshots') IS NOT NULL").fetchone()
+    return bool(row and row[0])
 
 
 def _may_alter_log(conn: psycopg.Connection[Any]) -> bool:

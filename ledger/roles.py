@@ -11,6 +11,10 @@ compose's ``POSTGRES_USER``). It makes the events table and its guard, and four 
 ``ledger_dispatcher``  the deadline worker and dispatcher: insert events; own schema ``workflows``
 =====================  ===========================================================================
 
+The roles that insert events also insert records' snapshots (``ledger.snapshots``) into
+``ledger_snapshots``, a cache beside the log that every service may read; none may change or
+delete one.
+
 No service role may update, delete or truncate the events table. Inserting takes the
 library's EXCLUSIVE table lock, which a role without UPDATE may take only with the MAINTAIN
 privilege (PostgreSQL 17). A statement trigger refuses UPDATE, DELETE and TRUNCATE even for
@@ -34,6 +38,7 @@ from ledger.storage import schema_lock
 API, FOLLOWERS, SEALER, DISPATCHER = "api", "followers", "sealer", "dispatcher"
 SERVICES = (API, FOLLOWERS, SEALER, DISPATCHER)
 EVENTS = "ledger_events"
+SNAPSHOTS = "ledger_snapshots"
 MAINTENANCE = "ledger.maintenance"
 API_TABLES = ("api_tokens", "web_sessions", "api_idempotency", "ledger_person_keys")
 OWNED_SCHEMAS = {FOLLOWERS: "views", SEALER: "proofs", DISPATCHER: "workflows"}
@@ -166,6 +171,11 @@ def _grant(conn: psycopg.Connection[Any]) -> None:
     if sequence and sequence[0]:
         conn.execute(sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(
             sql.SQL(sequence[0]), writers))
+    snapshots = sql.Identifier("public", SNAPSHOTS)
+    if conn.execute("SELECT to_regclass(%s)", (f"public.{SNAPSHOTS}",)).fetchone() != (None,):
+        conn.execute(sql.SQL("REVOKE ALL ON {} FROM PUBLIC, {}").format(snapshots, everyone))
+        conn.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(snapshots, everyone))
+        conn.execute(sql.SQL("GRANT INSERT ON {} TO {}").format(snapshots, writers))
     readers = {"views": (API, DISPATCHER), "proofs": (API,), "workflows": (API,)}
     for schema, services in readers.items():
         owner = next(s for s, name in OWNED_SCHEMAS.items() if name == schema)

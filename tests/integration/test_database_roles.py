@@ -12,6 +12,7 @@ import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from uuid import UUID
 
 import psycopg
 import pytest
@@ -27,6 +28,7 @@ from api.idempotency import PostgresIdempotencyStore
 from api.sessions import PostgresSessionStore
 from ledger.application import Ledger
 from ledger.bootstrap import open_ledger
+from ledger.commands import CorrectRecord
 from ledger.events import Role
 from ledger.roles import API, DISPATCHER, FOLLOWERS, SEALER, maintenance, migrate, role_url
 from ledger.sealer import LogTable, Sealer
@@ -224,3 +226,64 @@ def test_the_deadline_engine_appends_events_and_keeps_its_own_tables(
     horizons = PostgresHorizons(deployed.dispatcher)
     horizons.apply([Change(rid, "expiry", date(2029, 4, 20))])
     assert [h.record_id for h in horizons.ended_before(date(2030, 1, 1), 10)] == [rid]
+
+
+def corrected(ledger: Ledger, clock: FakeClock, number: int, times: int) -> UUID:
+    rid = ledger.file_record(filing(number), DEPT).record_id
+    for n in range(times):
+        clock.advance(hours=1)
+        ledger.correct_record(CorrectRecord(record_id=rid, changes={"facts": f"更正{n}"},
+                                            reasons="核实后更正"), DEPT)
+    return rid
+
+
+def snapshot_versions(owner: str) -> list[int]:
+    with psycopg.connect(owner) as conn:
+        return [int(v) for (v,) in conn.execute(
+            "SELECT originator_version FROM ledger_snapshots ORDER BY 1")]
+
+
+def test_the_api_and_the_engine_snapshot_long_records_which_no_service_may_rewrite(
+    deployed: Deployment, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEDGER_SNAPSHOT_INTERVAL", "2")
+    api = open_ledger(deployed.api, clock=clock)
+    register_world(api)
+    rid = corrected(api, clock, 1, 3)
+    engine = open_ledger(deployed.dispatcher, clock=clock, personal_data=False)
+    engine.correct_record(CorrectRecord(record_id=rid, changes={"facts": "再次更正"},
+                                        reasons="核实后更正"), DEPT)
+    version = engine.record(rid).version
+    engine.close()
+    api.close()
+    taken = snapshot_versions(deployed.owner)
+    assert taken and max(taken) == version - version % 2
+
+    for url in (deployed.api, deployed.followers, deployed.sealer, deployed.dispatcher):
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT count(*) FROM ledger_snapshots").fetchone() == (
+                len(taken),)
+        for rewrite in ("UPDATE ledger_snapshots SET state = state",
+                        "DELETE FROM ledger_snapshots", "TRUNCATE ledger_snapshots"):
+            with psycopg.connect(url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(rewrite)
+
+
+def test_a_database_migrated_before_snapshots_gets_their_table_at_the_next_migration(
+    deployed: Deployment, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEDGER_SNAPSHOT_INTERVAL", "2")
+    with psycopg.connect(deployed.owner, autocommit=True) as conn:
+        conn.execute("DROP TABLE ledger_snapshots")
+    api = open_ledger(deployed.api, clock=clock)  # replays in full until migrated
+    register_world(api)
+    rid = corrected(api, clock, 1, 3)
+    assert api.snapshots is None and api.record(rid).corrections == 3
+    api.close()
+
+    migrate(deployed.owner)
+    api = open_ledger(deployed.api, clock=clock)
+    corrected(api, clock, 2, 3)
+    assert api.record(rid).corrections == 3
+    api.close()
+    assert snapshot_versions(deployed.owner)
