@@ -17,8 +17,9 @@ ObjectionStep = Literal["mark", "case", "acceptance", "forwarding", "decision", 
 RepairStep = Literal["forwarding", "answer", "decision", "propagation"]
 
 SINGLE = ("explanation", "rectification", "revocation", "listing-removal", "due",
-          "verification")
-"""Families with one deadline each (``due`` is a commitment's, ``verification`` a lead's)."""
+          "verification", "acknowledgement")
+"""Families with one deadline each (``due`` is a commitment's, ``verification`` a lead's,
+``acknowledgement`` a warning's)."""
 STEPS: dict[str, tuple[str, ...]] = {
     "objection": ("mark", "case", "acceptance", "forwarding", "decision", "review"),
     "repair": ("forwarding", "answer", "decision", "propagation"),

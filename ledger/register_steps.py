@@ -34,6 +34,7 @@ from ledger.persistence import canonical_json
 from ledger.record import Schedule
 from ledger.subjects import GovernmentBody
 from ledger.values import Category, Domain, Organisation, SubjectType
+from ledger.warning_steps import WarningSteps
 
 _AWAITS = get_topic(DeadlineAwaitsCalendar)
 _DOMAIN_OF_KIND = {
@@ -59,8 +60,8 @@ class Registered:
     created: bool
 
 
-class Registers:
-    """Mixed into ``Ledger``: commitments and leads."""
+class Registers(WarningSteps):
+    """Mixed into ``Ledger``: commitments and leads (and early warnings, ``WarningSteps``)."""
 
     clock: Clock
     recorder: Any

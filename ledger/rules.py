@@ -83,6 +83,10 @@ class RuleSet(Immutable):
     department it was sent to within this many working days. No national rule sets it for
     integrity leads: an assumption (**A**) after the 12345 hotlines' practice for complex
     requests, to be confirmed by the province."""
+    warning_acknowledgement_working_days: Days = 5
+    """An early warning (预警) is acknowledged by its region's operator within this many working
+    days, or it is escalated to the region above. The provincial plan asks for early warning and
+    supervision without a period: an assumption (**A**), to be confirmed by the province."""
     sanction_periods_months: list[Months] = Field(min_length=1)
     sanction_cap_months: Months
     reminder_working_days_before: list[Days]

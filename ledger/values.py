@@ -64,6 +64,7 @@ class DeadlineKind(StrEnum):
     LISTING_REMOVAL = "listing_removal"
     COMMITMENT_DUE = "commitment_due"
     LEAD_VERIFICATION = "lead_verification"
+    WARNING_ACKNOWLEDGEMENT = "warning_acknowledgement"
 
 
 class PeriodUnit(StrEnum):

@@ -11,10 +11,11 @@ from projections.records import RecordView
 from projections.rollup import RegionRollup
 from projections.subjects import SubjectStatus
 from projections.view import VIEWS_SCHEMA, View
+from projections.warnings import WarningBoard
 
 VIEWS: tuple[type[View], ...] = (
     RecordView, OpenDeadlines, PublicDisclosure, SubjectStatus, RegionRollup,
-    CommitmentRegister, LeadRegister, ThirdPartyRatings,
+    CommitmentRegister, LeadRegister, ThirdPartyRatings, WarningBoard,
 )
 
 

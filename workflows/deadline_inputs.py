@@ -27,6 +27,7 @@ from ledger.events import DomainEvent
 from ledger.lead_events import LeadReceived
 from ledger.rules import RuleSet
 from ledger.values import Deadline, SubjectType
+from ledger.warning_events import WarningRaised
 from workflows.inputs import DeadlineInput
 from workflows.plans import ladder
 
@@ -56,7 +57,7 @@ class DeadlineInputs:
         """Keep the subject of a fact that makes a record, a commitment or a lead."""
         if isinstance(event, ev.RecordFiled):
             self._remember(event.originator_id, subject_of_content(event.content))
-        elif isinstance(event, CommitmentMade | LeadReceived):
+        elif isinstance(event, CommitmentMade | LeadReceived | WarningRaised):
             self._remember(event.originator_id, held_subject(event))
 
     def prepare(self, record_id: UUID, deadline: Deadline, eid: str,
@@ -103,7 +104,7 @@ class DeadlineInputs:
                 subject = subject_of_content(self.ledger.record(record_id, version=1).content)
             except RecordNotFoundError:
                 first = self.ledger.timeline(record_id)[0]
-                if not isinstance(first, CommitmentMade | LeadReceived):
+                if not isinstance(first, CommitmentMade | LeadReceived | WarningRaised):
                     raise
                 subject = held_subject(first)
             self._remember(record_id, subject)
@@ -137,7 +138,10 @@ def subject_of_content(content: ev.RecordContent) -> DeadlineSubject:
     return DeadlineSubject(content.subject_type, content.subject_code, content.region_code)
 
 
-def held_subject(event: CommitmentMade | LeadReceived) -> DeadlineSubject:
-    """A commitment's maker, or the body a lead concerns."""
+def held_subject(event: CommitmentMade | LeadReceived | WarningRaised) -> DeadlineSubject:
+    """A commitment's maker, the body a lead concerns, or a warning's body or region (whose
+    region is the one above the warning's: a late acknowledgement is escalated there)."""
+    if isinstance(event, WarningRaised):
+        return DeadlineSubject(SubjectType.BODY, event.code, event.above)
     body = event.maker if isinstance(event, CommitmentMade) else event.body
     return DeadlineSubject(SubjectType.BODY, body.code, event.region_code)

@@ -1,8 +1,9 @@
-"""Who holds a deadline: a record, a commitment or a lead; and the workflow id that says so.
+"""Who holds a deadline: a record, a commitment, a lead or an early warning; and the workflow id
+that says so.
 
-A deadline workflow is ``record-<id>-<key>``, ``commitment-<id>-due`` or
-``lead-<id>-verification``. The id of the holder is the workflow input's ``record_id`` either
-way, and its activities find the holder by that id.
+A deadline workflow is ``record-<id>-<key>``, ``commitment-<id>-due``,
+``lead-<id>-verification`` or ``warning-<id>-acknowledgement``. The id of the holder is the
+workflow input's ``record_id`` either way, and its activities find the holder by that id.
 """
 
 from __future__ import annotations
@@ -11,27 +12,30 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from ledger import commitment_events, held_deadlines, lead_events
+from ledger import commitment_events, held_deadlines, lead_events, warning_events
 from ledger.events import DomainEvent
 from ledger.held_deadlines import HeldDeadlineEvent
 from ledger.values import Deadline, DeadlineKind
 from workflows.inputs import workflow_id
 
 _OWNER_OF_KIND = {DeadlineKind.COMMITMENT_DUE: "commitment",
-                  DeadlineKind.LEAD_VERIFICATION: "lead"}
-_OWNER_OF_MODULE = {commitment_events.__name__: "commitment", lead_events.__name__: "lead"}
+                  DeadlineKind.LEAD_VERIFICATION: "lead",
+                  DeadlineKind.WARNING_ACKNOWLEDGEMENT: "warning"}
+_OWNER_OF_MODULE = {commitment_events.__name__: "commitment", lead_events.__name__: "lead",
+                    warning_events.__name__: "warning"}
 
 HELD_TOPICS = sorted(
-    get_topic(cls) for module in (commitment_events, lead_events, held_deadlines)
+    get_topic(cls)
+    for module in (commitment_events, lead_events, warning_events, held_deadlines)
     for cls in vars(module).values()
     if isinstance(cls, type) and issubclass(cls, HeldDeadlineEvent)
     and cls.__module__ == module.__name__ and cls is not HeldDeadlineEvent
 )
-"""The facts of commitments and leads that start, date or close their deadlines."""
+"""The facts of commitments, leads and warnings that start, date or close their deadlines."""
 
 
 def owner_of(event: DomainEvent) -> str:
-    """``record``, ``commitment`` or ``lead``: what the event's aggregate is."""
+    """``record``, ``commitment``, ``lead`` or ``warning``: what the event's aggregate is."""
     owner = _OWNER_OF_MODULE.get(type(event).__module__)
     if owner is not None:
         return owner
@@ -42,7 +46,8 @@ def owner_of(event: DomainEvent) -> str:
 
 
 def deadline_workflow_id(owner_id: UUID, key: str, owner: str = "record") -> str:
-    """The id of the workflow enforcing deadline ``key`` of a record, commitment or lead."""
+    """The id of the workflow enforcing deadline ``key`` of a record, commitment, lead or
+    warning."""
     if owner == "record":
         return workflow_id(owner_id, key)
     return f"{owner}-{owner_id}-{key}"

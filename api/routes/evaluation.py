@@ -20,7 +20,8 @@ from ledger.evaluations import Kind
 from ledger.events import Role as R
 from ledger.formulas import Formula
 from projections import queries
-from projections.evaluation import Evaluation, evaluate_all, formula_in_force
+from projections.daily_evaluations import take_day
+from projections.evaluation import Evaluation, formula_in_force
 from projections.evaluation import Warning as EarlyWarning
 
 router = APIRouter(prefix="/api/v1", tags=["evaluation"], route_class=TokenFirstRoute)
@@ -71,6 +72,8 @@ class TakenOut(BaseModel):
     formula_id: str
     recorded: int
     """Snapshots recorded now; those taken earlier the same day stand."""
+    warnings_raised: int = 0
+    """Warnings recorded now; a warning still open is not recorded again."""
 
 
 @router.post("/evaluations/snapshots", response_model=TakenOut, status_code=201)
@@ -78,7 +81,7 @@ def take_snapshots(services: ServicesDep,
                    account: Annotated[Account, Depends(require(R.OPERATOR, R.ADMINISTRATOR))],
                    ) -> TakenOut:
     """Take today's evaluation of every body with records and every region, under today's
-    formula, as dated snapshots in the log."""
+    formula, as dated snapshots in the log, and record the warnings they raise."""
     return take_today(services, account)
 
 
@@ -88,13 +91,11 @@ def formula_now(services: Services) -> Formula:
 
 
 def take_today(services: Services, account: Account) -> TakenOut:
-    today, formula = services.today(), formula_now(services)
     with services.views() as conn:
-        found = evaluate_all(conn, formula, today)
-    recorded = services.ledger.take_evaluations(
-        today, formula.id, [(e.kind, e.code, e.model_dump(mode="json")) for e in found],
-        account.actor())
-    return TakenOut(taken_on=today, formula_id=formula.id, recorded=recorded)
+        taken = take_day(services.ledger, conn, formula_now(services), services.today(),
+                         account.actor())
+    return TakenOut(taken_on=taken.taken_on, formula_id=taken.formula_id,
+                    recorded=taken.recorded, warnings_raised=len(taken.warnings))
 
 
 def _taken(services: Services, kind: Kind, code: str, on: date) -> Evaluation | None:

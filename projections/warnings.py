@@ -1,0 +1,134 @@
+"""``warnings``: every early warning recorded in the log (``ledger.warning``), its inputs' gist,
+its state and what the region did about it — the operators' board on ``/regions``.
+
+A warning is ``open`` when raised, ``escalated`` once its acknowledgement is overdue (it then
+answers to the region above, ``above``), ``acknowledged``, ``followed_up`` (约谈, 督导, 通报 or
+none, with reasons) and ``closed`` with its result. ``region_chain`` is its region and every
+region above, so a region's board lists the warnings of all below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+
+from ledger import held_deadlines as hd
+from ledger import warning_events as we
+from ledger.events import DomainEvent
+from ledger.regions import RegionTable, fujian
+from projections.log import Entry
+from projections.tables import Row, Rows, Table
+from projections.view import View
+
+WARNINGS = Table(
+    name="warnings",
+    columns=(
+        ("warning_id", "uuid"),
+        ("rule_id", "text NOT NULL"),
+        ("formula_id", "text NOT NULL"),
+        ("kind", "text NOT NULL"),
+        ("code", "text NOT NULL"),
+        ("name", "text NOT NULL"),
+        ("region_code", "text NOT NULL"),
+        ("region_chain", "text[] NOT NULL"),
+        ("above", "text NOT NULL"),
+        ("raised_on", "date NOT NULL"),
+        ("number", "integer NOT NULL"),
+        ("metric", "text NOT NULL"),
+        ("value", "numeric NOT NULL"),
+        ("score", "numeric NOT NULL"),
+        ("message", "text NOT NULL"),
+        ("state", "text NOT NULL"),
+        ("due", "date"),
+        ("acknowledged_on", "date"),
+        ("follow_up", "text"),
+        ("reasons", "text"),
+        ("followed_up_on", "date"),
+        ("result", "text"),
+        ("closed_on", "date"),
+        ("overdue", "boolean NOT NULL"),
+        ("urged", "boolean NOT NULL"),
+        ("escalated", "boolean NOT NULL"),
+        ("position", "bigint NOT NULL"),
+    ),
+    key=("warning_id",),
+    indexes=("USING gin (region_chain)", "(state)", "(raised_on)"),
+)
+STATES = ("open", "escalated", "acknowledged", "followed_up", "closed")
+
+
+def state_of(row: Row) -> str:
+    if row["result"] is not None:
+        return "closed"
+    if row["follow_up"] is not None:
+        return "followed_up"
+    if row["acknowledged_on"] is not None:
+        return "acknowledged"
+    return "escalated" if row["overdue"] or row["escalated"] else "open"
+
+
+class WarningBoard(View):
+    """Every warning and its state."""
+
+    name = "warnings"
+    tables = (WARNINGS,)
+    handles = frozenset({we.WarningRaised, we.WarningAcknowledged, we.FollowUpRecorded,
+                         we.ResultRecorded, hd.DeadlineDated, hd.DeadlineMissed,
+                         hd.DeadlineUrged, hd.DeadlineEscalated})
+
+    def __init__(self, schema: str = "views", regions: RegionTable | None = None) -> None:
+        super().__init__(schema)
+        self.regions = regions or fujian()
+        self.rows = Rows(WARNINGS, schema)
+
+    def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
+        self.rows.start_page()
+        raised = {e.event.originator_id for e in page
+                  if isinstance(e.event, we.WarningRaised)}
+        self.rows.load(cursor, "warning_id", {
+            e.event.originator_id for e in page if e.event is not None} - raised)
+
+    def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
+        if isinstance(event, we.WarningRaised):
+            self.rows.put(self._raised(event, position))
+            return
+        held = self.rows.get(event.originator_id)
+        if held is None:
+            return  # a commitment's or a lead's deadline
+        row = dict(held, position=position)
+        if isinstance(event, we.WarningAcknowledged):
+            row["acknowledged_on"] = event.acknowledged_on
+        elif isinstance(event, we.FollowUpRecorded):
+            row.update(follow_up=event.follow_up.value, reasons=event.reasons,
+                       followed_up_on=event.recorded_on)
+        elif isinstance(event, we.ResultRecorded):
+            row.update(result=event.result, closed_on=event.recorded_on)
+        elif isinstance(event, hd.DeadlineDated) and event.starts is not None:
+            row["due"] = event.starts.due
+        elif isinstance(event, hd.DeadlineMissed | hd.DeadlineUrged | hd.DeadlineEscalated):
+            row[event.flag] = True
+        row["state"] = state_of(row)
+        self.rows.put(row)
+
+    def _raised(self, event: we.WarningRaised, position: int) -> Row:
+        return {
+            "warning_id": event.originator_id, "rule_id": event.rule_id,
+            "formula_id": event.formula_id, "kind": event.kind, "code": event.code,
+            "name": event.name, "region_code": event.region_code,
+            "region_chain": self.regions.reporting_chain(event.region_code),
+            "above": event.above, "raised_on": event.raised_on, "number": event.number,
+            "metric": event.metric, "value": event.value, "score": event.score,
+            "message": event.message, "state": "open",
+            "due": event.starts.due if event.starts is not None else None,
+            "acknowledged_on": None, "follow_up": None, "reasons": None,
+            "followed_up_on": None, "result": None, "closed_on": None, "overdue": False,
+            "urged": False, "escalated": False, "position": position,
+        }
+
+    def flush(self, cursor: psycopg.Cursor[Any]) -> None:
+        self.rows.flush(cursor)
+
+    def discard(self) -> None:
+        self.rows.clear()
