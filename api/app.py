@@ -23,6 +23,7 @@ from api.pages import (
 from api.pages import commitments as commitment_pages
 from api.pages import evaluations as evaluation_pages
 from api.pages import leads as lead_pages
+from api.pages import warnings as warning_pages
 from api.routes import (
     audit,
     commitments,
@@ -36,6 +37,7 @@ from api.routes import (
     transparency,
     views,
 )
+from api.routes import warnings as warning_routes
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -60,7 +62,8 @@ def create_app(services: Services, limits: Limits | None = None) -> FastAPI:
                    views.router, evaluation.router, people.router, public.router, work.router,
                    regions.router, admin.router, transparency.router, commitments.router,
                    leads.router, commitment_pages.router, lead_pages.router,
-                   evaluation_periods.router, ratings.router, evaluation_pages.router):
+                   evaluation_periods.router, ratings.router, evaluation_pages.router,
+                   warning_routes.router, warning_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs = tuple(path for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)

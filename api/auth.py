@@ -77,7 +77,12 @@ def _check(account: Account) -> None:
         raise ValueError("a subject official's token must be bound to their subject")
     if account.role is Role.SOURCE_DEPARTMENT and account.subject is None:
         raise ValueError("a department's token must name its organisation (its credit code)")
-    bindable = (Role.SUBJECT_OFFICIAL, Role.SOURCE_DEPARTMENT)
+    if account.role is Role.OPERATOR and account.subject is not None and not (
+        len(account.subject) == 6 and account.subject.isascii() and account.subject.isdigit()
+    ):
+        raise ValueError("an operator's token is bound to a region (its six-digit code), or to "
+                         "none for the province")
+    bindable = (Role.SUBJECT_OFFICIAL, Role.SOURCE_DEPARTMENT, Role.OPERATOR)
     if account.subject is not None and account.role not in bindable:
         raise ValueError(f"a {account.role.value} token is not bound to a subject")
 

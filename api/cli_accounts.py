@@ -21,7 +21,8 @@ def create(
     role: Annotated[Role, typer.Option(help="the role the token acts in")],
     name: Annotated[str, typer.Option(help="who holds it (shown in lists)")],
     subject: Annotated[str | None, typer.Option(
-        help="subject code a subject official acts for, or a department's own code")] = None,
+        help="subject code a subject official acts for, a department's own code, or "
+             "the region an operator acts for")] = None,
 ) -> None:
     """Create a token; it is printed once, stored only as a hash, and expires after
     LEDGER_TOKEN_DAYS (90) days."""

@@ -7,6 +7,7 @@ from datetime import date
 
 from api.i18n_evaluation import EVALUATION_TEXTS
 from api.i18n_registers import REGISTER_TEXTS
+from api.i18n_warnings import WARNING_TEXTS
 from api.i18n_work import WORK_TEXTS
 from projections.results import OpenDeadline
 
@@ -413,7 +414,8 @@ def translator(lang: str) -> Callable[[str], str]:
 
     def t(key: str) -> str:
         pair = (TEXTS.get(key) or VALUES.get(key) or WORK_TEXTS.get(key)
-                or REGISTER_TEXTS.get(key) or EVALUATION_TEXTS.get(key))
+                or REGISTER_TEXTS.get(key) or EVALUATION_TEXTS.get(key)
+                or WARNING_TEXTS.get(key))
         return pair[index] if pair else key
 
     return t

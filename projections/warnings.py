@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 import psycopg
+from psycopg.rows import dict_row
 
 from ledger import held_deadlines as hd
 from ledger import warning_events as we
@@ -132,3 +134,31 @@ class WarningBoard(View):
 
     def discard(self) -> None:
         self.rows.clear()
+
+
+_WHERE = """
+    WHERE (%(region)s::text IS NULL OR region_chain @> ARRAY[%(region)s::text])
+      AND (%(state)s::text IS NULL OR state = %(state)s)"""
+
+
+def _fetch(conn: psycopg.Connection[Any], query: str, params: dict[str, Any]) -> list[Row]:
+    with conn.cursor(row_factory=dict_row) as cursor:
+        cursor.execute(query, params)
+        return list(cursor.fetchall())
+
+
+def recorded_warnings(conn: psycopg.Connection[Any], *, region: str | None = None,
+                      state: str | None = None, limit: int = 10_000) -> list[Row]:
+    """Warnings in ``region`` and below it (all without one), those still to act on first,
+    escalated and earliest due first; then the closed ones, latest first."""
+    return _fetch(conn, f"""
+        SELECT * FROM views.warnings {_WHERE}
+        ORDER BY state = 'closed', state <> 'escalated', due NULLS LAST, raised_on DESC,
+                 closed_on DESC NULLS LAST, warning_id
+        LIMIT %(limit)s""", {"region": region, "state": state, "limit": limit})
+
+
+def recorded_warning(conn: psycopg.Connection[Any], warning_id: UUID) -> Row | None:
+    found = _fetch(conn, "SELECT * FROM views.warnings WHERE warning_id = %(id)s",
+                   {"id": warning_id})
+    return found[0] if found else None

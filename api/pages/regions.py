@@ -1,4 +1,5 @@
-"""The operators' regions page: roll-up, integrity evaluation and early warnings along the tree."""
+"""The operators' regions page: roll-up, integrity evaluation and early warnings along the tree,
+with the warnings recorded in the log and their state (``api.pages.warnings``)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,17 @@ from fastapi.responses import Response
 from api import charts
 from api.auth import Account
 from api.deps import ServicesDep
-from api.exports import export
+from api.exports import EXPORT_CAP, export
+from api.i18n import translator
 from api.pages import language, page_role, region_tree, render
 from api.pages.forms import FilterForm
 from api.readable import label
+from api.routes.warnings import COLUMNS as RECORDED_COLUMNS
+from api.routes.warnings import scope
 from ledger.events import Role
 from ledger.regions import PROVINCE, Region, fujian
 from projections import queries
+from projections import warnings as board
 from projections.evaluation import Evaluation, Warning, evaluate_regions, formula_in_force
 
 router = APIRouter(tags=["pages"])
@@ -30,6 +35,7 @@ REGION_COLUMNS = [("code", "地区代码"), ("name", "地区"), ("records", "记
 WARNING_COLUMNS = [("kind", "对象"), ("code", "代码"), ("name", "名称"),
                    ("region_name", "所在地区"), ("metric", "指标"), ("value", "数值"),
                    ("message", "预警内容"), ("rule_id", "预警规则")]
+BOARD_ROWS = 200
 
 
 def _row(region: Region, evaluation: Evaluation, warnings: int) -> dict[str, Any]:
@@ -56,7 +62,8 @@ def _warning_row(warning: Warning, lang: str) -> dict[str, Any]:
 @router.get("/regions", response_class=Response)
 def regions_page(
     request: Request, services: ServicesDep, account: Annotated[Account, WATCHERS],
-    region: str | None = None, table: Literal["regions", "warnings"] = "regions",
+    region: str | None = None,
+    table: Literal["regions", "warnings", "recorded"] = "regions",
     format: Annotated[str | None, Query(pattern="^(csv|xlsx|svg)$")] = None,
 ) -> Response:
     """A region's evaluation, every region reporting to it, and the warnings raised in it."""
@@ -76,6 +83,8 @@ def regions_page(
             conn, region=here.code, today=services.today(),
             own=formula_in_force(services.today()).own_deadlines)
         names = queries.subject_names(conn, [m["party"] for m in misses])
+        recorded = board.recorded_warnings(conn, region=scope(services, account, here.code),
+                                           limit=EXPORT_CAP + 1)
     evaluation = found[here.code]
     rows = [_row(child, found[child.code], _inside(child.code, raised)) for child in children]
     picture = scores(rows, lang)
@@ -84,6 +93,11 @@ def regions_page(
     if format and table == "warnings":
         return export([_warning_row(w, lang) for w in raised], WARNING_COLUMNS, format,
                       f"warnings-{here.code}", lang=lang)
+    if format and table == "recorded":
+        t = translator(lang)
+        return export([{**w, "state": t(f"warning_{w['state']}")} for w in recorded[:EXPORT_CAP]],
+                      RECORDED_COLUMNS, format, f"recorded-warnings-{here.code}", lang=lang,
+                      capped_at=EXPORT_CAP if len(recorded) > EXPORT_CAP else None)
     if format:
         return export(rows, REGION_COLUMNS, format, f"regions-{here.code}", lang=lang)
     chain = [fujian().current(code) for code in reversed(fujian().reporting_chain(here.code))]
@@ -91,7 +105,14 @@ def regions_page(
         "here": here, "chain": chain, "evaluation": evaluation, "rows": rows,
         "warnings": raised, "regions": region_tree(), "region": here.code, "errors": {},
         "picture": picture, "misses": [_miss_row(m, names, lang) for m in misses],
+        "board": recorded[:BOARD_ROWS], "taken": _count(request.query_params.get("taken")),
+        "raised": _count(request.query_params.get("raised")),
     }, account=account)
+
+
+def _count(text: str | None) -> int | None:
+    """A count the snapshot form's redirect carries, if it is one."""
+    return int(text) if text is not None and text.isascii() and text.isdigit() else None
 
 
 def _miss_row(miss: dict[str, Any], names: dict[str, dict[str, Any]], lang: str) -> (

@@ -163,6 +163,17 @@ EXPECTED: dict[tuple[str, str], set[Role] | None] = {
     ("GET", "/evaluations"): {OPS, REV, AUD, ADM},
     ("GET", "/evaluations/ratings"): {OPS, REV, AUD, ADM},
     ("GET", "/evaluations/{period}"): {OPS, REV, AUD, ADM},
+    ("GET", "/api/v1/warnings/recorded"): {OPS, REV, AUD, ADM},
+    ("GET", "/api/v1/warnings/recorded/export"): {OPS, REV, AUD, ADM},
+    ("GET", "/api/v1/warnings/recorded/{warning_id}"): {OPS, REV, AUD, ADM},
+    ("POST", "/api/v1/warnings/recorded/{warning_id}/acknowledgement"): {OPS},
+    ("POST", "/api/v1/warnings/recorded/{warning_id}/follow-up"): {OPS},
+    ("POST", "/api/v1/warnings/recorded/{warning_id}/result"): {OPS},
+    ("GET", "/regions/warnings/{warning_id}"): {OPS, REV, AUD, ADM},
+    ("POST", "/regions/warnings/{warning_id}/acknowledgement"): {OPS},
+    ("POST", "/regions/warnings/{warning_id}/follow-up"): {OPS},
+    ("POST", "/regions/warnings/{warning_id}/result"): {OPS},
+    ("POST", "/regions/evaluations"): {OPS, ADM},
 }
 
 
@@ -178,7 +189,8 @@ def concrete(path: str) -> str:
             "person_id": "00000000-0000-0000-0000-000000000002", "version": "1",
             "subject_id": "00000000-0000-0000-0000-000000000003", "region_code": "350100",
             "action": "mark", "commitment_id": "00000000-0000-0000-0000-000000000004",
-            "lead_id": "00000000-0000-0000-0000-000000000005", "period": "2026-Q4"}
+            "lead_id": "00000000-0000-0000-0000-000000000005", "period": "2026-Q4",
+            "warning_id": "00000000-0000-0000-0000-000000000006"}
     return re.sub(r"\{(\w+)\}", lambda m: fill.get(m.group(1), "x"), path)
 
 
