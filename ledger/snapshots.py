@@ -14,6 +14,7 @@ passed over, and the aggregate is replayed from its events, as it would be witho
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 from itertools import chain
 from typing import Any, ClassVar, get_type_hints
@@ -27,7 +28,9 @@ from eventsourcing.application import (
 )
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.utils import get_topic, resolve_topic
+from psycopg.sql import SQL, Identifier
 
 from ledger.events import Aggregate, Immutable
 from ledger.persistence import PydanticMapper, canonical_json
@@ -125,19 +128,72 @@ class SnapshotMapper(PydanticMapper):
 
 
 class SnapshotRepository(Repository[UUID]):
-    """The library's repository, passing over snapshots of another shape (see the module)."""
+    """The library's repository, passing over snapshots of another shape (see the module).
+
+    On PostgreSQL one statement reads the latest snapshot and the events after it, so a load
+    costs one round trip with snapshots as without (most aggregates have none).
+    """
 
     def _reconstruct_aggregate(
         self, aggregate_id: UUID, version: int | None, projector_func: ProjectorFunction[Any, Any],
     ) -> Any:
-        snapshot = latest_snapshot(self.snapshot_store, aggregate_id, lte=version)
-        after = snapshot.originator_version if snapshot else None
-        events = self.event_store.get(originator_id=aggregate_id, gt=after, lte=version)
+        snapshot, events = self._read(aggregate_id, version)
         aggregate = projector_func(None, chain([snapshot] if snapshot else [], events))
         if aggregate is None:
             raise AggregateNotFoundError(f"Aggregate {aggregate_id!r} version {version!r} "
                                          "not found.")
         return aggregate
+
+    def _read(self, aggregate_id: UUID, version: int | None) -> tuple[Snapshot | None,
+                                                                      Iterable[Any]]:
+        store, recorder = self.snapshot_store, self.event_store.recorder
+        if store is None or not isinstance(recorder, PostgresAggregateRecorder) or (
+            not isinstance(store.recorder, PostgresAggregateRecorder)
+        ):
+            latest = latest_snapshot(store, aggregate_id, lte=version)
+            after = latest.originator_version if latest else None
+            return latest, self.event_store.get(originator_id=aggregate_id, gt=after,
+                                                lte=version)
+        rows = _snapshot_and_events(store.recorder, recorder, aggregate_id, version)
+        snapshot: Snapshot | None = None
+        if rows and rows[0]["snapshot"]:
+            found = store.mapper.to_domain_event(_stored(aggregate_id, rows.pop(0)))
+            if not (isinstance(found, Snapshot) and found.fits()):  # replay from the start
+                return None, self.event_store.get(originator_id=aggregate_id, lte=version)
+            snapshot = found
+        mapper = self.event_store.mapper
+        return snapshot, (mapper.to_domain_event(_stored(aggregate_id, row)) for row in rows)
+
+
+_LAST_VERSION = 2**63 - 1
+
+
+def _snapshot_and_events(snapshots: PostgresAggregateRecorder,
+                         events: PostgresAggregateRecorder, aggregate_id: UUID,
+                         version: int | None) -> list[Any]:
+    """The latest snapshot at or below ``version`` (flagged), then the events after it."""
+    datastore = events.datastore
+    schema = Identifier(datastore.schema)
+    query = SQL(
+        "WITH s AS (SELECT originator_version, topic, state FROM {schema}.{snapshots} "
+        "WHERE originator_id = %(id)s AND originator_version <= %(lte)s "
+        "ORDER BY originator_version DESC LIMIT 1) "
+        "SELECT true AS snapshot, originator_version, topic, state FROM s UNION ALL "
+        "SELECT false, originator_version, topic, state FROM {schema}.{events} "
+        "WHERE originator_id = %(id)s AND originator_version <= %(lte)s AND "
+        "originator_version > coalesce((SELECT originator_version FROM s), 0) "
+        "ORDER BY snapshot DESC, originator_version"
+    ).format(schema=schema, snapshots=Identifier(snapshots.events_table_name),
+             events=Identifier(events.events_table_name))
+    params = {"id": aggregate_id, "lte": _LAST_VERSION if version is None else version}
+    with datastore.get_connection() as conn, conn.cursor() as curs:
+        curs.execute(query, params, prepare=True)
+        return list(curs.fetchall())
+
+
+def _stored(aggregate_id: UUID, row: Any) -> StoredEvent:
+    return StoredEvent(originator_id=aggregate_id, originator_version=row["originator_version"],
+                       topic=row["topic"], state=bytes(row["state"]))
 
 
 def latest_snapshot(store: Any, aggregate_id: UUID, *, lte: int | None = None,
