@@ -54,6 +54,7 @@ from ledger.evaluations import Evaluations
 from ledger.events import Actor, Aggregate, DomainEvent, Role
 from ledger.group_commit import WINDOW_SECONDS, Also, GroupCommitter, Pending
 from ledger.identifiers import body_id, mask_citizen_id, record_id
+from ledger.loading import load_aggregates
 from ledger.period_evaluations import PeriodEvaluations
 from ledger.persistence import OrjsonTranscoder, PydanticMapper, canonical_json
 from ledger.personal import MemoryKeyStore, Vault
@@ -439,9 +440,9 @@ class Ledger(RecordSteps, CalendarYears, Evaluations, PeriodEvaluations, Registe
         """Months of sanctions in force on a civil servant from their saved records."""
         if not isinstance(subject, CivilServant):
             return 0
-        saved = self.existing_records(r for r in subject.records if r != rid)
-        return sum(s.months for other in saved for s in self.record(other).sanctions.values()
-                   if not s.lifted)
+        saved = load_aggregates(self, (r for r in subject.records if r != rid))
+        return sum(s.months for other in saved.values() if isinstance(other, CreditRecord)
+                   for s in other.sanctions.values() if not s.lifted)
 
     def file_record(self, cmd: c.FileRecord, actor: Actor, *,
                     answer: Callable[[Filing], Also] | None = None) -> Filing:
@@ -521,25 +522,6 @@ class Ledger(RecordSteps, CalendarYears, Evaluations, PeriodEvaluations, Registe
             return self._get(rid, CreditRecord, version)
         except AggregateNotFoundError:
             raise RecordNotFoundError("no record with this id", field="record_id") from None
-
-    def _step(self, cmd: c.RecordStep, actor: Actor, step: Callable[[CreditRecord, Schedule],
-              Any]) -> Any:
-        record = self.record(cmd.record_id)
-        if actor.role is Role.SUBJECT_OFFICIAL and actor.subject != record.content.subject_code:
-            raise PermissionDeniedError("an official may act only on their own subject's records")
-        if actor.role is Role.SOURCE_DEPARTMENT:
-            # Its own records; and a decision on a matter forwarded to it (谁认定谁修复).
-            deciding = isinstance(cmd, c.DecideObjection | c.DecideRepair)
-            allowed = {record.content.source.code} | (record.deciders() if deciding else set())
-            if isinstance(cmd, c.RevokeRepair) and cmd.number in record.repairs:
-                # The authority that approved a repair revokes it (the record checks which).
-                allowed |= {record.repairs[cmd.number].forwarded_to or ""}
-            if actor.subject not in allowed:
-                raise PermissionDeniedError(
-                    "a department may act only on records it filed or matters forwarded to it")
-        result = self._with_schedule(record.rule_set_id, lambda s: step(record, s))
-        self._save(record)
-        return result
 
     def system_step(self, rid: UUID, step: Callable[[CreditRecord, Schedule], Any]) -> Any:
         """A step the system takes (deadline passed, expiry); retried on a concurrent change."""

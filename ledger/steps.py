@@ -1,4 +1,11 @@
-"""The ledger's lifecycle commands: one method per step, each load, call, save."""
+"""``Ledger.execute``: every command goes through one method, which takes a registered step
+(``ledger.lifecycle``) or hands a whole command to its ledger method.
+
+A record's step loads the record, checks ``ledger.access`` (role, and whose record), calls the
+aggregate's method under the record's rule set and saves, in one transaction. A commitment's
+or a lead's step loads it, checks the role, calls and saves likewise. The named methods below
+(``submit_explanation`` …) are kept for the callers that name the step they take.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +14,69 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from ledger import access, lifecycle
 from ledger import commands as c
 from ledger.clock import Clock
+from ledger.errors import PermissionDeniedError
 from ledger.events import Actor
 from ledger.record import CreditRecord, Schedule
 
-Step = Callable[[CreditRecord, Schedule], Any]
-
 
 class RecordSteps:
-    """Mixed into ``Ledger``; ``_step`` loads the record, checks ownership and saves it."""
+    """Mixed into ``Ledger``: ``execute`` and the steps it takes by name."""
 
     clock: Clock
 
-    def _step(self, cmd: c.RecordStep, actor: Actor, step: Step) -> Any:
+    def record(self, rid: UUID, version: int | None = None) -> CreditRecord:
         raise NotImplementedError
+
+    def _get(self, aggregate_id: UUID, cls: type[Any], version: int | None = None) -> Any:
+        raise NotImplementedError
+
+    def _save(self, *items: Any) -> None:
+        raise NotImplementedError
+
+    def _with_schedule(self, rule_set_id: str | None, step: Callable[[Schedule], Any],
+                       on: date | None = None) -> Any:
+        raise NotImplementedError
+
+    def execute(self, cmd: c.Command, actor: Actor) -> Any:
+        """Carry out ``cmd`` for ``actor``: what the step answers (a matter's number, an id),
+        or ``None``. Refused, with nothing saved, when ``ledger.access`` says no."""
+        step = lifecycle.BY_COMMAND.get(type(cmd))
+        if step is None:
+            handled: Any = getattr(self, lifecycle.HANDLED[type(cmd)])(cmd, actor)
+            return handled
+        if isinstance(cmd, c.RecordStep):
+            record = self.record(cmd.record_id)
+            access.check_act(actor, cmd, record)
+            facts = self.facts(record)
+            result = self._with_schedule(record.rule_set_id, lambda s: step.take(
+                record, cmd, actor, self.clock(), s, facts))
+            self._save(record)
+            return result
+        if not access.may_give(actor, type(cmd)):
+            allowed = ", ".join(r.value for r in step.roles)
+            raise PermissionDeniedError(
+                f"role {actor.role.value} may not do this (needs {allowed})")
+        aggregate = self._load(step, cmd)
+        result = self._with_schedule(None, lambda s: step.take(
+            aggregate, cmd, actor, self.clock(), s, {}))
+        self._save(aggregate)
+        return result
+
+    def _load(self, step: lifecycle.Step, cmd: c.Command) -> Any:
+        """The commitment or lead the command names (``commitment_id``, ``lead_id``), by the
+        ledger's reader of that name, which says which is missing."""
+        name = step.on.__name__.lower()
+        return getattr(self, name)(getattr(cmd, f"{name}_id"))
+
+    def facts(self, record: CreditRecord) -> dict[str, Callable[[], Any]]:
+        """What a step on ``record`` may need from the subject's other records, computed only
+        when the step's method asks for it (``lifecycle.FACTS``)."""
+        return {"sanctioned_elsewhere": lambda: self._sanctioned_elsewhere(record),
+                "subject_applications": lambda: self._repair_applications(record),
+                "barred_until": lambda: self._repair_bar(record)}
 
     def records_of_subject(self, subject_id: UUID, as_of: datetime | None = None) -> (
         list[CreditRecord]
@@ -44,81 +99,64 @@ class RecordSteps:
                    if other.rule_set_id == record.rule_set_id)
 
     def submit_explanation(self, cmd: c.SubmitExplanation, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.submit_explanation(actor, self.clock(), cmd.text))
+        self.execute(cmd, actor)
 
     def submit_rectification_plan(self, cmd: c.SubmitRectificationPlan, actor: Actor) -> None:
-        self._step(cmd, actor,
-                   lambda r, s: r.submit_rectification_plan(actor, self.clock(), cmd.plan))
+        self.execute(cmd, actor)
 
     def report_rectification_completion(
         self, cmd: c.ReportRectificationCompletion, actor: Actor
     ) -> None:
-        self._step(cmd, actor, lambda r, s: r.report_rectification_completion(
-            actor, self.clock(), cmd.report))
+        self.execute(cmd, actor)
 
     def verify_rectification(self, cmd: c.VerifyRectification, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.verify_rectification(actor, self.clock()))
+        self.execute(cmd, actor)
 
     def reject_rectification(self, cmd: c.RejectRectification, actor: Actor) -> None:
-        self._step(cmd, actor,
-                   lambda r, s: r.reject_rectification(actor, self.clock(), cmd.reasons))
+        self.execute(cmd, actor)
 
     def extend_rectification(self, cmd: c.ExtendRectification, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.extend_rectification(
-            actor, self.clock(), s, cmd.new_due, cmd.reasons))
+        self.execute(cmd, actor)
 
     def file_objection(self, cmd: c.FileObjection, actor: Actor) -> int:
-        number: int = self._step(
-            cmd, actor, lambda r, s: r.file_objection(actor, self.clock(), s, cmd.grounds))
-        return number
+        answer: int = self.execute(cmd, actor)
+        return answer
 
     def mark_objection(self, cmd: c.MarkObjection, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.mark_objection(actor, self.clock(), s, cmd.number))
+        self.execute(cmd, actor)
 
     def accept_objection(self, cmd: c.AcceptObjection, actor: Actor) -> None:
-        self._step(cmd, actor,
-                   lambda r, s: r.accept_objection(actor, self.clock(), s, cmd.number))
+        self.execute(cmd, actor)
 
     def reject_objection(self, cmd: c.RejectObjection, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.reject_objection(
-            actor, self.clock(), cmd.number, cmd.reasons))
+        self.execute(cmd, actor)
 
     def forward_objection(self, cmd: c.ForwardObjection, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.forward_objection(
-            actor, self.clock(), s, cmd.number, cmd.to.organisation()))
+        self.execute(cmd, actor)
 
     def extend_objection(self, cmd: c.ExtendObjection, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.extend_objection(
-            actor, self.clock(), s, cmd.number, cmd.working_days, cmd.reasons))
+        self.execute(cmd, actor)
 
     def decide_objection(self, cmd: c.DecideObjection, actor: Actor) -> None:
-        changes = cmd.changes.content_changes() if cmd.changes else None
-        self._step(cmd, actor, lambda r, s: r.decide_objection(
-            actor, self.clock(), s, cmd.number, cmd.outcome, cmd.reasons, changes))
+        self.execute(cmd, actor)
 
     def request_review(self, cmd: c.RequestReview, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.request_review(
-            actor, self.clock(), s, cmd.number, cmd.grounds))
+        self.execute(cmd, actor)
 
     def decide_review(self, cmd: c.DecideReview, actor: Actor) -> None:
-        changes = cmd.changes.content_changes() if cmd.changes else None
-        self._step(cmd, actor, lambda r, s: r.decide_review(
-            actor, self.clock(), s, cmd.number, cmd.upheld, cmd.reasons, cmd.outcome, changes))
+        self.execute(cmd, actor)
 
     def mark_reconsideration(self, cmd: c.MarkReconsideration, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.mark_reconsideration(
-            actor, self.clock(), cmd.kind, cmd.case_number))
+        self.execute(cmd, actor)
 
     def conclude_reconsideration(self, cmd: c.ConcludeReconsideration, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.conclude_reconsideration(
-            actor, self.clock(), s, cmd.outcome))
+        self.execute(cmd, actor)
 
     def withdraw_record(self, cmd: c.WithdrawRecord, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.withdraw(actor, self.clock(), cmd.reasons))
+        self.execute(cmd, actor)
 
     def correct_record(self, cmd: c.CorrectRecord, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.correct(
-            actor, self.clock(), s, cmd.changes.content_changes(), cmd.reasons))
+        self.execute(cmd, actor)
 
     def _repair_bar(self, record: CreditRecord) -> date | None:
         """The last day the record's subject is barred from applying for repair, after a repair
@@ -129,43 +167,32 @@ class RecordSteps:
         return max(bars, default=None)
 
     def apply_for_repair(self, cmd: c.ApplyForRepair, actor: Actor) -> int:
-        number: int = self._step(cmd, actor, lambda r, s: r.apply_for_repair(
-            actor, self.clock(), s, cmd.commitment, self._repair_applications(r),
-            self._repair_bar(r)))
-        return number
+        answer: int = self.execute(cmd, actor)
+        return answer
 
     def forward_repair(self, cmd: c.ForwardRepair, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.forward_repair(
-            actor, self.clock(), s, cmd.number, cmd.to.organisation()))
+        self.execute(cmd, actor)
 
     def extend_repair(self, cmd: c.ExtendRepair, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.extend_repair(
-            actor, self.clock(), s, cmd.number, cmd.reasons))
+        self.execute(cmd, actor)
 
     def decide_repair(self, cmd: c.DecideRepair, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.decide_repair(
-            actor, self.clock(), s, cmd.number, cmd.approved, cmd.reasons))
+        self.execute(cmd, actor)
 
     def revoke_repair(self, cmd: c.RevokeRepair, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.revoke_repair(
-            actor, self.clock(), s, cmd.number, cmd.reasons, cmd.finding))
+        self.execute(cmd, actor)
 
     def propagate_repair(self, cmd: c.PropagateRepair, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.propagate_repair(
-            actor, self.clock(), cmd.number, tuple(cmd.platforms)))
+        self.execute(cmd, actor)
 
     def record_performance(self, cmd: c.RecordPerformance, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.record_performance(
-            actor, self.clock(), s, cmd.performed_on))
+        self.execute(cmd, actor)
 
     def extend_listing(self, cmd: c.ExtendListing, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.extend_listing(
-            actor, self.clock(), s, cmd.years, cmd.reasons))
+        self.execute(cmd, actor)
 
     def impose_sanction(self, cmd: c.ImposeSanction, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.impose_sanction(
-            actor, self.clock(), s, cmd.order, self._sanctioned_elsewhere(r)))
+        self.execute(cmd, actor)
 
     def record_mitigation(self, cmd: c.RecordMitigation, actor: Actor) -> None:
-        self._step(cmd, actor, lambda r, s: r.record_mitigation(
-            actor, self.clock(), cmd.kind, cmd.legal_basis))
+        self.execute(cmd, actor)
