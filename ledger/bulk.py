@@ -5,9 +5,12 @@ a bad row never stops the rows after it. Rows are read lazily and handled a chun
 and each chunk's results are yielded before the next is read, so memory does not grow with the
 file. One query finds which records of the chunk are in the log already and the digest each
 was filed with, so a file sent twice is recognised row by row ("unchanged", or an error if the
-content differs) instead of filed twice. New filings are appended in
+content differs) instead of filed twice. The subjects a chunk names are loaded in one query
+too. New filings are appended in
 groups that respect the save limits of ``docs/architecture.md`` (at most ``MAX_EVENTS_PER_SAVE``
-events and about 200 KiB), and one record's events never straddle two saves.
+events and about 200 KiB), and one record's events never straddle two saves. On PostgreSQL a
+group is written by binary COPY under the recorder's table lock and NOTIFY
+(``ledger.bulk_copy``), one transaction per group.
 
 Subjects are kept in a cache for the whole import (without the ids of the records already
 listed on them), so two records of one subject in a group list themselves on the subject at
@@ -30,7 +33,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 import pydantic
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from ledger.application import (
     MAX_EVENTS_PER_SAVE,
@@ -38,15 +41,20 @@ from ledger.application import (
     filing_digest,
     require_department,
 )
+from ledger.bulk_copy import append
 from ledger.commands import FileRecord
 from ledger.errors import LedgerError, ValidationError
 from ledger.events import Actor, Aggregate, DomainEvent, Role
-from ledger.identifiers import record_id
+from ledger.identifiers import body_id, record_id
+from ledger.loading import load_aggregates
 from ledger.record import require_role
 from ledger.subjects import CivilServant, GovernmentBody
+from ledger.values import SubjectType
 from ledger.workbooks import check_archive, check_dimensions, check_row
 
 MAX_BYTES_PER_SAVE = 200 * 1024
+MAX_CACHED_SUBJECTS = 10_000
+_ENVELOPE = 128  # an event's bytes besides its state: id, version, topic, timestamp, actor
 CHUNK_ROWS = 250
 _LIST_SEPARATOR = ";"
 
@@ -116,6 +124,7 @@ class _Prepared:
     cmd: FileRecord
     record_id: UUID
     events: list[DomainEvent]
+    stored: list[StoredEvent]
     size: int
 
 
@@ -154,6 +163,7 @@ class _Importer:
             else:
                 parsed.append(outcome)
         filed = self.ledger.filing_digests(rid for _, _, rid in parsed)
+        self._load_subjects(cmd for _, cmd, rid in parsed if rid not in filed)
         first_seen: dict[UUID, tuple[int, str]] = {}
         group = _Group()
         for line, cmd, rid in parsed:
@@ -170,8 +180,9 @@ class _Importer:
                     results.append(RowResult(line, "error", rid, error.field, error.reason))
                     continue
                 first_seen[rid] = (line, digest)
-                item = _Prepared(line, cmd, rid, events,
-                                 sum(len(e.model_dump_json()) for e in events))
+                stored = [self.ledger.mapper.to_stored_event(e) for e in events]
+                item = _Prepared(line, cmd, rid, events, stored,
+                                 sum(len(s.state) + _ENVELOPE for s in stored))
                 if not group.fits(item):
                     results.extend(self._save(group))
                     group = _Group()
@@ -193,11 +204,30 @@ class _Importer:
                              "a department may file only under its own credit code")
         return line, cmd, rid
 
+    def _load_subjects(self, commands: Iterable[FileRecord]) -> None:
+        """Load the subjects and responsible persons the chunk names and the cache lacks, in
+        one query; any not registered are left for ``prepare_filing`` to refuse."""
+        wanted: list[UUID] = []
+        for cmd in commands:
+            if cmd.subject_type is SubjectType.BODY and cmd.subject_code:
+                wanted.append(body_id(cmd.subject_code))
+            people = [*cmd.responsible_citizen_ids, *(
+                [cmd.subject_citizen_id] if cmd.subject_citizen_id else [])]
+            wanted += [self.ledger.vault.person_id(citizen_id) for citizen_id in people]
+        missing = [i for i in dict.fromkeys(wanted) if i not in self.subjects]
+        if len(self.subjects) + len(missing) > MAX_CACHED_SUBJECTS:
+            self.subjects.clear()
+            missing = list(dict.fromkeys(wanted))
+        for subject_id, subject in load_aggregates(self.ledger, missing).items():
+            if isinstance(subject, GovernmentBody | CivilServant):
+                self.subjects[subject_id] = subject
+
     def _save(self, group: _Group) -> list[RowResult]:
         if not group.items:
             return []
         try:
-            self.ledger.save(*(e for item in group.items for e in item.events))
+            append(self.ledger, [e for item in group.items for e in item.events],
+                   [s for item in group.items for s in item.stored])
         except IntegrityError:
             # Someone else wrote to a subject (or filed one of these records) meanwhile.
             self.subjects.clear()

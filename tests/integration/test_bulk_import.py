@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError
 from openpyxl import Workbook
@@ -17,9 +18,11 @@ from typer.testing import CliRunner, Result
 
 from api.auth import Account, PostgresTokenStore
 from api.cli import app as cli_app
+from ledger import bulk
 from ledger import commands as c
 from ledger.application import MAX_EVENTS_PER_SAVE, Ledger
 from ledger.bulk import CHUNK_ROWS, MAX_BYTES_PER_SAVE, RowResult, import_records, read_rows
+from ledger.bulk_copy import append
 from ledger.events import DomainEvent, Role
 from ledger.identifiers import body_id, record_id
 from ledger.record_events import RecordFiled
@@ -186,13 +189,12 @@ def test_a_long_file_of_one_subject_is_saved_in_bounded_groups(
     app: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     saves: list[list[DomainEvent]] = []
-    real_save = app.save
 
-    def counting_save(*events: Any) -> Any:
+    def counting_save(ledger: Ledger, events: list[DomainEvent], *stored: Any) -> None:
         saves.append(list(events))
-        return real_save(*events)
+        append(ledger, events, *stored)
 
-    monkeypatch.setattr(app, "save", counting_save)
+    monkeypatch.setattr(bulk, "append", counting_save)
     rows = ((n + 1, nested(row(n))) for n in range(1, 401))
 
     results = list(import_records(app, rows, DEPT))
@@ -228,19 +230,20 @@ def test_a_group_that_clashes_with_another_clerk_is_filed_again_row_by_row(
     app: Ledger, pg_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     other_clerk = postgres_ledger(pg_url, clock)
-    real_save = app.save
     refused: list[int] = []
 
-    def save_after_someone_else(*events: Any) -> Any:
+    def save_after_someone_else(ledger: Ledger, events: list[DomainEvent], *stored: Any) -> (
+        None
+    ):
         if not refused:
             other_clerk.file_record(filing(900), DEPT)
         try:
-            return real_save(*events)
+            append(ledger, events, *stored)
         except IntegrityError:
             refused.append(len(events))
             raise
 
-    monkeypatch.setattr(app, "save", save_after_someone_else)
+    monkeypatch.setattr(bulk, "append", save_after_someone_else)
     rows = ((n + 1, nested(row(n))) for n in range(1, 6))
 
     results = list(import_records(app, rows, DEPT))
@@ -249,6 +252,27 @@ def test_a_group_that_clashes_with_another_clerk_is_filed_again_row_by_row(
     assert refused == [20]
     assert [r.status for r in results] == ["filed"] * 5
     assert len(app.body(BODY_CODE).records) == 6
+
+
+def test_an_imported_group_wakes_the_followers_and_leaves_no_gap_in_the_log(
+    app: Ledger, pg_url: str
+) -> None:
+    """Written by COPY, a group still takes the log's lock and NOTIFY: a follower listening is
+    woken, and the group's positions follow the last one before it without a hole."""
+    before = app.recorder.max_notification_id() or 0
+    with psycopg.connect(pg_url, autocommit=True) as listener:
+        listener.execute("LISTEN ledger_events")
+        results = list(import_records(app, ((n + 1, nested(row(n))) for n in range(1, 4)),
+                                      DEPT))
+        woken = [n.channel for n in listener.notifies(timeout=5, stop_after=1)]
+    assert [r.status for r in results] == ["filed"] * 3 and woken == ["ledger_events"]
+    with psycopg.connect(pg_url) as conn:
+        positions = [p for (p,) in conn.execute(
+            "SELECT notification_id FROM ledger_events WHERE notification_id > %s "
+            "ORDER BY 1", (before,))]
+    assert positions == list(range(before + 1, before + 1 + len(positions)))
+    records = [r.record_id for r in results if r.record_id is not None]
+    assert len(positions) == sum(len(list(app.events.get(r))) for r in records) + 3
 
 
 # -- at the command line --------------------------------------------------------------------------
