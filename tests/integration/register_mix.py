@@ -1,15 +1,18 @@
-"""Steps on commitments and leads for the views' property test: each made, then taken as far
-as ``k`` says (ended one way or another, or left to go overdue)."""
+"""Steps on commitments, leads and warnings for the views' property test: each made, then
+taken as far as ``k`` says (ended one way or another, or left to go overdue)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from ledger import register_commands as rc
 from ledger.clock import business_date
-from ledger.events import SYSTEM
+from ledger.events import SYSTEM, Actor, Role
+from ledger.warning_events import FollowUp
+from ledger.warning_steps import Raised
 from tests.conftest import BODY_CODE, DEPT, REVIEWER, SOURCE_CODE, uscc
 
 OTHER = {"name": "福建省财政厅", "code": uscc("11350000MB05678")}
@@ -33,7 +36,7 @@ def _late(w: Any, holder: UUID, key: str, k: int) -> None:
     steps = [("miss",), ("urge",), ("escalate", "350000")][: 1 + k % 3]
     for name, *args in steps:
         w.do(lambda n=name, a=args: w.app.holder_step(holder, lambda h, s: getattr(h, n)(
-            SYSTEM, w.clock(), "due" if key == "due" else key, *a)))
+            SYSTEM, w.clock(), key, *a)))
 
 
 def commitment(w: Any, k: int) -> None:
@@ -90,3 +93,37 @@ def lead(w: Any, k: int) -> None:
         cid = w.commitments[k % len(w.commitments)]
         w.do(lambda: app.find_breach_on_lead(rc.FindBreachOnLead(
             lead_id=lid, commitment_id=cid, finding="线索查实", filing=_short(w)), DEPT))
+
+
+RULES = (("body-serious-records", "body"), ("body-low-score", "body"),
+         ("city-overdue-deadlines", "region"), ("county-overdue-rectifications", "region"))
+OPERATORS = (Actor(id="operator-1", role=Role.OPERATOR),
+             Actor(id="operator-fuzhou", role=Role.OPERATOR, subject="350100"),
+             Actor(id="operator-xiamen", role=Role.OPERATOR, subject="350200"))
+
+
+def warning(w: Any, k: int) -> None:
+    """A warning raised (again, while open, it is the same one), then taken as far as ``k``
+    says: acknowledged, followed up, closed, or left to go overdue and escalate."""
+    rule, kind = RULES[k % len(RULES)]
+    code, name = (BODY_CODE, "福州市鼓楼区自然资源局") if kind == "body" else (
+        ("350100", "福州市") if k % 2 else ("350102", "鼓楼区"))
+    raised = Raised(kind=kind, code=code, name=name, rule_id=rule, metric="score",
+                    value=Decimal(50 + k), message="预警", score=Decimal(50 + k),
+                    metrics={"records": k})
+    found: list[UUID] = []
+    w.do(lambda: found.extend(w.app.raise_warnings(business_date(w.clock()), "integrity-2026-v2",
+                                                   [raised], SYSTEM)))
+    if not found:
+        return
+    wid = found[0]
+    w.warnings = [*getattr(w, "warnings", []), wid]
+    if k % 4 == 3:
+        _late(w, wid, "acknowledgement", k)
+    operator = OPERATORS[k % len(OPERATORS)]
+    steps = [lambda: w.app.acknowledge_warning(wid, operator, "收到"),
+             lambda: w.app.record_warning_follow_up(wid, operator, list(FollowUp)[k % 4],
+                                                    "处置"),
+             lambda: w.app.record_warning_result(wid, operator, "结果")]
+    for step in steps[: k % 4]:
+        w.do(step)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
@@ -21,6 +21,7 @@ from ledger.errors import LedgerError
 from ledger.ratings import ImportRating
 from ledger.storage import create_database
 from projections import queries
+from projections.warnings import recorded_warning
 from tests.conftest import (
     ADMIN,
     DEPT,
@@ -34,7 +35,7 @@ from tests.conftest import (
     register_world,
     uscc,
 )
-from tests.integration.register_mix import commitment, lead
+from tests.integration.register_mix import commitment, lead, warning
 from tests.integration.test_projections_support import (
     Projections,
     rebuilt_snapshot,
@@ -262,6 +263,7 @@ STEPS: dict[str, Callable[[World, int], Any]] = {
                                                 more_matters=("work_safety",)),
     "commitment": commitment,
     "lead": lead,
+    "warning": warning,
     "rating": rating,
 }
 
@@ -282,6 +284,8 @@ def drop_database(admin_url: str, url: str) -> None:
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=commands)
+# every way a warning goes: raised again, acknowledged, followed up, closed, escalated
+@example(steps=[("warning", k) for k in range(12)])
 def test_views_kept_up_step_by_step_equal_views_rebuilt_from_the_log(
     pg_admin_url: str, steps: list[tuple[str, int]],
 ) -> None:
@@ -305,6 +309,9 @@ def test_views_kept_up_step_by_step_equal_views_rebuilt_from_the_log(
         # As a rebuild builds: a page written while the next is applied, pages cut anywhere.
         assert kept_up == rebuilt_snapshot(url, views.log, pipelined=True, page_size=4)
         with views.connect() as conn:
+            for wid in getattr(world, "warnings", []):
+                shown = recorded_warning(conn, wid)
+                assert shown is not None and shown["state"] == app.early_warning(wid).state
             for rid in world.records:
                 state, record = queries.record_view(conn, rid), app.record(rid)
                 assert state is not None
