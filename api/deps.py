@@ -20,8 +20,10 @@ from psycopg_pool import ConnectionPool
 from api.auth import Account, TokenStore
 from api.idempotency import IdempotencyStore
 from api.sessions import COOKIE, MemorySessionStore, PostgresSessionStore, SessionStore
+from ledger import access
 from ledger.application import Ledger
 from ledger.clock import business_date
+from ledger.commands import Command
 from ledger.errors import ValidationError
 from ledger.events import Role
 from projections.positions import install as install_view
@@ -126,7 +128,8 @@ def optional_account(
 
 
 def require(*roles: Role) -> Callable[..., Account]:
-    """A dependency that admits only the given roles (administrators are never implied)."""
+    """A dependency that admits only the given roles: a group or a command's roles from
+    ``ledger.access`` (administrators are never implied, as there)."""
 
     def check(account: Annotated[Account | None, Depends(optional_account)]) -> Account:
         if account is None:
@@ -137,6 +140,11 @@ def require(*roles: Role) -> Callable[..., Account]:
 
     check.allowed_roles = roles  # type: ignore[attr-defined]
     return check
+
+
+def require_command(command: type[Command]) -> Callable[..., Account]:
+    """A dependency that admits the roles ``ledger.access`` gives ``command``."""
+    return require(*access.roles(command))
 
 
 def _token_required() -> HTTPException:

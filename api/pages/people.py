@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -24,15 +25,16 @@ from api.pages.signin import (
 )
 from api.pages.timeline import timeline_page
 from api.routes.records import MAX_OFFSET
-from ledger import commands as c
+from ledger import access, lifecycle
 from ledger.application import Ledger
 from ledger.clock import business_date
 from ledger.events import Role
+from ledger.lifecycle import Step
 from projections import queries
 
 router = APIRouter(tags=["pages"])
 OFFICIAL = page_role(Role.SUBJECT_OFFICIAL)
-AUDITORS = page_role(Role.AUDITOR, Role.ADMINISTRATOR)
+AUDITORS = page_role(*access.AUDITORS)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -170,70 +172,39 @@ def _subject_rows(ledger: Ledger, code: str, record_ids: list[UUID], lang: str) 
     return records, deadlines
 
 
-@router.post("/subject/records/{record_id}/explanation")
-def submit_explanation(request: Request, record_id: UUID, services: ServicesDep,
-                       account: Annotated[Account, OFFICIAL], text: FormText,
-                       csrf: Annotated[str, Form()]) -> Response:
-    """Submit a written explanation from the subject page."""
-    check_csrf(request, csrf)
-    services.ledger.submit_explanation(c.SubmitExplanation(record_id=record_id, text=text),
-                                       account.actor())
-    return _done_at(record_id)
+def _official_step(step: Step) -> None:
+    """The official's form for a registered step: its text field (and the matter's number),
+    posted to ``/subject/records/{record_id}/<page>``, behind the step's roles."""
+    command = step.command
+    texts = [name for name in command.model_fields if name not in ("record_id", "number")]
+
+    def act(request: Request, record_id: UUID, services: ServicesDep, account: Account,
+            csrf: str, **form: Any) -> Response:
+        check_csrf(request, csrf)
+        services.ledger.execute(command.model_validate({**form, "record_id": record_id}),
+                                account.actor())
+        return _done_at(record_id)
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    act.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
+        inspect.Parameter("request", keyword, annotation=Request),
+        inspect.Parameter("record_id", keyword, annotation=UUID),
+        inspect.Parameter("services", keyword, annotation=ServicesDep),
+        inspect.Parameter("account", keyword,
+                          annotation=Annotated[Account, page_role(*step.roles)]),
+        *[inspect.Parameter("number", keyword, annotation=Annotated[int, Form(ge=1)])
+          for _ in ("number",) if "number" in command.model_fields],
+        *[inspect.Parameter(name, keyword, annotation=FormText) for name in texts],
+        inspect.Parameter("csrf", keyword, annotation=Annotated[str, Form()]),
+    ], return_annotation=Response)
+    summary = (command.__doc__ or step.name.replace("_", " ")).strip().splitlines()[0]
+    router.add_api_route(f"/subject/records/{{record_id}}/{step.page}", act, methods=["POST"],
+                         name=step.name, summary=f"{summary} (from the subject page)")
 
 
-@router.post("/subject/records/{record_id}/objection")
-def file_objection(request: Request, record_id: UUID, services: ServicesDep,
-                   account: Annotated[Account, OFFICIAL], grounds: FormText,
-                   csrf: Annotated[str, Form()]) -> Response:
-    """File an objection from the subject page."""
-    check_csrf(request, csrf)
-    services.ledger.file_objection(c.FileObjection(record_id=record_id, grounds=grounds),
-                                   account.actor())
-    return _done_at(record_id)
-
-
-@router.post("/subject/records/{record_id}/repair")
-def apply_for_repair(request: Request, record_id: UUID, services: ServicesDep,
-                     account: Annotated[Account, OFFICIAL], commitment: FormText,
-                     csrf: Annotated[str, Form()]) -> Response:
-    """Apply for credit repair from the subject page."""
-    check_csrf(request, csrf)
-    services.ledger.apply_for_repair(c.ApplyForRepair(record_id=record_id,
-                                                      commitment=commitment), account.actor())
-    return _done_at(record_id)
-
-
-@router.post("/subject/records/{record_id}/rectification-plan")
-def submit_rectification_plan(request: Request, record_id: UUID, services: ServicesDep,
-                              account: Annotated[Account, OFFICIAL], plan: FormText,
-                              csrf: Annotated[str, Form()]) -> Response:
-    """Submit a rectification plan from the subject page."""
-    check_csrf(request, csrf)
-    services.ledger.submit_rectification_plan(
-        c.SubmitRectificationPlan(record_id=record_id, plan=plan), account.actor())
-    return _done_at(record_id)
-
-
-@router.post("/subject/records/{record_id}/rectification-report")
-def report_rectification(request: Request, record_id: UUID, services: ServicesDep,
-                         account: Annotated[Account, OFFICIAL], report: FormText,
-                         csrf: Annotated[str, Form()]) -> Response:
-    """Report that rectification is complete, from the subject page."""
-    check_csrf(request, csrf)
-    services.ledger.report_rectification_completion(
-        c.ReportRectificationCompletion(record_id=record_id, report=report), account.actor())
-    return _done_at(record_id)
-
-
-@router.post("/subject/records/{record_id}/review")
-def request_review(request: Request, record_id: UUID, services: ServicesDep,
-                   account: Annotated[Account, OFFICIAL], number: Annotated[int, Form(ge=1)],
-                   grounds: FormText, csrf: Annotated[str, Form()]) -> Response:
-    """Ask for a review of an objection's decision, from the subject page."""
-    check_csrf(request, csrf)
-    services.ledger.request_review(
-        c.RequestReview(record_id=record_id, number=number, grounds=grounds), account.actor())
-    return _done_at(record_id)
+for _step in lifecycle.PAGE_STEPS.values():
+    if Role.SUBJECT_OFFICIAL in _step.roles:
+        _official_step(_step)
 
 
 def _done_at(record_id: UUID) -> RedirectResponse:

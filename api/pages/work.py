@@ -21,10 +21,11 @@ from api.pages.forms import FilterForm, page_number, pager
 from api.pages.matters import read_record, sent, standing
 from api.readable import label, region_name
 from api.routes.records import MAX_OFFSET
+from ledger import access, lifecycle
 from ledger import commands as c
 from ledger.calendar import WorkingCalendar
 from ledger.deadline_keys import DeadlineKey
-from ledger.events import DomainEvent, Role
+from ledger.events import DomainEvent
 from ledger.record import CreditRecord
 from ledger.regions import PROVINCE, fujian
 from ledger.values import DeadlineKind
@@ -34,10 +35,8 @@ from workflows.inputs import workflow_id
 from workflows.search import REGION_CODE, deadlines_query
 
 router = APIRouter(tags=["pages"])
-QUEUE_READERS = page_role(Role.PLATFORM_REVIEWER, Role.ADMINISTRATOR)
-# Separation of duties: an administrator may look at the queue, only a reviewer acts on it.
-REVIEWERS = page_role(Role.PLATFORM_REVIEWER)
-WATCHERS = page_role(Role.OPERATOR, Role.PLATFORM_REVIEWER, Role.AUDITOR, Role.ADMINISTRATOR)
+QUEUE_READERS = page_role(*access.QUEUE_READERS)
+WATCHERS = page_role(*access.WATCHERS)
 COLUMNS = [("kind", "类型"), ("record_id", "记录"), ("subject_name", "主体"),
            ("body_code", "机关代码"), ("region_name", "地区"), ("region_code", "地区代码"),
            ("due", "截止日期"), ("working_days_left", "剩余工作日"), ("overdue", "已逾期"),
@@ -50,6 +49,9 @@ ACTIONS = {
     DeadlineKind.REPAIR_FORWARDING: ["forward_repair"],
 }
 KINDS = {k.value for k in DeadlineKind}
+QUEUE_STEPS = {name: lifecycle.PAGE_STEPS[name] for names in ACTIONS.values() for name in names}
+# Separation of duties: an administrator may look at the queue, only a reviewer acts on it.
+REVIEWERS = page_role(*set.intersection(*(set(s.roles) for s in QUEUE_STEPS.values())))
 PER_PAGE = 50
 """Queue tasks and board rows on one page; a list holds at most ``MAX_OFFSET`` rows."""
 
@@ -126,24 +128,15 @@ def review_action(request: Request, record_id: UUID, action: str, services: Serv
                   reasons: Annotated[str, Form(max_length=2000)] = "") -> Response:
     """Take a queue step: mark, accept, reject or forward an objection; forward a repair."""
     check_csrf(request, csrf)
-    ledger, actor = services.ledger, account.actor()
-    source = ledger.record(record_id).content.source
-    to = c.Authority(name=source.name, code=source.code)
-    steps: dict[str, Any] = {
-        "mark": lambda: ledger.mark_objection(
-            c.MarkObjection(record_id=record_id, number=number), actor),
-        "accept": lambda: ledger.accept_objection(
-            c.AcceptObjection(record_id=record_id, number=number), actor),
-        "reject": lambda: ledger.reject_objection(c.RejectObjection(
-            record_id=record_id, number=number, reasons=reasons or "理由不足"), actor),
-        "forward": lambda: ledger.forward_objection(
-            c.ForwardObjection(record_id=record_id, number=number, to=to), actor),
-        "forward_repair": lambda: ledger.forward_repair(
-            c.ForwardRepair(record_id=record_id, number=number, to=to), actor),
-    }
-    if action not in steps:
+    step = QUEUE_STEPS.get(action)
+    if step is None:
         raise HTTPException(404, detail=f"no queue step {action!r}")
-    steps[action]()
+    source = services.ledger.record(record_id).content.source
+    offered = {"record_id": record_id, "number": number, "reasons": reasons or "理由不足",
+               "to": c.Authority(name=source.name, code=source.code)}
+    services.ledger.execute(step.command.model_validate(
+        {name: value for name, value in offered.items() if name in step.command.model_fields}),
+        account.actor())
     return done("/review")
 
 

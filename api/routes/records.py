@@ -1,8 +1,8 @@
-"""Records: filing, listing, reading, the auditor's timeline, one POST per lifecycle step."""
+"""Records: filing, listing, reading, the auditor's timeline, one POST per registered lifecycle
+step (``ledger.lifecycle``), each behind the roles ``ledger.access`` gives its command."""
 
 # Route bodies are built from the ledger's command classes at import time, so annotations
 # must be real objects here, not strings.
-from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -11,21 +11,22 @@ from fastapi.responses import JSONResponse
 
 from api import idempotent
 from api.auth import Account
-from api.deps import ServicesDep, TokenFirstRoute, require
+from api.deps import ServicesDep, TokenFirstRoute, require, require_command
 from api.schemas import Done, EventOut, FilingOut, NumberOut, RecordOut, body_of
+from ledger import access, lifecycle
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.clock import parse_instant
 from ledger.errors import PermissionDeniedError, RecordNotFoundError, ValidationError
 from ledger.events import Role
+from ledger.lifecycle import Step
 from ledger.values import Category, RecordStatus, Severity
 from projections import queries
 from projections.results import RecordPage
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"], route_class=TokenFirstRoute)
 R = Role
-READERS = (R.SOURCE_DEPARTMENT, R.SUBJECT_OFFICIAL, R.PLATFORM_REVIEWER, R.OPERATOR, R.AUDITOR,
-           R.ADMINISTRATOR)
+READERS = access.READERS
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 AsOf = Annotated[str | None, Query(max_length=40, description=(
     "the record as it stood then: ISO 8601, Beijing time without an offset "
@@ -36,7 +37,8 @@ row before it, so a filter is the way further in."""
 
 
 def readable(account: Account, record_id: UUID, ledger: Ledger) -> None:
-    """Officials read their own subject's records only, departments the records they filed.
+    """A reader sees a record as ``ledger.access.may_read`` says (an official their own
+    subject's, a department what it filed or had forwarded to it).
 
     A record another reader may not see is answered exactly as one that does not exist, so
     record ids cannot be probed; this runs before the version or instant asked for is loaded.
@@ -44,12 +46,10 @@ def readable(account: Account, record_id: UUID, ledger: Ledger) -> None:
     if account.role not in (R.SUBJECT_OFFICIAL, R.SOURCE_DEPARTMENT):
         return
     try:
-        content = ledger.record(record_id).content
+        record = ledger.record(record_id)
     except RecordNotFoundError:
         raise _absent() from None
-    if account.role is R.SUBJECT_OFFICIAL and account.subject != content.subject_code:
-        raise _absent()
-    if account.role is R.SOURCE_DEPARTMENT and account.subject not in (None, content.source.code):
+    if not access.may_read(account.actor(), record):
         raise _absent()
 
 
@@ -60,7 +60,7 @@ def _absent() -> RecordNotFoundError:
 @router.post("", response_model=FilingOut, status_code=201)
 def file_record(
     body: c.FileRecord, request: Request, services: ServicesDep,
-    account: Annotated[Account, Depends(require(R.SOURCE_DEPARTMENT))],
+    account: Annotated[Account, Depends(require_command(c.FileRecord))],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """File a record (a resend of the same filing returns the existing record)."""
@@ -131,64 +131,13 @@ def timeline(
     return [EventOut.of(e) for e in services.ledger.timeline(record_id, moment)]
 
 
-# (path, command, ledger method, roles allowed, the step answers with a new number)
-STEPS: list[tuple[str, type[c.RecordStep], str, tuple[Role, ...], bool]] = [
-    ("explanation", c.SubmitExplanation, "submit_explanation", (R.SUBJECT_OFFICIAL,), False),
-    ("rectification/plan", c.SubmitRectificationPlan, "submit_rectification_plan",
-     (R.SUBJECT_OFFICIAL,), False),
-    ("rectification/completion", c.ReportRectificationCompletion,
-     "report_rectification_completion", (R.SUBJECT_OFFICIAL,), False),
-    ("rectification/verification", c.VerifyRectification, "verify_rectification",
-     (R.SOURCE_DEPARTMENT,), False),
-    ("rectification/rejection", c.RejectRectification, "reject_rectification",
-     (R.SOURCE_DEPARTMENT,), False),
-    ("rectification/extension", c.ExtendRectification, "extend_rectification",
-     (R.SOURCE_DEPARTMENT, R.PLATFORM_REVIEWER), False),
-    ("objections", c.FileObjection, "file_objection", (R.SUBJECT_OFFICIAL,), True),
-    ("objections/{number}/mark", c.MarkObjection, "mark_objection", (R.PLATFORM_REVIEWER,),
-     False),
-    ("objections/{number}/acceptance", c.AcceptObjection, "accept_objection",
-     (R.PLATFORM_REVIEWER,), False),
-    ("objections/{number}/rejection", c.RejectObjection, "reject_objection",
-     (R.PLATFORM_REVIEWER,), False),
-    ("objections/{number}/forwarding", c.ForwardObjection, "forward_objection",
-     (R.PLATFORM_REVIEWER,), False),
-    ("objections/{number}/extension", c.ExtendObjection, "extend_objection",
-     (R.PLATFORM_REVIEWER,), False),
-    ("objections/{number}/decision", c.DecideObjection, "decide_objection",
-     (R.SOURCE_DEPARTMENT,), False),
-    ("objections/{number}/review", c.RequestReview, "request_review", (R.SUBJECT_OFFICIAL,),
-     False),
-    ("objections/{number}/review/decision", c.DecideReview, "decide_review",
-     (R.PLATFORM_REVIEWER,), False),
-    ("reconsideration", c.MarkReconsideration, "mark_reconsideration",
-     (R.SOURCE_DEPARTMENT, R.SUBJECT_OFFICIAL), False),
-    ("reconsideration/conclusion", c.ConcludeReconsideration, "conclude_reconsideration",
-     (R.SOURCE_DEPARTMENT,), False),
-    ("withdrawal", c.WithdrawRecord, "withdraw_record", (R.SOURCE_DEPARTMENT,), False),
-    ("correction", c.CorrectRecord, "correct_record", (R.SOURCE_DEPARTMENT,), False),
-    ("repairs", c.ApplyForRepair, "apply_for_repair", (R.SUBJECT_OFFICIAL,), True),
-    ("repairs/{number}/forwarding", c.ForwardRepair, "forward_repair", (R.PLATFORM_REVIEWER,),
-     False),
-    ("repairs/{number}/extension", c.ExtendRepair, "extend_repair",
-     (R.PLATFORM_REVIEWER, R.SOURCE_DEPARTMENT), False),
-    ("repairs/{number}/decision", c.DecideRepair, "decide_repair", (R.SOURCE_DEPARTMENT,),
-     False),
-    ("repairs/{number}/revocation", c.RevokeRepair, "revoke_repair", (R.SOURCE_DEPARTMENT,),
-     False),
-    ("repairs/{number}/propagation", c.PropagateRepair, "propagate_repair",
-     (R.PLATFORM_REVIEWER,), False),
-    ("performance", c.RecordPerformance, "record_performance", (R.SOURCE_DEPARTMENT,), False),
-    ("listing/extension", c.ExtendListing, "extend_listing", (R.SOURCE_DEPARTMENT,), False),
-    ("sanctions", c.ImposeSanction, "impose_sanction", (R.SOURCE_DEPARTMENT,), False),
-    ("mitigations", c.RecordMitigation, "record_mitigation", (R.SOURCE_DEPARTMENT,), False),
-]
-
-
-def _add_step(path: str, command: type[c.RecordStep], method: str, roles: tuple[Role, ...],
-              numbered: bool) -> None:
+def _add_step(step: Step) -> None:
+    command = step.command
+    if not issubclass(command, c.RecordStep):
+        raise TypeError(f"{command.__name__} is not a step on a record")
     body_model = body_of(command)
-    has_number = "{number}" in path
+    has_number = "{number}" in step.path
+    roles = step.roles
 
     def endpoint(record_id: UUID, request: Request, services: ServicesDep,
                  account: Account, body: Any, idempotency_key: str | None,
@@ -197,11 +146,10 @@ def _add_step(path: str, command: type[c.RecordStep], method: str, roles: tuple[
         if has_number:
             fields["number"] = number
         cmd = command.model_validate(fields)
-        act: Callable[..., Any] = getattr(services.ledger, method)
 
         def run() -> Any:
-            answer = act(cmd, account.actor())
-            if numbered:
+            answer = services.ledger.execute(cmd, account.actor())
+            if step.numbered:
                 return NumberOut(record_id=record_id, number=answer)
             return Done(record_id=record_id, version=services.ledger.record(record_id).version)
         return idempotent.run(services, account, idempotency_key, request.url.path, cmd, run)
@@ -220,12 +168,12 @@ def _add_step(path: str, command: type[c.RecordStep], method: str, roles: tuple[
                         number=number)
 
     handler = numbered_route if has_number else route
-    summary = (command.__doc__ or method.replace("_", " ")).strip().splitlines()[0]
+    summary = (step.command.__doc__ or step.name.replace("_", " ")).strip().splitlines()[0]
     router.add_api_route(
-        f"/{{record_id}}/{path}", handler, methods=["POST"], summary=summary,
-        response_model=NumberOut if numbered else Done, name=method,
+        f"/{{record_id}}/{step.path}", handler, methods=["POST"], summary=summary,
+        response_model=NumberOut if step.numbered else Done, name=step.name,
     )
 
 
-for _step in STEPS:
-    _add_step(*_step)
+for _step in lifecycle.RECORD_STEPS:
+    _add_step(_step)
