@@ -147,6 +147,11 @@ def require_command(command: type[Command]) -> Callable[..., Account]:
     return require(*access.roles(command))
 
 
+def gives(command: type[Command]) -> Any:
+    """``Depends`` on the roles that may give ``command`` (``Annotated[Account, gives(X)]``)."""
+    return Depends(require_command(command))
+
+
 def _token_required() -> HTTPException:
     return HTTPException(401, detail="a bearer token is required",
                          headers={"WWW-Authenticate": "Bearer"})

@@ -28,8 +28,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import Account
 from api.deps import Services, ServicesDep, require
+from ledger import access
 from ledger.clock import business_date
-from ledger.events import Role
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 logger = logging.getLogger("credit_ledger.http")
@@ -256,7 +256,7 @@ def ready(services: ServicesDep) -> JSONResponse:
 
 @router.get("/metrics", response_class=PlainTextResponse)
 def metrics(request: Request,
-            _: Annotated[Account, Depends(require(Role.OPERATOR, Role.ADMINISTRATOR))],
+            _: Annotated[Account, Depends(require(*access.OPERATORS))],
             ) -> Response:
     """Prometheus metrics: HTTP latency, commands, followers, deadlines."""
     found: Metrics = request.app.state.metrics

@@ -17,15 +17,18 @@ Whose records:
 - a department reads the records it filed and those with an objection or a repair
   application forwarded to it (then or earlier); it acts on the records it filed, decides a
   matter forwarded to it now, and revokes a repair it approved (谁认定谁修复);
-- every other role reads every record.
+- every other role reads every record;
+- a commitment or a lead is acted on by the department responsible for it (``responsible``).
 """
 
 from __future__ import annotations
 
 from ledger import commands as c
 from ledger import register_commands as rc
+from ledger.commitment import Commitment
 from ledger.errors import PermissionDeniedError
 from ledger.events import Actor, Role
+from ledger.lead import Lead
 from ledger.record import CreditRecord
 from ledger.values import Objection, Repair
 
@@ -52,8 +55,8 @@ PERSONAL_DATA: Roles = frozenset({AUDITOR, SOURCE})
 QUEUE_READERS: Roles = frozenset({REVIEWER, ADMINISTRATOR})
 """The review queue: an administrator may look, only a reviewer acts."""
 AUDITORS: Roles = frozenset({AUDITOR, ADMINISTRATOR})
-IMPORTERS: Roles = frozenset({OPERATOR, ADMINISTRATOR})
-"""Ratings and hand-recorded evaluations."""
+OPERATORS: Roles = frozenset({OPERATOR, ADMINISTRATOR})
+"""Running the platform: importing ratings, recording an evaluation by hand, the metrics."""
 REGISTRARS: Roles = frozenset({ADMINISTRATOR, SOURCE})
 """Government bodies and civil servants."""
 ADMINISTRATORS: Roles = frozenset({ADMINISTRATOR})
@@ -130,6 +133,12 @@ def may_read(actor: Actor, record: CreditRecord) -> bool:
         return actor.subject is not None and actor.subject in (
             {record.content.source.code} | {m.forwarded_to for m in matters if m.forwarded_to})
     return True
+
+
+def responsible(actor: Actor, held: Commitment | Lead) -> bool:
+    """Whether the actor is the department responsible for a commitment or a lead; no other
+    account reaches one to act on it."""
+    return actor.role is SOURCE and actor.subject == held.department.code
 
 
 def may_act(actor: Actor, cmd: c.RecordStep, record: CreditRecord) -> bool:

@@ -12,13 +12,13 @@ from fastapi.responses import Response
 from api.auth import Account
 from api.deps import ServicesDep
 from api.pages import check_csrf, page_role, render
+from ledger import access
 from ledger import commands as c
 from ledger.calendar import PublishedYear
 from ledger.errors import ValidationError
-from ledger.events import Role
 
 router = APIRouter(tags=["pages"])
-ADMINISTRATORS = page_role(Role.ADMINISTRATOR)
+ADMINISTRATORS = page_role(*access.ADMINISTRATORS)
 _SPAN = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\s*[~～至]\s*(\d{4}-\d{2}-\d{2}))?$")
 
 

@@ -16,12 +16,11 @@ from api.exports import EXPORT_CAP, export
 from api.pages import language, page_role, render
 from api.routes.evaluation_periods import export_table, period_rows
 from api.routes.ratings import COLUMNS as RATING_COLUMNS
-from ledger.events import Role
+from ledger import access
 from projections.ratings import ratings
 
 router = APIRouter(tags=["pages"])
-Watcher = Annotated[Account, page_role(Role.OPERATOR, Role.PLATFORM_REVIEWER, Role.AUDITOR,
-                                       Role.ADMINISTRATOR)]
+Watcher = Annotated[Account, page_role(*access.WATCHERS)]
 Format = Annotated[str | None, Query(pattern="^(csv|xlsx)$")]
 
 

@@ -18,14 +18,14 @@ from api.pages.forms import FilterForm
 from api.readable import label
 from api.routes.warnings import COLUMNS as RECORDED_COLUMNS
 from api.routes.warnings import scope
-from ledger.events import Role
+from ledger import access
 from ledger.regions import PROVINCE, Region, fujian
 from projections import queries
 from projections import warnings as board
 from projections.evaluation import Evaluation, Warning, evaluate_regions, formula_in_force
 
 router = APIRouter(tags=["pages"])
-WATCHERS = page_role(Role.OPERATOR, Role.PLATFORM_REVIEWER, Role.AUDITOR, Role.ADMINISTRATOR)
+WATCHERS = page_role(*access.WATCHERS)
 REGION_COLUMNS = [("code", "地区代码"), ("name", "地区"), ("records", "记录数"),
                   ("in_force", "公示中"), ("under_objection", "异议处理中"),
                   ("open_deadlines", "未办结时限"), ("overdue_deadlines", "逾期时限"),

@@ -12,16 +12,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.auth import Account
-from api.deps import ServicesDep
-from api.deps import require as require_role
+from api.deps import ServicesDep, require
+from ledger import access
 from ledger.audit import ProofReader, ProofUnavailableError, Selection, export_bundle
 from ledger.errors import ValidationError
-from ledger.events import Role as R
 from ledger.note import verifier_key
 from ledger.sealer import LogTable, log_origin, trusted_public_key
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
-AUDITORS = Depends(require_role(R.AUDITOR, R.ADMINISTRATOR))
+AUDITORS = Depends(require(*access.AUDITORS))
 
 
 class TreeHeadOut(BaseModel):

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from api.auth import Account
-from api.deps import ServicesDep, TokenFirstRoute, require
+from api.deps import ServicesDep, TokenFirstRoute, gives, require
 from api.schemas import Created
+from ledger import access
 from ledger import register_commands as rc
 from ledger.commands import Text
 from ledger.events import Role as R
@@ -20,9 +21,7 @@ from ledger.register_steps import CommitmentNotFoundError
 from projections import register_queries as rq
 
 router = APIRouter(prefix="/api/v1", tags=["commitments"], route_class=TokenFirstRoute)
-Department = Annotated[Account, Depends(require(R.SOURCE_DEPARTMENT))]
-READERS = (R.SOURCE_DEPARTMENT, R.SUBJECT_OFFICIAL, R.PLATFORM_REVIEWER, R.OPERATOR, R.AUDITOR,
-           R.ADMINISTRATOR)
+READERS = access.READERS
 PUBLIC_FIELDS = ("commitment_id", "reference", "maker_code", "maker_name", "region_code",
                  "kind", "content", "source_document", "made_to", "made_on", "due",
                  "recurring", "state", "closed_on", "record_id")
@@ -74,9 +73,9 @@ class RecordFiled(BaseModel):
 
 @router.post("/commitments", response_model=Created, status_code=201)
 def make_commitment(body: rc.MakeCommitment, services: ServicesDep,
-                    account: Department) -> Created:
+                    account: Annotated[Account, gives(rc.MakeCommitment)]) -> Created:
     """Register a commitment a body made (the same register number again changes nothing)."""
-    return Created(id=services.ledger.make_commitment(body, account.actor()).id)
+    return Created(id=services.ledger.execute(body, account.actor()).id)
 
 
 @router.get("/commitments", response_model=list[CommitmentOut])
@@ -108,35 +107,34 @@ def public_commitments(
 def _own(services: ServicesDep, account: Account, commitment_id: UUID) -> None:
     """A department reaches only the commitments it is responsible for; others are answered
     like a commitment that does not exist."""
-    found = services.ledger.commitment(commitment_id)
-    if found.department.code != account.subject:
+    if not access.responsible(account.actor(), services.ledger.commitment(commitment_id)):
         raise CommitmentNotFoundError("no commitment with this id", field="commitment_id")
 
 
 @router.post("/commitments/{commitment_id}/fulfilment", status_code=204)
 def fulfil(commitment_id: UUID, body: Evidence, services: ServicesDep,
-           account: Department) -> None:
+           account: Annotated[Account, gives(rc.FulfilCommitment)]) -> None:
     """Record the commitment fulfilled, with the evidence."""
     _own(services, account, commitment_id)
-    services.ledger.fulfil_commitment(rc.FulfilCommitment(
+    services.ledger.execute(rc.FulfilCommitment(
         commitment_id=commitment_id, evidence=body.evidence), account.actor())
 
 
 @router.post("/commitments/{commitment_id}/release", status_code=204)
 def release(commitment_id: UUID, body: Reasons, services: ServicesDep,
-            account: Department) -> None:
+            account: Annotated[Account, gives(rc.ReleaseCommitment)]) -> None:
     """Release the body from the commitment, with the reasons."""
     _own(services, account, commitment_id)
-    services.ledger.release_commitment(rc.ReleaseCommitment(
+    services.ledger.execute(rc.ReleaseCommitment(
         commitment_id=commitment_id, reasons=body.reasons), account.actor())
 
 
 @router.post("/commitments/{commitment_id}/breach", response_model=RecordFiled,
              status_code=201)
 def breach(commitment_id: UUID, body: Breach, services: ServicesDep,
-           account: Department) -> RecordFiled:
+           account: Annotated[Account, gives(rc.FindBreach)]) -> RecordFiled:
     """Find the commitment breached: files its breach_of_commitment record."""
     _own(services, account, commitment_id)
-    return RecordFiled(record_id=services.ledger.find_breach(rc.FindBreach(
+    return RecordFiled(record_id=services.ledger.execute(rc.FindBreach(
         commitment_id=commitment_id, finding=body.finding, filing=body.filing),
         account.actor()))

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from api.auth import Account
 from api.deps import Services, ServicesDep, TokenFirstRoute, require
+from ledger import access
 from ledger.errors import SubjectNotFoundError
 from ledger.evaluations import Kind
 from ledger.events import Role as R
@@ -26,9 +27,8 @@ from projections.evaluation import Warning as EarlyWarning
 
 router = APIRouter(prefix="/api/v1", tags=["evaluation"], route_class=TokenFirstRoute)
 On = Annotated[date | None, Query(description="the evaluation taken on this day")]
-WATCHERS = Depends(require(R.OPERATOR, R.PLATFORM_REVIEWER, R.AUDITOR, R.ADMINISTRATOR))
-BODY_READERS = Depends(require(R.SUBJECT_OFFICIAL, R.PLATFORM_REVIEWER, R.OPERATOR, R.AUDITOR,
-                               R.ADMINISTRATOR))
+WATCHERS = Depends(require(*access.WATCHERS))
+BODY_READERS = Depends(require(*access.BODY_READERS))
 
 
 @router.get("/subjects/bodies/{credit_code}/evaluation", response_model=Evaluation)
@@ -78,7 +78,7 @@ class TakenOut(BaseModel):
 
 @router.post("/evaluations/snapshots", response_model=TakenOut, status_code=201)
 def take_snapshots(services: ServicesDep,
-                   account: Annotated[Account, Depends(require(R.OPERATOR, R.ADMINISTRATOR))],
+                   account: Annotated[Account, Depends(require(*access.OPERATORS))],
                    ) -> TakenOut:
     """Take today's evaluation of every body with records and every region, under today's
     formula, as dated snapshots in the log, and record the warnings they raise."""

@@ -15,7 +15,7 @@ from api.auth import Account
 from api.deps import Services, ServicesDep, TokenFirstRoute, require
 from api.exports import export
 from api.i18n import translator
-from ledger.events import Role as R
+from ledger import access
 from ledger.formulas import METRICS, PLAN_METRICS
 from ledger.period_evaluations import PeriodNotRecordedError
 from projections.evaluation import Evaluation
@@ -23,7 +23,7 @@ from projections.period_evaluations import take_period
 
 router = APIRouter(prefix="/api/v1/evaluations/periods", tags=["evaluation"],
                    route_class=TokenFirstRoute)
-WATCHERS = Depends(require(R.OPERATOR, R.PLATFORM_REVIEWER, R.AUDITOR, R.ADMINISTRATOR))
+WATCHERS = Depends(require(*access.WATCHERS))
 Period = Annotated[str, Path(pattern=r"^\d{4}(-Q[1-4])?$",
                              description="a quarter (2026-Q4) or a year (2026)")]
 
@@ -107,7 +107,7 @@ def export_table(found: list[Evaluation], formula_id: str, lang: str) -> (
 
 @router.post("/{period}", response_model=Taken, status_code=201)
 def take(period: Period, services: ServicesDep,
-         account: Annotated[Account, Depends(require(R.OPERATOR, R.ADMINISTRATOR))]) -> Taken:
+         account: Annotated[Account, Depends(require(*access.OPERATORS))]) -> Taken:
     """Record a period that has ended now, when the calendar's run missed it."""
     with services.views() as conn:
         recorded = take_period(services.ledger, conn, period, services.today(),

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from api.auth import Account
-from api.deps import ServicesDep, TokenFirstRoute, require
+from api.deps import ServicesDep, TokenFirstRoute, gives, require
 from api.routes.commitments import Reasons, RecordFiled
+from ledger import access
 from ledger import register_commands as rc
 from ledger.commands import Authority, Text
 from ledger.events import Role as R
@@ -20,8 +21,7 @@ from ledger.register_steps import LeadNotFoundError
 from projections import register_queries as rq
 
 router = APIRouter(prefix="/api/v1/leads", tags=["leads"], route_class=TokenFirstRoute)
-Department = Annotated[Account, Depends(require(R.SOURCE_DEPARTMENT))]
-WATCHERS = (R.SOURCE_DEPARTMENT, R.PLATFORM_REVIEWER, R.OPERATOR, R.AUDITOR, R.ADMINISTRATOR)
+WATCHERS = access.REGISTER_READERS
 
 
 class LeadOut(BaseModel):
@@ -86,11 +86,11 @@ class Filing(BaseModel):
 
 
 @router.post("", response_model=LeadReceived, status_code=201)
-def receive(body: rc.ReceiveLead, services: ServicesDep, account: Annotated[
-        Account, Depends(require(R.SOURCE_DEPARTMENT, R.PLATFORM_REVIEWER))]) -> LeadReceived:
+def receive(body: rc.ReceiveLead, services: ServicesDep,
+            account: Annotated[Account, gives(rc.ReceiveLead)]) -> LeadReceived:
     """Take a lead in and send it to a department (the same reference number again changes
     nothing)."""
-    done = services.ledger.receive_lead(body, account.actor())
+    done = services.ledger.execute(body, account.actor())
     return LeadReceived(id=done.id, created=done.created)
 
 
@@ -120,42 +120,42 @@ def responses(
 def _own(services: ServicesDep, account: Account, lead_id: UUID) -> None:
     """A department reaches only the leads sent to it; others are answered like a lead that
     does not exist."""
-    if services.ledger.lead(lead_id).department.code != account.subject:
+    if not access.responsible(account.actor(), services.ledger.lead(lead_id)):
         raise LeadNotFoundError("no lead with this id", field="lead_id")
 
 
 @router.post("/{lead_id}/unfounded", status_code=204)
 def unfounded(lead_id: UUID, body: Reasons, services: ServicesDep,
-              account: Department) -> None:
+              account: Annotated[Account, gives(rc.FindLeadUnfounded)]) -> None:
     """Answer the lead as unfounded, with the reasons."""
     _own(services, account, lead_id)
-    services.ledger.find_lead_unfounded(rc.FindLeadUnfounded(
+    services.ledger.execute(rc.FindLeadUnfounded(
         lead_id=lead_id, reasons=body.reasons), account.actor())
 
 
 @router.post("/{lead_id}/record", response_model=RecordFiled, status_code=201)
 def file_record(lead_id: UUID, body: Filing, services: ServicesDep,
-                account: Department) -> RecordFiled:
+                account: Annotated[Account, gives(rc.FileRecordOnLead)]) -> RecordFiled:
     """File a record on the lead's body; the lead and the record name each other."""
     _own(services, account, lead_id)
-    return RecordFiled(record_id=services.ledger.file_record_on_lead(rc.FileRecordOnLead(
+    return RecordFiled(record_id=services.ledger.execute(rc.FileRecordOnLead(
         lead_id=lead_id, filing=body.filing), account.actor()))
 
 
 @router.post("/{lead_id}/breach", response_model=RecordFiled, status_code=201)
 def breach(lead_id: UUID, body: LeadBreach, services: ServicesDep,
-           account: Department) -> RecordFiled:
+           account: Annotated[Account, gives(rc.FindBreachOnLead)]) -> RecordFiled:
     """The lead shows a commitment broken: find the breach and file its record."""
     _own(services, account, lead_id)
-    return RecordFiled(record_id=services.ledger.find_breach_on_lead(rc.FindBreachOnLead(
+    return RecordFiled(record_id=services.ledger.execute(rc.FindBreachOnLead(
         lead_id=lead_id, commitment_id=body.commitment_id, finding=body.finding,
         filing=body.filing), account.actor()))
 
 
 @router.post("/{lead_id}/handover", status_code=204)
 def hand_over(lead_id: UUID, body: Handover, services: ServicesDep,
-              account: Department) -> None:
+              account: Annotated[Account, gives(rc.HandOverLead)]) -> None:
     """Hand the lead to the department responsible; its own verification period starts."""
     _own(services, account, lead_id)
-    services.ledger.hand_over_lead(rc.HandOverLead(
+    services.ledger.execute(rc.HandOverLead(
         lead_id=lead_id, to=body.to, reasons=body.reasons), account.actor())

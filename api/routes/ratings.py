@@ -18,15 +18,15 @@ from pydantic import BaseModel
 from api.auth import Account
 from api.deps import ServicesDep, TokenFirstRoute, require
 from api.exports import EXPORT_CAP, export
+from ledger import access
 from ledger.errors import ValidationError
-from ledger.events import Role as R
 from ledger.rating_import import import_ratings
 from ledger.ratings import ImportRating
 from projections.ratings import ratings
 
 router = APIRouter(prefix="/api/v1/ratings", tags=["ratings"], route_class=TokenFirstRoute)
-IMPORTERS = Depends(require(R.OPERATOR, R.ADMINISTRATOR))
-READERS = Depends(require(R.OPERATOR, R.PLATFORM_REVIEWER, R.AUDITOR, R.ADMINISTRATOR))
+IMPORTERS = Depends(require(*access.OPERATORS))
+READERS = Depends(require(*access.WATCHERS))
 Region = Annotated[str | None, Query(pattern=r"^\d{6}$",
                                      description="this region and everything below it")]
 SUFFIXES = (".csv", ".xlsx")

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from api import idempotent
 from api.auth import Account
-from api.deps import ServicesDep, TokenFirstRoute, require, require_command
+from api.deps import ServicesDep, TokenFirstRoute, gives, require
 from api.schemas import Done, EventOut, FilingOut, NumberOut, RecordOut, body_of
 from ledger import access, lifecycle
 from ledger import commands as c
@@ -60,7 +60,7 @@ def _absent() -> RecordNotFoundError:
 @router.post("", response_model=FilingOut, status_code=201)
 def file_record(
     body: c.FileRecord, request: Request, services: ServicesDep,
-    account: Annotated[Account, Depends(require_command(c.FileRecord))],
+    account: Annotated[Account, gives(c.FileRecord)],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """File a record (a resend of the same filing returns the existing record)."""

@@ -12,15 +12,15 @@ from pydantic import BaseModel
 from api import idempotent
 from api.auth import Account
 from api.deps import ServicesDep, TokenFirstRoute, require
+from ledger import access
 from ledger import commands as c
 from ledger.calendar import PublishedYear
-from ledger.events import Role as R
 from ledger.formulas import Formula
 from ledger.rules import RuleSet
 
 router = APIRouter(prefix="/api/v1", tags=["calendar and rules"], route_class=TokenFirstRoute)
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
-ANYONE_SIGNED_IN = tuple(r for r in R if r is not R.SYSTEM)
+ANYONE_SIGNED_IN = access.READERS
 
 
 class CalendarOut(BaseModel):
@@ -54,7 +54,7 @@ def calendar(services: ServicesDep,
 @router.post("/calendar/years", response_model=CalendarOut, status_code=201)
 def publish_year(
     body: PublishedYear, request: Request, services: ServicesDep,
-    account: Annotated[Account, Depends(require(R.ADMINISTRATOR))],
+    account: Annotated[Account, Depends(require(*access.ADMINISTRATORS))],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Publish a calendar year from the State Council's holiday notice."""
@@ -91,7 +91,7 @@ def rule_sets(services: ServicesDep,
 @router.post("/rule-sets", response_model=RuleSet, status_code=201)
 def publish_rule_set(
     body: RuleSet, request: Request, services: ServicesDep,
-    account: Annotated[Account, Depends(require(R.ADMINISTRATOR))],
+    account: Annotated[Account, Depends(require(*access.ADMINISTRATORS))],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Publish a new rule set; it applies to records filed from its effective date."""
@@ -111,7 +111,7 @@ def formulas(services: ServicesDep,
 @router.post("/formulas", response_model=Formula, status_code=201)
 def publish_formula(
     body: Formula, request: Request, services: ServicesDep,
-    account: Annotated[Account, Depends(require(R.ADMINISTRATOR))],
+    account: Annotated[Account, Depends(require(*access.ADMINISTRATORS))],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Publish an evaluation formula version; it scores evaluations from its effective date,

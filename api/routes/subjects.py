@@ -11,19 +11,17 @@ from pydantic import BaseModel
 
 from api import idempotent
 from api.auth import Account
-from api.deps import ServicesDep, TokenFirstRoute, require
+from api.deps import ServicesDep, TokenFirstRoute, gives, require
 from api.schemas import Created
 from api.visibility import visible
+from ledger import access
 from ledger import commands as c
 from ledger.errors import SubjectNotFoundError
-from ledger.events import Role as R
 from ledger.values import ReadingPurpose
 
 router = APIRouter(prefix="/api/v1/subjects", tags=["subjects"], route_class=TokenFirstRoute)
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
-REGISTRARS = (R.ADMINISTRATOR, R.SOURCE_DEPARTMENT)
-READERS = (R.SOURCE_DEPARTMENT, R.SUBJECT_OFFICIAL, R.PLATFORM_REVIEWER, R.OPERATOR, R.AUDITOR,
-           R.ADMINISTRATOR)
+READERS = access.READERS
 
 
 class BodyOut(BaseModel):
@@ -53,7 +51,7 @@ class PersonalData(BaseModel):
 @router.post("/bodies", response_model=Created, status_code=201)
 def register_body(
     body: c.RegisterBody, request: Request, services: ServicesDep,
-    account: Annotated[Account, Depends(require(*REGISTRARS))],
+    account: Annotated[Account, gives(c.RegisterBody)],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Register a government body (registering the same body again changes nothing)."""
@@ -81,7 +79,7 @@ def get_body(credit_code: str, services: ServicesDep,
 @router.post("/civil-servants", response_model=Created, status_code=201)
 def register_civil_servant(
     body: c.RegisterCivilServant, request: Request, services: ServicesDep,
-    account: Annotated[Account, Depends(require(*REGISTRARS))],
+    account: Annotated[Account, gives(c.RegisterCivilServant)],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Register a civil servant; the name and ID are sealed and never returned here."""
@@ -93,8 +91,7 @@ def register_civil_servant(
 @router.get("/civil-servants/{person_id}", response_model=CivilServantOut)
 def get_civil_servant(
     person_id: UUID, services: ServicesDep,
-    account: Annotated[Account, Depends(require(R.SOURCE_DEPARTMENT, R.PLATFORM_REVIEWER,
-                                                R.AUDITOR, R.ADMINISTRATOR))],
+    account: Annotated[Account, Depends(require(*access.PERSON_READERS))],
 ) -> CivilServantOut:
     """A civil servant as shared views show them: masked ID only.
 
@@ -114,7 +111,7 @@ def get_civil_servant(
 @router.get("/civil-servants/{person_id}/personal-data", response_model=PersonalData)
 def read_personal_data(
     person_id: UUID, services: ServicesDep,
-    account: Annotated[Account, Depends(require(R.AUDITOR, R.SOURCE_DEPARTMENT))],
+    account: Annotated[Account, Depends(require(*access.PERSONAL_DATA))],
     purpose: Annotated[ReadingPurpose, Query(description="why the data is read")],
 ) -> PersonalData:
     """A civil servant's name and ID for an authorised reader; the read is itself recorded."""

@@ -13,6 +13,7 @@ from api.auth import Account
 from api.deps import Services, ServicesDep, TokenFirstRoute, require
 from api.i18n import with_notes
 from api.visibility import visible
+from ledger import access
 from ledger.errors import RecordNotFoundError, SubjectNotFoundError
 from ledger.events import Role as R
 from projections import queries
@@ -25,9 +26,8 @@ from projections.results import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["views"], route_class=TokenFirstRoute)
-WATCHERS = Depends(require(R.OPERATOR, R.PLATFORM_REVIEWER, R.AUDITOR, R.ADMINISTRATOR))
-STATUS_READERS = Depends(require(R.SOURCE_DEPARTMENT, R.SUBJECT_OFFICIAL, R.PLATFORM_REVIEWER,
-                                 R.OPERATOR, R.AUDITOR, R.ADMINISTRATOR))
+WATCHERS = Depends(require(*access.WATCHERS))
+STATUS_READERS = Depends(require(*access.STATUS_READERS))
 
 
 @router.get("/public/records", response_model=DisclosurePage)
