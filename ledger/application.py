@@ -405,14 +405,15 @@ class Ledger(RecordSteps, CalendarYears, Evaluations, PeriodEvaluations, Registe
 
     def prepare_filing(
         self, cmd: c.FileRecord, actor: Actor, subject_cache: dict[UUID, Aggregate] | None = None,
-        *, digest: str | None = None,
+        *, digest: str | None = None, sanctioned_elsewhere: int | None = None,
     ) -> list[DomainEvent]:
         """The events a new filing appends (record and subject listing), not yet saved.
 
         With ``subject_cache``, subjects (and responsible persons) are taken from and kept in
         it, so several filings of one subject can be prepared before any is saved; the caller
         must drop the cache when a save fails. ``digest`` is ``filing_digest(cmd)`` if the
-        caller has it already.
+        caller has it already, and ``sanctioned_elsewhere`` the months of sanctions in force on
+        the civil servant from their saved records (``sanctioned_months``), if it keeps count.
         """
         require_role(actor, Role.SOURCE_DEPARTMENT)
         require_department(actor)
@@ -431,12 +432,13 @@ class Ledger(RecordSteps, CalendarYears, Evaluations, PeriodEvaluations, Registe
             rectification=cmd.rectification.requirement if cmd.rectification else None,
             rectification_due=cmd.rectification.due if cmd.rectification else None,
             sanctions=list(cmd.sanctions), filed_on=cmd.filed_on,
-            sanctioned_elsewhere=self._sanctioned_person(subject, rid) if cmd.sanctions else 0,
+            sanctioned_elsewhere=0 if not cmd.sanctions else sanctioned_elsewhere
+            if sanctioned_elsewhere is not None else self.sanctioned_months(subject, rid),
         ), on=cmd.filed_on)
         subject.trigger(type(subject).RecordListed, actor, at, record_id=rid)
         return [*record.collect_events(), *subject.collect_events()]
 
-    def _sanctioned_person(self, subject: Aggregate, rid: UUID) -> int:
+    def sanctioned_months(self, subject: Aggregate, rid: UUID | None = None) -> int:
         """Months of sanctions in force on a civil servant from their saved records."""
         if not isinstance(subject, CivilServant):
             return 0

@@ -47,7 +47,7 @@ from ledger.errors import LedgerError, ValidationError
 from ledger.events import Actor, Aggregate, DomainEvent, Role
 from ledger.identifiers import body_id, record_id
 from ledger.loading import load_aggregates
-from ledger.record import require_role
+from ledger.record import CreditRecord, require_role
 from ledger.subjects import CivilServant, GovernmentBody
 from ledger.values import SubjectType
 from ledger.workbooks import check_archive, check_dimensions, check_row
@@ -152,6 +152,11 @@ class _Importer:
         self.ledger = ledger
         self.actor = actor
         self.subjects: dict[UUID, Aggregate] = {}
+        # Months of sanctions in force on a civil servant: read once per person from their
+        # saved records, then kept up with each record this import prepares about them, so a
+        # long file does not load a person's records again for each filing, and the cap holds
+        # across the rows of one save as it does across saves (dropped when a save fails).
+        self.sanctioned: dict[UUID, int] = {}
 
     def chunk(self, rows: list[Row]) -> list[RowResult]:
         results: list[RowResult] = []
@@ -174,8 +179,9 @@ class _Importer:
                 results.append(_repeated(line, rid, digest, *first_seen[rid]))
             else:
                 try:
-                    events = self.ledger.prepare_filing(cmd, self.actor, self.subjects,
-                                                        digest=digest)
+                    events = self.ledger.prepare_filing(
+                        cmd, self.actor, self.subjects, digest=digest,
+                        sanctioned_elsewhere=self._sanctioned(cmd))
                 except LedgerError as error:
                     results.append(RowResult(line, "error", rid, error.field, error.reason))
                     continue
@@ -183,6 +189,7 @@ class _Importer:
                 stored = [self.ledger.mapper.to_stored_event(e) for e in events]
                 item = _Prepared(line, cmd, rid, events, stored,
                                  sum(len(s.state) + _ENVELOPE for s in stored))
+                self._count_sanctions(item)
                 if not group.fits(item):
                     results.extend(self._save(group))
                     group = _Group()
@@ -222,6 +229,31 @@ class _Importer:
             if isinstance(subject, GovernmentBody | CivilServant):
                 self.subjects[subject_id] = subject
 
+    def _sanctioned(self, cmd: FileRecord) -> int | None:
+        """The months ``prepare_filing`` counts against the cap, if this import knows them."""
+        if not cmd.sanctions or cmd.subject_citizen_id is None or (
+            cmd.subject_type is not SubjectType.CIVIL_SERVANT
+        ):
+            return None
+        person_id = self.ledger.vault.person_id(cmd.subject_citizen_id)
+        if person_id not in self.sanctioned:
+            try:
+                person = self.ledger.civil_servant(person_id)
+            except LedgerError:
+                return None  # prepare_filing refuses the row
+            self.sanctioned[person_id] = self.ledger.sanctioned_months(person)
+        return self.sanctioned[person_id]
+
+    def _count_sanctions(self, item: _Prepared) -> None:
+        listed = [e.originator_id for e in item.events
+                  if isinstance(e, CivilServant.RecordListed)]
+        if not listed or listed[0] not in self.sanctioned:
+            return
+        record = CreditRecord.replay(e for e in item.events if e.originator_id == item.record_id)
+        if record is not None:
+            self.sanctioned[listed[0]] += sum(
+                s.months for s in record.sanctions.values() if not s.lifted)
+
     def _save(self, group: _Group) -> list[RowResult]:
         if not group.items:
             return []
@@ -231,6 +263,7 @@ class _Importer:
         except IntegrityError:
             # Someone else wrote to a subject (or filed one of these records) meanwhile.
             self.subjects.clear()
+            self.sanctioned.clear()
             return [self._file_one(item) for item in group.items]
         self._forget_listed(group)
         return [RowResult(item.line, "filed", item.record_id) for item in group.items]

@@ -254,6 +254,28 @@ def test_a_group_that_clashes_with_another_clerk_is_filed_again_row_by_row(
     assert len(app.body(BODY_CODE).records) == 6
 
 
+def test_a_file_of_one_persons_sanctions_stops_at_the_cap_as_filing_row_by_row_would(
+    app: Ledger,
+) -> None:
+    """The cap of 48 months holds across the rows of one import (and of one save), counted
+    with the sanctions already in force on the person from records filed before."""
+    app.file_record(filing(900, subject_type="civil_servant", subject_code=None,
+                           subject_citizen_id=PERSON_ID,
+                           sanctions=[{"kind": "promotion_restriction", "months": 24}]), DEPT)
+    person = {"subject_type": "civil_servant", "subject_code": "", "subject_citizen_id":
+              PERSON_ID, "request_explanation": "false"}
+    rows = [(n + 1, nested(row(n, **person)) | {"sanctions": [
+        {"kind": "promotion_restriction", "months": months}]})
+        for n, months in [(1, 12), (2, 6), (3, 12), (4, 6), (5, 6)]]
+
+    results = list(import_records(app, rows, DEPT))
+
+    # 24 + 12 + 6 = 42; twelve more would pass the cap, six reach it, six more pass it
+    assert [r.status for r in results] == ["filed", "filed", "error", "filed", "error"]
+    assert {(r.field, "48" in (r.reason or "")) for r in results if r.status == "error"} == {
+        ("months", True)}
+
+
 def test_an_imported_group_wakes_the_followers_and_leaves_no_gap_in_the_log(
     app: Ledger, pg_url: str
 ) -> None:
