@@ -135,6 +135,13 @@ def may_read(actor: Actor, record: CreditRecord) -> bool:
     return True
 
 
+def sees_subject(actor: Actor, *names: str | None) -> bool:
+    """Whether the actor may look at a subject known by ``names`` (its credit code, its id):
+    an official only at their own; a department at one of whose records it reads any, which
+    the caller checks with ``may_read``; everyone else at every subject."""
+    return actor.role is not OFFICIAL or (actor.subject is not None and actor.subject in names)
+
+
 def responsible(actor: Actor, held: Commitment | Lead) -> bool:
     """Whether the actor is the department responsible for a commitment or a lead; no other
     account reaches one to act on it."""

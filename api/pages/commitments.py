@@ -31,6 +31,7 @@ from api.pages.register_forms import (
     refused,
 )
 from api.routes.commitments import PUBLIC_FIELDS
+from ledger import access
 from ledger import errors as e
 from ledger import register_commands as rc
 from ledger.commitment_events import CommitmentKind, CommitmentState
@@ -170,7 +171,7 @@ def _answer(request: Request, services: Services, account: Account, commitment_i
     """End a commitment from a form: done and back on the list with a confirmation, or
     refused there with what was typed kept."""
     check_csrf(request, fields.csrf)
-    if services.ledger.commitment(commitment_id).department.code != account.subject:
+    if not access.responsible(account.actor(), services.ledger.commitment(commitment_id)):
         raise CommitmentNotFoundError("no commitment with this id", field="commitment_id")
     try:
         act()

@@ -36,6 +36,7 @@ from api.pages.filing import (
 from api.pages.forms import FilterForm, page_number, pager
 from api.pages.matters import read_record, sent, standing
 from api.routes.records import MAX_OFFSET
+from ledger import access
 from ledger import commands as c
 from ledger import errors as e
 from ledger.deadline_keys import DeadlineKey
@@ -218,18 +219,11 @@ def to_verify(services: Services, conn: queries.Conn, code: str) -> list[dict[st
 # -- one record, and the steps the department takes on it ----------------------------------------
 
 
-def readable(record: CreditRecord, code: str) -> bool:
-    """The department filed the record, or a matter on it was forwarded to the department."""
-    matters: list[Objection | Repair] = [*record.objections.values(), *record.repairs.values()]
-    forwarded_to = {matter.forwarded_to for matter in matters}
-    return code in ({record.content.source.code} | forwarded_to)
-
-
-def _readable_record(services: Services, record_id: UUID, code: str) -> (
+def _readable_record(services: Services, record_id: UUID, account: Account) -> (
     tuple[CreditRecord, list[DomainEvent]]
 ):
     record, events = read_record(services.ledger, record_id)
-    if not readable(record, code):
+    if not access.may_read(account.actor(), record):
         raise e.RecordNotFoundError("no record with this id", field="record_id")
     return record, events
 
@@ -245,7 +239,7 @@ def _record_page(request: Request, services: Services, account: Account, record_
                  failed: str | None = None, typed: dict[str, str] | None = None,
                  errors: dict[str, str] | None = None, status: int = 200) -> Response:
     code, lang = account.subject or "", language(request)
-    record, events = _readable_record(services, record_id, code)
+    record, events = _readable_record(services, record_id, account)
     t = translator(lang)
     me = {code: t("our_department")}
     own = record.content.source.code == code
@@ -287,7 +281,7 @@ def _step(request: Request, services: Services, account: Account, record_id: UUI
     """Take a step from a form: validated as the API validates it, refused next to its field
     with what was typed kept, or done and back on the record with a confirmation."""
     check_csrf(request, fields.csrf)
-    _readable_record(services, record_id, account.subject or "")
+    _readable_record(services, record_id, account)
     lang = language(request)
     typed = fields.model_dump(exclude={"csrf"})
     try:

@@ -33,6 +33,7 @@ from api.pages.register_forms import (
     filing_of,
     refused,
 )
+from ledger import access
 from ledger import errors as e
 from ledger import register_commands as rc
 from ledger.bulk import RowResult
@@ -97,7 +98,7 @@ def _inbox(request: Request, services: Services, account: Account, origin: str |
 
 def _own(services: Services, account: Account, lead_id: UUID) -> Lead:
     lead = services.ledger.lead(lead_id)
-    if lead.department.code != account.subject:
+    if not access.responsible(account.actor(), lead):
         raise LeadNotFoundError("no lead with this id", field="lead_id")
     return lead
 

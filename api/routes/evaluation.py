@@ -18,7 +18,6 @@ from api.deps import Services, ServicesDep, TokenFirstRoute, require
 from ledger import access
 from ledger.errors import SubjectNotFoundError
 from ledger.evaluations import Kind
-from ledger.events import Role as R
 from ledger.formulas import Formula
 from projections import queries
 from projections.daily_evaluations import take_day
@@ -46,7 +45,7 @@ def body_evaluation(credit_code: str, services: ServicesDep,
     else:
         with services.views() as conn:
             found = queries.body_evaluation(conn, code, formula_now(services))
-    if found is None or (account.role is R.SUBJECT_OFFICIAL and account.subject != code):
+    if found is None or not access.sees_subject(account.actor(), code):
         raise SubjectNotFoundError("no body with this credit code in the views",
                                    field="credit_code")
     return found

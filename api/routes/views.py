@@ -91,8 +91,8 @@ def subject_status(subject_id: UUID, services: ServicesDep,
     with services.views() as conn:
         found = queries.subject_status(conn, subject_id, today=services.today())
         found = _as_seen(account, services, conn, found)
-    own = {found.credit_code, str(found.subject_id)} if found else set()
-    if found is None or (account.role is R.SUBJECT_OFFICIAL and account.subject not in own):
+    if found is None or not access.sees_subject(account.actor(), found.credit_code,
+                                                str(found.subject_id)):
         raise SubjectNotFoundError("no subject with this id in the views", field="subject_id")
     return found
 
@@ -106,7 +106,7 @@ def body_status(credit_code: str, services: ServicesDep,
     with services.views() as conn:
         found = queries.body_status(conn, code, today=services.today())
         found = _as_seen(account, services, conn, found)
-    if found is None or (account.role is R.SUBJECT_OFFICIAL and account.subject != code):
+    if found is None or not access.sees_subject(account.actor(), code):
         raise SubjectNotFoundError("no body with this credit code in the views",
                                    field="credit_code")
     return found
