@@ -36,6 +36,7 @@ from ledger.regions import fujian
 from ledger.sample_life import SAMPLE_END, SAMPLE_START, SampleClock, play, working_on_or_after
 from ledger.sample_ratings import play_ratings
 from ledger.sample_registers import play_registers
+from ledger.sample_warnings import play_warnings
 from ledger.values import Category, Domain, Severity
 
 SEED = 20170401
@@ -367,6 +368,7 @@ def load_sample(ledger_factory: LedgerFactory, *, seed: int = SEED) -> SampleSum
         play(ledger, clock, plan)
         play_registers(ledger, clock, plan)
         play_ratings(ledger, clock, plan)
+        play_warnings(ledger, clock, plan)
         return _summary(ledger, plan, loaded=True)
     finally:
         ledger.close()

@@ -24,6 +24,7 @@ from ledger.sample import load_sample, sample_plan
 from ledger.storage import create_database
 from ledger.subjects import CivilServant, GovernmentBody
 from ledger.values import Category, Domain, ObjectionOutcome, Severity, SubjectType
+from ledger.warning_events import WarningRaised, WarningState
 from tests.conftest import FakeClock, postgres_ledger
 
 PINGTAN = "350128"
@@ -158,3 +159,12 @@ def test_the_sample_has_third_party_ratings_of_cities_and_bodies_in_several_regi
     assert {e.subject_kind for e in rated} == {"body", "region"}
     assert len({e.source for e in rated}) >= 2 and len({e.period for e in rated}) >= 2
     assert all(0 <= e.score <= e.scale and e.document for e in rated)
+
+
+def test_the_sample_has_warnings_in_several_regions_in_every_state(sample: Ledger) -> None:
+    raised = [e for e in log(sample) if isinstance(e, WarningRaised)]
+    cities = {fujian().reporting_chain(e.region_code)[-2] for e in raised}
+    assert len(cities) >= 4
+    states = {sample.early_warning(e.originator_id).state for e in raised}
+    assert states == set(WarningState) and len(raised) == 5
+    assert all(e.metrics["in_force_serious"] == e.value for e in raised)
