@@ -35,6 +35,9 @@ BODY_KINDS = [("人民政府", "government"), ("财政局", "finance"),
 CATEGORY_WEIGHTS = (8, 30, 14, 14, 10, 24)
 
 
+SANCTION_CAP_MONTHS = 48  # sanctions in force on one civil servant (ledger.rules)
+
+
 @dataclass(frozen=True)
 class Body:
     command: c.RegisterBody
@@ -133,6 +136,7 @@ class Filings:
         self.world = world
         self.rnd = random.Random(seed + 1)
         self.texts = _texts()
+        self.sanctioned: dict[str, int] = {}  # months imposed on each person so far
         self.numbers: dict[tuple[str, int], int] = {}
         self.by_tag: dict[str, list[Body]] = {}
         for body in world.bodies:
@@ -173,7 +177,10 @@ class Filings:
         if person:
             fields["subject_citizen_id"] = person.command.citizen_id
             months = {"minor": 6, "general": 12, "serious": 24}[severity.value]
-            fields["sanctions"] = [{"kind": "promotion_restriction", "months": months}]
+            so_far = self.sanctioned.get(person.command.citizen_id, 0)
+            if so_far + months <= SANCTION_CAP_MONTHS:  # past the cap the row would be refused
+                self.sanctioned[person.command.citizen_id] = so_far + months
+                fields["sanctions"] = [{"kind": "promotion_restriction", "months": months}]
         else:
             fields["subject_code"] = body.command.credit_code
             staff = self.staff.get(body.command.credit_code)

@@ -262,20 +262,16 @@ def measure(args: argparse.Namespace, server: Server, folder: Path) -> None:
         profiler.dump_stats(args.profile)
     baseline.close()
     events = (app.recorder.max_notification_id() or 0) - start_id
-    # The generated file gives some civil servants more sanction months than the cap allows:
-    # those rows are refused by the rules, on both runs, and add nothing.
-    if counts["filed"] + counts["error"] != args.rows or counts["filed"] < 0.9 * args.rows or (
-        baseline.events != events
-    ):
-        raise SystemExit(f"expected (nearly) every row filed and saved again, got "
-                         f"{dict(counts)}, {baseline.events} of {events} events")
+    if counts["filed"] != args.rows or baseline.events != events:
+        raise SystemExit(f"expected every row filed and saved again, got {dict(counts)}, "
+                         f"{baseline.events} of {events} events")
 
     again = None
     if not args.no_reimport:
         print("importing the same file again", file=sys.stderr)
         again = Progress(args.rows, args.rows)
         recounts = run_import(app, path, folder / "report-again.csv", again)
-        if recounts["unchanged"] != counts["filed"] or (
+        if recounts["unchanged"] != args.rows or (
             app.recorder.max_notification_id() != start_id + events
         ):
             raise SystemExit(f"a second import changed the log: {dict(recounts)}")
