@@ -19,6 +19,7 @@ from api import (
     cli_ledger,
     cli_projections,
     cli_ratings,
+    cli_warnings,
     devstack,
 )
 from api.cli_app import app
@@ -34,6 +35,7 @@ app.add_typer(cli_formulas.app, name="formulas")
 app.add_typer(cli_leads.app, name="leads")
 app.add_typer(cli_projections.app, name="projections")
 app.add_typer(cli_ratings.app, name="ratings")
+app.add_typer(cli_warnings.app, name="warnings")
 
 # ``credit-ledger dev`` starts these after the database, in order, and stops them in reverse.
 cli_ledger.DEV_SERVICES += [devstack.dev_followers, devstack.dev_deadlines, devstack.dev_sealer,
