@@ -190,6 +190,7 @@ VALUES: dict[str, tuple[str, str]] = {
     "repair_propagation": ("修复结果推送", "Repair: propagate"),
     "commitment_due": ("承诺履行期限", "Commitment: due"),
     "lead_verification": ("线索核查", "Lead: verify"),
+    "warning_acknowledgement": ("预警确认", "Warning: acknowledge"),
     "listing_removal": ("履行后删除失信信息", "Listing: removal after performance"),
     "calendar_page": ("工作日历", "Working-day calendar"),
     "computable_until": ("时限可计算至", "Deadlines can be counted until"),

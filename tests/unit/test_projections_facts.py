@@ -86,7 +86,7 @@ def test_every_record_event_class_is_known_to_the_views() -> None:
     assert ev.RecordFiled in facts.RECORD_EVENTS and ev.DeadlineEvent not in facts.RECORD_EVENTS
     assert {cls.name for cls in VIEWS} == {"record_view", "open_deadlines", "public_disclosure",
                                            "subject_status", "region_rollup", "commitments",
-                                           "leads", "third_party_ratings"}
+                                           "leads", "third_party_ratings", "warnings"}
     with pytest.raises(KeyError, match="known views"):
         view_class("nope")
 
