@@ -3,7 +3,8 @@
 
 A record's step loads the record, checks ``ledger.access`` (role, and whose record), calls the
 aggregate's method under the record's rule set and saves, in one transaction. A commitment's
-or a lead's step loads it, checks the role, calls and saves likewise. The named methods below
+or a lead's step loads it, checks the role and that the actor is the department responsible,
+calls and saves likewise. The named methods below
 (``submit_explanation`` …) are kept for the callers that name the step they take.
 """
 
@@ -60,6 +61,9 @@ class RecordSteps:
             raise PermissionDeniedError(
                 f"role {actor.role.value} may not do this (needs {allowed})")
         aggregate = self._load(step, cmd)
+        if not access.responsible(actor, aggregate):
+            raise PermissionDeniedError(
+                "a department may act only on the commitments and leads it is responsible for")
         result = self._with_schedule(None, lambda s: step.take(
             aggregate, cmd, actor, self.clock(), s, {}))
         self._save(aggregate)
