@@ -9,7 +9,6 @@ revokes the old ones.
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import threading
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Protocol
 import psycopg
 
 from ledger.clock import Clock, system_clock
+from ledger.config import Config, current
 from ledger.events import Actor, Role
 from ledger.storage import connection, read_row, schema_lock
 
@@ -45,12 +45,9 @@ class Issued:
     expires_at: datetime
 
 
-def token_lifetime() -> timedelta:
+def token_lifetime(config: Config | None = None) -> timedelta:
     """``LEDGER_TOKEN_DAYS``: how long a new token works (90 days)."""
-    text = os.environ.get("LEDGER_TOKEN_DAYS", "").strip() or "90"
-    if not text.isdigit() or int(text) == 0:
-        raise ValueError(f"LEDGER_TOKEN_DAYS must be a whole number ≥ 1, not {text!r}")
-    return timedelta(days=int(text))
+    return timedelta(days=(config or current()).token_days)
 
 
 def hash_token(token: str) -> str:

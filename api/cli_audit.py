@@ -12,6 +12,7 @@ from uuid import UUID
 
 import typer
 
+from api.cli_app import config
 from api.cli_witness import witness
 from ledger.audit import ProofReader, Selection, check_log, export_bundle, replay_bundle
 from ledger.clock import parse_instant
@@ -33,7 +34,7 @@ OutOption = Annotated[Path | None, typer.Option("--output", "-o", help="write JS
 def _url() -> str:
     from ledger.storage import database_url
 
-    return database_url("sealer")
+    return database_url("sealer", config())
 
 
 def _ledger(url: str) -> Any:
@@ -45,7 +46,7 @@ def _ledger(url: str) -> Any:
 def _sealer(url: str) -> Sealer:
     ledger = _ledger(url)
     try:
-        return Sealer(url, LogTable.of(ledger))
+        return Sealer(url, LogTable.of(ledger), config=config())
     finally:
         ledger.close()
 
@@ -74,7 +75,7 @@ def public_key() -> None:
 def sealer_status() -> None:
     """Print the checkpoint the sealer signed last; exit 1 while it refuses to sign (the
     sealer's health check)."""
-    key = trusted_public_key()
+    key = trusted_public_key(config())
     if key is None:
         raise _fail("no signing or public key is configured")
     pin = CheckpointPin.for_key(key)
@@ -192,7 +193,7 @@ def export(
     url = _url()
     ledger = _ledger(url)
     try:
-        sealer = Sealer(url, LogTable.of(ledger))
+        sealer = Sealer(url, LogTable.of(ledger), config=config())
         sealer.seal_pending()
         sealer.issue_head(only_if_grown=True)
         bundle = export_bundle(ledger, url, selection, sealer.public_key)
@@ -222,7 +223,7 @@ def verify(
     """Check a bundle offline against the trusted key, then replay its records and show the
     status they imply."""
     try:
-        trusted = public_key_from_text(key) if key else trusted_public_key()
+        trusted = public_key_from_text(key) if key else trusted_public_key(config())
     except ValueError as error:
         raise _fail(f"the trusted key is malformed: {error}") from None
     if trusted is None:

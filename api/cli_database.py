@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from api.cli_app import config
 from ledger.roles import SERVICES, ServerTooOldError, configured_passwords, migrate, role_name
 from ledger.storage import database_url
 
@@ -17,7 +18,8 @@ def migrate_command() -> None:
     append-only, one role per service (passwords from LEDGER_<SERVICE>_DB_PASSWORD) and their
     grants. Safe to run again; compose runs it before the services start."""
     try:
-        migrate(database_url(), configured_passwords())
+        settings = config()
+        migrate(database_url(config=settings), configured_passwords(settings))
     except ServerTooOldError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from api.cli_app import config
 from ledger.storage import database_url
 from projections.period_evaluations import period_taker
 from workflows.inputs import business_day
@@ -54,7 +55,7 @@ def list_command(
 
 
 async def _list(query: str) -> list[OpenDeadline]:
-    return await list_deadlines(await connect(), query)
+    return await list_deadlines(await connect(config=config()), query)
 
 
 def _line(row: OpenDeadline, now: datetime) -> str:
@@ -73,6 +74,7 @@ def serve_command(
     dispatcher: Annotated[bool, typer.Option(help="run the dispatcher")] = True,
 ) -> None:
     """Run the deadline worker and dispatcher until interrupted."""
-    periods = period_taker(database_url("api")) if worker else None
+    settings = config()
+    periods = period_taker(database_url("api", settings)) if worker else None
     asyncio.run(serve_until_signalled(run_worker=worker, run_dispatcher=dispatcher,
-                                      periods=periods))
+                                      periods=periods, config=settings))

@@ -14,6 +14,7 @@ from typing import Annotated
 import psycopg
 import typer
 
+from api.cli_app import config
 from api.cli_ledger import AccountOption, _account, _opened, _reported
 from ledger.clock import business_date
 from ledger.events import Role
@@ -40,7 +41,7 @@ def take(period: PeriodArgument, account: AccountOption = "") -> None:
     """Record an ended period now (the calendar's run records each one on its own)."""
     with _reported(), _opened() as ledger:
         actor = _account(account, Role.OPERATOR, Role.ADMINISTRATOR)
-        url = database_url("api")
+        url = database_url("api", config())
         with psycopg.connect(url, autocommit=True) as conn:
             recorded = take_period(ledger, conn, period, business_date(ledger.clock()),
                                        actor)
@@ -55,7 +56,7 @@ def replay_period(
                                "embedded server's, as its owner)")] = None,
 ) -> None:
     """Evaluate a recorded period again from the log and compare it with what was recorded."""
-    target = url or database_url()
+    target = url or database_url(config=config())
     with _reported(), _opened(target) as ledger:
         header = ledger.evaluation_period(period)
         recorded = [p.evaluation for p in ledger.period_evaluations(period)]

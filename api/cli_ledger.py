@@ -32,7 +32,7 @@ import typer
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from tqdm import tqdm
 
-from api.cli_app import app
+from api.cli_app import app, config
 from api.i18n import waiting_note
 from ledger import commands as c
 from ledger.application import Ledger
@@ -68,7 +68,8 @@ def _account(account_id: str, *roles: Role) -> Actor:
     if not account_id:
         raise ValidationError("name the account this command acts as (--account ID, or "
                               "LEDGER_ACCOUNT)", field="account")
-    found = [account for account, active in PostgresTokenStore(database_url("api")).accounts()
+    tokens = PostgresTokenStore(database_url("api", config()))
+    found = [account for account, active in tokens.accounts()
              if account.id == account_id and active]
     if not found:
         raise ValidationError(f"no active account {account_id!r}; create one with "
@@ -99,7 +100,7 @@ def _fail(field: str | None, reason: str) -> None:
 
 @contextmanager
 def _opened(url: str | None = None) -> Iterator[Ledger]:
-    ledger = open_ledger(url or database_url("api"), pool_size=2)
+    ledger = open_ledger(url or database_url("api", config()), pool_size=2)
     try:
         yield ledger
     finally:
@@ -322,7 +323,7 @@ _SHOWN: dict[str, Callable[[Any], str]] = {
 def load_sample_command() -> None:
     """Load the Fujian sample data set (bodies, civil servants, ~300 records) if it is missing."""
     with _reported():
-        url = database_url("api")
+        url = database_url("api", config())
         summary = load_sample(lambda clock: open_ledger(url, clock=clock, pool_size=2))
     for line in _describe_sample(summary):
         typer.echo(line)
@@ -344,7 +345,7 @@ DevService = Callable[[], AbstractContextManager[list[str]]]
 @contextmanager
 def dev_ledger() -> Iterator[list[str]]:
     """The ledger's database (embedded unless ``LEDGER_DATABASE_URL``), with the sample."""
-    url = database_url("api")
+    url = database_url("api", config())
     with _opened(url) as ledger:
         empty = not ledger.recorder.max_notification_id()
         table = str(getattr(ledger.recorder, "events_table_name", "ledger_events"))

@@ -9,6 +9,7 @@ import psycopg
 import typer
 from tqdm import tqdm
 
+from api.cli_app import config
 from ledger.bootstrap import open_ledger
 from ledger.storage import database_url
 from projections.follower import Follower, run_followers
@@ -58,7 +59,7 @@ def run(
     once: Annotated[bool, typer.Option(help="Catch up once and exit.")] = False,
 ) -> None:
     """Keep the views up to date with the log until Ctrl-C."""
-    url = database_url("followers")
+    url = database_url("followers", config())
     log = _log(url)
     classes = _views(view)
     for line in rebuild_upgraded_views(url, classes, log):
@@ -97,7 +98,7 @@ def rebuild_views(
         "up to the number of cores helps."))] = 1,
 ) -> None:
     """Rebuild views from the whole log into fresh tables and swap them in."""
-    url = database_url("followers")
+    url = database_url("followers", config())
     log = _log(url)
     classes = _views([view] if view else None)
     with psycopg.connect(url) as conn, conn.cursor() as cursor:
@@ -116,7 +117,7 @@ def rebuild_views(
 @app.command()
 def status() -> None:
     """Each view's position, lag behind the log, and health."""
-    url = database_url("followers")
+    url = database_url("followers", config())
     log = _log(url)
     with psycopg.connect(url) as conn:
         found = view_status(conn, log)

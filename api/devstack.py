@@ -16,6 +16,7 @@ import uvicorn
 
 from api.app import create_app
 from api.auth import PostgresTokenStore
+from api.cli_app import config
 from api.cli_projections import rebuild_upgraded_views
 from api.limits import Limits
 from api.server import build_services, sample_tokens
@@ -35,8 +36,9 @@ from workflows.worker import serve as serve_deadlines
 @contextmanager
 def dev_followers() -> Iterator[list[str]]:
     """One follower per view, in threads."""
-    url = database_url("followers")
-    ledger = open_ledger(url, pool_size=1, personal_data=False)
+    settings = config()
+    url = database_url("followers", settings)
+    ledger = open_ledger(url, pool_size=1, personal_data=False, config=settings)
     stop = threading.Event()
     log = log_table_of(ledger)
     upgraded = rebuild_upgraded_views(url, list(VIEWS), log)
@@ -54,6 +56,7 @@ def dev_followers() -> Iterator[list[str]]:
 @contextmanager
 def dev_deadlines() -> Iterator[list[str]]:
     """The Temporal dev server (unless ``TEMPORAL_ADDRESS``), the worker and the dispatcher."""
+    settings = config()
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
 
@@ -61,7 +64,7 @@ def dev_deadlines() -> Iterator[list[str]]:
         asyncio.set_event_loop(loop)
         try:
             loop.run_until_complete(serve_deadlines(
-                stop, periods=period_taker(database_url("api"))))
+                stop, periods=period_taker(database_url("api", settings)), config=settings))
         except Exception:
             logging.getLogger(__name__).exception("the deadline engine stopped")
 
@@ -78,9 +81,10 @@ def dev_deadlines() -> Iterator[list[str]]:
 @contextmanager
 def dev_sealer() -> Iterator[list[str]]:
     """The Merkle sealer, signing a tree head every few seconds while the log grows."""
-    url = database_url("sealer")
-    ledger = open_ledger(url, pool_size=1, personal_data=False)
-    sealer = Sealer(url, LogTable.of(ledger))
+    settings = config()
+    url = database_url("sealer", settings)
+    ledger = open_ledger(url, pool_size=1, personal_data=False, config=settings)
+    sealer = Sealer(url, LogTable.of(ledger), config=settings)
     stop = threading.Event()
     thread = threading.Thread(target=sealer.run, args=(stop,), name="sealer", daemon=True)
     thread.start()
@@ -107,10 +111,11 @@ def _sample_subjects() -> dict[Role, str]:
 @contextmanager
 def dev_http(host: str = "127.0.0.1", port: int = 8000) -> Iterator[list[str]]:
     """The API and the pages on http://localhost:8000, with one sample account per role."""
-    services = build_services()
+    settings = config()
+    services = build_services(settings)
     assert services.database_url is not None
     issued = sample_tokens(PostgresTokenStore(services.database_url), _sample_subjects())
-    app = create_app(services, Limits.from_env())
+    app = create_app(services, Limits.from_config(settings))
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
                                            access_log=False))
     thread = threading.Thread(target=server.run, name="http", daemon=True)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import Account
 from api.deps import optional_account
+from ledger.config import Config
 
 MIB = 1024 * 1024
 
@@ -40,7 +40,7 @@ MIB = 1024 * 1024
 @dataclass(frozen=True)
 class Limits:
     """How much a request may send, and how many public searches and exports an address may
-    ask for a minute (``0``: not limited). Built from the settings by ``from_env``; the default
+    ask for a minute (``0``: not limited). Built from the settings by ``from_config``; the default
     limits bodies but not searches, as tests want."""
 
     max_body_bytes: int = MIB
@@ -49,24 +49,15 @@ class Limits:
     exports_per_minute: int = 0
 
     @classmethod
-    def from_env(cls) -> Limits:
+    def from_config(cls, config: Config) -> Limits:
         """``LEDGER_MAX_BODY_BYTES`` (1 MiB), ``LEDGER_MAX_ANONYMOUS_BODY_BYTES`` (16 KiB),
         ``LEDGER_PUBLIC_SEARCHES_PER_MINUTE`` (60) and ``LEDGER_PUBLIC_EXPORTS_PER_MINUTE`` (6)."""
         return cls(
-            max_body_bytes=_setting("LEDGER_MAX_BODY_BYTES", MIB),
-            anonymous_body_bytes=_setting("LEDGER_MAX_ANONYMOUS_BODY_BYTES", 16 * 1024),
-            searches_per_minute=_setting("LEDGER_PUBLIC_SEARCHES_PER_MINUTE", 60),
-            exports_per_minute=_setting("LEDGER_PUBLIC_EXPORTS_PER_MINUTE", 6),
+            max_body_bytes=config.max_body_bytes,
+            anonymous_body_bytes=config.max_anonymous_body_bytes,
+            searches_per_minute=config.public_searches_per_minute,
+            exports_per_minute=config.public_exports_per_minute,
         )
-
-
-def _setting(name: str, default: int) -> int:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    if not text.isdigit():
-        raise ValueError(f"{name} must be a whole number ≥ 0, not {text!r}")
-    return int(text)
 
 
 def _refusal(status: int, error: str, reason: str, **headers: str) -> JSONResponse:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import uvicorn
 
 from api.app import create_app
@@ -13,30 +11,30 @@ from api.idempotency import PostgresIdempotencyStore
 from api.limits import Limits
 from api.observability import configure_logging
 from ledger.bootstrap import open_ledger
+from ledger.config import Config
 from ledger.events import Role
 from ledger.storage import database_url
-from workflows.worker import namespace
 
 
-def build_services(url: str | None = None) -> Services:
-    url = url or database_url("api")
-    threads = int(os.environ.get("LEDGER_HTTP_THREADS", "8"))
+def build_services(config: Config, url: str | None = None) -> Services:
+    """The API's ledger and stores on ``url``, else on the API's database of ``config``."""
+    url = url or database_url("api", config)
     return Services(
-        ledger=open_ledger(url, pool_size=threads),
+        ledger=open_ledger(url, pool_size=config.http_threads, config=config),
         tokens=PostgresTokenStore(url),
         idempotency=PostgresIdempotencyStore(url),
         database_url=url,
-        temporal_ui=os.environ.get("LEDGER_TEMPORAL_UI", "http://localhost:8233"),
-        temporal_namespace=namespace(),
+        temporal_ui=config.temporal_ui,
+        temporal_namespace=config.temporal_namespace,
     )
 
 
-def serve(services: Services, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(services: Services, config: Config, host: str = "127.0.0.1", port: int = 8000) -> None:
     # Our middleware logs each request as JSON without its query string; uvicorn's access log
     # would print full URLs, which may carry search terms.
-    configure_logging(os.environ.get("LEDGER_LOG_LEVEL", "INFO"))
-    uvicorn.run(create_app(services, Limits.from_env()), host=host, port=port, log_config=None,
-                access_log=False)
+    configure_logging(config.log_level.upper())
+    uvicorn.run(create_app(services, Limits.from_config(config)), host=host, port=port,
+                log_config=None, access_log=False)
 
 
 SAMPLE_ACCOUNTS: list[tuple[str, Role, str]] = [

@@ -11,7 +11,6 @@ http://localhost; turn it on behind a proxy that ends TLS).
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import threading
 from dataclasses import dataclass
@@ -22,24 +21,21 @@ import psycopg
 from starlette.requests import Request
 
 from ledger.clock import Clock, system_clock
+from ledger.config import Config, current
 from ledger.storage import connection, schema_lock
 
 COOKIE = "ledger_session"
 MAX_AGE = timedelta(hours=12)
 
 
-def idle_timeout() -> timedelta:
+def idle_timeout(config: Config | None = None) -> timedelta:
     """``LEDGER_SESSION_IDLE_MINUTES``: how long a session lasts without a request (30)."""
-    text = os.environ.get("LEDGER_SESSION_IDLE_MINUTES", "").strip() or "30"
-    if not text.isdigit() or int(text) == 0:
-        raise ValueError(f"LEDGER_SESSION_IDLE_MINUTES must be a whole number ≥ 1, not {text!r}")
-    return timedelta(minutes=int(text))
+    return timedelta(minutes=(config or current()).session_idle_minutes)
 
 
-def secure_cookies(request: Request) -> bool:
-    """Whether cookies get the Secure flag: over HTTPS, or when the setting says so."""
-    setting = os.environ.get("LEDGER_SECURE_COOKIES", "").strip().lower()
-    return request.url.scheme == "https" or setting in ("1", "true", "yes", "on")
+def secure_cookies(request: Request, config: Config | None = None) -> bool:
+    """Whether cookies get the Secure flag: over HTTPS, or when ``LEDGER_SECURE_COOKIES`` is on."""
+    return request.url.scheme == "https" or (config or current()).secure_cookies
 
 
 def _hash(session_id: str) -> str:

@@ -9,6 +9,7 @@ import psycopg
 
 from ledger.application import Ledger
 from ledger.clock import Clock, system_clock
+from ledger.config import Config, current
 from ledger.personal import SealedText, Vault
 from ledger.storage import (
     PostgresKeyStore,
@@ -49,16 +50,20 @@ class _KeylessVault(Vault):
 
 def open_ledger(
     url: str | None = None, *, clock: Clock = system_clock, pool_size: int = 5,
-    personal_data: bool = True,
+    personal_data: bool = True, config: Config | None = None,
 ) -> Ledger:
     """A ledger on PostgreSQL: ``url``, else ``LEDGER_DATABASE_URL``, else the embedded server.
 
     Without ``personal_data`` it needs no master key and refuses to seal, read or identify a
     person; only the processes that do (the API, the CLI) are given the key.
     """
-    url = url or database_url()
-    vault = Vault(master_key(), PostgresKeyStore(url)) if personal_data else _KeylessVault()
+    config = config or current()
+    url = url or database_url(config=config)
+    vault = Vault(master_key(config), PostgresKeyStore(url)) if personal_data else _KeylessVault()
     env = eventsourcing_env(url, pool_size=pool_size)
+    env["LEDGER_SNAPSHOT_INTERVAL"] = str(config.snapshot_interval)
+    if config.group_commit_ms is not None:
+        env["LEDGER_GROUP_COMMIT_MS"] = str(config.group_commit_ms)
     with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
         if not _may_alter_log(conn):
             env["CREATE_TABLE"] = "n"  # a service's role: the migration made the table

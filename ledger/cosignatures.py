@@ -8,11 +8,11 @@ key; it serves them after its own signature on ``/checkpoint`` and puts them in 
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import psycopg
 
+from ledger.config import Config, current
 from ledger.errors import PermissionDeniedError, ValidationError
 from ledger.note import (
     COSIGNATURE_V1,
@@ -36,9 +36,9 @@ CREATE TABLE IF NOT EXISTS proofs.cosignatures (
 Witnesses = dict[str, bytes]  # name → Ed25519 public key
 
 
-def configured_witnesses() -> Witnesses:
+def configured_witnesses(config: Config | None = None) -> Witnesses:
     """The witnesses whose cosignatures the ledger keeps (``LEDGER_WITNESSES``)."""
-    return parse_witnesses(os.environ.get("LEDGER_WITNESSES", "").split())
+    return parse_witnesses(list((config or current()).witnesses))
 
 
 def parse_witnesses(keys: list[str]) -> Witnesses:

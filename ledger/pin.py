@@ -22,6 +22,7 @@ import logging
 import os
 from pathlib import Path
 
+from ledger.config import Config, current
 from ledger.errors import ConflictError
 from ledger.note import Checkpoint, NoteError, parse_checkpoint, split_note, verify_checkpoint
 from ledger.storage import ledger_home
@@ -33,10 +34,10 @@ class RewrittenLogError(ConflictError):
     """The log in the database does not extend the last checkpoint this sealer signed."""
 
 
-def state_folder() -> Path:
+def state_folder(config: Config | None = None) -> Path:
     """``LEDGER_SEALER_STATE``, else the folder ``sealer`` in the ledger home."""
-    configured = os.environ.get("LEDGER_SEALER_STATE")
-    return Path(configured) if configured else ledger_home() / "sealer"
+    config = config or current()
+    return config.sealer_state or ledger_home(config) / "sealer"
 
 
 class CheckpointPin:

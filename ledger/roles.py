@@ -25,7 +25,6 @@ trigger. A rewrite by the owner is what the sealer's pin and the witnesses catch
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -33,6 +32,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from ledger.config import Config, current
 from ledger.storage import schema_lock
 
 API, FOLLOWERS, SEALER, DISPATCHER = "api", "followers", "sealer", "dispatcher"
@@ -86,15 +86,10 @@ def role_url(owner_url: str, service: str, password: str | None = None) -> str:
     return make_conninfo("", **params)
 
 
-def configured_passwords() -> dict[str, str]:
-    """The roles' passwords from the environment (a deployment's secrets); embedded: none."""
-    found = {
-        API: os.environ.get("LEDGER_API_DB_PASSWORD"),
-        FOLLOWERS: os.environ.get("LEDGER_FOLLOWERS_DB_PASSWORD"),
-        SEALER: os.environ.get("LEDGER_SEALER_DB_PASSWORD"),
-        DISPATCHER: os.environ.get("LEDGER_DISPATCHER_DB_PASSWORD"),
-    }
-    return {service: password for service, password in found.items() if password}
+def configured_passwords(config: Config | None = None) -> dict[str, str]:
+    """The roles' passwords (``LEDGER_<SERVICE>_DB_PASSWORD``, a deployment's secrets);
+    embedded: none."""
+    return dict((config or current()).role_passwords)
 
 
 def migrate(owner_url: str, passwords: dict[str, str] | None = None) -> None:

@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -34,11 +32,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ledger.clock import Clock, system_clock
+from ledger.config import Config, current
 from ledger.cosignatures import SCHEMA as COSIGNATURE_SCHEMA
 from ledger.follow import Following, Work, read_page
 from ledger.follow import LogTable as LogTable  # where the proof code has always found it
 from ledger.note import Checkpoint, check_key_name, public_key_from_text, sign_text
-from ledger.pin import CheckpointPin, RewrittenLogError
+from ledger.pin import CheckpointPin, RewrittenLogError, state_folder
 from ledger.record_index import SCHEMA as INDEX_SCHEMA
 from ledger.record_index import update_index
 from ledger.storage import secret_key
@@ -81,9 +80,10 @@ DEFAULT_ORIGIN = "localhost/credit-ledger"
 # -- the signing key --------------------------------------------------------------------------
 
 
-def signing_key() -> Ed25519PrivateKey:
+def signing_key(config: Config | None = None) -> Ed25519PrivateKey:
     """``LEDGER_SIGNING_KEY`` (base64 raw 32 bytes), else ``signing.key`` under the ledger home."""
-    return Ed25519PrivateKey.from_private_bytes(secret_key("LEDGER_SIGNING_KEY", "signing.key"))
+    return Ed25519PrivateKey.from_private_bytes(
+        secret_key("LEDGER_SIGNING_KEY", "signing.key", config))
 
 
 def public_key_bytes(key: Ed25519PrivateKey | None = None) -> bytes:
@@ -96,22 +96,22 @@ def public_key_text(key: Ed25519PrivateKey | None = None) -> str:
     return base64.b64encode(public_key_bytes(key)).decode("ascii")
 
 
-def log_origin() -> str:
+def log_origin(config: Config | None = None) -> str:
     """The checkpoint origin naming this log: ``LEDGER_LOG_ORIGIN``, a schema-less URL."""
-    return check_key_name(os.environ.get("LEDGER_LOG_ORIGIN") or DEFAULT_ORIGIN)
+    return check_key_name((config or current()).log_origin or DEFAULT_ORIGIN)
 
 
-def trusted_public_key() -> bytes | None:
+def trusted_public_key(config: Config | None = None) -> bytes | None:
     """The key verifiers here trust: ``LEDGER_PUBLIC_KEY`` (base64, or a note verifier key);
     else the public half of a configured signing key; else None. Never a key read from the
     database or from a bundle."""
-    configured = os.environ.get("LEDGER_PUBLIC_KEY")
-    if configured:
-        return public_key_from_text(configured)
-    home = Path(os.environ.get("LEDGER_HOME", ".ledger"))  # looked at, never created
-    embedded = not os.environ.get("LEDGER_DATABASE_URL")  # the only case with a key file
-    if os.environ.get("LEDGER_SIGNING_KEY") or (embedded and (home / "signing.key").exists()):
-        return public_key_bytes()
+    config = config or current()
+    if config.public_key:
+        return public_key_from_text(config.public_key)
+    home = config.home  # looked at, never created
+    embedded = not config.database_url  # the only case with a key file
+    if config.signing_key or (embedded and (home / "signing.key").exists()):
+        return public_key_bytes(signing_key(config))
     return None
 
 
@@ -238,12 +238,13 @@ class Sealer:
         batch_size: int = 2000,
         origin: str | None = None,
         pin: CheckpointPin | None = None,
+        config: Config | None = None,
     ) -> None:
         self.url, self.log, self.clock, self.batch_size = url, log or LogTable(), clock, batch_size
-        self.key = key or signing_key()
+        self.key = key or signing_key(config)
         self.public_key = public_key_bytes(self.key)
-        self.origin = check_key_name(origin) if origin else log_origin()
-        self.pin = pin or CheckpointPin.for_key(self.public_key)
+        self.origin = check_key_name(origin) if origin else log_origin(config)
+        self.pin = pin or CheckpointPin.for_key(self.public_key, state_folder(config))
         self._conn: psycopg.Connection[Any] | None = None
         self._frontier = Frontier()
 

@@ -22,6 +22,8 @@ from typing import Any, LiteralString
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from ledger.config import Config, current
+
 _lock = threading.Lock()
 _servers: dict[Path, Any] = {}
 _idle: list[tuple[str, psycopg.Connection[Any]]] = []
@@ -119,8 +121,9 @@ def _close_idle() -> None:
         conn.close()
 
 
-def ledger_home() -> Path:
-    home = Path(os.environ.get("LEDGER_HOME", ".ledger")).resolve()
+def ledger_home(config: Config | None = None) -> Path:
+    """``LEDGER_HOME``, made if missing."""
+    home = (config or current()).home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     return home
 
@@ -162,15 +165,15 @@ def create_database(admin_url: str, name: str) -> str:
     return make_conninfo("", **params)
 
 
-def database_url(service: str | None = None) -> str:
+def database_url(service: str | None = None, config: Config | None = None) -> str:
     """``LEDGER_DATABASE_URL`` if set (a deployment gives each service its role's URL), else
     the embedded server's ``ledger`` database: as its owner, or, for a ``service`` (``api``,
     ``followers``, ``sealer``, ``dispatcher``), as that service's role, once the migration
     (``ledger.roles``) has made the roles and grants."""
-    url = os.environ.get("LEDGER_DATABASE_URL")
-    if url:
-        return url
-    admin = start_embedded_postgres(ledger_home() / "pg")
+    config = config or current()
+    if config.database_url:
+        return config.database_url
+    admin = start_embedded_postgres(ledger_home(config) / "pg")
     owner = create_database(admin, "ledger")
     if service is None:
         return owner
@@ -208,7 +211,7 @@ class MissingKeyError(RuntimeError):
     """
 
 
-def secret_key(variable: str, filename: str) -> bytes:
+def secret_key(variable: str, filename: str, config: Config | None = None) -> bytes:
     """A 32-byte key: ``variable`` (base64) if set, else a file under the ledger home, made once.
 
     The file is written whole under a temporary name and linked into place, so processes that
@@ -217,12 +220,13 @@ def secret_key(variable: str, filename: str) -> bytes:
     on other machines, or in containers with a volume of their own, and a key made by one of
     them would not be the ledger's (a second signing key, personal data no one can read).
     """
-    configured = os.environ.get(variable)
+    config = config or current()
+    configured = config.secret(variable)
     if configured:
         key = base64.b64decode(configured)
     else:
-        path = ledger_home() / filename
-        if os.environ.get("LEDGER_DATABASE_URL"):
+        path = ledger_home(config) / filename
+        if config.database_url:
             raise _missing(variable, path)
         if not path.exists():
             draft = path.with_name(f".{filename}.{os.getpid()}.{threading.get_ident()}")
@@ -246,9 +250,9 @@ def _missing(variable: str, path: Path) -> MissingKeyError:
         f"'openssl rand -base64 32').{found}")
 
 
-def master_key() -> bytes:
+def master_key(config: Config | None = None) -> bytes:
     """The key that wraps personal-data keys: ``LEDGER_MASTER_KEY`` or ``master.key``."""
-    return secret_key("LEDGER_MASTER_KEY", "master.key")
+    return secret_key("LEDGER_MASTER_KEY", "master.key", config)
 
 
 class PostgresKeyStore:

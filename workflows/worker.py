@@ -24,6 +24,7 @@ from temporalio.worker import Worker
 
 from ledger.application import Ledger
 from ledger.bootstrap import open_ledger
+from ledger.config import Config, current
 from ledger.storage import database_url
 from workflows.activities import DeadlineActivities, ExpiryActivities
 from workflows.deadline import DeadlineWorkflow
@@ -45,30 +46,32 @@ log = logging.getLogger(__name__)
 ACTIVITY_THREADS = 8
 
 
-def namespace() -> str:
-    return os.environ.get("TEMPORAL_NAMESPACE", "default")
+def namespace(config: Config | None = None) -> str:
+    """``TEMPORAL_NAMESPACE`` (default ``default``)."""
+    return (config or current()).temporal_namespace
 
 
-def reconcile_seconds() -> float:
+def reconcile_seconds(config: Config | None = None) -> float:
     """``LEDGER_RECONCILE_SECONDS``: how often the dispatcher checks that every open deadline
     has a running workflow (default every ten minutes)."""
-    return float(os.environ.get("LEDGER_RECONCILE_SECONDS", "600"))
+    return (config or current()).reconcile_seconds
 
 
 @cache
 def metrics_runtime() -> Runtime | None:
     """With ``LEDGER_WORKER_METRICS`` (host:port), a runtime serving the SDK's Prometheus metrics
     there: workflow and activity failures, task latencies, schedule-to-start delays."""
-    address = os.environ.get("LEDGER_WORKER_METRICS")
+    address = current().worker_metrics  # one runtime per process, made at its start
     if not address:
         return None
     return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))
 
 
-async def connect(address: str | None = None) -> Client:
+async def connect(address: str | None = None, config: Config | None = None) -> Client:
     """A client for ``address`` (default ``TEMPORAL_ADDRESS``) with the pydantic converter."""
-    target = address or os.environ.get("TEMPORAL_ADDRESS", "localhost:7233")
-    return await Client.connect(target, namespace=namespace(),
+    config = config or current()
+    target = address or config.temporal_address or "localhost:7233"
+    return await Client.connect(target, namespace=namespace(config),
                                 data_converter=pydantic_data_converter,
                                 runtime=metrics_runtime())
 
@@ -96,11 +99,12 @@ def deadline_worker(client: Client, ledger: Ledger, executor: ThreadPoolExecutor
 
 
 @asynccontextmanager
-async def temporal_client() -> AsyncIterator[Client]:
+async def temporal_client(config: Config | None = None) -> AsyncIterator[Client]:
     """``TEMPORAL_ADDRESS`` when set; else the project's own dev server, for as long as needed."""
-    if os.environ.get("TEMPORAL_ADDRESS"):
-        client = await connect()
-        await register_search_attributes(client, namespace())
+    config = config or current()
+    if config.temporal_address:
+        client = await connect(config=config)
+        await register_search_attributes(client, namespace(config))
         yield client
         return
     async with await start_dev_server(runtime=metrics_runtime()) as env:
@@ -111,14 +115,17 @@ async def temporal_client() -> AsyncIterator[Client]:
 
 async def serve(stop: asyncio.Event, *, url: str | None = None, run_worker: bool = True,
                 run_dispatcher: bool = True,
-                periods: Callable[[date], list[str]] | None = None) -> None:
+                periods: Callable[[date], list[str]] | None = None,
+                config: Config | None = None) -> None:
     """Run the worker and/or the dispatcher until ``stop`` is set; the worker takes the
     quarterly evaluations with ``periods`` when given."""
-    url = url or database_url("dispatcher")
-    ledger = open_ledger(url, pool_size=ACTIVITY_THREADS + 2, personal_data=False)
+    config = config or current()
+    url = url or database_url("dispatcher", config)
+    ledger = open_ledger(url, pool_size=ACTIVITY_THREADS + 2, personal_data=False,
+                         config=config)
     horizons = PostgresHorizons(url)
     async with AsyncExitStack() as stack:
-        client = await stack.enter_async_context(temporal_client())
+        client = await stack.enter_async_context(temporal_client(config))
         if run_worker:
             executor = stack.enter_context(ThreadPoolExecutor(ACTIVITY_THREADS))
             await stack.enter_async_context(
@@ -130,22 +137,24 @@ async def serve(stop: asyncio.Event, *, url: str | None = None, run_worker: bool
             dispatcher = Dispatcher(ledger, client, PostgresPositions(url), horizons=horizons)
             reconciler = Reconciler(dispatcher, url)
             await asyncio.gather(dispatcher.run(stop, listen_url=url),
-                                 reconciler.run(stop, every=reconcile_seconds()))
+                                 reconciler.run(stop, every=reconcile_seconds(config)))
         else:
             await stop.wait()
     ledger.close()
 
 
 async def serve_until_signalled(*, run_worker: bool = True, run_dispatcher: bool = True,
-                                periods: Callable[[date], list[str]] | None = None) -> None:
+                                periods: Callable[[date], list[str]] | None = None,
+                                config: Config | None = None) -> None:
     """``serve`` until SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await serve(stop, run_worker=run_worker, run_dispatcher=run_dispatcher, periods=periods)
+    await serve(stop, run_worker=run_worker, run_dispatcher=run_dispatcher, periods=periods,
+                config=config)
 
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    asyncio.run(serve_until_signalled())
+    asyncio.run(serve_until_signalled(config=Config.from_environ(os.environ)))

@@ -63,3 +63,49 @@ def test_the_offline_verifier_needs_only_the_standard_library(module: str) -> No
     assert ours <= {f"ledger.{m}" for m in OFFLINE}
     assert {n.split(".")[0] for n in top_level - ours} <= set(sys.stdlib_module_names) | {
         "__future__"}
+
+
+# -- configuration is read in one place ----------------------------------------------------------
+
+SETTINGS_MODULE = "ledger/config.py"
+ENVIRONMENT = {"environ", "getenv", "putenv", "unsetenv", "environb", "getenvb"}
+
+
+def environment_reads(path: Path) -> list[int]:
+    """Lines of ``path`` that touch the process environment (``os.environ``, ``os.getenv``,
+    ``from os import environ``), except an entry point's ``Config.from_environ(os.environ)``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    handed_over = {
+        id(arg) for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "from_environ" for arg in node.args
+    }
+    lines = []
+    for node in ast.walk(tree):
+        read = (isinstance(node, ast.Attribute) and node.attr in ENVIRONMENT
+                and isinstance(node.value, ast.Name) and node.value.id == "os"
+                and id(node) not in handed_over)
+        imported = isinstance(node, ast.ImportFrom) and node.module == "os" and any(
+            alias.name in ENVIRONMENT for alias in node.names)
+        if read or imported:
+            lines.append(getattr(node, "lineno", 0))
+    return sorted(lines)
+
+
+def test_no_module_but_the_settings_reads_the_environment() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): environment_reads(path)
+        for folder in ALLOWED for path in (ROOT / folder).rglob("*.py")
+        if str(path.relative_to(ROOT)) != SETTINGS_MODULE
+    }
+    assert {name: lines for name, lines in offenders.items() if lines} == {}
+
+
+def test_the_environment_check_catches_a_deep_read_and_lets_an_entry_point_hand_it_over(
+        tmp_path: Path) -> None:
+    module = tmp_path / "deep.py"
+    module.write_text(
+        "import os\nfrom os import getenv\n"
+        "days = os.environ.get('LEDGER_TOKEN_DAYS')\nhome = os.getenv('LEDGER_HOME')\n"
+        "config = Config.from_environ(os.environ)\n")
+    assert environment_reads(module) == [2, 3, 4]
