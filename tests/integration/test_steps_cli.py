@@ -1,0 +1,58 @@
+"""``credit-ledger steps``: the registered steps listed, and one taken from a JSON file under an
+account, refused for an account whose role may not take it."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import api.cli  # noqa: F401  (registers every command group on the app)
+from api.auth import Account, PostgresTokenStore
+from api.cli_app import app as cli_app
+from ledger import lifecycle
+from ledger.application import Ledger
+from ledger.events import Role
+from tests.conftest import BODY_CODE, DEPT, filing
+
+
+@pytest.fixture
+def cli(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("LEDGER_DATABASE_URL", pg_url)
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEDGER_MASTER_KEY", base64.b64encode(b"k" * 32).decode())
+    tokens = PostgresTokenStore(pg_url)
+    tokens.create(Account("official", Role.SUBJECT_OFFICIAL, BODY_CODE, "body official"))
+    tokens.create(Account("reviewer", Role.PLATFORM_REVIEWER, None, "platform reviewer"))
+    runner = CliRunner()
+    return lambda *args: runner.invoke(cli_app, [str(a) for a in args])
+
+
+def test_the_step_list_names_every_registered_step_with_its_roles(cli: Any) -> None:
+    listed = cli("steps", "list")
+
+    assert listed.exit_code == 0
+    lines = listed.stdout.splitlines()
+    assert len(lines) == len(lifecycle.STEPS)
+    assert ("file_objection\tsubject_official\t"
+            "POST /api/v1/records/{record_id}/objections") in lines
+
+
+def test_an_official_files_an_objection_from_a_file_and_a_reviewer_may_not(
+    cli: Any, app: Ledger, tmp_path: Path,
+) -> None:
+    rid = app.file_record(filing(), DEPT).record_id
+    grounds = tmp_path / "objection.json"
+    grounds.write_text(json.dumps({"record_id": str(rid), "grounds": "罚款金额有误"}),
+                       encoding="utf-8")
+
+    refused = cli("steps", "take", "file_objection", grounds, "--account", "reviewer")
+    taken = cli("steps", "take", "file_objection", grounds, "--account", "official")
+
+    assert refused.exit_code == 2 and "needs a subject_official" in refused.stderr
+    assert taken.exit_code == 0 and taken.stdout.strip() == "file_objection: done (1)"
+    assert app.record(rid).open_objection() is not None
