@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from typing import Annotated
 
@@ -23,7 +24,8 @@ from api import (
     cli_warnings,
     devstack,
 )
-from api.cli_app import app
+from api.cli_app import app, config
+from ledger.config import Config, ConfigError
 from ledger.storage import MissingKeyError
 
 app.add_typer(cli_accounts.app, name="accounts")
@@ -53,7 +55,8 @@ def serve(
     from api.server import build_services
     from api.server import serve as run_server
 
-    run_server(build_services(), host=host, port=port)
+    settings = config()
+    run_server(build_services(settings), settings, host=host, port=port)
 
 
 def main() -> None:
@@ -61,7 +64,8 @@ def main() -> None:
     # Ctrl-C does: its services stop in order and an embedded database is shut down.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        app()
-    except MissingKeyError as error:
+        settings = Config.from_environ(os.environ)  # the one read; a bad value stops us here
+        app(obj=settings)
+    except (ConfigError, MissingKeyError) as error:
         typer.echo(f"error: {error}", err=True)
         raise SystemExit(2) from None
