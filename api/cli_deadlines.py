@@ -16,6 +16,7 @@ import typer
 
 from api.cli_app import config
 from ledger.storage import database_url
+from projections.daily_evaluations import day_taker
 from projections.period_evaluations import period_taker
 from workflows.inputs import business_day
 from workflows.search import OpenDeadline, deadlines_query, list_deadlines
@@ -76,5 +77,6 @@ def serve_command(
     """Run the deadline worker and dispatcher until interrupted."""
     settings = config()
     periods = period_taker(database_url("api", settings)) if worker else None
+    warnings = day_taker(database_url("api", settings)) if worker else None
     asyncio.run(serve_until_signalled(run_worker=worker, run_dispatcher=dispatcher,
-                                      periods=periods, config=settings))
+                                      periods=periods, warnings=warnings, config=settings))

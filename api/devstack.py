@@ -26,6 +26,7 @@ from ledger.sample import sample_plan
 from ledger.sealer import LogTable, Sealer
 from ledger.storage import database_url
 from ledger.values import SubjectType
+from projections.daily_evaluations import day_taker
 from projections.follower import run_followers
 from projections.log import log_table_of
 from projections.period_evaluations import period_taker
@@ -64,7 +65,8 @@ def dev_deadlines() -> Iterator[list[str]]:
         asyncio.set_event_loop(loop)
         try:
             loop.run_until_complete(serve_deadlines(
-                stop, periods=period_taker(database_url("api", settings)), config=settings))
+                stop, periods=period_taker(database_url("api", settings)),
+                warnings=day_taker(database_url("api", settings)), config=settings))
         except Exception:
             logging.getLogger(__name__).exception("the deadline engine stopped")
 

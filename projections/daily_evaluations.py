@@ -3,12 +3,14 @@ formula in force, recorded as dated snapshots (``ledger.evaluations``), and the 
 carry recorded as facts to act on (``ledger.warning``).
 
 The operator's snapshot action (``POST /api/v1/evaluations/snapshots``, the form on
-``/regions``) and ``credit-ledger warnings raise`` both come here. Taking the day again, or a
+``/regions``), ``credit-ledger warnings raise`` and the worker's daily run
+(``workflows.daily_warnings``, through ``day_taker``) all come here. Taking the day again, or a
 retry after a failure half-way, records only what is missing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,7 +19,8 @@ from uuid import UUID
 import psycopg
 
 from ledger.application import Ledger
-from ledger.events import Actor
+from ledger.bootstrap import open_ledger
+from ledger.events import SYSTEM, Actor
 from ledger.formulas import Formula
 from ledger.warning_steps import warnings_of
 from projections.evaluation import evaluate_all
@@ -45,3 +48,19 @@ def take_day(ledger: Ledger, conn: psycopg.Connection[Any], formula: Formula, on
         on, formula.id, [(e["kind"], e["code"], e) for e in found], actor)
     raised = ledger.raise_warnings(on, formula.id, warnings_of(found), actor)
     return DayTaken(taken_on=on, formula_id=formula.id, recorded=recorded, warnings=raised)
+
+
+def day_taker(url: str) -> Callable[[date], int]:
+    """What the daily warnings workflow's activity runs: the day's evaluations taken by the
+    system under the formula in force, from the views at ``url`` (a role that reads the views
+    and writes events: the API's); returns how many warnings were recorded now."""
+    def take(on: date) -> int:
+        ledger = open_ledger(url, pool_size=1, personal_data=False)
+        try:
+            formula = ledger.formula_book().in_force(on)
+            with psycopg.connect(url, autocommit=True) as conn:
+                return len(take_day(ledger, conn, formula, on, SYSTEM).warnings)
+        finally:
+            ledger.close()
+
+    return take

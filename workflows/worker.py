@@ -27,6 +27,11 @@ from ledger.bootstrap import open_ledger
 from ledger.config import Config, current
 from ledger.storage import database_url
 from workflows.activities import DeadlineActivities, ExpiryActivities
+from workflows.daily_warnings import (
+    DailyWarningsActivities,
+    DailyWarningsWorkflow,
+    ensure_daily_warnings,
+)
 from workflows.deadline import DeadlineWorkflow
 from workflows.devserver import start_dev_server
 from workflows.dispatcher import Dispatcher
@@ -79,11 +84,13 @@ async def connect(address: str | None = None, config: Config | None = None) -> C
 def deadline_worker(client: Client, ledger: Ledger, executor: ThreadPoolExecutor, *,
                     threads: int = ACTIVITY_THREADS, task_queue: str = TASK_QUEUE,
                     horizons: Horizons | None = None,
-                    periods: Callable[[date], list[str]] | None = None) -> Worker:
+                    periods: Callable[[date], list[str]] | None = None,
+                    warnings: Callable[[date], int] | None = None) -> Worker:
     """A worker for deadline workflows whose activities write to ``ledger`` on ``executor``
     (``threads`` wide; the ledger's connection pool should be at least as large); with
     ``horizons``, also for the daily expiry sweep; with ``periods`` (what records the
-    evaluations due on a day), also for the quarterly evaluations."""
+    evaluations due on a day), also for the quarterly evaluations; with ``warnings`` (what takes
+    a day's evaluations and records its warnings), also for the daily warnings."""
     workflows: list[type] = [DeadlineWorkflow]
     activities = DeadlineActivities(ledger).all()
     if horizons is not None:
@@ -92,6 +99,9 @@ def deadline_worker(client: Client, ledger: Ledger, executor: ThreadPoolExecutor
     if periods is not None:
         workflows.append(PeriodEvaluationWorkflow)
         activities.append(PeriodEvaluationActivities(periods).record)
+    if warnings is not None:
+        workflows.append(DailyWarningsWorkflow)
+        activities.append(DailyWarningsActivities(warnings).raise_warnings)
     return Worker(
         client, task_queue=task_queue, workflows=workflows, activities=activities,
         activity_executor=executor, max_concurrent_activities=threads,
@@ -116,9 +126,11 @@ async def temporal_client(config: Config | None = None) -> AsyncIterator[Client]
 async def serve(stop: asyncio.Event, *, url: str | None = None, run_worker: bool = True,
                 run_dispatcher: bool = True,
                 periods: Callable[[date], list[str]] | None = None,
+                warnings: Callable[[date], int] | None = None,
                 config: Config | None = None) -> None:
     """Run the worker and/or the dispatcher until ``stop`` is set; the worker takes the
-    quarterly evaluations with ``periods`` when given."""
+    quarterly evaluations with ``periods`` and each day's warnings with ``warnings`` when
+    given."""
     config = config or current()
     url = url or database_url("dispatcher", config)
     ledger = open_ledger(url, pool_size=ACTIVITY_THREADS + 2, personal_data=False,
@@ -129,10 +141,13 @@ async def serve(stop: asyncio.Event, *, url: str | None = None, run_worker: bool
         if run_worker:
             executor = stack.enter_context(ThreadPoolExecutor(ACTIVITY_THREADS))
             await stack.enter_async_context(
-                deadline_worker(client, ledger, executor, horizons=horizons, periods=periods))
+                deadline_worker(client, ledger, executor, horizons=horizons, periods=periods,
+                                warnings=warnings))
             await ensure_sweep_schedule(client)
             if periods is not None:
                 await ensure_period_evaluations(client)
+            if warnings is not None:
+                await ensure_daily_warnings(client)
         if run_dispatcher:
             dispatcher = Dispatcher(ledger, client, PostgresPositions(url), horizons=horizons)
             reconciler = Reconciler(dispatcher, url)
@@ -145,6 +160,7 @@ async def serve(stop: asyncio.Event, *, url: str | None = None, run_worker: bool
 
 async def serve_until_signalled(*, run_worker: bool = True, run_dispatcher: bool = True,
                                 periods: Callable[[date], list[str]] | None = None,
+                                warnings: Callable[[date], int] | None = None,
                                 config: Config | None = None) -> None:
     """``serve`` until SIGINT or SIGTERM."""
     stop = asyncio.Event()
@@ -152,7 +168,7 @@ async def serve_until_signalled(*, run_worker: bool = True, run_dispatcher: bool
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await serve(stop, run_worker=run_worker, run_dispatcher=run_dispatcher, periods=periods,
-                config=config)
+                warnings=warnings, config=config)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,90 @@
+"""Each day's warnings are raised on the calendar: a workflow the worker starts once wakes at
+00:45 Beijing time, takes the day's evaluations from the views and records the warnings they
+raise — once, however many days the rule stays crossed (time-skipping server)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.worker import Worker
+
+from ledger.application import Ledger
+from ledger.events import SYSTEM
+from ledger.warning_events import WarningRaised
+from projections.daily_evaluations import take_day
+from tests.conftest import DEPT, filing
+from tests.integration.test_projections_support import Projections
+from workflows.daily_warnings import (
+    SHANGHAI,
+    WORKFLOW_ID,
+    DailyWarningsActivities,
+    DailyWarningsWorkflow,
+    ensure_daily_warnings,
+    next_run,
+)
+from workflows.devserver import start_test_server
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def test_the_next_run_is_a_quarter_to_one_beijing_time_the_next_day_or_today() -> None:
+    assert next_run(datetime(2026, 12, 4, 3, tzinfo=UTC)) == datetime(
+        2026, 12, 5, 0, 45, tzinfo=SHANGHAI)
+    # 00:30 in Beijing is still the day before in UTC: today's run is still to come
+    assert next_run(datetime(2026, 12, 31, 16, 30, tzinfo=UTC)) == datetime(
+        2027, 1, 1, 0, 45, tzinfo=SHANGHAI)
+    assert next_run(datetime(2027, 1, 1, 0, 45, tzinfo=SHANGHAI)) == datetime(
+        2027, 1, 2, 0, 45, tzinfo=SHANGHAI)
+
+
+async def test_the_worker_starts_the_daily_run_once_and_a_warning_is_recorded_once(
+    app: Ledger, views: Projections, pg_url: str,
+) -> None:
+    for n in (1, 2):
+        app.file_record(filing(n, severity="serious"), DEPT)
+    views.catch_up()
+    called: list[tuple[date, int]] = []
+
+    def take(on: date) -> int:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            formula = app.formula_book().in_force(on)
+            raised = len(take_day(app, conn, formula, on, SYSTEM).warnings)
+        called.append((on, raised))
+        return raised
+
+    async with await start_test_server() as env:
+        started = await env.get_current_time()
+        async with Worker(env.client, task_queue="daily",
+                          workflows=[DailyWarningsWorkflow],
+                          activities=[DailyWarningsActivities(take).raise_warnings],
+                          activity_executor=ThreadPoolExecutor(2)):
+            assert await ensure_daily_warnings(env.client, task_queue="daily")
+            assert not await ensure_daily_warnings(env.client, task_queue="daily")
+            await wait_for(env, lambda: len(called) >= 3, hours=24 * 4)
+            handle = env.client.get_workflow_handle(WORKFLOW_ID)
+            assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+            await handle.terminate("test over")
+
+    first = next_run(started).date()
+    assert [on for on, _ in called[:3]] == [first + timedelta(days=d) for d in range(3)]
+    assert [raised for _, raised in called[:3]] == [1, 0, 0]
+    raised = [e for n in app.recorder.select_notifications(start=1, limit=10_000)
+              if isinstance(e := app.mapper.to_domain_event(n), WarningRaised)]
+    assert len(raised) == 1 and raised[0].raised_on == first
+
+
+async def wait_for(env: Any, done: Callable[[], bool], hours: int) -> None:
+    """Skip the server's clock an hour at a time until ``done`` (at most ``hours``)."""
+    for _ in range(hours):
+        if done():
+            return
+        await env.sleep(timedelta(hours=1))
+        await asyncio.sleep(0.05)
+    assert done()

@@ -1,0 +1,94 @@
+"""Each day's evaluations and the warnings they raise, on the calendar.
+
+``DailyWarningsWorkflow`` sleeps until 00:45 Beijing time, has its activity take the day's
+evaluations and record the warnings they raise (``projections.daily_evaluations``), then
+continues as new for the next day. The worker starts it once under a fixed id
+(``ledger-daily-warnings``); one already running is left as it is. A timer that fires while the
+worker is down fires when it is back, so a day is taken late rather than not at all. Taking a
+day again records nothing twice, so a retried activity is harmless.
+
+The activity's work is given by whoever runs the worker: evaluating reads the views, which are
+not ``workflows``'s to read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+
+from pydantic import BaseModel, ConfigDict
+from temporalio import activity, workflow
+from temporalio.client import Client
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.inputs import TASK_QUEUE
+
+WORKFLOW_ID = "ledger-daily-warnings"
+ACTIVITY = "raise_daily_warnings"
+# Asia/Shanghai keeps UTC+8 all year (as in ``workflows.inputs``).
+SHANGHAI = timezone(timedelta(hours=8))
+RUN_AT = timedelta(minutes=45)
+"""How long after midnight (Beijing time) the day's evaluations are taken: after the quarterly
+run at 00:30, so that a quarter's first day is evaluated once the quarter is recorded."""
+
+
+class DailyWarningsInput(BaseModel):
+    """Take the evaluations of ``on`` and record the warnings they raise."""
+
+    model_config = ConfigDict(frozen=True)
+    on: date | None = None
+
+
+class DailyWarningsOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    raised: int = 0
+    """Warnings recorded now; those still open were recorded before."""
+
+
+def next_run(after: datetime) -> datetime:
+    """The next ``RUN_AT`` Beijing time later than ``after``."""
+    local = after.astimezone(SHANGHAI)
+    run = datetime(local.year, local.month, local.day, tzinfo=SHANGHAI) + RUN_AT
+    return run if run > local else run + timedelta(days=1)
+
+
+@workflow.defn
+class DailyWarningsWorkflow:
+    """Wait for the next day's run, take it, and go on."""
+
+    @workflow.run
+    async def run(self, input: DailyWarningsInput) -> DailyWarningsOutcome:
+        now = workflow.now()
+        due = next_run(now)
+        await workflow.sleep(due - now)
+        outcome: DailyWarningsOutcome = await workflow.execute_activity(
+            ACTIVITY, DailyWarningsInput(on=due.astimezone(SHANGHAI).date()),
+            result_type=DailyWarningsOutcome, start_to_close_timeout=timedelta(hours=1),
+            retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=10)),
+        )
+        workflow.continue_as_new(DailyWarningsInput())
+        return outcome  # not reached: the next day's run takes over
+
+
+class DailyWarningsActivities:
+    """The activity, with the work that takes a day's evaluations and raises its warnings."""
+
+    def __init__(self, take: Callable[[date], int]) -> None:
+        self.take = take
+
+    @activity.defn(name=ACTIVITY)
+    def raise_warnings(self, input: DailyWarningsInput) -> DailyWarningsOutcome:
+        assert input.on is not None
+        return DailyWarningsOutcome(raised=self.take(input.on))
+
+
+async def ensure_daily_warnings(client: Client, *, task_queue: str = TASK_QUEUE) -> bool:
+    """Start the workflow unless it runs; True when it was started now."""
+    try:
+        await client.start_workflow(DailyWarningsWorkflow.run, DailyWarningsInput(),
+                                    id=WORKFLOW_ID, task_queue=task_queue)
+    except WorkflowAlreadyStartedError:
+        return False
+    return True
