@@ -12,10 +12,10 @@ from __future__ import annotations
 import typer
 
 from api.cli_ledger import AccountOption, InputFile, _account, _opened, _read_json, _reported
+from ledger import access
 from ledger import commands as c
 from ledger.calendar import PublishedYear
 from ledger.calendar_years import CalendarStatus
-from ledger.events import Role
 
 app = typer.Typer(help="Working-day calendar years and the deadlines waiting for them.",
                   no_args_is_help=True)
@@ -38,8 +38,8 @@ def publish_file(file: InputFile, account: str) -> None:
     with _reported():
         year = PublishedYear.model_validate(_read_json(file))
         with _opened() as ledger:
-            dated = ledger.publish_calendar_year(c.PublishCalendarYear(year=year),
-                                                 _account(account, Role.ADMINISTRATOR))
+            cmd = c.PublishCalendarYear(year=year)
+            dated = ledger.execute(cmd, _account(account, *access.roles(type(cmd))))
     typer.echo(f"published {year.year} revision {year.revision} ({year.notice}): "
                f"{len(year.holidays)} holidays, {len(year.workdays)} make-up working days; "
                f"{dated} waiting deadline(s) dated")

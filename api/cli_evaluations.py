@@ -16,8 +16,8 @@ import typer
 
 from api.cli_app import config
 from api.cli_ledger import AccountOption, _account, _opened, _reported
+from ledger import access
 from ledger.clock import business_date
-from ledger.events import Role
 from ledger.storage import database_url
 from projections.log import log_table_of
 from projections.period_evaluations import differences, replay, take_period
@@ -40,7 +40,7 @@ def list_periods() -> None:
 def take(period: PeriodArgument, account: AccountOption = "") -> None:
     """Record an ended period now (the calendar's run records each one on its own)."""
     with _reported(), _opened() as ledger:
-        actor = _account(account, Role.OPERATOR, Role.ADMINISTRATOR)
+        actor = _account(account, *access.OPERATORS)
         url = database_url("api", config())
         with psycopg.connect(url, autocommit=True) as conn:
             recorded = take_period(ledger, conn, period, business_date(ledger.clock()),

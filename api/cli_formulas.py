@@ -10,8 +10,8 @@ from __future__ import annotations
 import typer
 
 from api.cli_ledger import AccountOption, InputFile, _account, _opened, _read_json, _reported
+from ledger import access
 from ledger import commands as c
-from ledger.events import Role
 from ledger.formulas import Formula
 
 app = typer.Typer(help="Evaluation formula versions and their effective dates.",
@@ -33,6 +33,6 @@ def publish(file: InputFile, account: AccountOption = "") -> None:
     with _reported():
         formula = Formula.model_validate(_read_json(file))
         with _opened() as ledger:
-            ledger.publish_formula(c.PublishFormula(formula=formula),
-                                   _account(account, Role.ADMINISTRATOR))
+            cmd = c.PublishFormula(formula=formula)
+            ledger.execute(cmd, _account(account, *access.roles(type(cmd))))
     typer.echo(f"published {formula.id}, in force from {formula.effective_from}")

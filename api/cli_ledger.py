@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from api.cli_app import app, config
 from api.i18n import waiting_note
+from ledger import access
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.bootstrap import open_ledger
@@ -58,7 +59,6 @@ AccountOption = Annotated[str, typer.Option(
 InputFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
 
 
-REGISTRARS = (Role.ADMINISTRATOR, Role.SOURCE_DEPARTMENT)
 
 
 def _account(account_id: str, *roles: Role) -> Actor:
@@ -131,7 +131,7 @@ def register_body(
     with _reported(), _opened() as ledger:
         cmd = c.RegisterBody(credit_code=credit_code, name=name, region_code=region,
                              parent_code=parent, kind=kind)
-        body_id = ledger.register_body(cmd, _account(account, *REGISTRARS))
+        body_id = ledger.execute(cmd, _account(account, *access.roles(c.RegisterBody)))
     typer.echo(f"registered {cmd.credit_code} {cmd.name} ({body_id})")
 
 
@@ -149,7 +149,7 @@ def register_civil_servant(
     with _reported(), _opened() as ledger:
         cmd = c.RegisterCivilServant(citizen_id=citizen_id, name=name, body_code=body,
                                      position=position)
-        person_id = ledger.register_civil_servant(cmd, _account(account, *REGISTRARS))
+        person_id = ledger.execute(cmd, _account(account, *access.roles(c.RegisterCivilServant)))
     typer.echo(f"registered civil servant {person_id}")
 
 
@@ -170,7 +170,7 @@ def file_record(record: InputFile, account: AccountOption = "") -> None:
     with _reported():
         cmd = c.FileRecord.model_validate(_read_json(record))
         with _opened() as ledger:
-            filing = ledger.file_record(cmd, _account(account, Role.SOURCE_DEPARTMENT))
+            filing = ledger.file_record(cmd, _account(account, *access.roles(c.FileRecord)))
     typer.echo(f"{filing.record_id} {'filed' if filing.created else 'already filed'}")
 
 

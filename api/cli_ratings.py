@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from api.cli_ledger import AccountOption, _account, _opened, _reported, _row_line
-from ledger.events import Role
+from ledger import access
 from ledger.rating_import import import_ratings
 
 app = typer.Typer(help="Third-party ratings with their sources.", no_args_is_help=True)
@@ -27,7 +27,7 @@ def import_file(
     reported by line, and the exit code is 1."""
     counts: Counter[str] = Counter()
     with _reported(), _opened() as ledger:
-        actor = _account(account, Role.OPERATOR, Role.ADMINISTRATOR)
+        actor = _account(account, *access.OPERATORS)
         for result in import_ratings(ledger, file, actor):
             counts[result.status] += 1
             if result.status != "filed":

@@ -13,8 +13,8 @@ import psycopg
 import typer
 
 from api.cli_ledger import AccountOption, _account, _opened, _reported
+from ledger import access
 from ledger.clock import business_date
-from ledger.events import Role
 from ledger.storage import database_url
 from projections import warnings as board
 from projections.daily_evaluations import take_day
@@ -26,7 +26,7 @@ app = typer.Typer(help="Early warnings: record today's, list them.", no_args_is_
 def raise_today(account: AccountOption = "") -> None:
     """Take today's evaluations under the formula in force and record the warnings raised."""
     with _reported(), _opened() as ledger:
-        actor = _account(account, Role.OPERATOR, Role.ADMINISTRATOR)
+        actor = _account(account, *access.OPERATORS)
         today = business_date(ledger.clock())
         formula = ledger.formula_book().in_force(today)
         with psycopg.connect(database_url("api"), autocommit=True) as conn:

@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from api.auth import Account
 from api.deps import optional_account
 from api.sessions import COOKIE
+from ledger import access
 from ledger.calendar_years import WARN_DAYS
 from ledger.events import Role
 from ledger.regions import PROVINCE, fujian
@@ -78,7 +79,7 @@ def _banner(request: Request, account: Account | None, lang: str) -> str | None:
     published calendar can count to is near."""
     from api.i18n import calendar_warning
 
-    if account is None or account.role not in (Role.OPERATOR, Role.ADMINISTRATOR):
+    if account is None or account.role not in access.OPERATORS:
         return None
     services = request.app.state.services
     today = services.today()

@@ -22,6 +22,7 @@ from api.errors import status_of
 from api.pages import check_csrf, language, page_role, render
 from api.pages.register_forms import refused
 from api.routes.evaluation import formula_now
+from ledger import access
 from ledger import errors as e
 from ledger.events import Role
 from ledger.warning_events import FollowUp
@@ -30,7 +31,7 @@ from projections import warnings as board
 from projections.daily_evaluations import take_day
 
 router = APIRouter(tags=["pages"])
-WATCHERS = page_role(Role.OPERATOR, Role.PLATFORM_REVIEWER, Role.AUDITOR, Role.ADMINISTRATOR)
+WATCHERS = page_role(*access.WATCHERS)
 Operator = Annotated[Account, page_role(Role.OPERATOR)]
 FOLLOW_UPS = [f.value for f in FollowUp]
 
@@ -133,7 +134,7 @@ def result(request: Request, warning_id: UUID, services: ServicesDep, account: O
 
 @router.post("/regions/evaluations")
 def take_today(request: Request, services: ServicesDep,
-               account: Annotated[Account, page_role(Role.OPERATOR, Role.ADMINISTRATOR)],
+               account: Annotated[Account, page_role(*access.OPERATORS)],
                csrf: Annotated[str, Form()] = "",
                region: Annotated[str, Form(pattern=r"^\d{6}$")] = "350000") -> Response:
     """Take today's evaluations and record the warnings they raise."""

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from api.auth import Account
 from api.deps import Services, ServicesDep, TokenFirstRoute, require
 from api.exports import EXPORT_CAP, export
+from ledger import access
 from ledger.commands import Text
 from ledger.events import Role as R
 from ledger.warning_events import FollowUp
@@ -25,7 +26,7 @@ from projections import warnings as board
 
 router = APIRouter(prefix="/api/v1/warnings/recorded", tags=["warnings"],
                    route_class=TokenFirstRoute)
-WATCHERS = Depends(require(R.OPERATOR, R.PLATFORM_REVIEWER, R.AUDITOR, R.ADMINISTRATOR))
+WATCHERS = Depends(require(*access.WATCHERS))
 Operator = Annotated[Account, Depends(require(R.OPERATOR))]
 Region = Annotated[str | None, Query(pattern=r"^\d{6}$",
                                      description="this region and those below it")]
