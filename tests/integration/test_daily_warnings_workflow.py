@@ -21,13 +21,11 @@ from ledger.warning_events import WarningRaised
 from projections.daily_evaluations import take_day
 from tests.conftest import DEPT, filing
 from tests.integration.test_projections_support import Projections
+from workflows.daily_inputs import SHANGHAI, WORKFLOW_ID, next_run
 from workflows.daily_warnings import (
-    SHANGHAI,
-    WORKFLOW_ID,
     DailyWarningsActivities,
     DailyWarningsWorkflow,
     ensure_daily_warnings,
-    next_run,
 )
 from workflows.devserver import start_test_server
 
