@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -97,10 +98,13 @@ def import_records(
     require_department(actor)
     importer = _Importer(ledger, actor)
     iterator = iter(rows)
-    while chunk := list(islice(iterator, CHUNK_ROWS)):
-        yield from importer.chunk(chunk)
-        if on_progress is not None:
-            on_progress(len(chunk))
+    try:
+        while chunk := list(islice(iterator, CHUNK_ROWS)):
+            yield from importer.chunk(chunk)
+            if on_progress is not None:
+                on_progress(len(chunk))
+    finally:
+        importer.close()
 
 
 def explain(error: pydantic.ValidationError) -> tuple[str, str]:
@@ -157,6 +161,12 @@ class _Importer:
         # long file does not load a person's records again for each filing, and the cap holds
         # across the rows of one save as it does across saves (dropped when a save fails).
         self.sanctioned: dict[UUID, int] = {}
+        # One group is written (by the database, mostly) while the next is prepared.
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-import")
+        self.writing: tuple[_Group, Future[None]] | None = None
+
+    def close(self) -> None:
+        self.writer.shutdown()
 
     def chunk(self, rows: list[Row]) -> list[RowResult]:
         results: list[RowResult] = []
@@ -191,10 +201,15 @@ class _Importer:
                                  sum(len(s.state) + _ENVELOPE for s in stored))
                 self._count_sanctions(item)
                 if not group.fits(item):
-                    results.extend(self._save(group))
+                    answered, failed = self._send(group)
+                    results.extend(answered)
                     group = _Group()
+                    if failed:  # this row too was prepared on the failed group's subjects
+                        results.append(self._file_one(item))
+                        continue
                 group.add(item)
-        results.extend(self._save(group))
+        results.extend(self._send(group)[0])
+        results.extend(self._settle()[0])
         return sorted(results, key=lambda r: r.line)
 
     def _parse(self, line: int, raw: dict[str, Any]) -> RowResult | tuple[int, FileRecord, UUID]:
@@ -254,19 +269,34 @@ class _Importer:
             self.sanctioned[listed[0]] += sum(
                 s.months for s in record.sanctions.values() if not s.lifted)
 
-    def _save(self, group: _Group) -> list[RowResult]:
-        if not group.items:
-            return []
+    def _send(self, group: _Group) -> tuple[list[RowResult], bool]:
+        """Start writing ``group``; answer the group sent before it, and whether it failed
+        (then ``group``, prepared on its subjects, is filed row by row instead)."""
+        answered, failed = self._settle()
+        if failed:
+            return answered + [self._file_one(item) for item in group.items], True
+        if group.items:
+            self.writing = (group, self.writer.submit(
+                append, self.ledger, [e for item in group.items for e in item.events],
+                [s for item in group.items for s in item.stored]))
+        return answered, False
+
+    def _settle(self) -> tuple[list[RowResult], bool]:
+        """Wait for the group being written: each row filed, or (if the group failed) each
+        filed again on its own."""
+        if self.writing is None:
+            return [], False
+        group, written = self.writing
+        self.writing = None
         try:
-            append(self.ledger, [e for item in group.items for e in item.events],
-                   [s for item in group.items for s in item.stored])
+            written.result()
         except IntegrityError:
             # Someone else wrote to a subject (or filed one of these records) meanwhile.
             self.subjects.clear()
             self.sanctioned.clear()
-            return [self._file_one(item) for item in group.items]
+            return [self._file_one(item) for item in group.items], True
         self._forget_listed(group)
-        return [RowResult(item.line, "filed", item.record_id) for item in group.items]
+        return [RowResult(item.line, "filed", item.record_id) for item in group.items], False
 
     def _forget_listed(self, group: _Group) -> None:
         """Let go of the record ids listed on cached subjects, so memory stays flat.

@@ -254,6 +254,52 @@ def test_a_group_that_clashes_with_another_clerk_is_filed_again_row_by_row(
     assert len(app.body(BODY_CODE).records) == 6
 
 
+def test_when_a_group_clashes_the_group_prepared_while_it_was_written_is_filed_row_by_row(
+    app: Ledger, pg_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group is written while the next is prepared on the subjects as the first left them;
+    when the first is refused, the next is filed row by row as well, and the body's versions
+    have no hole."""
+    other_clerk = postgres_ledger(pg_url, clock)
+    sent: list[int] = []
+
+    def save_after_someone_else(ledger: Ledger, events: list[DomainEvent], *stored: Any) -> (
+        None
+    ):
+        if not sent:
+            other_clerk.file_record(filing(900), DEPT)
+        sent.append(len(events))
+        append(ledger, events, *stored)
+
+    monkeypatch.setattr(bulk, "append", save_after_someone_else)
+    long_facts = "未按合同约定支付中标企业货款。" * 1000  # about 45 KB: four rows to a group
+    rows = [(n + 1, nested(row(n, facts=long_facts))) for n in range(1, 10)]
+
+    results = list(import_records(app, rows, DEPT))
+
+    other_clerk.close()
+    assert len(sent) == 1  # the second group (and the row that did not fit it) was not sent
+    assert [r.status for r in results] == ["filed"] * 9
+    versions = [e.originator_version for e in app.events.get(body_id(BODY_CODE))]
+    assert versions == list(range(1, len(versions) + 1))
+    assert len(app.body(BODY_CODE).records) == 10
+
+
+def test_a_group_prepared_on_top_of_one_never_written_is_refused_and_leaves_no_hole(
+    app: Ledger,
+) -> None:
+    subjects: dict[Any, Any] = {}
+    first, second = (app.prepare_filing(filing(n), DEPT, subjects) for n in (1, 2))
+    before = app.recorder.max_notification_id()
+
+    with pytest.raises(IntegrityError, match="version"):
+        append(app, second)  # the body's listing follows one that never reached the log
+
+    assert app.recorder.max_notification_id() == before
+    append(app, first)
+    assert len(app.body(BODY_CODE).records) == 1
+
+
 def test_a_file_of_one_persons_sanctions_stops_at_the_cap_as_filing_row_by_row_would(
     app: Ledger,
 ) -> None:
