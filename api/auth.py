@@ -148,8 +148,9 @@ class PostgresTokenStore:
     after they were created.
     """
 
-    def __init__(self, url: str, clock: Clock = system_clock) -> None:
-        self.url, self.clock = url, clock
+    def __init__(self, url: str, clock: Clock = system_clock,
+                 config: Config | None = None) -> None:
+        self.url, self.clock, self.config = url, clock, config
         with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS api_tokens ("
@@ -170,7 +171,7 @@ class PostgresTokenStore:
             "INSERT INTO api_tokens (token_hash, account_id, role, subject, name, created_at,"
             " expires_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
             (hash_token(token), account.id, account.role.value, account.subject,
-             account.name, now, now + token_lifetime()),
+             account.name, now, now + token_lifetime(self.config)),
         )
         return token
 
@@ -205,14 +206,14 @@ class PostgresTokenStore:
     def lookup_hash(self, token_hash: str) -> Account | None:
         row = read_row(self.url, "SELECT account_id, role, subject, name FROM api_tokens "
                        "WHERE token_hash = %s AND revoked_at IS NULL AND "
-                       f"{_EXPIRES} > %s", (token_hash, token_lifetime(), self.clock()))
+                       f"{_EXPIRES} > %s", (token_hash, token_lifetime(self.config), self.clock()))
         return None if row is None else _usable(Account(row[0], Role(row[1]), row[2], row[3]))
 
     def issued(self) -> list[Issued]:
         with connection(self.url) as conn:
             rows = conn.execute(
                 "SELECT account_id, role, subject, name, revoked_at IS NOT NULL, "
-                f"{_EXPIRES} FROM api_tokens ORDER BY created_at", (token_lifetime(),),
+                f"{_EXPIRES} FROM api_tokens ORDER BY created_at", (token_lifetime(self.config),),
             ).fetchall()
         return [Issued(Account(r[0], Role(r[1]), r[2], r[3]), bool(r[4]), r[5]) for r in rows]
 

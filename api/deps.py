@@ -19,11 +19,18 @@ from psycopg_pool import ConnectionPool
 
 from api.auth import Account, TokenStore
 from api.idempotency import IdempotencyStore
-from api.sessions import COOKIE, MemorySessionStore, PostgresSessionStore, SessionStore
+from api.sessions import (
+    COOKIE,
+    MemorySessionStore,
+    PostgresSessionStore,
+    SessionStore,
+    idle_timeout,
+)
 from ledger import access
 from ledger.application import Ledger
 from ledger.clock import business_date
 from ledger.commands import Command
+from ledger.config import Config
 from ledger.errors import ValidationError
 from ledger.events import Role
 from projections.positions import install as install_view
@@ -43,13 +50,15 @@ class Services:
     temporal_namespace: str = "default"
     extra: dict[str, Any] = field(default_factory=dict)
     session_store: SessionStore | None = None
+    config: Config | None = None  # the server's settings; None: the environment as it is now
     _views_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         if self.session_store is None:
             clock = self.ledger.clock
-            self.session_store = (PostgresSessionStore(self.database_url, clock)
-                                  if self.database_url else MemorySessionStore(clock))
+            idle = idle_timeout(self.config)
+            self.session_store = (PostgresSessionStore(self.database_url, clock, idle)
+                                  if self.database_url else MemorySessionStore(clock, idle))
 
     @property
     def sessions(self) -> SessionStore:

@@ -21,11 +21,12 @@ def build_services(config: Config, url: str | None = None) -> Services:
     url = url or database_url("api", config)
     return Services(
         ledger=open_ledger(url, pool_size=config.http_threads, config=config),
-        tokens=PostgresTokenStore(url),
+        tokens=PostgresTokenStore(url, config=config),
         idempotency=PostgresIdempotencyStore(url),
         database_url=url,
         temporal_ui=config.temporal_ui,
         temporal_namespace=config.temporal_namespace,
+        config=config,
     )
 
 

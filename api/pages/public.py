@@ -117,8 +117,9 @@ def disclosed_record(request: Request, record_id: UUID, services: ServicesDep) -
     verifies against the latest signed checkpoint."""
     row = _disclosed(services, record_id)
     bundle = _bundle(services, record_id)
-    key = trusted_public_key()
-    proof = verify_public(bundle, key, configured_witnesses()) if bundle and key else None
+    key = trusted_public_key(services.config)
+    witnesses = configured_witnesses(services.config)
+    proof = verify_public(bundle, key, witnesses) if bundle and key else None
     shown = proof.signed_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M UTC+8") if proof else ""
     return render(request, "disclosure_record.html", {
         "row": row, "record_id": record_id, "proof": proof, "proof_time": shown,
@@ -148,7 +149,7 @@ def _disclosed(services: ServicesDep, record_id: UUID) -> DisclosedRecord:
 
 def _bundle(services: ServicesDep, record_id: UUID) -> dict[str, Any] | None:
     """The public bundle under the latest checkpoint of the trusted key, if there is one."""
-    key = trusted_public_key()
+    key = trusted_public_key(services.config)
     if key is None or services.database_url is None:
         return None
     try:

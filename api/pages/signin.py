@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.auth import Account, hash_token
 from api.deps import Services
+from api.deps import services as services_of
 from api.pages import LANDING, check_csrf
 from api.sessions import COOKIE, new_session_id, secure_cookies
 
@@ -36,7 +37,7 @@ def login_form(request: Request) -> tuple[str, str]:
 
 def remember_login_form(request: Request, response: Response, kept: str) -> None:
     response.set_cookie(LOGIN_COOKIE, kept, httponly=True, samesite="strict", path="/login",
-                        secure=secure_cookies(request))
+                        secure=secure_cookies(request, services_of(request).config))
 
 
 def check_login_csrf(request: Request, csrf: str) -> None:
@@ -55,7 +56,7 @@ def signed_in(request: Request, services: Services, token: str,
     session = services.sessions.open(hash_token(token))
     response = RedirectResponse(LANDING.get(account.role, "/"), status_code=303)
     response.set_cookie(COOKIE, session, httponly=True, samesite="strict",
-                        secure=secure_cookies(request))
+                        secure=secure_cookies(request, services.config))
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
 
@@ -67,5 +68,5 @@ def signed_out(request: Request, services: Services, csrf: str) -> Response:
         check_csrf(request, csrf)
         services.sessions.close(session)
         response.delete_cookie(COOKIE, httponly=True, samesite="strict",
-                               secure=secure_cookies(request))
+                               secure=secure_cookies(request, services.config))
     return response

@@ -15,6 +15,7 @@ from api.auth import Account
 from api.deps import ServicesDep, require
 from ledger import access
 from ledger.audit import ProofReader, ProofUnavailableError, Selection, export_bundle
+from ledger.config import Config
 from ledger.errors import ValidationError
 from ledger.note import verifier_key
 from ledger.sealer import LogTable, log_origin, trusted_public_key
@@ -101,10 +102,10 @@ class BundleOut(BaseModel):
     calendar_versions: list[str]
 
 
-def trusted_key() -> bytes:
+def trusted_key(config: Config | None = None) -> bytes:
     """The configured public key (``LEDGER_PUBLIC_KEY``): the sealer signs, the API only
     publishes, and never a key it merely found in the database."""
-    key = trusted_public_key()
+    key = trusted_public_key(config)
     if key is None:
         raise ProofUnavailableError("no public key is configured (LEDGER_PUBLIC_KEY)",
                                     field="public_key")
@@ -114,17 +115,18 @@ def trusted_key() -> bytes:
 def reader(services: ServicesDep) -> ProofReader:
     if services.database_url is None:
         raise ValidationError("proofs need the PostgreSQL log", field="database")
-    return ProofReader(services.database_url, LogTable.of(services.ledger), trusted_key())
+    return ProofReader(services.database_url, LogTable.of(services.ledger),
+                       trusted_key(services.config))
 
 
 @router.get("/public-key", response_model=PublicKeyOut)
 def public_key(services: ServicesDep) -> PublicKeyOut:
     """The Ed25519 public key that signs tree heads and checkpoints (no token needed)."""
-    key = trusted_key()
+    key = trusted_key(services.config)
     try:
         origin = reader(services).latest_checkpoint().checkpoint.origin
     except ProofUnavailableError:
-        origin = log_origin()
+        origin = log_origin(services.config)
     return PublicKeyOut(public_key=base64.b64encode(key).decode(), origin=origin,
                         verifier_key=verifier_key(origin, key))
 
@@ -135,7 +137,7 @@ def head(services: ServicesDep, since: Annotated[int | None, Query(ge=0)] = None
 ):
     """The latest signed tree head, with a consistency proof from an earlier size if asked
     (no token needed)."""
-    return reader(services).head_document(trusted_key(), since)
+    return reader(services).head_document(trusted_key(services.config), since)
 
 
 @router.get("/records/{record_id}/versions/{version}/inclusion", response_model=InclusionOut)
@@ -169,7 +171,8 @@ def bundle(services: ServicesDep, _: Annotated[Account, AUDITORS],
         raise ValidationError(str(error), field="record") from None
     if services.database_url is None:
         raise ValidationError("bundles need the PostgreSQL log", field="database")
-    document = export_bundle(services.ledger, services.database_url, selection, trusted_key())
+    document = export_bundle(services.ledger, services.database_url, selection,
+                             trusted_key(services.config))
     name = f"bundle-{record or subject or 'range'}.json"
     return JSONResponse(document,
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -67,7 +67,7 @@ def _checkpoint(conn: psycopg.Connection[Any], key: bytes) -> SignedCheckpoint:
             responses={200: {"content": {"text/plain": {}}}})
 def checkpoint(services: ServicesDep) -> Response:
     """The latest checkpoint: a signed note with the origin, tree size and root hash."""
-    key = trusted_key()
+    key = trusted_key(services.config)
     with connection(_url(services)) as conn:
         found = _checkpoint(conn, key)
         cosigned = cosignatures_of(conn, found.checkpoint)
@@ -83,7 +83,7 @@ async def cosignatures(request: Request, services: ServicesDep) -> CosignedOut:
         note = (await request.body()).decode("utf-8")
     except UnicodeDecodeError:
         raise ValidationError("a note is UTF-8 text", field="checkpoint") from None
-    key, witnesses = trusted_key(), configured_witnesses()
+    key, witnesses = trusted_key(services.config), configured_witnesses(services.config)
     url = _url(services)
 
     def keep() -> list[str]:
@@ -104,7 +104,7 @@ def entries(services: ServicesDep, index: Annotated[str, Path()]) -> Response:
         _, at, width = parse_tile_path("0", index)
     except TilePathError as error:
         raise ProofUnavailableError(str(error), field="tile") from None
-    key, today, public = trusted_key(), services.today(), {}
+    key, today, public = trusted_key(services.config), services.today(), {}
 
     def shown(originator: UUID, topic: str, state: bytes) -> bool:
         if not topic.startswith("ledger.record_events:") or names_people(state):
@@ -137,7 +137,7 @@ def tile(services: ServicesDep, level: Annotated[str, Path()],
         number, at, width = parse_tile_path(level, index)
     except TilePathError as error:
         raise ProofUnavailableError(str(error), field="tile") from None
-    key = trusted_key()
+    key = trusted_key(services.config)
     with connection(_url(services)) as conn:
         size = _checkpoint(conn, key).checkpoint.size
         data = read_tile(conn, number, at, width) if tile_end(number, at, width) <= size else None
