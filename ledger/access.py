@@ -18,19 +18,23 @@ Whose records:
   application forwarded to it (then or earlier); it acts on the records it filed, decides a
   matter forwarded to it now, and revokes a repair it approved (谁认定谁修复);
 - every other role reads every record;
-- a commitment or a lead is acted on by the department responsible for it (``responsible``).
+- a commitment or a lead is acted on by the department responsible for it (``responsible``);
+- an early warning by an operator of its region or of a region above it (the warning checks
+  its region's reporting chain).
 """
 
 from __future__ import annotations
 
 from ledger import commands as c
 from ledger import register_commands as rc
+from ledger import warning_commands as wc
 from ledger.commitment import Commitment
 from ledger.errors import PermissionDeniedError
 from ledger.events import Actor, Role
 from ledger.lead import Lead
 from ledger.record import CreditRecord
 from ledger.values import Objection, Repair
+from ledger.warning import EarlyWarning
 
 SOURCE, OFFICIAL, REVIEWER = Role.SOURCE_DEPARTMENT, Role.SUBJECT_OFFICIAL, Role.PLATFORM_REVIEWER
 OPERATOR, AUDITOR, ADMINISTRATOR = Role.OPERATOR, Role.AUDITOR, Role.ADMINISTRATOR
@@ -106,6 +110,9 @@ ACTS: dict[type[c.Command], Roles] = {
     rc.FileRecordOnLead: frozenset({SOURCE}),
     rc.FindBreachOnLead: frozenset({SOURCE}),
     rc.HandOverLead: frozenset({SOURCE}),
+    wc.AcknowledgeWarning: frozenset({OPERATOR}),
+    wc.RecordWarningFollowUp: frozenset({OPERATOR}),
+    wc.RecordWarningResult: frozenset({OPERATOR}),
 }
 """Each command and the roles that may give it (the system's own steps are not commands)."""
 
@@ -142,9 +149,12 @@ def sees_subject(actor: Actor, *names: str | None) -> bool:
     return actor.role is not OFFICIAL or (actor.subject is not None and actor.subject in names)
 
 
-def responsible(actor: Actor, held: Commitment | Lead) -> bool:
-    """Whether the actor is the department responsible for a commitment or a lead; no other
-    account reaches one to act on it."""
+def responsible(actor: Actor, held: Commitment | Lead | EarlyWarning) -> bool:
+    """Whether the actor is the department responsible for a commitment or a lead (no other
+    account reaches one to act on it); a warning's operator is checked by the warning, which
+    knows its region's reporting chain."""
+    if isinstance(held, EarlyWarning):
+        return actor.role is OPERATOR
     return actor.role is SOURCE and actor.subject == held.department.code
 
 

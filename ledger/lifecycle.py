@@ -25,16 +25,19 @@ from typing import Any
 from ledger import access
 from ledger import commands as c
 from ledger import register_commands as rc
+from ledger import warning_commands as wc
 from ledger.commitment import Commitment
 from ledger.events import Actor, Role
 from ledger.lead import Lead
 from ledger.record import CreditRecord, Schedule
+from ledger.warning import EarlyWarning
 
-FACTS = ("sanctioned_elsewhere", "subject_applications", "barred_until")
-"""What a record's step may need from the subject's other records (``RecordSteps.facts``)."""
+FACTS = ("sanctioned_elsewhere", "subject_applications", "barred_until", "chain")
+"""What a step may need from beyond its aggregate (``RecordSteps.facts``): the subject's other
+records, a warning's region and every region it reports to."""
 GIVEN = ("actor", "at", "schedule")
 
-Aggregate = type[CreditRecord] | type[Commitment] | type[Lead]
+Aggregate = type[CreditRecord] | type[Commitment] | type[Lead] | type[EarlyWarning]
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,9 @@ STEPS: tuple[Step, ...] = (
     Step(rc.ReleaseCommitment, Commitment.release, on=Commitment),
     Step(rc.FindLeadUnfounded, Lead.find_unfounded, on=Lead),
     Step(rc.HandOverLead, Lead.hand_over, on=Lead),
+    Step(wc.AcknowledgeWarning, EarlyWarning.acknowledge, on=EarlyWarning),
+    Step(wc.RecordWarningFollowUp, EarlyWarning.record_follow_up, on=EarlyWarning),
+    Step(wc.RecordWarningResult, EarlyWarning.record_result, on=EarlyWarning),
 )
 """Steps on one aggregate. Steps that file a record or touch several aggregates at once are
 ledger methods (``HANDLED``)."""
@@ -152,6 +158,11 @@ HANDLED: dict[type[c.Command], str] = {
 }
 """Commands a ledger method of this name carries out whole (several aggregates, a filing)."""
 
+LOADERS: dict[Aggregate, tuple[str, str]] = {
+    Commitment: ("commitment", "commitment_id"), Lead: ("lead", "lead_id"),
+    EarlyWarning: ("early_warning", "warning_id"),
+}
+"""How the ledger loads the aggregate a step is on: its reader, and the command's id field."""
 BY_COMMAND: dict[type[c.Command], Step] = {step.command: step for step in STEPS}
 RECORD_STEPS: tuple[Step, ...] = tuple(step for step in STEPS if step.on is CreditRecord)
 PAGE_STEPS: dict[str, Step] = {step.page: step for step in STEPS if step.page}

@@ -21,12 +21,14 @@ from ledger.clock import Clock
 from ledger.errors import PermissionDeniedError
 from ledger.events import Actor
 from ledger.record import CreditRecord, Schedule
+from ledger.regions import RegionTable
 
 
 class RecordSteps:
     """Mixed into ``Ledger``: ``execute`` and the steps it takes by name."""
 
     clock: Clock
+    regions: RegionTable
 
     def record(self, rid: UUID, version: int | None = None) -> CreditRecord:
         raise NotImplementedError
@@ -64,16 +66,17 @@ class RecordSteps:
         if not access.responsible(actor, aggregate):
             raise PermissionDeniedError(
                 "a department may act only on the commitments and leads it is responsible for")
+        facts = {"chain": lambda: self.regions.reporting_chain(aggregate.region_code)}
         result = self._with_schedule(None, lambda s: step.take(
-            aggregate, cmd, actor, self.clock(), s, {}))
+            aggregate, cmd, actor, self.clock(), s, facts))
         self._save(aggregate)
         return result
 
     def _load(self, step: lifecycle.Step, cmd: c.Command) -> Any:
-        """The commitment or lead the command names (``commitment_id``, ``lead_id``), by the
-        ledger's reader of that name, which says which is missing."""
-        name = step.on.__name__.lower()
-        return getattr(self, name)(getattr(cmd, f"{name}_id"))
+        """The commitment, lead or warning the command names, by the ledger's reader of it
+        (``lifecycle.LOADERS``), which says which is missing."""
+        reader, field = lifecycle.LOADERS[step.on]
+        return getattr(self, reader)(getattr(cmd, field))
 
     def facts(self, record: CreditRecord) -> dict[str, Callable[[], Any]]:
         """What a step on ``record`` may need from the subject's other records, computed only

@@ -18,8 +18,10 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from ledger import warning_commands as wc
 from ledger.clock import Clock
-from ledger.errors import ConcurrentChangeError, NotFoundError
+from ledger.commands import Command
+from ledger.errors import NotFoundError
 from ledger.events import Actor, DomainEvent
 from ledger.record import Schedule
 from ledger.regions import RegionTable
@@ -142,23 +144,18 @@ class WarningSteps:
                 message=found.message, metrics=found.metrics, score=found.score)
         return raise_
 
-    def _warning_step(self, wid: UUID, step: Callable[[EarlyWarning, list[str]], None]) -> None:
-        warning = self.early_warning(wid)
-        step(warning, self.regions.reporting_chain(warning.region_code))
-        try:
-            self.save_events(warning.collect_events())
-        except IntegrityError:
-            raise ConcurrentChangeError("the warning changed meanwhile; reload and try again",
-                                        field="warning_id") from None
+    def execute(self, cmd: Command, actor: Actor) -> Any:
+        raise NotImplementedError
+
+    # The operator's steps are registered in ``ledger.lifecycle``; these name them.
 
     def acknowledge_warning(self, wid: UUID, actor: Actor, note: str | None = None) -> None:
-        self._warning_step(wid, lambda w, chain: w.acknowledge(actor, self.clock(), chain, note))
+        self.execute(wc.AcknowledgeWarning(warning_id=wid, note=note), actor)
 
     def record_warning_follow_up(self, wid: UUID, actor: Actor, follow_up: FollowUp,
                                  reasons: str) -> None:
-        self._warning_step(wid, lambda w, chain: w.record_follow_up(
-            actor, self.clock(), chain, follow_up, reasons))
+        self.execute(wc.RecordWarningFollowUp(warning_id=wid, follow_up=follow_up,
+                                              reasons=reasons), actor)
 
     def record_warning_result(self, wid: UUID, actor: Actor, result: str) -> None:
-        self._warning_step(wid, lambda w, chain: w.record_result(
-            actor, self.clock(), chain, result))
+        self.execute(wc.RecordWarningResult(warning_id=wid, result=result), actor)

@@ -24,6 +24,7 @@ from api.pages.register_forms import refused
 from api.routes.evaluation import formula_now
 from ledger import access
 from ledger import errors as e
+from ledger import warning_commands as wc
 from ledger.events import Role
 from ledger.warning_events import FollowUp
 from ledger.warning_steps import WarningNotFoundError
@@ -32,7 +33,8 @@ from projections.daily_evaluations import take_day
 
 router = APIRouter(tags=["pages"])
 WATCHERS = page_role(*access.WATCHERS)
-Operator = Annotated[Account, page_role(Role.OPERATOR)]
+# The operator's three steps on a warning share their roles (ledger.access).
+Operator = Annotated[Account, page_role(*access.roles(wc.AcknowledgeWarning))]
 FOLLOW_UPS = [f.value for f in FollowUp]
 
 

@@ -15,9 +15,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from api.auth import Account
-from api.deps import Services, ServicesDep, TokenFirstRoute, require
+from api.deps import Services, ServicesDep, TokenFirstRoute, gives, require
 from api.exports import EXPORT_CAP, export
 from ledger import access
+from ledger import warning_commands as wc
 from ledger.commands import Text
 from ledger.events import Role as R
 from ledger.warning_events import FollowUp
@@ -27,7 +28,6 @@ from projections import warnings as board
 router = APIRouter(prefix="/api/v1/warnings/recorded", tags=["warnings"],
                    route_class=TokenFirstRoute)
 WATCHERS = Depends(require(*access.WATCHERS))
-Operator = Annotated[Account, Depends(require(R.OPERATOR))]
 Region = Annotated[str | None, Query(pattern=r"^\d{6}$",
                                      description="this region and those below it")]
 State = Annotated[Literal["open", "escalated", "acknowledged", "followed_up", "closed"] | None,
@@ -126,21 +126,23 @@ def one_warning(warning_id: UUID, services: ServicesDep,
 
 @router.post("/{warning_id}/acknowledgement", status_code=204)
 def acknowledge(warning_id: UUID, body: Acknowledgement, services: ServicesDep,
-                account: Operator) -> None:
+                account: Annotated[Account, gives(wc.AcknowledgeWarning)]) -> None:
     """Acknowledge the warning (an operator of its region or above)."""
-    services.ledger.acknowledge_warning(warning_id, account.actor(), body.note)
+    services.ledger.execute(wc.AcknowledgeWarning(warning_id=warning_id, note=body.note),
+                            account.actor())
 
 
 @router.post("/{warning_id}/follow-up", status_code=204)
 def follow_up(warning_id: UUID, body: FollowUpIn, services: ServicesDep,
-              account: Operator) -> None:
+              account: Annotated[Account, gives(wc.RecordWarningFollowUp)]) -> None:
     """Record the follow-up: 约谈, 督导, 通报, or none, with the reasons."""
-    services.ledger.record_warning_follow_up(warning_id, account.actor(), body.follow_up,
-                                             body.reasons)
+    services.ledger.execute(wc.RecordWarningFollowUp(
+        warning_id=warning_id, follow_up=body.follow_up, reasons=body.reasons), account.actor())
 
 
 @router.post("/{warning_id}/result", status_code=204)
 def result(warning_id: UUID, body: ResultIn, services: ServicesDep,
-           account: Operator) -> None:
+           account: Annotated[Account, gives(wc.RecordWarningResult)]) -> None:
     """Record what the follow-up achieved; the warning is closed."""
-    services.ledger.record_warning_result(warning_id, account.actor(), body.result)
+    services.ledger.execute(wc.RecordWarningResult(warning_id=warning_id, result=body.result),
+                            account.actor())

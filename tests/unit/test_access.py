@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from ledger import access, lifecycle
 from ledger import commands as c
 from ledger import register_commands as rc
+from ledger import warning_commands as wc
 from ledger.application import Ledger
 from ledger.events import Actor, Role
 from ledger.record import CreditRecord
@@ -25,7 +26,7 @@ ADMINISTRATIVE = {c.RegisterBody, c.RegisterCivilServant, c.PublishCalendarYear,
 def _commands() -> set[type[c.Command]]:
     """Every command a person gives: the concrete commands of both command modules."""
     found: set[type[c.Command]] = set()
-    for module in (c, rc):
+    for module in (c, rc, wc):
         for value in vars(module).values():
             if (isinstance(value, type) and issubclass(value, c.Command)
                     and value.__module__ == module.__name__ and value.__subclasses__() == []
