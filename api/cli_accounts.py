@@ -8,11 +8,18 @@ from typing import Annotated
 import typer
 
 from api.auth import Account, PostgresTokenStore
+from api.cli_app import config
 from ledger.events import Role
 from ledger.storage import database_url
 
 app = typer.Typer(help="API accounts and their bearer tokens (stored hashed).",
                   no_args_is_help=True)
+
+
+def _tokens() -> PostgresTokenStore:
+    """The API's token store, with the lifetime this command was started with."""
+    settings = config()
+    return PostgresTokenStore(database_url("api", settings), config=settings)
 
 
 @app.command("create")
@@ -27,7 +34,7 @@ def create(
     """Create a token; it is printed once, stored only as a hash, and expires after
     LEDGER_TOKEN_DAYS (90) days."""
     try:
-        tokens = PostgresTokenStore(database_url("api"))
+        tokens = _tokens()
         token = tokens.create(Account(account_id, role, subject, name))
     except ValueError as error:
         typer.echo(f"error: {error}", err=True)
@@ -38,7 +45,7 @@ def create(
 @app.command("rotate")
 def rotate(account_id: str) -> None:
     """Issue a new token for an account (printed once) and revoke its old ones."""
-    token = PostgresTokenStore(database_url("api")).rotate(account_id)
+    token = _tokens().rotate(account_id)
     if token is None:
         typer.echo(f"error: no active token for {account_id}", err=True)
         raise typer.Exit(1)
@@ -48,7 +55,7 @@ def rotate(account_id: str) -> None:
 @app.command("revoke")
 def revoke(account_id: str) -> None:
     """Revoke every token of an account."""
-    if not PostgresTokenStore(database_url("api")).revoke(account_id):
+    if not _tokens().revoke(account_id):
         typer.echo(f"error: no active token for {account_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"revoked {account_id}")
@@ -58,7 +65,7 @@ def revoke(account_id: str) -> None:
 def list_accounts() -> None:
     """Every token with its account, role, subject, state and expiry (UTC)."""
     now = datetime.now(UTC)
-    for issued in PostgresTokenStore(database_url("api")).issued():
+    for issued in _tokens().issued():
         account = issued.account
         state = ("revoked" if issued.revoked else
                  "expired" if issued.expires_at <= now else "active")

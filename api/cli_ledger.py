@@ -68,7 +68,8 @@ def _account(account_id: str, *roles: Role) -> Actor:
     if not account_id:
         raise ValidationError("name the account this command acts as (--account ID, or "
                               "LEDGER_ACCOUNT)", field="account")
-    tokens = PostgresTokenStore(database_url("api", config()))
+    settings = config()
+    tokens = PostgresTokenStore(database_url("api", settings), config=settings)
     found = [account for account, active in tokens.accounts()
              if account.id == account_id and active]
     if not found:
@@ -100,7 +101,8 @@ def _fail(field: str | None, reason: str) -> None:
 
 @contextmanager
 def _opened(url: str | None = None) -> Iterator[Ledger]:
-    ledger = open_ledger(url or database_url("api", config()), pool_size=2)
+    settings = config()
+    ledger = open_ledger(url or database_url("api", settings), pool_size=2, config=settings)
     try:
         yield ledger
     finally:
@@ -323,8 +325,10 @@ _SHOWN: dict[str, Callable[[Any], str]] = {
 def load_sample_command() -> None:
     """Load the Fujian sample data set (bodies, civil servants, ~300 records) if it is missing."""
     with _reported():
-        url = database_url("api", config())
-        summary = load_sample(lambda clock: open_ledger(url, clock=clock, pool_size=2))
+        settings = config()
+        url = database_url("api", settings)
+        summary = load_sample(lambda clock: open_ledger(url, clock=clock, pool_size=2,
+                                                        config=settings))
     for line in _describe_sample(summary):
         typer.echo(line)
 
@@ -345,14 +349,16 @@ DevService = Callable[[], AbstractContextManager[list[str]]]
 @contextmanager
 def dev_ledger() -> Iterator[list[str]]:
     """The ledger's database (embedded unless ``LEDGER_DATABASE_URL``), with the sample."""
-    url = database_url("api", config())
+    settings = config()
+    url = database_url("api", settings)
     with _opened(url) as ledger:
         empty = not ledger.recorder.max_notification_id()
         table = str(getattr(ledger.recorder, "events_table_name", "ledger_events"))
         summary = None if empty else sample_summary(ledger)
         warning = ledger.calendar_status().warning()
     if empty:
-        summary = load_sample(lambda clock: open_ledger(url, clock=clock, pool_size=2))
+        summary = load_sample(lambda clock: open_ledger(url, clock=clock, pool_size=2,
+                                                        config=settings))
     params = conninfo_to_dict(url)
     params.pop("password", None)
     shown = make_conninfo(**{k: str(v) for k, v in params.items() if v is not None})

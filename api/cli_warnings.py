@@ -12,6 +12,7 @@ from typing import Annotated
 import psycopg
 import typer
 
+from api.cli_app import config
 from api.cli_ledger import AccountOption, _account, _opened, _reported
 from ledger import access
 from ledger.clock import business_date
@@ -29,7 +30,7 @@ def raise_today(account: AccountOption = "") -> None:
         actor = _account(account, *access.OPERATORS)
         today = business_date(ledger.clock())
         formula = ledger.formula_book().in_force(today)
-        with psycopg.connect(database_url("api"), autocommit=True) as conn:
+        with psycopg.connect(database_url("api", config()), autocommit=True) as conn:
             taken = take_day(ledger, conn, formula, today, actor)
     typer.echo(f"{taken.taken_on} under {taken.formula_id}: {taken.recorded} evaluations and "
                f"{len(taken.warnings)} new warnings recorded")
@@ -42,7 +43,7 @@ def list_warnings(
         help="open, escalated, acknowledged, followed_up or closed")] = None,
 ) -> None:
     """The recorded warnings with their state, those to act on first."""
-    with _reported(), psycopg.connect(database_url("api"), autocommit=True) as conn:
+    with _reported(), psycopg.connect(database_url("api", config()), autocommit=True) as conn:
         for w in board.recorded_warnings(conn, region=region, state=state):
             typer.echo(f"{w['warning_id']}  {w['raised_on']}  {w['state']:<12} "
                        f"{w['region_code']}  {w['code']}  {w['rule_id']}: {w['message']}")

@@ -25,7 +25,7 @@ from temporalio.worker import Worker
 from ledger.application import Ledger
 from ledger.bootstrap import open_ledger
 from ledger.config import Config, current
-from ledger.storage import database_url
+from ledger.storage import database_url, ledger_home
 from workflows.activities import DeadlineActivities, ExpiryActivities
 from workflows.daily_warnings import (
     DailyWarningsActivities,
@@ -117,7 +117,8 @@ async def temporal_client(config: Config | None = None) -> AsyncIterator[Client]
         await register_search_attributes(client, namespace(config))
         yield client
         return
-    async with await start_dev_server(runtime=metrics_runtime()) as env:
+    async with await start_dev_server(data_dir=ledger_home(config),
+                                      runtime=metrics_runtime()) as env:
         log.info("Temporal dev server on localhost:7233, web UI on http://localhost:8233")
         await register_search_attributes(env.client, "default")
         yield env.client
