@@ -23,6 +23,7 @@ from eventsourcing.utils import get_topic
 from ledger import commands as c
 from ledger import register_commands as rc
 from ledger.clock import Clock
+from ledger.commands import Command
 from ledger.commitment import Commitment, commitment_id
 from ledger.commitment_events import CommitmentKind
 from ledger.errors import ConcurrentChangeError, DuplicateFilingError, NotFoundError
@@ -73,6 +74,9 @@ class Registers(WarningSteps):
     def _save(self, *items: Any) -> None:
         raise NotImplementedError
 
+    def execute(self, cmd: Command, actor: Actor) -> Any:
+        raise NotImplementedError
+
     def save_events(self, events: Iterable[DomainEvent]) -> Any:
         raise NotImplementedError
 
@@ -121,14 +125,10 @@ class Registers(WarningSteps):
         return Registered(cid, created=True)
 
     def fulfil_commitment(self, cmd: rc.FulfilCommitment, actor: Actor) -> None:
-        commitment = self.commitment(cmd.commitment_id)
-        commitment.fulfil(actor, self.clock(), cmd.evidence)
-        self._save(commitment)
+        self.execute(cmd, actor)
 
     def release_commitment(self, cmd: rc.ReleaseCommitment, actor: Actor) -> None:
-        commitment = self.commitment(cmd.commitment_id)
-        commitment.release(actor, self.clock(), cmd.reasons)
-        self._save(commitment)
+        self.execute(cmd, actor)
 
     def find_breach(self, cmd: rc.FindBreach, actor: Actor) -> UUID:
         """Find the commitment breached and file its ``breach_of_commitment`` record."""
@@ -197,15 +197,10 @@ class Registers(WarningSteps):
         return Registered(lid, created=True)
 
     def find_lead_unfounded(self, cmd: rc.FindLeadUnfounded, actor: Actor) -> None:
-        lead = self.lead(cmd.lead_id)
-        lead.find_unfounded(actor, self.clock(), cmd.reasons)
-        self._save(lead)
+        self.execute(cmd, actor)
 
     def hand_over_lead(self, cmd: rc.HandOverLead, actor: Actor) -> None:
-        lead = self.lead(cmd.lead_id)
-        self._with_schedule(None, lambda s: lead.hand_over(
-            actor, self.clock(), s, cmd.to.organisation(), cmd.reasons))
-        self._save(lead)
+        self.execute(cmd, actor)
 
     def file_record_on_lead(self, cmd: rc.FileRecordOnLead, actor: Actor) -> UUID:
         """File a record on the lead's body; the lead ends with it."""
