@@ -40,7 +40,7 @@ from ledger import access
 from ledger import commands as c
 from ledger import errors as e
 from ledger.deadline_keys import DeadlineKey
-from ledger.events import Actor, DomainEvent, Role
+from ledger.events import DomainEvent, Role
 from ledger.record import CreditRecord
 from ledger.values import (
     Category,
@@ -276,8 +276,7 @@ Fields = Annotated[StepFields, Form()]
 
 
 def _step(request: Request, services: Services, account: Account, record_id: UUID,
-          fields: StepFields, form_id: str, command: Callable[[], c.RecordStep],
-          act: Callable[[Any, Actor], Any]) -> Response:
+          fields: StepFields, form_id: str, command: Callable[[], c.RecordStep]) -> Response:
     """Take a step from a form: validated as the API validates it, refused next to its field
     with what was typed kept, or done and back on the record with a confirmation."""
     check_csrf(request, fields.csrf)
@@ -285,7 +284,7 @@ def _step(request: Request, services: Services, account: Account, record_id: UUI
     lang = language(request)
     typed = fields.model_dump(exclude={"csrf"})
     try:
-        act(command(), account.actor())
+        services.ledger.execute(command(), account.actor())
     except pydantic.ValidationError as error:
         return _record_page(request, services, account, record_id, failed=form_id, typed=typed,
                             errors=placed(refusals(error, lang), StepFields),
@@ -306,8 +305,7 @@ def decide_objection(request: Request, record_id: UUID, number: int, services: S
     return _step(request, services, account, record_id, fields, f"decide-objection-{number}",
                  lambda: c.DecideObjection.model_validate({
                      "record_id": record_id, "number": number, "outcome": fields.outcome or None,
-                     "reasons": fields.reasons, "changes": changes_data(fields)}),
-                 services.ledger.decide_objection)
+                     "reasons": fields.reasons, "changes": changes_data(fields)}))
 
 
 @router.post("/department/records/{record_id}/repairs/{number}/decision")
@@ -317,8 +315,7 @@ def decide_repair(request: Request, record_id: UUID, number: int, services: Serv
     return _step(request, services, account, record_id, fields, f"decide-repair-{number}",
                  lambda: c.DecideRepair.model_validate({
                      "record_id": record_id, "number": number,
-                     "approved": fields.approved or None, "reasons": fields.reasons}),
-                 services.ledger.decide_repair)
+                     "approved": fields.approved or None, "reasons": fields.reasons}))
 
 
 @router.post("/department/records/{record_id}/rectification/verification")
@@ -326,8 +323,7 @@ def verify_rectification(request: Request, record_id: UUID, services: ServicesDe
                          account: Department, fields: Fields) -> Response:
     """Confirm that the subject's rectification is complete."""
     return _step(request, services, account, record_id, fields, "verify",
-                 lambda: c.VerifyRectification(record_id=record_id),
-                 services.ledger.verify_rectification)
+                 lambda: c.VerifyRectification(record_id=record_id))
 
 
 @router.post("/department/records/{record_id}/rectification/rejection")
@@ -335,8 +331,7 @@ def reject_rectification(request: Request, record_id: UUID, services: ServicesDe
                          account: Department, fields: Fields) -> Response:
     """Refuse a completion report: rectification goes on to its due date."""
     return _step(request, services, account, record_id, fields, "verify",
-                 lambda: c.RejectRectification(record_id=record_id, reasons=fields.reasons),
-                 services.ledger.reject_rectification)
+                 lambda: c.RejectRectification(record_id=record_id, reasons=fields.reasons))
 
 
 @router.post("/department/records/{record_id}/withdrawal")
@@ -344,8 +339,7 @@ def withdraw_record(request: Request, record_id: UUID, services: ServicesDep,
                     account: Department, fields: Fields) -> Response:
     """Withdraw a record the department filed, with the reasons."""
     return _step(request, services, account, record_id, fields, "withdraw",
-                 lambda: c.WithdrawRecord(record_id=record_id, reasons=fields.reasons),
-                 services.ledger.withdraw_record)
+                 lambda: c.WithdrawRecord(record_id=record_id, reasons=fields.reasons))
 
 
 @router.post("/department/records/{record_id}/correction")
@@ -355,5 +349,4 @@ def correct_record(request: Request, record_id: UUID, services: ServicesDep,
     return _step(request, services, account, record_id, fields, "correct",
                  lambda: c.CorrectRecord.model_validate({
                      "record_id": record_id, "changes": changes_data(fields) or {},
-                     "reasons": fields.reasons}),
-                 services.ledger.correct_record)
+                     "reasons": fields.reasons}))
