@@ -87,6 +87,22 @@ class RuleSet(Immutable):
     """An early warning (预警) is acknowledged by its region's operator within this many working
     days, or it is escalated to the region above. The provincial plan asks for early warning and
     supervision without a period: an assumption (**A**), to be confirmed by the province."""
+    serious_dishonesty_serious_records: Annotated[int, Field(ge=1, le=100)] = 1
+    """A subject with this many serious (严重) records in force is flagged seriously dishonest
+    (严重失信). 国发〔2016〕76号 asks for the seriously dishonest in government integrity to be
+    named and disciplined; the province's list rules are not yet issued, so the number is an
+    assumption (**A**) after 国办发〔2020〕49号 (serious acts only), to be confirmed."""
+    serious_dishonesty_records: Annotated[int, Field(ge=1, le=100)] = 3
+    """… or with this many general or serious records in force (repeated dishonesty: an
+    assumption **A**, to be confirmed by the province)."""
+    serious_dishonesty_categories: list[Category] = Field(
+        default_factory=lambda: [Category.DISHONEST_JUDGMENT_DEBTOR])
+    """… or with one record in force of one of these categories: a body listed as a dishonest
+    judgment debtor (government bodies on the court's list are the plan's first target; the
+    criterion itself is an assumption **A**)."""
+    serious_dishonesty_public: bool = False
+    """Whether the flag is shown on the public pages (bodies only, never a civil servant). Not
+    public unless the province decides so: 国办发〔2020〕49号 keeps lists to what law provides."""
     sanction_periods_months: list[Months] = Field(min_length=1)
     sanction_cap_months: Months
     reminder_working_days_before: list[Days]
