@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 REGISTER_TEXTS: dict[str, tuple[str, str]] = {
+    "sd_flag": ("严重失信主体", "Seriously dishonest subject"),
+    "sd_note": ("该主体符合规则集 {rule} 的严重失信认定标准（{on}），"
+                "供取消评优评先资格和从严考核参考；记录期满、修复、撤销或删除后标识自动解除。",
+                "This subject meets the criteria of rule set {rule} for serious dishonesty "
+                "({on}), for disqualification and strict assessment; the flag ends when the "
+                "records expire, are repaired, withdrawn or deleted."),
+    "sd_reason_serious_records": ("有效期内的严重失信记录", "Serious records in force"),
+    "sd_reason_records_in_force": ("有效期内的一般及以上失信记录",
+                                   "General or serious records in force"),
+    "sd_reason_category": ("有效期内的特定类别记录", "Records in force of a listed category"),
+    "sd_rule": ("认定规则", "Rule"),
+    "sd_records": ("依据记录", "Records behind it"),
     "public_commitments": ("政务承诺公示", "Public commitments"),
     "our_commitments": ("本单位作出的承诺", "Our body's commitments"),
     "department_commitments": ("本部门负责的承诺", "Commitments we are responsible for"),

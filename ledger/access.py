@@ -52,6 +52,10 @@ BODY_READERS: Roles = WATCHERS | {OFFICIAL}
 """A body's evaluation: not a department, whose own records are only part of the score."""
 REGISTER_READERS: Roles = WATCHERS | {SOURCE}
 """The lead register: the platform and the departments leads are handed to."""
+DISHONESTY_READERS: Roles = WATCHERS | {SOURCE}
+"""Seriously dishonest subjects (严重失信): the departments that disqualify (取消资格) and assess
+strictly (从严考核), and the platform; not an official, and not the public unless the rule set
+in force says so."""
 PERSON_READERS: Roles = frozenset({SOURCE, REVIEWER, AUDITOR, ADMINISTRATOR})
 """A civil servant's (masked) entry."""
 PERSONAL_DATA: Roles = frozenset({AUDITOR, SOURCE})

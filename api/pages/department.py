@@ -53,7 +53,8 @@ from ledger.values import (
     Severity,
     StepStatus,
 )
-from projections import queries
+from projections import dishonesty, queries
+from projections.dishonesty import SeriousDishonesty
 from projections.results import OpenDeadline, RecordPage
 
 router = APIRouter(tags=["pages"])
@@ -253,8 +254,18 @@ def _record_page(request: Request, services: Services, account: Account, record_
         "may_withdraw": own and (record.is_active or revoked),
         "may_correct": own and record.is_active,
         "done": request.query_params.get("done"), "failed": failed, "typed": typed or {},
-        "errors": errors or {},
+        "errors": errors or {}, "dishonesty": subject_flag(services, record.content.subject_id),
     }, account=account, status=status)
+
+
+def subject_flag(services: Services, subject_id: UUID) -> SeriousDishonesty | None:
+    """The subject's seriously dishonest flag today, for 取消资格 and 从严考核."""
+    if services.database_url is None:  # no views to derive it from
+        return None
+    today = services.today()
+    rules = services.ledger.settings().rule_book().in_force(today)
+    with services.views() as conn:
+        return dishonesty.flag(conn, rules, subject_id, today)
 
 
 def _to_decide(record: CreditRecord, events: list[DomainEvent], code: str) -> (
