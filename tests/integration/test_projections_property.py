@@ -20,7 +20,7 @@ from ledger.clock import business_date
 from ledger.errors import LedgerError
 from ledger.ratings import ImportRating
 from ledger.storage import create_database
-from projections import queries
+from projections import dishonesty, queries
 from projections.warnings import recorded_warning
 from tests.conftest import (
     ADMIN,
@@ -324,6 +324,18 @@ def test_views_kept_up_step_by_step_equal_views_rebuilt_from_the_log(
                         state.publicity_max_end) == (
                     content.severity.value, content.domain.value, content.category.value,
                     content.decision_date, record.publicity_max_end)
+            # The seriously dishonest flag read from the views is the one the records give.
+            today = business_date(clock())
+            rules = app.settings().rule_book().in_force(today)
+            by_subject: dict[uuid.UUID, list[Any]] = {}
+            every = [row[0] for row in conn.execute(sql.SQL(
+                "SELECT record_id FROM {}.record_view").format(sql.Identifier("views")))]
+            for rid in every:  # filed by the world, and on leads and commitments
+                held = app.record(rid)
+                by_subject.setdefault(held.content.subject_id, []).append(held)
+            for subject, held_records in by_subject.items():
+                assert dishonesty.flag(conn, rules, subject, today) == dishonesty.assess(
+                    rules, dishonesty.facts_of(held_records), today)
     finally:
         views.close()
         app.close()
