@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 REGISTER_TEXTS: dict[str, tuple[str, str]] = {
+    "record_origin_lead": ("来源线索", "Filed on the lead"),
+    "record_origin_commitment": ("来源承诺", "Filed on the commitment"),
     "sd_flag": ("严重失信主体", "Seriously dishonest subject"),
     "sd_note": ("该主体符合规则集 {rule} 的严重失信认定标准（{on}），"
                 "供取消评优评先资格和从严考核参考；记录期满、修复、撤销或删除后标识自动解除。",

@@ -54,6 +54,7 @@ from ledger.values import (
     StepStatus,
 )
 from projections import dishonesty, queries
+from projections import register_queries as rq
 from projections.dishonesty import SeriousDishonesty
 from projections.results import OpenDeadline, RecordPage
 
@@ -255,7 +256,17 @@ def _record_page(request: Request, services: Services, account: Account, record_
         "may_correct": own and record.is_active,
         "done": request.query_params.get("done"), "failed": failed, "typed": typed or {},
         "errors": errors or {}, "dishonesty": subject_flag(services, record.content.subject_id),
+        "origin": origin_of(services, record.id),
     }, account=account, status=status)
+
+
+def origin_of(services: Services, record_id: UUID) -> dict[str, Any] | None:
+    """The lead or commitment the record was filed on: the lead's or commitment's own event
+    names the record, and the record page reads that link back from the views."""
+    if services.database_url is None:
+        return None
+    with services.views() as conn:
+        return rq.origin_of_record(conn, record_id)
 
 
 def subject_flag(services: Services, subject_id: UUID) -> SeriousDishonesty | None:
