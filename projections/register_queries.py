@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -92,6 +93,28 @@ def count_leads(conn: Conn, *, department: str | None = None, region: str | None
 def lead(conn: Conn, lead_id: UUID) -> dict[str, Any] | None:
     found = _rows(conn, "SELECT * FROM views.leads WHERE lead_id = %(id)s", {"id": lead_id})
     return found[0] if found else None
+
+
+def disclosed(conn: Conn, record_ids: list[UUID], today: date) -> set[UUID]:
+    """Which of these records the public may see today (the condition of
+    ``queries.disclosed_record``): a breach record is linked from a public commitment only
+    then."""
+    if not record_ids:
+        return set()
+    found = _rows(conn, """
+        SELECT record_id FROM views.public_disclosure WHERE published
+          AND publicity_starts <= %(today)s AND %(today)s <= publicity_max_end
+          AND record_id = ANY(%(ids)s)""", {"today": today, "ids": record_ids})
+    return {row["record_id"] for row in found}
+
+
+def public_commitments(conn: Conn, rows: list[dict[str, Any]], fields: tuple[str, ...],
+                       today: date) -> list[dict[str, Any]]:
+    """Public commitments as the public sees them: these fields, and the breach record only
+    where that record is itself disclosed today."""
+    shown = disclosed(conn, [r["record_id"] for r in rows if r.get("record_id")], today)
+    return [{k: (None if k == "record_id" and r[k] not in shown else r[k]) for k in fields}
+            for r in rows]
 
 
 def origin_of_record(conn: Conn, record_id: UUID) -> dict[str, Any] | None:

@@ -70,6 +70,14 @@ def _read(services: Services, filters: dict[str, Any], *, limit: int = EXPORT_CA
         return rq.commitments(conn, **filters, **scope, limit=limit, offset=offset)
 
 
+def _public(services: Services, rows: list[dict[str, Any]], fields: tuple[str, ...]) -> (
+    list[dict[str, Any]]
+):
+    """The public's fields, linking a breach record only where the public may see it."""
+    with services.views() as conn:
+        return rq.public_commitments(conn, rows, fields, services.today())
+
+
 def _count(services: Services, filters: dict[str, Any], **scope: Any) -> int:
     with services.views() as conn:
         return rq.count_commitments(conn, **filters, **scope)
@@ -96,7 +104,7 @@ def _listing(request: Request, template: str, services: Services, form: FilterFo
     rows = [] if form.errors else _read(services, filters, limit=PER_PAGE,
                                         offset=(at - 1) * PER_PAGE, **scope)
     if fields is not None:
-        rows = [{k: r[k] for k in fields} for r in rows]
+        rows = _public(services, rows, fields)
     return render(request, template, {
         **filters, **extra, "form": form.typed, "errors": form.errors, "kinds": KINDS,
         "states": STATES, "regions": region_choices(), "query": urlencode(shown),
@@ -113,7 +121,7 @@ def public_commitments(request: Request, services: ServicesDep, region: str | No
     form, filters = _filters(request, region, kind, state)
     scope: dict[str, Any] = {"public_only": True}
     if format and not form.errors:
-        rows = [{k: r[k] for k in PUBLIC_FIELDS} for r in _read(services, filters, **scope)]
+        rows = _public(services, _read(services, filters, **scope), PUBLIC_FIELDS)
         return _export(rows, format, "commitments", language(request))
     return _listing(request, "commitments_public.html", services, form, filters, page,
                     optional_account(request), scope, fields=PUBLIC_FIELDS)

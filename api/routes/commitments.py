@@ -101,7 +101,7 @@ def public_commitments(
     """Public commitments of government bodies, with their state."""
     with services.views() as conn:
         rows = rq.commitments(conn, region=region, public_only=True)
-    return [{k: row[k] for k in PUBLIC_FIELDS} for row in rows]
+        return rq.public_commitments(conn, rows, PUBLIC_FIELDS, services.today())
 
 
 def _own(services: ServicesDep, account: Account, commitment_id: UUID) -> None:
