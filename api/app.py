@@ -15,6 +15,7 @@ from api.pages import (
     admin,
     department,
     department_filing,
+    lead_responses,
     people,
     public,
     regions,
@@ -64,7 +65,8 @@ def create_app(services: Services, limits: Limits | None = None) -> FastAPI:
                    regions.router, admin.router, transparency.router, commitments.router,
                    leads.router, commitment_pages.router, lead_pages.router,
                    evaluation_periods.router, ratings.router, evaluation_pages.router,
-                   warning_routes.router, warning_pages.router, dishonesty.router):
+                   warning_routes.router, warning_pages.router, dishonesty.router,
+                   lead_responses.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs = tuple(path for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)

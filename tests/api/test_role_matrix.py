@@ -148,6 +148,7 @@ EXPECTED: dict[tuple[str, str], set[Role] | None] = {
     ("POST", "/department/commitments/{commitment_id}/fulfilment"): {SRC},
     ("POST", "/department/commitments/{commitment_id}/release"): {SRC},
     ("POST", "/department/commitments/{commitment_id}/breach"): {SRC},
+    ("GET", "/leads/responses"): {OPS, REV, AUD, ADM},
     ("GET", "/department/leads"): {SRC},
     ("GET", "/department/leads/{lead_id}"): {SRC},
     ("POST", "/department/leads/{lead_id}/unfounded"): {SRC},
