@@ -35,6 +35,7 @@ def test_an_operator_reads_and_exports_how_each_department_and_region_answered_i
     by_region = api.client.get("/leads/responses?by=region&region=350100")
     assert by_region.status_code == 200 and "鼓楼区" in by_region.text
 
+    assert api.client.get("/leads/responses?region=999999").status_code < 500
     csv_text = api.client.get("/leads/responses?by=department&format=csv").text
     assert "办结率" in csv_text and SOURCE_CODE in csv_text and "50.0%" in csv_text
     xlsx = api.client.get("/leads/responses?by=region&format=xlsx")

@@ -26,6 +26,8 @@ def test_a_department_reads_a_body_flagged_for_its_serious_record_until_it_is_wi
     assert [r["record_id"] for r in listed["records"]] == [str(rid)]
     assert api.client.get("/api/v1/serious-dishonesty?region=350200",
                           headers=department).json() == []
+    unknown = api.client.get("/api/v1/serious-dishonesty?region=999999", headers=department)
+    assert unknown.status_code == 422 and "region" in unknown.text
     one = api.client.get(f"/api/v1/subjects/{subject}/serious-dishonesty",
                          headers=department).json()
     assert one["flagged"] is True and one["flag"]["rule_set_id"] == "ndrc-order-36"
