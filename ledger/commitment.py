@@ -11,6 +11,7 @@ commitment can still be fulfilled late, released or found breached.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID, uuid5
 
 from ledger import commitment_events as ev
@@ -54,6 +55,8 @@ class Commitment(DeadlineHolder):
     finding: str | None
     record_id: UUID | None
     closed_on: date | None
+    proposal: dict[str, Any] | None
+    """A breach the department proposed and no reviewer has confirmed or declined yet."""
 
     @classmethod
     def make(cls, *, actor: Actor, at: datetime, schedule: Schedule, maker: Organisation,
@@ -118,6 +121,44 @@ class Commitment(DeadlineHolder):
         self.trigger(ev.CommitmentBreached, actor, at, finding=finding, record_id=record_id,
                      found_on=business_date(at), lead_id=lead_id,
                      closes=tuple(self.deadlines))
+
+    def pending_proposal(self) -> dict[str, Any] | None:
+        return getattr(self, "proposal", None)
+
+    def propose_breach(self, actor: Actor, at: datetime, finding: str,
+                       filing: dict[str, Any]) -> None:
+        """Propose a breach and its record for a reviewer to confirm."""
+        self.require_department(actor)
+        self._require_open("propose a breach")
+        if self.pending_proposal() is not None:
+            raise LifecycleError("a breach is already proposed and awaits a reviewer",
+                                 field="commitment_id")
+        self.trigger(ev.BreachProposed, actor, at, finding=finding, filing=filing,
+                     proposed_on=business_date(at))
+
+    def require_proposal(self, actor: Actor, step: str) -> dict[str, Any]:
+        require_role(actor, Role.PLATFORM_REVIEWER)
+        self._require_open(step)
+        proposal = self.pending_proposal()
+        if proposal is None:
+            raise LifecycleError(f"cannot {step}: no breach is proposed", field="commitment_id")
+        return proposal
+
+    def confirm_breach(self, actor: Actor, at: datetime, record_id: UUID) -> Actor:
+        """A reviewer confirms the proposed breach; the caller files ``record_id`` in the
+        proposing department's name in the same transaction. Returns that department."""
+        proposal = self.require_proposal(actor, "confirm a breach")
+        self.trigger(ev.CommitmentBreached, actor, at, finding=proposal["finding"],
+                     record_id=record_id, found_on=business_date(at),
+                     closes=tuple(self.deadlines))
+        by: Actor = proposal["by"]
+        return by
+
+    def decline_breach(self, actor: Actor, at: datetime, reasons: str) -> None:
+        """A reviewer declines the proposed breach, giving reasons."""
+        self.require_proposal(actor, "decline a breach")
+        self.trigger(ev.BreachProposalDeclined, actor, at, reasons=reasons,
+                     declined_on=business_date(at))
 
 
 ev.CommitmentMade.aggregate_class = Commitment

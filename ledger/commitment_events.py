@@ -62,6 +62,7 @@ class CommitmentMade(HeldDeadlineEvent):
         c.evidence = c.reasons = c.finding = None
         c.record_id = None
         c.closed_on = None
+        c.proposal = None
         super().apply(c)
 
 
@@ -99,3 +100,29 @@ class CommitmentBreached(HeldDeadlineEvent):
         super().apply(c)
         c.state, c.finding, c.record_id = CommitmentState.BREACHED, self.finding, self.record_id
         c.closed_on = self.found_on
+
+
+class BreachProposed(HeldDeadlineEvent):
+    """The responsible department found a breach and proposes the ``breach_of_commitment``
+    record (``filing``, a ``ShortFiling``) for a platform reviewer to confirm; nothing is filed
+    yet and the commitment stays as it was."""
+
+    finding: str
+    filing: dict[str, Any]
+    proposed_on: date
+
+    def apply(self, c: Any) -> None:
+        super().apply(c)
+        c.proposal = {"finding": self.finding, "filing": self.filing, "by": self.actor,
+                      "on": self.proposed_on}
+
+
+class BreachProposalDeclined(HeldDeadlineEvent):
+    """A reviewer declined the proposed breach, with reasons; the commitment goes on."""
+
+    reasons: str
+    declined_on: date
+
+    def apply(self, c: Any) -> None:
+        super().apply(c)
+        c.proposal = None

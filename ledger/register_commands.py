@@ -67,6 +67,23 @@ class FindBreach(CommitmentStep):
     filing: ShortFiling
 
 
+class ProposeBreach(CommitmentStep):
+    """The responsible department proposes a breach and its record for a reviewer to confirm."""
+
+    finding: Text
+    filing: ShortFiling
+
+
+class ConfirmBreach(CommitmentStep):
+    """A platform reviewer confirms a proposed breach: its record is filed."""
+
+
+class DeclineBreach(CommitmentStep):
+    """A platform reviewer declines a proposed breach, with reasons."""
+
+    reasons: Text
+
+
 class ReceiveLead(Command):
     origin: LeadOrigin
     reference: ShortText

@@ -140,6 +140,34 @@ class Registers(WarningSteps):
         self._file_with(filing, actor, commitment)
         return rid
 
+    def propose_breach(self, cmd: rc.ProposeBreach, actor: Actor) -> None:
+        """Propose the commitment breached; its record waits for a reviewer (the filing is
+        checked now, so a reviewer confirms only a record that can be filed)."""
+        commitment = self.commitment(cmd.commitment_id)
+        commitment.require_department(actor)
+        self.prepare_filing(self._breach_filing(commitment, cmd.finding, cmd.filing), actor)
+        commitment.propose_breach(actor, self.clock(), cmd.finding,
+                                  cmd.filing.model_dump(mode="json"))
+        self._save(commitment)
+
+    def confirm_breach(self, cmd: rc.ConfirmBreach, actor: Actor) -> UUID:
+        """A reviewer confirms the proposed breach: the record is filed in the proposing
+        department's name and the commitment found breached, in one transaction, each naming
+        the other."""
+        commitment = self.commitment(cmd.commitment_id)
+        proposal = commitment.require_proposal(actor, "confirm a breach")
+        short = rc.ShortFiling.model_validate(proposal["filing"])
+        filing = self._breach_filing(commitment, proposal["finding"], short)
+        rid = record_id(filing.source.code, filing.document_number)
+        department = commitment.confirm_breach(actor, self.clock(), rid)
+        self._file_with(filing, department, commitment)
+        return rid
+
+    def decline_breach(self, cmd: rc.DeclineBreach, actor: Actor) -> None:
+        commitment = self.commitment(cmd.commitment_id)
+        commitment.decline_breach(actor, self.clock(), cmd.reasons)
+        self._save(commitment)
+
     def _breach_filing(self, commitment: Commitment, finding: str,
                        short: rc.ShortFiling) -> c.FileRecord:
         department = commitment.department
