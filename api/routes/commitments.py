@@ -138,3 +138,31 @@ def breach(commitment_id: UUID, body: Breach, services: ServicesDep,
     return RecordFiled(record_id=services.ledger.execute(rc.FindBreach(
         commitment_id=commitment_id, finding=body.finding, filing=body.filing),
         account.actor()))
+
+
+@router.post("/commitments/{commitment_id}/breach/proposal", status_code=204)
+def propose_breach(commitment_id: UUID, body: Breach, services: ServicesDep,
+                   account: Annotated[Account, gives(rc.ProposeBreach)]) -> None:
+    """Propose the commitment breached and its record, for a platform reviewer to confirm."""
+    _own(services, account, commitment_id)
+    services.ledger.execute(rc.ProposeBreach(
+        commitment_id=commitment_id, finding=body.finding, filing=body.filing),
+        account.actor())
+
+
+@router.post("/commitments/{commitment_id}/breach/confirmation", response_model=RecordFiled,
+             status_code=201)
+def confirm_breach(commitment_id: UUID, services: ServicesDep,
+                   account: Annotated[Account, gives(rc.ConfirmBreach)]) -> RecordFiled:
+    """A reviewer confirms the proposed breach: its record is filed in the proposing
+    department's name."""
+    return RecordFiled(record_id=services.ledger.execute(
+        rc.ConfirmBreach(commitment_id=commitment_id), account.actor()))
+
+
+@router.post("/commitments/{commitment_id}/breach/declination", status_code=204)
+def decline_breach(commitment_id: UUID, body: Reasons, services: ServicesDep,
+                   account: Annotated[Account, gives(rc.DeclineBreach)]) -> None:
+    """A reviewer declines the proposed breach, with the reasons."""
+    services.ledger.execute(rc.DeclineBreach(commitment_id=commitment_id,
+                                             reasons=body.reasons), account.actor())
