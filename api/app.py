@@ -13,6 +13,7 @@ from api.headers import SecurityHeaders
 from api.limits import BodyLimit, Limits, PublicRateLimit
 from api.pages import (
     admin,
+    breach_proposals,
     department,
     department_filing,
     lead_responses,
@@ -66,7 +67,7 @@ def create_app(services: Services, limits: Limits | None = None) -> FastAPI:
                    leads.router, commitment_pages.router, lead_pages.router,
                    evaluation_periods.router, ratings.router, evaluation_pages.router,
                    warning_routes.router, warning_pages.router, dishonesty.router,
-                   lead_responses.router):
+                   lead_responses.router, breach_proposals.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs = tuple(path for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)

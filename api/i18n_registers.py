@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 REGISTER_TEXTS: dict[str, tuple[str, str]] = {
+    "bp_propose": ("提请复核确认", "Propose for a reviewer to confirm"),
+    "bp_waiting": ("已于 {on} 提请认定失信，待复核确认",
+                   "Breach proposed on {on}, awaiting a reviewer"),
+    "bp_title": ("待确认的承诺失信认定", "Proposed breaches to confirm"),
+    "bp_finding": ("认定意见", "Finding"),
+    "bp_record": ("拟报送记录", "Record to be filed"),
+    "bp_confirm": ("确认并报送记录", "Confirm and file the record"),
+    "bp_decline": ("不予确认", "Decline"),
+    "bp_none": ("暂无待确认的认定", "No proposed breaches"),
     "rr_title": ("线索办理响应率", "Lead response rates"),
     "rr_by": ("统计口径", "Count by"),
     "rr_by_department": ("按部门", "Department"),

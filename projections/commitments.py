@@ -43,6 +43,8 @@ COMMITMENTS = Table(
         ("record_id", "uuid"),
         ("lead_id", "uuid"),
         ("closed_on", "date"),
+        ("proposed_finding", "text"),
+        ("proposed_on", "date"),
         ("overdue", "boolean NOT NULL"),
         ("urged", "boolean NOT NULL"),
         ("escalated", "boolean NOT NULL"),
@@ -62,7 +64,8 @@ class CommitmentRegister(View):
     name = "commitments"
     tables = (COMMITMENTS,)
     handles = frozenset({ce.CommitmentMade, ce.CommitmentFulfilled, ce.CommitmentReleased,
-                         ce.CommitmentBreached, hd.DeadlineMissed, hd.DeadlineUrged,
+                         ce.CommitmentBreached, ce.BreachProposed, ce.BreachProposalDeclined,
+                         hd.DeadlineMissed, hd.DeadlineUrged,
                          hd.DeadlineEscalated})
 
     def __init__(self, schema: str = "views", regions: RegionTable | None = None) -> None:
@@ -90,7 +93,12 @@ class CommitmentRegister(View):
             row.update(state="released", reasons=event.reasons, closed_on=event.released_on)
         elif isinstance(event, ce.CommitmentBreached):
             row.update(state="breached", finding=event.finding, record_id=event.record_id,
-                       lead_id=event.lead_id, closed_on=event.found_on)
+                       lead_id=event.lead_id, closed_on=event.found_on,
+                       proposed_finding=None, proposed_on=None)
+        elif isinstance(event, ce.BreachProposed):
+            row.update(proposed_finding=event.finding, proposed_on=event.proposed_on)
+        elif isinstance(event, ce.BreachProposalDeclined):
+            row.update(proposed_finding=None, proposed_on=None)
         elif isinstance(event, hd.DeadlineMissed | hd.DeadlineUrged | hd.DeadlineEscalated):
             row[event.flag] = True
             if isinstance(event, hd.DeadlineMissed) and row["state"] not in _ENDED:
@@ -109,7 +117,8 @@ class CommitmentRegister(View):
             "made_to": event.made_to, "made_on": event.made_on, "due": event.due,
             "recurring": event.recurring, "public": event.public, "state": "open",
             "evidence": None, "reasons": None, "finding": None, "record_id": None,
-            "lead_id": None, "closed_on": None, "overdue": False, "urged": False,
+            "lead_id": None, "closed_on": None, "proposed_finding": None, "proposed_on": None,
+            "overdue": False, "urged": False,
             "escalated": False, "position": position,
         }
 

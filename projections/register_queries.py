@@ -46,6 +46,13 @@ def commitments(conn: Conn, *, department: str | None = None, maker: str | None 
          "kind": kind, "public_only": public_only, "limit": limit, "offset": offset})
 
 
+def breach_proposals(conn: Conn, *, limit: int = LIMIT) -> list[dict[str, Any]]:
+    """Breaches proposed by departments and awaiting a reviewer, oldest first."""
+    return _rows(conn, """
+        SELECT * FROM views.commitments WHERE proposed_on IS NOT NULL
+        ORDER BY proposed_on, commitment_id LIMIT %(limit)s""", {"limit": limit})
+
+
 def count_commitments(conn: Conn, *, department: str | None = None, maker: str | None = None,
                       region: str | None = None, state: str | None = None,
                       kind: str | None = None, public_only: bool = False) -> int:

@@ -221,3 +221,13 @@ def breach(request: Request, commitment_id: UUID, services: ServicesDep, account
         services.ledger.find_breach(rc.FindBreach.model_validate({
             "commitment_id": commitment_id, "finding": fields.finding.strip(),
             "filing": filing_of(fields)}), account.actor())))
+
+
+@router.post("/department/commitments/{commitment_id}/breach/proposal")
+def propose_breach(request: Request, commitment_id: UUID, services: ServicesDep,
+                   account: Department, fields: Fields) -> Response:
+    """Propose the commitment breached and its record, for a platform reviewer to confirm."""
+    return _answer(request, services, account, commitment_id, fields, lambda: (
+        services.ledger.execute(rc.ProposeBreach.model_validate({
+            "commitment_id": commitment_id, "finding": fields.finding.strip(),
+            "filing": filing_of(fields)}), account.actor())))
