@@ -66,6 +66,15 @@ def commitment(w: Any, k: int) -> None:
     elif k % 6 == 3:
         w.do(lambda: w.app.release_commitment(rc.ReleaseCommitment(commitment_id=cid,
                                                                    reasons="解除"), DEPT))
+    elif k % 3 == 2:  # proposed, then confirmed (5), declined (11) or left for a reviewer
+        proposal = rc.ProposeBreach(commitment_id=cid, finding="拟认定违约", filing=_short(w))
+        if not w.do(lambda: w.app.execute(proposal, DEPT)):
+            return
+        if k % 12 == 5:
+            w.do(lambda: w.app.execute(rc.ConfirmBreach(commitment_id=cid), REVIEWER))
+        elif k % 12 == 11:
+            w.do(lambda: w.app.execute(rc.DeclineBreach(commitment_id=cid, reasons="不构成"),
+                                       REVIEWER))
 
 
 def lead(w: Any, k: int) -> None:

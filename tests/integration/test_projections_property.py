@@ -286,6 +286,8 @@ def drop_database(admin_url: str, url: str) -> None:
 @given(steps=commands)
 # every way a warning goes: raised again, acknowledged, followed up, closed, escalated
 @example(steps=[("warning", k) for k in range(12)])
+# a breach proposed and left, confirmed (filing its record) and declined
+@example(steps=[("commitment", k) for k in (2, 5, 11)])
 def test_views_kept_up_step_by_step_equal_views_rebuilt_from_the_log(
     pg_admin_url: str, steps: list[tuple[str, int]],
 ) -> None:
