@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import psycopg
+import pytest
 
 from ledger import storage
 from ledger.storage import connection, create_database, read_row
@@ -61,9 +62,7 @@ def test_a_token_lookup_after_the_database_dropped_its_idle_connection_still_ans
 def test_a_lookup_that_fails_for_its_own_reason_is_not_sent_twice(pg_url: str) -> None:
     with connection(pg_url) as conn:
         conn.execute("CREATE TABLE counted (n int)")
-    try:
+    with pytest.raises(psycopg.errors.DivisionByZero):
         read_row(pg_url, "INSERT INTO counted VALUES (1) RETURNING 1/0", ())
-    except psycopg.errors.DivisionByZero:
-        pass
     with connection(pg_url) as conn:
         assert conn.execute("SELECT count(*) FROM counted").fetchone() == (0,)
