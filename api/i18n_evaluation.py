@@ -20,6 +20,19 @@ EVALUATION_TEXTS: dict[str, tuple[str, str]] = {
     "rating_document": ("评价文件", "Document"),
     "out_of_100": ("百分制得分", "Score of 100"),
     "no_ratings": ("尚无第三方评价。", "No third-party ratings."),
+    "import_ratings": ("导入第三方评价", "Import ratings"),
+    "import_ratings_hint": ("CSV 或 xlsx 文件，列为 source、subject_kind（body 或 region）、"
+                            "subject_code、period、score、scale（可空，默认 100）、document；"
+                            "同一机构、期间和对象再次导入不作改动。",
+                            "A CSV or xlsx file with columns source, subject_kind (body or "
+                            "region), subject_code, period, score, scale (optional, 100 by "
+                            "default), document; the same source, period and subject again "
+                            "changes nothing."),
+    "import_ratings_counts": ("共 {rows} 行：新评价 {filed} 条，已导入未变 {unchanged} 条，"
+                              "有误 {error} 条。",
+                              "{rows} rows: {filed} new ratings, {unchanged} imported before, "
+                              "{error} with errors."),
+    "choose_ratings_file": ("请选择 .csv 或 .xlsx 文件。", "Choose a .csv or .xlsx file."),
     "commitments_fulfilled": ("已兑现承诺", "Commitments fulfilled"),
     "commitments_breached": ("失信承诺", "Commitments breached"),
     "commitments_overdue": ("逾期未兑现承诺", "Commitments overdue"),

@@ -257,6 +257,7 @@ WORK_TEXTS: dict[str, tuple[str, str]] = {
     "go_back": ("返回上一页", "Back"),
     # Importing a file
     "import_file": ("文件（CSV、JSONL 或 xlsx）", "File (CSV, JSONL or xlsx)"),
+    "import_file_csv_xlsx": ("文件（CSV 或 xlsx）", "File (CSV or xlsx)"),
     "import_hint": ("第一行为字段名（如 document_number、source.code），每行一条记录；"
                     "文件不超过 1 MiB。重复导入同一文件不会重复登记。",
                     "The first row names the fields (document_number, source.code …), one "

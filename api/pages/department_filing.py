@@ -3,9 +3,8 @@ Excel file with the report of every row on the page."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import pydantic
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -25,6 +24,7 @@ from api.pages.filing import (
     refusal,
     refusals,
 )
+from api.uploads import rows_report, saved, suffix_of
 from ledger import commands as c
 from ledger import errors as e
 from ledger.bulk import RowResult, import_records, read_rows
@@ -92,14 +92,14 @@ def import_file(request: Request, services: ServicesDep, account: Department,
     check_csrf(request, csrf)
     lang = language(request)
     name = Path(file.filename or "").name if file is not None else ""
-    suffix = Path(name).suffix.lower()
-    if file is None or suffix not in SUFFIXES:
+    suffix = suffix_of(file, SUFFIXES)
+    if file is None or suffix is None:
         return render(request, "import.html", {
             "report": None, "errors": {"file": translator(lang)("import_choose_file")},
         }, account=account, status=422)
     results, failure = _import(services, account, file, suffix)
     return render(request, "import.html", {
-        "report": _report(results), "file_name": name,
+        "report": rows_report(results, SHOWN_ROWS), "file_name": name,
         "errors": {} if failure is None else refusal(failure, lang),
     }, account=account, status=200 if failure is None else status_of(failure))
 
@@ -107,28 +107,13 @@ def import_file(request: Request, services: ServicesDep, account: Department,
 def _import(services: Services, account: Account, upload: UploadFile, suffix: str) -> (
     tuple[list[RowResult], e.LedgerError | None]
 ):
-    """The rows filed from the upload, written to a temporary file first (the readers read
-    files, and an xlsx file must be checked before it is opened); a file that cannot be read
-    further stops the import where it is, and the rows before stay filed."""
+    """The rows filed from the upload; a file that cannot be read further stops the import
+    where it is, and the rows before stay filed."""
     results: list[RowResult] = []
-    with tempfile.TemporaryDirectory(prefix="ledger-import-") as folder:
-        path = Path(folder) / f"upload{suffix}"
-        with path.open("wb") as out:
-            while chunk := upload.file.read(1024 * 1024):
-                out.write(chunk)
+    with saved(upload, suffix, "ledger-import-") as path:
         try:
             for result in import_records(services.ledger, read_rows(path), account.actor()):
                 results.append(result)
         except e.LedgerError as error:
             return results, error
     return results, None
-
-
-def _report(results: list[RowResult]) -> dict[str, Any]:
-    counts = {status: sum(1 for r in results if r.status == status)
-              for status in ("filed", "unchanged", "error")}
-    errors = [r for r in results if r.status == "error"]
-    others = [r for r in results if r.status != "error"]
-    return {"counts": counts, "rows": len(results), "errors": errors,
-            "others": others[:SHOWN_ROWS], "more": max(0, len(others) - SHOWN_ROWS)}
-

@@ -5,22 +5,26 @@ xlsx."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from api.auth import Account
-from api.deps import ServicesDep
+from api.deps import Services, ServicesDep
 from api.exports import EXPORT_CAP, export
-from api.pages import language, page_role, render
+from api.i18n import translator
+from api.pages import check_csrf, language, page_role, render
 from api.routes.evaluation_periods import export_table, period_rows
 from api.routes.ratings import COLUMNS as RATING_COLUMNS
+from api.uploads import CSV_XLSX, rows_report, saved, suffix_of
 from ledger import access
+from ledger.rating_import import import_ratings
 from projections.ratings import ratings
 
 router = APIRouter(tags=["pages"])
 Watcher = Annotated[Account, page_role(*access.WATCHERS)]
+Importer = Annotated[Account, page_role(*access.OPERATORS)]
 Format = Annotated[str | None, Query(pattern="^(csv|xlsx)$")]
 
 
@@ -35,13 +39,40 @@ def periods_page(request: Request, services: ServicesDep, account: Watcher) -> R
 def ratings_page(request: Request, services: ServicesDep, account: Watcher,
                  format: Format = None) -> Response:
     """Third-party ratings with their sources, latest period first."""
-    with services.views() as conn:
-        rows = ratings(conn, limit=EXPORT_CAP + 1)
     if format:
+        with services.views() as conn:
+            rows = ratings(conn, limit=EXPORT_CAP + 1)
         return export(rows[:EXPORT_CAP], RATING_COLUMNS, format, "third-party-ratings",
                       lang=language(request),
                       capped_at=EXPORT_CAP if len(rows) > EXPORT_CAP else None)
-    return render(request, "ratings.html", {"ratings": rows[:500]}, account=account)
+    return _ratings(request, services, account)
+
+
+@router.post("/evaluations/ratings/import", response_class=Response)
+def import_ratings_file(request: Request, services: ServicesDep, account: Importer,
+                        file: Annotated[UploadFile | None, File()] = None,
+                        csrf: Annotated[str, Form()] = "") -> Response:
+    """Import every row of an uploaded CSV or xlsx file of third-party ratings; the page
+    reports each refused row by line and field, and lists the ratings as they now stand."""
+    check_csrf(request, csrf)
+    suffix = suffix_of(file, CSV_XLSX)
+    if file is None or suffix is None:
+        problem = translator(language(request))("choose_ratings_file")
+        return _ratings(request, services, account, problems=[problem], status=422)
+    with saved(file, suffix, "ledger-ratings-") as path:
+        results = list(import_ratings(services.ledger, path, account.actor()))
+    return _ratings(request, services, account, report=rows_report(results))
+
+
+def _ratings(request: Request, services: Services, account: Account,
+             report: dict[str, Any] | None = None, problems: list[str] | None = None,
+             status: int = 200) -> Response:
+    with services.views() as conn:
+        rows = ratings(conn, limit=500)
+    return render(request, "ratings.html", {
+        "ratings": rows, "report": report, "problems": problems or [],
+        "may_import": account.role in access.OPERATORS,
+    }, account=account, status=status)
 
 
 @router.get("/evaluations/{period}", response_class=Response)

@@ -8,8 +8,6 @@ that does not exist.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -33,6 +31,7 @@ from api.pages.register_forms import (
     filing_of,
     refused,
 )
+from api.uploads import CSV_XLSX, rows_report, saved, suffix_of
 from ledger import access
 from ledger import errors as e
 from ledger import register_commands as rc
@@ -53,7 +52,6 @@ COLUMNS = [("origin", "origin"), ("reference", "reference"), ("received_on", "re
            ("summary", "summary"), ("body_name", "body_concerned"), ("body_code", "body_code"),
            ("due", "verification_due"), ("outcome", "lead_outcome"), ("answered_on", "answered_on"),
            ("reasons", "reasons")]
-SUFFIXES = (".csv", ".xlsx")
 
 
 @router.get("/department/leads", response_class=Response)
@@ -199,27 +197,19 @@ def import_file(request: Request, services: ServicesDep, account: Department,
     """Take in every row of an uploaded CSV or xlsx file as a lead sent to the department."""
     check_csrf(request, csrf)
     t = translator(language(request))
-    suffix = Path(file.filename or "").suffix.lower() if file is not None else ""
-    if file is None or suffix not in SUFFIXES:
+    suffix = suffix_of(file, CSV_XLSX)
+    if file is None or suffix is None:
         return _inbox(request, services, account, problems=[t("choose_leads_file")],
                       status=422)
     code = account.subject or ""
     department = Organisation(name=organisation_name(services, code) or code, code=code)
     results: list[RowResult] = []
     failure: e.LedgerError | None = None
-    with tempfile.TemporaryDirectory(prefix="ledger-leads-") as folder:
-        path = Path(folder) / f"upload{suffix}"
-        with path.open("wb") as out:
-            while chunk := file.file.read(1024 * 1024):
-                out.write(chunk)
+    with saved(file, suffix, "ledger-leads-") as path:
         try:
             results = list(import_leads(services.ledger, path, department, account.actor()))
         except e.LedgerError as error:
             failure = error
-    counts = {s: sum(1 for r in results if r.status == s) for s in ("filed", "unchanged",
-                                                                     "error")}
-    report = {"rows": len(results), "counts": counts,
-              "errors": [r for r in results if r.status == "error"]}
-    return _inbox(request, services, account, report=report,
+    return _inbox(request, services, account, report=rows_report(results),
                   problems=refused(failure, language(request)) if failure else None,
                   status=status_of(failure) if failure else 200)

@@ -4,10 +4,8 @@ evaluation."""
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -18,6 +16,7 @@ from pydantic import BaseModel
 from api.auth import Account
 from api.deps import ServicesDep, TokenFirstRoute, require
 from api.exports import EXPORT_CAP, export
+from api.uploads import CSV_XLSX, saved, suffix_of
 from ledger import access
 from ledger.errors import ValidationError
 from ledger.rating_import import import_ratings
@@ -29,7 +28,7 @@ IMPORTERS = Depends(require(*access.OPERATORS))
 READERS = Depends(require(*access.WATCHERS))
 Region = Annotated[str | None, Query(pattern=r"^\d{6}$",
                                      description="this region and everything below it")]
-SUFFIXES = (".csv", ".xlsx")
+
 COLUMNS = [("source", "评价机构"), ("subject_kind", "对象类型"), ("subject_code", "对象代码"),
            ("subject_name", "对象名称"), ("region_code", "地区代码"), ("period", "评价期间"),
            ("score", "得分"), ("scale", "满分"), ("out_of_100", "百分制得分"),
@@ -80,14 +79,10 @@ def import_file(services: ServicesDep, account: Annotated[Account, IMPORTERS],
                 file: Annotated[UploadFile, File()]) -> list[RowOut]:
     """Import every row of a CSV or xlsx file (columns source, subject_kind, subject_code,
     period, score, scale, document); each row's result, refused rows with their field."""
-    suffix = Path(file.filename or "").suffix.lower()
-    if suffix not in SUFFIXES:
+    suffix = suffix_of(file, CSV_XLSX)
+    if suffix is None:
         raise ValidationError("must be a .csv or .xlsx file", field="file")
-    with tempfile.TemporaryDirectory(prefix="ledger-ratings-") as folder:
-        path = Path(folder) / f"upload{suffix}"
-        with path.open("wb") as out:
-            while chunk := file.file.read(1024 * 1024):
-                out.write(chunk)
+    with saved(file, suffix, "ledger-ratings-") as path:
         return [RowOut(line=r.line, status=r.status, id=r.record_id, field=r.field,
                        reason=r.reason)
                 for r in import_ratings(services.ledger, path, account.actor())]

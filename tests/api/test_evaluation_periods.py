@@ -9,7 +9,7 @@ from datetime import date
 import openpyxl
 
 from ledger.events import Role
-from tests.api.conftest import Api, Views, sign_in
+from tests.api.conftest import Api, Views, csrf, sign_in
 from tests.conftest import BODY_CODE, FakeClock, filing
 
 RATING = {"source": "福州大学公共管理学院", "subject_kind": "body", "subject_code": BODY_CODE,
@@ -84,3 +84,37 @@ def test_an_operator_imports_ratings_records_a_quarter_and_an_auditor_exports_it
     assert ratings.status_code == 200 and "福州大学公共管理学院" in ratings.text
     assert "72 / 80" in ratings.text
     assert api.client.get("/evaluations/2025-Q1").status_code == 404
+
+
+def test_an_operator_uploads_a_ratings_file_on_the_ratings_page_and_reads_each_refused_row(
+    api: Api, views: Views,
+) -> None:
+    sign_in(api, Role.OPERATOR)
+    page = api.client.get("/evaluations/ratings")
+    assert 'action="/evaluations/ratings/import"' in page.text and "导入第三方评价" in page.text
+    value = csrf(page.text)
+    upload = ("ratings.csv", ("source,subject_kind,subject_code,period,score,document\n"
+                              "省营商环境评估中心,region,350100,2026,88,闽评〔2026〕3号\n"
+                              "省营商环境评估中心,region,359999,2026,88,闽评〔2026〕3号\n"
+                              ).encode(), "text/csv")
+    first = api.client.post("/evaluations/ratings/import", data={"csrf": value},
+                            files={"file": upload})
+    assert first.status_code == 200, first.text
+    assert "共 2 行：新评价 1 条，已导入未变 0 条，有误 1 条。" in first.text
+    assert "第 3 行" in first.text
+    again = api.client.post("/evaluations/ratings/import", data={"csrf": value},
+                            files={"file": upload})
+    assert "共 2 行：新评价 0 条，已导入未变 1 条，有误 1 条。" in again.text
+    none = api.client.post("/evaluations/ratings/import", data={"csrf": value},
+                           files={"file": ("ratings.txt", b"x", "text/plain")})
+    assert none.status_code == 422 and "请选择 .csv 或 .xlsx 文件。" in none.text
+    forged = api.client.post("/evaluations/ratings/import", data={"csrf": "0" * 32},
+                             files={"file": upload})
+    assert forged.status_code == 403
+
+    views.catch_up()
+    assert "闽评〔2026〕3号" in api.client.get("/evaluations/ratings").text
+    sign_in(api, Role.AUDITOR)
+    read_only = api.client.get("/evaluations/ratings")
+    assert "闽评〔2026〕3号" in read_only.text
+    assert "/evaluations/ratings/import" not in read_only.text

@@ -173,6 +173,7 @@ EXPECTED: dict[tuple[str, str], set[Role] | None] = {
     ("POST", "/api/v1/evaluations/periods/{period}"): {OPS, ADM},
     ("GET", "/evaluations"): {OPS, REV, AUD, ADM},
     ("GET", "/evaluations/ratings"): {OPS, REV, AUD, ADM},
+    ("POST", "/evaluations/ratings/import"): {OPS, ADM},
     ("GET", "/evaluations/{period}"): {OPS, REV, AUD, ADM},
     ("GET", "/api/v1/warnings/recorded"): {OPS, REV, AUD, ADM},
     ("GET", "/api/v1/warnings/recorded/export"): {OPS, REV, AUD, ADM},
