@@ -11,6 +11,17 @@ EVALUATION_TEXTS: dict[str, tuple[str, str]] = {
     "formula_id": ("评价指标版本", "Formula"),
     "evaluated": ("评价对象数", "Evaluated"),
     "no_periods": ("尚无季度或年度评价。", "No quarterly or annual evaluation yet."),
+    "record_period": ("补录已结束期间的评价", "Record an ended period"),
+    "record_period_hint": ("每季度首日凌晨由系统自动评价上一季度（第一季度首日同时评价上一年度）；"
+                           "错过时在此补录。评价按该期间最后一日有效的评价指标，读取当前视图，"
+                           "记入日志后不再改动。",
+                           "The system evaluates the quarter just ended early on each quarter's "
+                           "first day (and the year on the first quarter's); record one here "
+                           "when that run was missed. It is evaluated under the formula in "
+                           "force on the period's last day, from the views as they stand now, "
+                           "and is not changed once in the log."),
+    "choose_period": ("请选择一个已结束且尚未评价的期间。",
+                      "Choose a period that has ended and was not evaluated yet."),
     "subject_kind": ("对象类型", "Subject"),
     "kind_body": ("机关", "Body"),
     "kind_region": ("地区", "Region"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import psycopg
@@ -43,6 +43,16 @@ def due_periods(on: date) -> list[str]:
     if on.month <= 3:
         periods.append(period_of(before, "year"))
     return periods
+
+
+def ended_periods(on: date, quarters: int = 4) -> list[str]:
+    """The periods one may record by hand on a day, latest first: the last ``quarters``
+    quarters that have ended, then the last year."""
+    found, end = [], date(on.year, (on.month - 1) // 3 * 3 + 1, 1) - timedelta(days=1)
+    for _ in range(quarters):
+        found.append(period_of(end, "quarter"))
+        end = date(end.year, (end.month - 1) // 3 * 3 + 1, 1) - timedelta(days=1)
+    return [*found, period_of(date(on.year - 1, 12, 31), "year")]
 
 
 def positions(conn: psycopg.Connection[Any], schema: str = VIEWS_SCHEMA) -> dict[str, int]:

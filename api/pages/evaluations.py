@@ -8,18 +8,21 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from api.auth import Account
 from api.deps import Services, ServicesDep
 from api.exports import EXPORT_CAP, export
 from api.i18n import translator
 from api.pages import check_csrf, language, page_role, render
+from api.pages.register_forms import refused
 from api.routes.evaluation_periods import export_table, period_rows
 from api.routes.ratings import COLUMNS as RATING_COLUMNS
 from api.uploads import CSV_XLSX, rows_report, saved, suffix_of
 from ledger import access
+from ledger import errors as e
 from ledger.rating_import import import_ratings
+from projections.period_evaluations import ended_periods, take_period
 from projections.ratings import ratings
 
 router = APIRouter(tags=["pages"])
@@ -31,8 +34,41 @@ Format = Annotated[str | None, Query(pattern="^(csv|xlsx)$")]
 @router.get("/evaluations", response_class=Response)
 def periods_page(request: Request, services: ServicesDep, account: Watcher) -> Response:
     """The quarters and years evaluated, latest first."""
+    return _periods(request, services, account)
+
+
+@router.post("/evaluations", response_class=Response)
+def record_period(request: Request, services: ServicesDep, account: Importer,
+                  period: Annotated[str, Form()] = "",
+                  csrf: Annotated[str, Form()] = "") -> Response:
+    """Record an ended quarter or year by hand, when the calendar's run missed it; the page
+    of the period follows."""
+    check_csrf(request, csrf)
+    if period not in _unrecorded(services):
+        problem = translator(language(request))("choose_period")
+        return _periods(request, services, account, problems=[problem], status=422)
+    try:
+        with services.views() as conn:
+            take_period(services.ledger, conn, period, services.today(), account.actor())
+    except e.LedgerError as error:
+        return _periods(request, services, account,
+                        problems=refused(error, language(request)), status=422)
+    return RedirectResponse(f"/evaluations/{period}", status_code=303)
+
+
+def _unrecorded(services: Services) -> list[str]:
+    recorded = {p.period for p in services.ledger.evaluation_periods()}
+    return [p for p in ended_periods(services.today()) if p not in recorded]
+
+
+def _periods(request: Request, services: Services, account: Account,
+             problems: list[str] | None = None, status: int = 200) -> Response:
     found = list(reversed(services.ledger.evaluation_periods()))
-    return render(request, "evaluation_periods.html", {"periods": found}, account=account)
+    may_record = account.role in access.OPERATORS
+    return render(request, "evaluation_periods.html", {
+        "periods": found, "problems": problems or [],
+        "unrecorded": _unrecorded(services) if may_record else [],
+    }, account=account, status=status)
 
 
 @router.get("/evaluations/ratings", response_class=Response)

@@ -4,6 +4,7 @@ evaluation watchers read and export it over the API and on the pages."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import openpyxl
@@ -118,3 +119,29 @@ def test_an_operator_uploads_a_ratings_file_on_the_ratings_page_and_reads_each_r
     read_only = api.client.get("/evaluations/ratings")
     assert "闽评〔2026〕3号" in read_only.text
     assert "/evaluations/ratings/import" not in read_only.text
+
+
+def test_an_operator_records_a_missed_quarter_from_the_evaluations_page(
+    api: Api, views: Views, clock: FakeClock,
+) -> None:
+    clock.set_date(date(2026, 12, 15))
+    api.client.post("/api/v1/records", headers=api.headers(Role.SOURCE_DEPARTMENT),
+                    json=filing(1).model_dump(mode="json"))
+    views.catch_up()
+    clock.set_date(date(2027, 1, 4))
+    sign_in(api, Role.OPERATOR)
+    page = api.client.get("/evaluations").text
+    offered = re.findall(r'<option value="([^"]+)">', page)
+    assert offered == ["2026-Q4", "2026-Q3", "2026-Q2", "2026-Q1", "2026"]
+    value = csrf(page)
+    taken = api.client.post("/evaluations", data={"csrf": value, "period": offered[0]})
+    assert taken.status_code == 200 and str(taken.url).endswith("/evaluations/2026-Q4")
+    assert "福州市鼓楼区自然资源局" in taken.text and "integrity-2026-v2" in taken.text
+    again = api.client.post("/evaluations", data={"csrf": value, "period": "2026-Q4"})
+    assert again.status_code == 422 and "请选择一个已结束且尚未评价的期间。" in again.text
+    assert re.findall(r'<option value="([^"]+)">', again.text)[0] == "2026-Q3"
+    early = api.client.post("/evaluations", data={"csrf": value, "period": "2027-Q1"})
+    assert early.status_code == 422
+    sign_in(api, Role.PLATFORM_REVIEWER)
+    watched = api.client.get("/evaluations").text
+    assert "/evaluations/2026-Q4" in watched and 'action="/evaluations"' not in watched

@@ -172,6 +172,7 @@ EXPECTED: dict[tuple[str, str], set[Role] | None] = {
     ("GET", "/api/v1/evaluations/periods/{period}/export"): {OPS, REV, AUD, ADM},
     ("POST", "/api/v1/evaluations/periods/{period}"): {OPS, ADM},
     ("GET", "/evaluations"): {OPS, REV, AUD, ADM},
+    ("POST", "/evaluations"): {OPS, ADM},
     ("GET", "/evaluations/ratings"): {OPS, REV, AUD, ADM},
     ("POST", "/evaluations/ratings/import"): {OPS, ADM},
     ("GET", "/evaluations/{period}"): {OPS, REV, AUD, ADM},
