@@ -28,7 +28,7 @@ from ledger import commands as c  # noqa: E402
 from ledger import register_commands as rc  # noqa: E402
 from ledger.sealer import LogTable, Sealer, public_key_text  # noqa: E402
 from ledger.storage import create_database, scratch_postgres  # noqa: E402
-from tests.conftest import (  # noqa: E402
+from tests.support.world import (  # noqa: E402
     BODY_CODE,
     DEPT,
     PERSON_ID,

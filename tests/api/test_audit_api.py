@@ -12,8 +12,8 @@ from ledger.events import Role
 from ledger.sealer import LogTable, Sealer
 from ledger.verify import verify_inclusion
 from ledger.verify_bundle import verify_bundle
-from tests.api.conftest import Api
-from tests.conftest import DEPT, filing
+from tests.support.api import Api
+from tests.support.world import DEPT, filing
 
 KEY = Ed25519PrivateKey.generate()
 

@@ -5,9 +5,9 @@ declines another with reasons; all without JavaScript."""
 from __future__ import annotations
 
 from ledger.events import Role
-from tests.api.conftest import Api, Views, csrf, sign_in
-from tests.conftest import DEPT
-from tests.integration.test_commitments_and_leads import commitment
+from tests.support.api import Api, Views, csrf, sign_in
+from tests.support.registers import commitment
+from tests.support.world import DEPT
 
 FORM = {"finding": "逾期未付款，经核实属实", "decision_date": "2026-05-06",
         "severity": "general", "legal_basis": "《保障中小企业款项支付条例》第八条",

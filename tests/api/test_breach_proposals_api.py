@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from ledger.events import Role
-from tests.api.conftest import Api
-from tests.conftest import BODY_CODE, SOURCE_CODE
+from tests.support.api import Api
+from tests.support.world import BODY_CODE, SOURCE_CODE
 
 FILING = {"document_number": "闽纪认〔2026〕1号", "decision_date": "2026-05-06",
           "severity": "general", "legal_basis": "《保障中小企业款项支付条例》第八条",

@@ -9,8 +9,8 @@ from uuid import UUID
 
 from ledger.calendar import WorkingCalendar
 from ledger.events import Role
-from tests.api.conftest import Api, Views, csrf, sign_in
-from tests.conftest import FakeClock, filing
+from tests.support.api import Api, Views, csrf, sign_in
+from tests.support.world import FakeClock, filing
 
 NEW_YEAR = WorkingCalendar().package_years[1] + 1
 FILED_ON = date(NEW_YEAR - 1, 12, 21)

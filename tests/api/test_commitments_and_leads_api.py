@@ -7,8 +7,8 @@ from typing import Any
 
 from api.auth import Account
 from ledger.events import Role
-from tests.api.conftest import Api, Views
-from tests.conftest import BODY_CODE, SOURCE_CODE, uscc
+from tests.support.api import Api, Views
+from tests.support.world import BODY_CODE, SOURCE_CODE, uscc
 
 SRC, REV, OPS = Role.SOURCE_DEPARTMENT, Role.PLATFORM_REVIEWER, Role.OPERATOR
 DEPARTMENT = {"name": "福建省纪委监委", "code": SOURCE_CODE}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ledger.events import Role
-from tests.api.conftest import Api, Views
-from tests.conftest import SOURCE_CODE, filing
+from tests.support.api import Api, Views
+from tests.support.world import SOURCE_CODE, filing
 
 SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
 

@@ -13,8 +13,8 @@ from api.auth import Account
 from ledger import commands as c
 from ledger.events import Role
 from ledger.values import RecordStatus, Severity, StepStatus
-from tests.api.conftest import Api, Views, csrf, forward_an_objection, log_in, sign_in
-from tests.conftest import (
+from tests.support.api import Api, Views, csrf, forward_an_objection, log_in, sign_in
+from tests.support.world import (
     BODY_CODE,
     DEPT,
     REVIEWER,

@@ -3,24 +3,13 @@ from that date only, and an evaluation taken on a day reads the same after a new
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal
-from importlib import resources
-from typing import Any
 
 from ledger.events import Role
-from tests.api.conftest import Api, Views
-from tests.conftest import BODY_CODE, FakeClock, filing
-
-
-def new_formula(**overrides: Any) -> dict[str, Any]:
-    """Version 2 with a general record in force costing 10 points instead of 4."""
-    text = (resources.files("ledger") / "data" / "formulas" / "integrity-2026-v2.json")
-    data: dict[str, Any] = json.loads(text.read_text(encoding="utf-8"))
-    data["body"]["deduct_per_record_in_force"]["general"] = 10
-    return data | {"id": "integrity-2027-v4", "title": "第4版", "effective_from": "2027-01-02",
-                   "effective_to": None} | overrides
+from tests.support.api import Api, Views
+from tests.support.registers import new_formula
+from tests.support.world import BODY_CODE, FakeClock, filing
 
 
 def test_a_published_formula_scores_from_its_effective_date_and_snapshots_stay(

@@ -10,8 +10,8 @@ from datetime import date
 import openpyxl
 
 from ledger.events import Role
-from tests.api.conftest import Api, Views, csrf, sign_in
-from tests.conftest import BODY_CODE, FakeClock, filing
+from tests.support.api import Api, Views, csrf, sign_in
+from tests.support.world import BODY_CODE, FakeClock, filing
 
 RATING = {"source": "福州大学公共管理学院", "subject_kind": "body", "subject_code": BODY_CODE,
           "period": "2026-Q4", "score": "72", "scale": "80", "document": "福大〔2026〕9号"}

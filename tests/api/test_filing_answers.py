@@ -9,8 +9,8 @@ import httpx
 import psycopg
 
 from ledger.events import Role
-from tests.api.conftest import Api
-from tests.conftest import filing
+from tests.support.api import Api
+from tests.support.world import filing
 
 FILED = "ledger.record_events:RecordFiled"
 

@@ -8,8 +8,8 @@ from api.idempotency import request_hash
 from ledger import commands as c
 from ledger.events import Role
 from ledger.persistence import canonical_json
-from tests.api.conftest import Api
-from tests.conftest import DEPT, FakeClock, filing, official
+from tests.support.api import Api
+from tests.support.world import DEPT, FakeClock, filing, official
 
 
 def file_one(api: Api, key: str = "filing-1") -> str:

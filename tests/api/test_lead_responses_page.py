@@ -10,9 +10,9 @@ from openpyxl import load_workbook
 
 from ledger import register_commands as rc
 from ledger.events import Role
-from tests.api.conftest import Api, Views, sign_in
-from tests.conftest import DEPT, REVIEWER, SOURCE_CODE, FakeClock
-from tests.integration.test_commitments_and_leads import lead
+from tests.support.api import Api, Views, sign_in
+from tests.support.registers import lead
+from tests.support.world import DEPT, REVIEWER, SOURCE_CODE, FakeClock
 
 
 def test_an_operator_reads_and_exports_how_each_department_and_region_answered_its_leads(

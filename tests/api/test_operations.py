@@ -11,8 +11,8 @@ import pytest
 from api.observability import JsonFormatter
 from ledger.events import Role
 from projections import queries
-from tests.api.conftest import Api
-from tests.conftest import filing
+from tests.support.api import Api
+from tests.support.world import filing
 
 
 def test_health_and_readiness_answer_without_a_token(api: Api) -> None:

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from ledger import commands as c
 from ledger.events import Role
-from tests.api.conftest import Api, Views, sign_in
-from tests.conftest import (
+from tests.support.api import Api, Views, sign_in
+from tests.support.world import (
     ADMIN,
     BODY_CODE,
     DEPT,

@@ -17,8 +17,8 @@ from ledger.clock import SHANGHAI
 from ledger.events import Role
 from projections import queries
 from projections.results import DisclosurePage
-from tests.api.conftest import Api, Views, csrf, log_in, sign_in
-from tests.conftest import DEPT, PERSON_ID, REVIEWER, FakeClock, filing, official
+from tests.support.api import Api, Views, csrf, log_in, sign_in
+from tests.support.world import DEPT, PERSON_ID, REVIEWER, FakeClock, filing, official
 
 
 def test_the_public_finds_a_body_record_and_sees_its_objection_mark(

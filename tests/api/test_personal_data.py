@@ -9,8 +9,8 @@ import psycopg
 import pytest
 
 from ledger.events import Role
-from tests.api.conftest import Api, Views, sign_in
-from tests.conftest import BODY_CODE, citizen_id, filing
+from tests.support.api import Api, Views, sign_in
+from tests.support.world import BODY_CODE, citizen_id, filing
 
 NAME = "陈秀英"
 ID = citizen_id("35012819850617302")

@@ -9,8 +9,8 @@ from xml.etree import ElementTree
 
 from ledger import commands as c
 from ledger.events import Role
-from tests.api.conftest import Api, Views, sign_in
-from tests.conftest import ADMIN, DEPT, FakeClock, filing, uscc
+from tests.support.api import Api, Views, sign_in
+from tests.support.world import ADMIN, DEPT, FakeClock, filing, uscc
 
 SVG = "{http://www.w3.org/2000/svg}"
 XIAMEN_CODE = uscc("11350203MB00003")

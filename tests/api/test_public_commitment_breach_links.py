@@ -4,9 +4,9 @@ that record is public, and sees no link (which would lead nowhere) when it is no
 from __future__ import annotations
 
 from ledger import register_commands as rc
-from tests.api.conftest import Api, Views
-from tests.conftest import DEPT
-from tests.integration.test_commitments_and_leads import commitment, short_filing
+from tests.support.api import Api, Views
+from tests.support.registers import commitment, short_filing
+from tests.support.world import DEPT
 
 
 def test_the_public_commitments_link_a_breach_record_only_where_the_public_may_read_it(

@@ -21,8 +21,8 @@ from ledger.events import Role
 from ledger.note import COSIGNATURE_V1, cosign, verifier_key
 from ledger.sealer import LogTable, Sealer
 from ledger.verify_bundle import verify_bundle
-from tests.api.conftest import Api, Views
-from tests.conftest import DEPT, PERSON_ID, FakeClock, filing
+from tests.support.api import Api, Views
+from tests.support.world import DEPT, PERSON_ID, FakeClock, filing
 
 LOG_KEY = Ed25519PrivateKey.generate()
 LOG_PUBLIC = LOG_KEY.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)

@@ -18,8 +18,8 @@ from ledger import commands as c
 from ledger import record_events as ev
 from ledger.events import DomainEvent, Role
 from projections import queries
-from tests.api.conftest import Api, Views, sign_in
-from tests.conftest import BODY_CODE, DEPT, PERSON_ID, FakeClock, filing, official
+from tests.support.api import Api, Views, sign_in
+from tests.support.world import BODY_CODE, DEPT, PERSON_ID, FakeClock, filing, official
 
 
 def test_a_machine_without_chinese_fonts_gets_the_pages_web_font(api: Api) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from ledger import register_commands as rc
 from ledger.events import Role
-from tests.api.conftest import Api, Views, sign_in
-from tests.conftest import DEPT, REVIEWER, filing
-from tests.integration.test_commitments_and_leads import lead, short_filing
+from tests.support.api import Api, Views, sign_in
+from tests.support.registers import lead, short_filing
+from tests.support.world import DEPT, REVIEWER, filing
 
 
 def test_a_record_filed_on_a_lead_links_back_to_the_lead_and_the_lead_to_the_record(

@@ -16,8 +16,8 @@ from openpyxl import Workbook, load_workbook
 from api.auth import Account
 from ledger import register_commands as rc
 from ledger.events import Role
-from tests.api.conftest import Api, Views, csrf, sign_in
-from tests.conftest import BODY_CODE, DEPT, REVIEWER, SOURCE_CODE, uscc
+from tests.support.api import Api, Views, csrf, sign_in
+from tests.support.world import BODY_CODE, DEPT, REVIEWER, SOURCE_CODE, uscc
 
 DEPARTMENT = {"name": "福建省纪委监委", "code": SOURCE_CODE}
 RECORD = {"document_number": "闽纪认〔2026〕7号", "decision_date": "2026-05-06",

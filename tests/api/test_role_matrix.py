@@ -13,8 +13,8 @@ import pytest
 
 from api.auth import Account
 from ledger.events import Role
-from tests.api.conftest import Api, Views
-from tests.conftest import PARENT_CODE, PERSON_ID, filing, uscc
+from tests.support.api import Api, Views
+from tests.support.world import PARENT_CODE, PERSON_ID, filing, uscc
 
 SRC, OFF, REV, OPS, AUD, ADM = (Role.SOURCE_DEPARTMENT, Role.SUBJECT_OFFICIAL,
                                 Role.PLATFORM_REVIEWER, Role.OPERATOR, Role.AUDITOR,

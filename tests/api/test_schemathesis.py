@@ -17,7 +17,7 @@ from api.deps import Services
 from api.idempotency import PostgresIdempotencyStore
 from ledger.events import Role
 from ledger.storage import create_database
-from tests.conftest import (
+from tests.support.world import (
     BODY_CODE,
     DEPT,
     SOURCE_CODE,

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from ledger import commands as c
 from ledger.events import Role
-from tests.api.conftest import Api, Views, sign_in
-from tests.conftest import DEPT, filing
+from tests.support.api import Api, Views, sign_in
+from tests.support.world import DEPT, filing
 
 FLAG = "严重失信主体"
 

@@ -9,8 +9,8 @@ from datetime import date
 from ledger import commands as c
 from ledger.calendar import WorkingCalendar
 from ledger.events import Role
-from tests.api.conftest import Api, Views, csrf, forward_an_objection, sign_in
-from tests.conftest import DEPT, FakeClock, filing, official
+from tests.support.api import Api, Views, csrf, forward_an_objection, sign_in
+from tests.support.world import DEPT, FakeClock, filing, official
 
 
 def test_a_reviewer_sees_whose_record_the_grounds_the_facts_and_the_time_left(

@@ -23,8 +23,8 @@ from ledger.events import Role
 from ledger.pin import RewrittenLogError
 from ledger.sealer import LogTable, Sealer
 from ledger.verify import verify_consistency
-from tests.api.conftest import Api
-from tests.conftest import DEPT, filing
+from tests.support.api import Api
+from tests.support.world import DEPT, filing
 
 ORIGIN = "credit.example.gov.cn/fujian"
 KEY = Ed25519PrivateKey.generate()

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from ledger import commands as c
 from ledger.events import Actor, Role
-from tests.api.conftest import Api, Views
-from tests.conftest import BODY_CODE, DEPT, PARENT_CODE, FakeClock, filing, uscc
+from tests.support.api import Api, Views
+from tests.support.world import BODY_CODE, DEPT, PARENT_CODE, FakeClock, filing, uscc
 
 OTHER_SOURCE = uscc("11350000MB09999")
 

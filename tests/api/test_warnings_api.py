@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from api.auth import Account
 from ledger.events import Role
-from tests.api.conftest import Api, Views, csrf, log_in, sign_in
-from tests.conftest import BODY_CODE, DEPT, filing
+from tests.support.api import Api, Views, csrf, log_in, sign_in
+from tests.support.world import BODY_CODE, DEPT, filing
 
 BASE = "/api/v1/warnings/recorded"
 

@@ -21,8 +21,8 @@ from ledger.pin import CheckpointPin
 from ledger.sealer import LogTable, Sealer
 from ledger.verify_bundle import verify_bundle
 from ledger.witness import SplitViewError, Witness, follow
-from tests.api.conftest import Api
-from tests.conftest import DEPT, filing
+from tests.support.api import Api
+from tests.support.world import DEPT, filing
 
 ORIGIN = "credit.example.gov.cn/fujian"
 LOG_KEY = Ed25519PrivateKey.generate()

@@ -38,7 +38,7 @@ from ledger.verify_bundle import verify_bundle
 from projections.follower import run_followers
 from projections.log import log_table_of
 from projections.registry import all_views
-from tests.conftest import (
+from tests.support.world import (
     BODY_CODE,
     DEPT,
     REVIEWER,

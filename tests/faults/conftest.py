@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FakeClock, postgres_ledger
 from tests.faults.load import Load
 from tests.faults.processes import DevServer
 from tests.integration.test_dispatcher_faults import prepare
+from tests.support.world import FakeClock, postgres_ledger
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import threading
 from uuid import UUID
 
 from ledger.application import Ledger
-from tests.conftest import FakeClock
 from tests.integration.test_dispatcher_faults import file
+from tests.support.world import FakeClock
 
 BURST, PAUSE = 40, 1.0  # records filed one after another, then seconds of quiet
 

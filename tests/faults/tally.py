@@ -16,7 +16,7 @@ from temporalio.client import Client
 from ledger import record_events as ev
 from ledger.application import Ledger
 from projections.log import LogTable
-from tests.integration.test_projections_support import rebuilt_snapshot, snapshot
+from tests.support.projections import rebuilt_snapshot, snapshot
 from workflows.inputs import workflow_id
 from workflows.plans import started_deadlines
 

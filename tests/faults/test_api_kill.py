@@ -32,8 +32,8 @@ from api.auth import Account, PostgresTokenStore
 from ledger.clock import business_date, system_clock
 from ledger.events import Role
 from ledger.identifiers import record_id
-from tests.conftest import SOURCE_CODE, FakeClock, filing, postgres_ledger, register_world
 from tests.faults.processes import Process, cli, free_port
+from tests.support.world import SOURCE_CODE, FakeClock, filing, postgres_ledger, register_world
 
 pytestmark = pytest.mark.timeout(240)
 CLIENTS = 16

@@ -28,8 +28,8 @@ from api.deps import Services
 from api.idempotency import PostgresIdempotencyStore
 from ledger.events import Role
 from ledger.storage import create_database
-from tests.conftest import SOURCE_CODE, FakeClock, filing, postgres_ledger, register_world
 from tests.faults.tally import Tally
+from tests.support.world import SOURCE_CODE, FakeClock, filing, postgres_ledger, register_world
 
 
 @pytest.fixture

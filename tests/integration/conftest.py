@@ -8,8 +8,8 @@ import psycopg
 import pytest
 
 from ledger.application import Ledger
-from tests.conftest import FakeClock, postgres_ledger, register_world
-from tests.integration.test_projections_support import Projections
+from tests.support.projections import Projections
+from tests.support.world import FakeClock, postgres_ledger, register_world
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from ledger.clock import business_date
 from ledger.events import SYSTEM, Actor, Role
 from ledger.warning_events import FollowUp
 from ledger.warning_steps import Raised
-from tests.conftest import BODY_CODE, DEPT, REVIEWER, SOURCE_CODE, uscc
+from tests.support.world import BODY_CODE, DEPT, REVIEWER, SOURCE_CODE, uscc
 
 OTHER = {"name": "福建省财政厅", "code": uscc("11350000MB05678")}
 ORIGINS = ("hotline_12345", "npc_suggestion", "cppcc_proposal", "media_report",

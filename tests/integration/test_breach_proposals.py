@@ -13,8 +13,8 @@ from ledger.application import Ledger
 from ledger.commitment_events import BreachProposalDeclined, BreachProposed, CommitmentState
 from ledger.errors import LifecycleError, PermissionDeniedError, ValidationError
 from ledger.values import Category
-from tests.conftest import ADMIN, DEPT, REVIEWER, SOURCE_CODE
-from tests.integration.test_commitments_and_leads import commitment, short_filing
+from tests.support.registers import commitment, short_filing
+from tests.support.world import ADMIN, DEPT, REVIEWER, SOURCE_CODE
 
 
 def proposed(world: Ledger) -> rc.ProposeBreach:

@@ -26,7 +26,7 @@ from ledger.bulk_copy import append
 from ledger.events import DomainEvent, Role
 from ledger.identifiers import body_id, record_id
 from ledger.record_events import RecordFiled
-from tests.conftest import (
+from tests.support.world import (
     BODY_CODE,
     DEPT,
     PERSON_ID,

@@ -22,7 +22,7 @@ from ledger.sealer import LogTable, Sealer
 from ledger.values import PeriodUnit
 from ledger.verify_bundle import verify_bundle
 from tests.calendar_data import TEST_ADMIN
-from tests.conftest import (
+from tests.support.world import (
     DEPT,
     REVIEWER,
     SOURCE_CODE,

@@ -22,8 +22,8 @@ from ledger.application import Ledger
 from ledger.calendar import PublishedYear, WorkingCalendar
 from ledger.clock import business_date
 from tests.calendar_data import TEST_ADMIN, publish_test_years
-from tests.conftest import DEPT, filing, memory_ledger, postgres_ledger, register_world
 from tests.integration.test_dispatcher import ServerClock, World
+from tests.support.world import DEPT, filing, memory_ledger, postgres_ledger, register_world
 from workflows.activities import DeadlineActivities
 from workflows.deadline import DeadlineWorkflow
 from workflows.devserver import start_test_server

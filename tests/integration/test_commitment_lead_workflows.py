@@ -23,14 +23,9 @@ from ledger import register_commands as rc
 from ledger.commitment_events import CommitmentFulfilled, CommitmentState
 from ledger.lead_events import LeadFoundUnfounded, LeadHandedOver, LeadReceived
 from tests.calendar_data import publish_test_years
-from tests.conftest import DEPT, REVIEWER, memory_ledger, register_world
-from tests.integration.test_commitments_and_leads import (
-    OTHER_CODE,
-    OTHER_DEPT,
-    commitment,
-    lead,
-)
 from tests.integration.test_dispatcher import ServerClock, World, today
+from tests.support.registers import OTHER_CODE, OTHER_DEPT, commitment, lead
+from tests.support.world import DEPT, REVIEWER, memory_ledger, register_world
 from workflows.activities import DeadlineActivities
 from workflows.deadline import DeadlineWorkflow
 from workflows.devserver import start_test_server

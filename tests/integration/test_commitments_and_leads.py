@@ -5,7 +5,6 @@ hotline, deputies, the media … go to the department responsible and end one of
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 
@@ -18,45 +17,11 @@ from ledger.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from ledger.events import SYSTEM, Actor, Role
+from ledger.events import SYSTEM
 from ledger.lead_events import LeadOutcome
 from ledger.values import Category, DeadlineKind, Domain
-from tests.conftest import BODY_CODE, DEPT, REVIEWER, SOURCE_CODE, FakeClock, uscc
-
-OTHER_CODE = uscc("11350000MB05678")
-OTHER_DEPT = Actor(id="dept-fj-finance", role=Role.SOURCE_DEPARTMENT, subject=OTHER_CODE)
-
-
-def commitment(reference: str = "闽承诺〔2026〕1号", **overrides: Any) -> rc.MakeCommitment:
-    fields: dict[str, Any] = {
-        "department": {"name": "福建省纪委监委", "code": SOURCE_CODE},
-        "reference": reference, "maker_code": BODY_CODE, "kind": "payment",
-        "content": "2026年6月30日前付清中标企业货款。", "source_document": "鼓自然〔2026〕8号",
-        "made_to": "福州某建设有限公司", "made_on": date(2026, 5, 6), "due": date(2026, 6, 30),
-        "public": True,
-    }
-    fields.update(overrides)
-    return rc.MakeCommitment.model_validate(fields)
-
-
-def lead(reference: str = "12345-20260506-0001", **overrides: Any) -> rc.ReceiveLead:
-    fields: dict[str, Any] = {
-        "origin": "hotline_12345", "reference": reference, "received_on": date(2026, 5, 6),
-        "summary": "市民反映鼓楼区自然资源局拖欠工程款。", "body_code": BODY_CODE,
-        "department": {"name": "福建省纪委监委", "code": SOURCE_CODE},
-    }
-    fields.update(overrides)
-    return rc.ReceiveLead.model_validate(fields)
-
-
-def short_filing(number: int = 1, **overrides: Any) -> rc.ShortFiling:
-    fields: dict[str, Any] = {
-        "document_number": f"闽纪认〔2026〕{number}号", "decision_date": date(2026, 5, 6),
-        "severity": "general", "legal_basis": "《保障中小企业款项支付条例》第八条",
-        "decision_content": "认定失信并予以公示。",
-    }
-    fields.update(overrides)
-    return rc.ShortFiling.model_validate(fields)
+from tests.support.registers import OTHER_CODE, OTHER_DEPT, commitment, lead, short_filing
+from tests.support.world import BODY_CODE, DEPT, REVIEWER, SOURCE_CODE, FakeClock
 
 
 def test_a_department_registers_a_payment_commitment_and_its_due_date_becomes_a_deadline(

@@ -19,8 +19,8 @@ from ledger.application import Ledger
 from ledger.events import SYSTEM
 from ledger.warning_events import WarningRaised
 from projections.daily_evaluations import take_day
-from tests.conftest import DEPT, filing
-from tests.integration.test_projections_support import Projections
+from tests.support.projections import Projections
+from tests.support.world import DEPT, filing
 from workflows.daily_inputs import SHANGHAI, WORKFLOW_ID, next_run
 from workflows.daily_warnings import (
     DailyWarningsActivities,

@@ -36,7 +36,7 @@ from ledger.tiles import latest_checkpoint
 from projections.follower import Follower
 from projections.log import log_table_of
 from projections.registry import all_views
-from tests.conftest import DEPT, FakeClock, filing, register_world
+from tests.support.world import DEPT, FakeClock, filing, register_world
 from workflows.horizons import Change, PostgresHorizons
 from workflows.positions import PostgresPositions
 

@@ -19,7 +19,7 @@ from ledger.application import Ledger
 from ledger.errors import LifecycleError, ValidationError
 from ledger.rules import RuleSet
 from ledger.values import DeadlineKind
-from tests.conftest import DEPT, SOURCE_CODE, FakeClock, filing
+from tests.support.world import DEPT, SOURCE_CODE, FakeClock, filing
 from workflows.horizons import PUBLICITY, MemoryHorizons, horizon_changes
 
 

@@ -22,7 +22,7 @@ from ledger import commands as c
 from ledger import record_events as ev
 from ledger.application import Ledger
 from tests.calendar_data import publish_test_years
-from tests.conftest import (
+from tests.support.world import (
     DEPT,
     REVIEWER,
     SOURCE_CODE,

@@ -29,7 +29,7 @@ from ledger import record_events as ev
 from ledger.application import Ledger
 from ledger.clock import business_date
 from tests.calendar_data import publish_test_years
-from tests.conftest import ADMIN, DEPT, FakeClock, filing, postgres_ledger, uscc
+from tests.support.world import ADMIN, DEPT, FakeClock, filing, postgres_ledger, uscc
 from workflows.devserver import start_dev_server
 from workflows.inputs import workflow_id
 

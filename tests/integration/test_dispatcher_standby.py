@@ -21,8 +21,8 @@ from temporalio.testing import WorkflowEnvironment
 from ledger.application import Ledger
 from ledger.clock import business_date
 from tests.calendar_data import publish_test_years
-from tests.conftest import DEPT, filing, postgres_ledger, register_world
 from tests.integration.test_dispatcher import ServerClock
+from tests.support.world import DEPT, filing, postgres_ledger, register_world
 from workflows.devserver import start_test_server
 from workflows.dispatcher import Dispatcher
 from workflows.inputs import workflow_id

@@ -13,9 +13,9 @@ from api.auth import Account, PostgresTokenStore
 from ledger.application import Ledger
 from ledger.events import SYSTEM, Role
 from projections.period_evaluations import take_period
-from tests.conftest import BODY_CODE, DEPT, FakeClock, filing
 from tests.integration.test_formula_cli import cli  # noqa: F401  (the fixture)
-from tests.integration.test_projections_support import Projections
+from tests.support.projections import Projections
+from tests.support.world import BODY_CODE, DEPT, FakeClock, filing
 
 
 def test_an_operator_imports_ratings_and_an_auditor_replays_a_recorded_quarter(

@@ -11,8 +11,17 @@ from ledger.application import Ledger
 from ledger.errors import PermissionDeniedError
 from ledger.events import Actor, Role
 from ledger.record_events import ExplanationSubmitted
-from tests.conftest import ADMIN, BODY_CODE, DEPT, REVIEWER, SOURCE_CODE, filing, official, uscc
-from tests.integration.test_commitments_and_leads import commitment
+from tests.support.registers import commitment
+from tests.support.world import (
+    ADMIN,
+    BODY_CODE,
+    DEPT,
+    REVIEWER,
+    SOURCE_CODE,
+    filing,
+    official,
+    uscc,
+)
 
 OTHER_DEPT = Actor(id="dept-fj-finance", role=Role.SOURCE_DEPARTMENT,
                    subject=uscc("11350000MB05678"))

@@ -14,8 +14,8 @@ from ledger.application import Ledger
 from ledger.regions import fujian
 from projections import queries
 from projections.evaluation import WarningRule, formula_in_force, warning_level
-from tests.conftest import ADMIN, BODY_CODE, DEPT, FakeClock, filing, official, uscc
-from tests.integration.test_projections_support import Projections, system_step
+from tests.support.projections import Projections, system_step
+from tests.support.world import ADMIN, BODY_CODE, DEPT, FakeClock, filing, official, uscc
 
 PINGTAN_CODE = uscc("11350128MB00003")
 

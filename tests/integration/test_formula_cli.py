@@ -14,8 +14,8 @@ from typer.testing import CliRunner, Result
 from api.auth import Account, PostgresTokenStore
 from api.cli import app as cli_app
 from ledger.events import Role
-from tests.api.test_evaluation_formulas import new_formula
-from tests.conftest import SOURCE_CODE
+from tests.support.registers import new_formula
+from tests.support.world import SOURCE_CODE
 
 
 @pytest.fixture

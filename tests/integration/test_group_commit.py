@@ -20,13 +20,9 @@ from ledger.group_commit import GroupCommitter, Pending
 from projections.follower import Follower
 from projections.log import log_table_of
 from projections.registry import all_views
-from tests.conftest import ADMIN, DEPT, FakeClock, filing, postgres_ledger, uscc
 from tests.integration.test_projections_follower import AppliedPositions, applied, statuses
-from tests.integration.test_projections_support import (
-    log_positions,
-    rebuilt_snapshot,
-    snapshot,
-)
+from tests.support.projections import log_positions, rebuilt_snapshot, snapshot
+from tests.support.world import ADMIN, DEPT, FakeClock, filing, postgres_ledger, uscc
 
 FILED = "ledger.record_events:RecordFiled"
 

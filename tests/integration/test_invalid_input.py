@@ -12,7 +12,7 @@ from pydantic import ValidationError as PydanticValidationError
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.errors import LedgerError, LifecycleError
-from tests.conftest import DEPT, REVIEWER, filing, official
+from tests.support.world import DEPT, REVIEWER, filing, official
 
 
 def log_size(app: Ledger) -> int:

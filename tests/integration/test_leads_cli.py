@@ -17,7 +17,7 @@ from ledger.application import Ledger
 from ledger.events import Role
 from ledger.lead import lead_id
 from ledger.lead_events import LeadOrigin
-from tests.conftest import BODY_CODE, SOURCE_CODE
+from tests.support.world import BODY_CODE, SOURCE_CODE
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from ledger.errors import (
 )
 from ledger.record_events import ExplanationRequested, Published, RecordFiled
 from ledger.values import RecordStatus
-from tests.conftest import DEPT, REVIEWER, SOURCE_CODE, FakeClock, filing, official
+from tests.support.world import DEPT, REVIEWER, SOURCE_CODE, FakeClock, filing, official
 
 
 def test_a_filed_public_record_of_a_body_is_published_and_asks_for_an_explanation(

@@ -32,8 +32,8 @@ from ledger.storage import PostgresKeyStore, eventsourcing_env
 from ledger.verify import leaf_hash, root_from_leaf_hashes, verify_inclusion
 from ledger.verify_bundle import SignedTreeHead, stored_event_leaf, unb64, verify_bundle
 from projections.positions import view_status
-from tests.conftest import FakeClock
-from tests.integration.test_projections_support import Projections
+from tests.support.projections import Projections
+from tests.support.world import FakeClock
 from workflows.dispatcher import TOPICS, Dispatcher
 from workflows.positions import MemoryPositions
 

@@ -17,8 +17,8 @@ from temporalio.worker import Worker
 from ledger.application import Ledger
 from ledger.events import SYSTEM
 from projections.period_evaluations import due_periods, take_due
-from tests.conftest import DEPT, filing
-from tests.integration.test_projections_support import Projections
+from tests.support.projections import Projections
+from tests.support.world import DEPT, filing
 from workflows.devserver import start_test_server
 from workflows.evaluation_periods import (
     PeriodEvaluationActivities,

@@ -16,9 +16,9 @@ from ledger.events import SYSTEM, Actor, Role
 from ledger.ratings import ImportRating
 from projections.evaluation import Evaluation, early_warnings, evaluate_all
 from projections.period_evaluations import differences, positions, replay, take_due
-from tests.conftest import ADMIN, BODY_CODE, DEPT, PARENT_CODE, REVIEWER, FakeClock, filing
-from tests.integration.test_commitments_and_leads import commitment, lead, short_filing
-from tests.integration.test_projections_support import Projections
+from tests.support.projections import Projections
+from tests.support.registers import commitment, lead, short_filing
+from tests.support.world import ADMIN, BODY_CODE, DEPT, PARENT_CODE, REVIEWER, FakeClock, filing
 
 CITY_DEPT = Actor(id="dept-fz-resources", role=Role.SOURCE_DEPARTMENT, subject=PARENT_CODE)
 Conn = psycopg.Connection[Any]

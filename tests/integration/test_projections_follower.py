@@ -25,13 +25,8 @@ from projections.registry import all_views
 from projections.rollup import RegionRollup
 from projections.tables import Table
 from projections.view import View
-from tests.conftest import ADMIN, DEPT, FakeClock, filing, postgres_ledger, uscc
-from tests.integration.test_projections_support import (
-    Projections,
-    log_positions,
-    rebuilt_snapshot,
-    snapshot,
-)
+from tests.support.projections import Projections, log_positions, rebuilt_snapshot, snapshot
+from tests.support.world import ADMIN, DEPT, FakeClock, filing, postgres_ledger, uscc
 
 
 def every_event_class() -> frozenset[type[DomainEvent]]:

@@ -22,7 +22,9 @@ from ledger.ratings import ImportRating
 from ledger.storage import create_database
 from projections import dishonesty, queries
 from projections.warnings import recorded_warning
-from tests.conftest import (
+from tests.integration.register_mix import commitment, lead, warning
+from tests.support.projections import Projections, rebuilt_snapshot, snapshot, system_step
+from tests.support.world import (
     ADMIN,
     DEPT,
     PERSON_ID,
@@ -34,13 +36,6 @@ from tests.conftest import (
     postgres_ledger,
     register_world,
     uscc,
-)
-from tests.integration.register_mix import commitment, lead, warning
-from tests.integration.test_projections_support import (
-    Projections,
-    rebuilt_snapshot,
-    snapshot,
-    system_step,
 )
 
 SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}

@@ -25,12 +25,8 @@ from projections.positions import view_status
 from projections.rebuild import RebuildError, rebuild, rebuild_upgraded
 from projections.records import RecordView
 from projections.registry import VIEWS
-from tests.conftest import DEPT, FakeClock, filing
-from tests.integration.test_projections_support import (
-    Projections,
-    rebuilt_snapshot,
-    snapshot,
-)
+from tests.support.projections import Projections, rebuilt_snapshot, snapshot
+from tests.support.world import DEPT, FakeClock, filing
 
 
 class RefusesWithdrawals(RecordView):

@@ -14,7 +14,8 @@ from ledger.clock import business_date
 from ledger.errors import ValidationError
 from projections import queries
 from projections.search import quarter_tag
-from tests.conftest import (
+from tests.support.projections import Projections, system_step
+from tests.support.world import (
     ADMIN,
     BODY_CODE,
     DEPT,
@@ -27,7 +28,6 @@ from tests.conftest import (
     official,
     uscc,
 )
-from tests.integration.test_projections_support import Projections, system_step
 
 SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
 PINGTAN_CODE = uscc("11350128MB00003")

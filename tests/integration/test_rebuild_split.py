@@ -23,7 +23,7 @@ from projections.records import RecordView
 from projections.registry import VIEWS
 from projections.view import View
 from tests.integration.test_projections_rebuild import RefusesWithdrawals, file_many
-from tests.integration.test_projections_support import Projections, rebuilt_snapshot, snapshot
+from tests.support.projections import Projections, rebuilt_snapshot, snapshot
 
 pytestmark = pytest.mark.timeout(180)
 

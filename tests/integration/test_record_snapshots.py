@@ -23,7 +23,6 @@ from ledger.personal import MemoryKeyStore, Vault
 from ledger.record import CreditRecord
 from ledger.snapshots import Snapshot
 from ledger.storage import PostgresKeyStore, eventsourcing_env
-from tests.conftest import DEPT, FakeClock, filing, register_world
 from tests.integration.test_projections_property import (
     STEPS,
     World,
@@ -31,6 +30,7 @@ from tests.integration.test_projections_property import (
     drop_database,
     fresh_database,
 )
+from tests.support.world import DEPT, FakeClock, filing, register_world
 
 EVERY_SECOND_VERSION = {"LEDGER_SNAPSHOT_INTERVAL": "2"}
 

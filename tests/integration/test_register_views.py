@@ -11,15 +11,9 @@ from ledger import register_commands as rc
 from ledger.application import Ledger
 from ledger.events import SYSTEM
 from projections import register_queries as rq
-from tests.conftest import DEPT, REVIEWER, SOURCE_CODE, FakeClock
-from tests.integration.test_commitments_and_leads import (
-    OTHER_CODE,
-    OTHER_DEPT,
-    commitment,
-    lead,
-    short_filing,
-)
-from tests.integration.test_projections_support import Projections, rebuilt_snapshot, snapshot
+from tests.support.projections import Projections, rebuilt_snapshot, snapshot
+from tests.support.registers import OTHER_CODE, OTHER_DEPT, commitment, lead, short_filing
+from tests.support.world import DEPT, REVIEWER, SOURCE_CODE, FakeClock
 
 
 def test_the_registers_show_each_commitment_and_lead_and_the_response_rates_per_department(

@@ -24,8 +24,8 @@ from ledger.sealer import LogTable, Sealer
 from ledger.values import RecordStatus, StepStatus
 from ledger.verify_bundle import verify_bundle
 from projections import queries
-from tests.conftest import DEPT, REVIEWER, SOURCE_CODE, FakeClock, filing, official, uscc
-from tests.integration.test_projections_support import Projections, rebuilt_snapshot, snapshot
+from tests.support.projections import Projections, rebuilt_snapshot, snapshot
+from tests.support.world import DEPT, REVIEWER, SOURCE_CODE, FakeClock, filing, official, uscc
 from workflows.horizons import PUBLICITY, MemoryHorizons, horizon_changes, sanction
 
 SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}

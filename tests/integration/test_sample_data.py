@@ -25,7 +25,7 @@ from ledger.storage import create_database
 from ledger.subjects import CivilServant, GovernmentBody
 from ledger.values import Category, Domain, ObjectionOutcome, Severity, SubjectType
 from ledger.warning_events import WarningRaised, WarningState
-from tests.conftest import FakeClock, postgres_ledger
+from tests.support.world import FakeClock, postgres_ledger
 
 PINGTAN = "350128"
 

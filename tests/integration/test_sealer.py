@@ -33,7 +33,7 @@ from ledger.verify import (
 )
 from ledger.verify_bundle import unb64
 from ledger.verify_index import index_root
-from tests.conftest import DEPT, PERSON_ID, FakeClock, filing, postgres_ledger, register_world
+from tests.support.world import DEPT, PERSON_ID, FakeClock, filing, postgres_ledger, register_world
 
 KEY = Ed25519PrivateKey.generate()
 

@@ -23,7 +23,7 @@ from ledger.application import Ledger
 from ledger.note import COSIGNATURE_V1, verifier_key
 from ledger.verify import TreeHead, tree_head_signing_bytes, verify_consistency, verify_inclusion
 from ledger.verify_bundle import unb64
-from tests.conftest import BODY_CODE, DEPT, FakeClock, filing, postgres_ledger, register_world
+from tests.support.world import BODY_CODE, DEPT, FakeClock, filing, postgres_ledger, register_world
 
 KEY = Ed25519PrivateKey.generate()
 

@@ -23,7 +23,6 @@ from ledger.audit import ProofReader
 from ledger.pin import CheckpointPin, RewrittenLogError
 from ledger.roles import maintenance, migrate
 from ledger.sealer import BATCH_LOCK, LogTable, Sealer
-from tests.conftest import DEPT, FakeClock, filing, postgres_ledger, register_world
 from tests.integration.test_tamper import (
     Tamper,
     change_one_byte,
@@ -33,6 +32,7 @@ from tests.integration.test_tamper import (
     swap_two,
     tamper,
 )
+from tests.support.world import DEPT, FakeClock, filing, postgres_ledger, register_world
 
 KEY = Ed25519PrivateKey.generate()
 

@@ -11,8 +11,8 @@ import psycopg
 from ledger import commands as c
 from ledger.application import Ledger
 from projections import dishonesty as d
-from tests.conftest import BODY_CODE, DEPT, FakeClock, filing
-from tests.integration.test_projections_support import Projections, rebuilt_snapshot, snapshot
+from tests.support.projections import Projections, rebuilt_snapshot, snapshot
+from tests.support.world import BODY_CODE, DEPT, FakeClock, filing
 
 TODAY = date(2026, 5, 6)
 

@@ -17,7 +17,7 @@ from api.cli_app import app as cli_app
 from ledger import lifecycle
 from ledger.application import Ledger
 from ledger.events import Role
-from tests.conftest import BODY_CODE, DEPT, filing
+from tests.support.world import BODY_CODE, DEPT, filing
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from ledger import commands as c
 from ledger.application import Ledger
 from ledger.errors import LifecycleError
 from ledger.rules import builtin_rule_sets
-from tests.conftest import (
+from tests.support.world import (
     ADMIN,
     DEPT,
     PERSON_ID,

@@ -28,7 +28,7 @@ from ledger.record_index import bucket_of
 from ledger.roles import maintenance, migrate
 from ledger.sealer import LogTable, Sealer, public_key_bytes
 from ledger.verify_bundle import verify_bundle
-from tests.conftest import DEPT, FakeClock, filing, postgres_ledger, register_world
+from tests.support.world import DEPT, FakeClock, filing, postgres_ledger, register_world
 
 KEY = Ed25519PrivateKey.generate()
 Tamper = Callable[[psycopg.Connection[Any], dict[str, int]], None]

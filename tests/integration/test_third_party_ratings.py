@@ -20,7 +20,7 @@ from ledger.events import Actor, Role
 from ledger.period_evaluations import period_of
 from ledger.rating_import import import_ratings
 from ledger.ratings import ImportRating, ThirdPartyRating, period_end
-from tests.conftest import ADMIN, BODY_CODE, DEPT, SYSTEM, FakeClock
+from tests.support.world import ADMIN, BODY_CODE, DEPT, SYSTEM, FakeClock
 
 OPERATOR = Actor(id="operator-1", role=Role.OPERATOR)
 

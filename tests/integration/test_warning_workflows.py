@@ -22,7 +22,7 @@ from tests.integration.test_commitment_lead_workflows import (
     world,
 )
 from tests.integration.test_dispatcher import World, today
-from tests.integration.test_warnings import CITY_OPERATOR, overdue_body
+from tests.support.registers import CITY_OPERATOR, overdue_body
 from workflows.deadline import DeadlineWorkflow
 from workflows.inputs import DeadlineState, business_day
 

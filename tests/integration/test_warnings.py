@@ -12,29 +12,18 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.errors import LifecycleError, PermissionDeniedError, ValidationError
-from ledger.events import Actor, Role
 from ledger.warning_events import FollowUp, WarningState
-from ledger.warning_steps import Raised
-from tests.conftest import BODY_CODE, REVIEWER, SYSTEM, FakeClock
+from tests.support.registers import (
+    CITY_OPERATOR,
+    COUNTY_OPERATOR,
+    PROVINCE_OPERATOR,
+    XIAMEN_OPERATOR,
+    low_region,
+    overdue_body,
+)
+from tests.support.world import REVIEWER, SYSTEM, FakeClock
 
-CITY_OPERATOR = Actor(id="operator-fuzhou", role=Role.OPERATOR, subject="350100")
-COUNTY_OPERATOR = Actor(id="operator-gulou", role=Role.OPERATOR, subject="350102")
-XIAMEN_OPERATOR = Actor(id="operator-xiamen", role=Role.OPERATOR, subject="350200")
-PROVINCE_OPERATOR = Actor(id="operator-1", role=Role.OPERATOR)
 TODAY = date(2026, 5, 6)
-
-
-def overdue_body(value: int = 3) -> Raised:
-    return Raised(kind="body", code=BODY_CODE, name="福州市鼓楼区自然资源局",
-                  rule_id="body-overdue-deadlines", metric="overdue_own_deadlines",
-                  value=Decimal(value), message="机关逾期未办结时限过多", score=Decimal("82.5"),
-                  metrics={"records": 4, "overdue_own_deadlines": value})
-
-
-def low_region(code: str = "350100", name: str = "福州市") -> Raised:
-    return Raised(kind="region", code=code, name=name, rule_id="city-low-score",
-                  metric="score", value=Decimal("58.0"), message="地区评分低于60分",
-                  score=Decimal("58.0"), metrics={"records": 40})
 
 
 def test_a_warning_the_formula_raises_is_recorded_with_its_inputs_once(world: Ledger) -> None:

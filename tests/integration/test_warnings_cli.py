@@ -14,9 +14,9 @@ import api.cli_warnings
 from api.auth import Account, PostgresTokenStore
 from ledger.application import Ledger
 from ledger.events import Role
-from tests.conftest import BODY_CODE, DEPT, FakeClock, filing, postgres_ledger
 from tests.integration.test_formula_cli import cli  # noqa: F401  (the fixture)
-from tests.integration.test_projections_support import Projections
+from tests.support.projections import Projections
+from tests.support.world import BODY_CODE, DEPT, FakeClock, filing, postgres_ledger
 
 
 def test_an_operator_raises_todays_warnings_twice_and_they_are_recorded_once(

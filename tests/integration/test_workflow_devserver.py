@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from api import cli_deadlines
 from ledger import record_events as ev
 from ledger.application import Ledger
-from tests.conftest import DEPT, FakeClock, filing, postgres_ledger, register_world
+from tests.support.world import DEPT, FakeClock, filing, postgres_ledger, register_world
 from workflows.devserver import start_dev_server
 from workflows.dispatcher import Dispatcher
 from workflows.horizons import PostgresHorizons

@@ -16,8 +16,8 @@ import pytest
 
 from api.auth import Account
 from ledger.events import Role
-from tests.api.conftest import Api
-from tests.conftest import PERSON_ID, SOURCE_CODE, filing, uscc
+from tests.support.api import Api
+from tests.support.world import PERSON_ID, SOURCE_CODE, filing, uscc
 
 OTHER_CODE = uscc("11350700MB09876")  # another department: 南平市中级人民法院
 OTHER = {"name": "南平市中级人民法院", "code": OTHER_CODE}

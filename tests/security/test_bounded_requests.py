@@ -19,8 +19,8 @@ from uuid import uuid4
 import httpx
 
 from ledger.events import Role
-from tests.api.conftest import Api
-from tests.conftest import PERSON_ID, filing
+from tests.support.api import Api
+from tests.support.world import PERSON_ID, filing
 
 MIB = 1024 * 1024
 

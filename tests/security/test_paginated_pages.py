@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 
 from ledger.events import Role
-from tests.api.conftest import Api, Views, sign_in
-from tests.conftest import DEPT, filing
+from tests.support.api import Api, Views, sign_in
+from tests.support.world import DEPT, filing
 
 
 def _records(page: str) -> list[str]:

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.limits import Limits, TokenBuckets
-from tests.api.conftest import Api, Views
+from tests.support.api import Api, Views
 
 SCRAPER = ("203.0.113.7", 41000)
 NEIGHBOUR = ("198.51.100.9", 52000)

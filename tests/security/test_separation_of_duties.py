@@ -18,9 +18,9 @@ from ledger.application import Ledger
 from ledger.errors import PermissionDeniedError
 from ledger.events import Role
 from ledger.values import StepStatus
-from tests.api.conftest import Api, csrf, sign_in
 from tests.calendar_data import weekends_only_year
-from tests.conftest import (
+from tests.support.api import Api, csrf, sign_in
+from tests.support.world import (
     ADMIN,
     DEPT,
     REVIEWER,

@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 from api.auth import Account, PostgresTokenStore
 from api.cli_accounts import app as accounts_cli
 from ledger.events import Role
-from tests.api.conftest import Api, csrf, log_in, sign_in
-from tests.conftest import FakeClock
+from tests.support.api import Api, csrf, log_in, sign_in
+from tests.support.world import FakeClock
 
 
 def test_a_token_stops_working_after_ninety_days_and_an_old_token_ninety_days_after_it_was_made(

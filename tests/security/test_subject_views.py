@@ -11,8 +11,6 @@ from __future__ import annotations
 from uuid import UUID
 
 from ledger.events import Role
-from tests.api.conftest import Api, Views
-from tests.conftest import BODY_CODE, PERSON_ID
 from tests.security.test_bound_departments import (
     OTHER,
     OTHER_CODE,
@@ -21,6 +19,8 @@ from tests.security.test_bound_departments import (
     forward_objection,
     token,
 )
+from tests.support.api import Api, Views
+from tests.support.world import BODY_CODE, PERSON_ID
 
 
 def test_a_department_counts_in_a_bodys_status_only_records_it_filed_or_had_forwarded(

@@ -14,7 +14,7 @@ from ledger.application import Ledger
 from ledger.deadline_keys import SINGLE, STEPS, DeadlineKey
 from ledger.errors import ValidationError
 from ledger.record_events import DeadlineEvent
-from tests.conftest import (
+from tests.support.world import (
     DEPT,
     REVIEWER,
     SOURCE_CODE,

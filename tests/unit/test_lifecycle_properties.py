@@ -14,7 +14,7 @@ from ledger.application import Ledger
 from ledger.errors import LedgerError
 from ledger.record import CreditRecord, earliest_due
 from ledger.values import ObjectionOutcome, RecordStatus, StepStatus
-from tests.conftest import (
+from tests.support.world import (
     DEPT,
     REVIEWER,
     SOURCE_CODE,

@@ -25,7 +25,7 @@ from ledger.application import Ledger
 from ledger.calendar import WorkingCalendar
 from ledger.values import DeadlineKind
 from tests.calendar_data import publish_test_years
-from tests.conftest import (
+from tests.support.world import (
     BODY_CODE,
     DEPT,
     PARENT_CODE,
