@@ -15,7 +15,7 @@ from ledger.events import DomainEvent
 from ledger.regions import RegionTable, fujian
 from projections.log import Entry
 from projections.tables import Rows, Table
-from projections.view import View
+from projections.view import View, stored_aggregates
 
 COMMITMENTS = Table(
     name="commitments",
@@ -75,9 +75,7 @@ class CommitmentRegister(View):
 
     def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
         self.rows.start_page()
-        made = {e.event.originator_id for e in page if isinstance(e.event, ce.CommitmentMade)}
-        self.rows.load(cursor, "commitment_id", {
-            e.event.originator_id for e in page if e.event is not None} - made)
+        self.rows.load(cursor, "commitment_id", stored_aggregates(page, ce.CommitmentMade))
 
     def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
         if isinstance(event, ce.CommitmentMade):
@@ -121,9 +119,3 @@ class CommitmentRegister(View):
             "overdue": False, "urged": False,
             "escalated": False, "position": position,
         }
-
-    def flush(self, cursor: psycopg.Cursor[Any]) -> None:
-        self.rows.flush(cursor)
-
-    def discard(self) -> None:
-        self.rows.clear()

@@ -161,11 +161,3 @@ class OpenDeadlines(View):
             "length": deadline.length, "unit": deadline.unit.value if deadline.unit else None,
             "awaiting": list(deadline.awaiting),
         }
-
-    def flush(self, cursor: psycopg.Cursor[Any]) -> None:
-        for rows in (self.people, self.records, self.deadlines):
-            rows.flush(cursor)
-
-    def discard(self) -> None:
-        for rows in (self.people, self.records, self.deadlines):
-            rows.clear()

@@ -154,9 +154,3 @@ class PublicDisclosure(View):
                                     content.category.value, content.severity.value,
                                     content.decision_date),
         }
-
-    def flush(self, cursor: psycopg.Cursor[Any]) -> None:
-        self.rows.flush(cursor)
-
-    def discard(self) -> None:
-        self.rows.clear()

@@ -21,7 +21,7 @@ from ledger.events import DomainEvent
 from ledger.regions import RegionTable, fujian
 from projections.log import Entry
 from projections.tables import Counters, Row, Rows, Table
-from projections.view import View
+from projections.view import View, stored_aggregates
 
 LEADS = Table(
     name="leads",
@@ -88,9 +88,7 @@ class LeadRegister(View):
     def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
         self.leads.start_page()
         self.responses.clear()
-        received = {e.event.originator_id for e in page if isinstance(e.event, le.LeadReceived)}
-        self.leads.load(cursor, "lead_id", {
-            e.event.originator_id for e in page if e.event is not None} - received)
+        self.leads.load(cursor, "lead_id", stored_aggregates(page, le.LeadReceived))
 
     def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
         if isinstance(event, le.LeadReceived):
@@ -147,11 +145,3 @@ class LeadRegister(View):
             "commitment_id": None, "answered_on": None, "handovers": 0, "overdue": False,
             "urged": False, "escalated": False, "position": position,
         }
-
-    def flush(self, cursor: psycopg.Cursor[Any]) -> None:
-        self.leads.flush(cursor)
-        self.responses.flush(cursor)
-
-    def discard(self) -> None:
-        self.leads.clear()
-        self.responses.clear()

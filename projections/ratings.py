@@ -71,12 +71,6 @@ class ThirdPartyRatings(View):
             "position": position,
         })
 
-    def flush(self, cursor: psycopg.Cursor[Any]) -> None:
-        self.rows.flush(cursor)
-
-    def discard(self) -> None:
-        self.rows.clear()
-
 
 def ratings(conn: psycopg.Connection[Any], *, region: str | None = None,
             subject: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:

@@ -142,9 +142,3 @@ class RecordView(View):
         row["updated_at"] = event.timestamp
         row["position"] = position
         self.rows.put(row)
-
-    def flush(self, cursor: psycopg.Cursor[Any]) -> None:
-        self.rows.flush(cursor)
-
-    def discard(self) -> None:
-        self.rows.clear()

@@ -146,11 +146,3 @@ class SubjectStatus(View):
             sanction["lifted"] = None if restored else event.reason
             sanction["position"] = position
             self.sanctions.put(sanction)
-
-    def flush(self, cursor: psycopg.Cursor[Any]) -> None:
-        for rows in (self.subjects, self.records, self.sanctions):
-            rows.flush(cursor)
-
-    def discard(self) -> None:
-        for rows in (self.subjects, self.records, self.sanctions):
-            rows.clear()

@@ -18,7 +18,7 @@ from ledger import record_events as ev
 from ledger.events import DomainEvent
 from projections.facts import RECORD_EVENTS
 from projections.log import Entry
-from projections.tables import Rows, Table, create_tables
+from projections.tables import Counters, Rows, Table, create_tables
 
 VIEWS_SCHEMA = "views"
 
@@ -70,11 +70,19 @@ class View:
     def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
         raise NotImplementedError
 
+    def working_sets(self) -> list[Rows | Counters]:
+        """The rows and counters the view holds for a page."""
+        return [value for value in vars(self).values() if isinstance(value, Rows | Counters)]
+
     def flush(self, cursor: psycopg.Cursor[Any]) -> None:
-        """Write back what the page changed."""
+        """Write back what the page changed (what each working set holds)."""
+        for held in self.working_sets():
+            held.flush(cursor)
 
     def discard(self) -> None:
         """Forget a page whose transaction was rolled back."""
+        for held in self.working_sets():
+            held.clear()
 
 
 class SharedPage(list[Entry]):
@@ -108,3 +116,10 @@ def stored_records(page: Sequence[Entry],
     if shared is not None:
         shared["stored", kinds] = found
     return found
+
+
+def stored_aggregates(page: Sequence[Entry], first: type[DomainEvent]) -> set[Any]:
+    """The aggregates the page's events change, but those created on it (by ``first``, their
+    first event): only those may have rows already, so only those are looked up."""
+    created = {e.event.originator_id for e in page if isinstance(e.event, first)}
+    return {e.event.originator_id for e in page if e.event is not None} - created

@@ -22,7 +22,7 @@ from ledger.events import DomainEvent
 from ledger.regions import RegionTable, fujian
 from projections.log import Entry
 from projections.tables import Row, Rows, Table
-from projections.view import View
+from projections.view import View, stored_aggregates
 
 WARNINGS = Table(
     name="warnings",
@@ -87,10 +87,7 @@ class WarningBoard(View):
 
     def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
         self.rows.start_page()
-        raised = {e.event.originator_id for e in page
-                  if isinstance(e.event, we.WarningRaised)}
-        self.rows.load(cursor, "warning_id", {
-            e.event.originator_id for e in page if e.event is not None} - raised)
+        self.rows.load(cursor, "warning_id", stored_aggregates(page, we.WarningRaised))
 
     def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
         if isinstance(event, we.WarningRaised):
@@ -128,12 +125,6 @@ class WarningBoard(View):
             "followed_up_on": None, "result": None, "closed_on": None, "overdue": False,
             "urged": False, "escalated": False, "position": position,
         }
-
-    def flush(self, cursor: psycopg.Cursor[Any]) -> None:
-        self.rows.flush(cursor)
-
-    def discard(self) -> None:
-        self.rows.clear()
 
 
 _WHERE = """
