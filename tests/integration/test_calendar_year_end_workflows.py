@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.worker import Worker
 
 from ledger import commands as c
 from ledger import record_events as ev
@@ -22,11 +20,8 @@ from ledger.application import Ledger
 from ledger.calendar import PublishedYear, WorkingCalendar
 from ledger.clock import business_date
 from tests.calendar_data import TEST_ADMIN, publish_test_years
-from tests.integration.test_dispatcher import ServerClock, World
+from tests.support.engines import ServerClock, World, deadline_worker, server_on_its_day
 from tests.support.world import DEPT, filing, memory_ledger, postgres_ledger, register_world
-from workflows.activities import DeadlineActivities
-from workflows.deadline import DeadlineWorkflow
-from workflows.devserver import start_test_server
 from workflows.inputs import start_of_day
 from workflows.plans import ladder
 
@@ -39,13 +34,8 @@ async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
     ledger = (memory_ledger(clock) if request.param == "memory"
               else postgres_ledger(request.getfixturevalue("pg_url"), clock))
     register_world(ledger)
-    async with await start_test_server() as env:
-        clock.now = await env.get_current_time()
-        with ThreadPoolExecutor(4) as pool:
-            async with Worker(env.client, task_queue="tq", workflows=[DeadlineWorkflow],
-                              activities=DeadlineActivities(ledger).all(),
-                              activity_executor=pool):
-                yield World(env, ledger, clock)
+    async with server_on_its_day(ledger, clock) as env, deadline_worker(env, ledger):
+        yield World(env, ledger, clock)
     ledger.close()
 
 

@@ -9,61 +9,27 @@ Runs on the time-skipping server with the real activities and an in-memory ledge
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any
-from uuid import UUID
 
 import pytest
-from temporalio.client import WorkflowHandle
-from temporalio.worker import Worker
 
 from ledger import held_deadlines as hd
 from ledger import register_commands as rc
 from ledger.commitment_events import CommitmentFulfilled, CommitmentState
 from ledger.lead_events import LeadFoundUnfounded, LeadHandedOver, LeadReceived
-from tests.calendar_data import publish_test_years
-from tests.integration.test_dispatcher import ServerClock, World, today
+from tests.support.engines import World, deadline_world, eid, handle, sleep_until_day, today
 from tests.support.registers import OTHER_CODE, OTHER_DEPT, commitment, lead
-from tests.support.world import DEPT, REVIEWER, memory_ledger, register_world
-from workflows.activities import DeadlineActivities
+from tests.support.world import DEPT, REVIEWER
 from workflows.deadline import DeadlineWorkflow
-from workflows.devserver import start_test_server
-from workflows.inputs import DeadlineOutcome, DeadlineState, business_day, start_of_day
+from workflows.inputs import DeadlineState, business_day
 
 pytestmark = pytest.mark.timeout(120)
 
 
 @pytest.fixture
 async def world() -> AsyncIterator[World]:
-    """As in ``test_dispatcher``: the ledger's clock starts on the server's day, and the test
-    calendar covers the years its deadlines reach."""
-    clock = ServerClock()
-    ledger = memory_ledger(clock)
-    register_world(ledger)
-    async with await start_test_server() as env:
-        clock.now = await env.get_current_time()
-        publish_test_years(ledger, business_day(clock.now).year, business_day(clock.now).year + 1)
-        with ThreadPoolExecutor(4) as pool:
-            async with Worker(env.client, task_queue="tq", workflows=[DeadlineWorkflow],
-                              activities=DeadlineActivities(ledger).all(),
-                              activity_executor=pool):
-                yield World(env, ledger, clock)
-
-
-def handle(world: World, wid: str) -> WorkflowHandle[Any, DeadlineOutcome]:
-    return world.env.client.get_workflow_handle(wid, result_type=DeadlineOutcome)
-
-
-def eid(world: World, holder: UUID, event_type: type[Any]) -> str:
-    event = next(e for e in world.ledger.timeline(holder) if isinstance(e, event_type))
-    return f"{holder}/{event.originator_version}"
-
-
-async def sleep_until_day(world: World, day: Any) -> None:
-    await world.env.sleep(start_of_day(day) + timedelta(hours=12)
-                          - await world.env.get_current_time())
-    world.clock.now = await world.env.get_current_time()
+    async with deadline_world() as found:
+        yield found
 
 
 async def test_a_payment_commitment_left_unpaid_is_reminded_overdue_urged_escalated_then_closed(

@@ -5,114 +5,43 @@ Runs on the time-skipping server with the real activities and an in-memory ledge
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta
-from typing import Any
-from uuid import UUID
+from datetime import date, timedelta
 
 import pytest
-from temporalio import activity
-from temporalio.client import WorkflowHandle
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from ledger import commands as c
 from ledger import record_events as ev
-from ledger.application import Ledger
-from tests.calendar_data import publish_test_years
+from tests.support.engines import World, deadline_world, file
 from tests.support.world import (
     DEPT,
     REVIEWER,
     SOURCE_CODE,
-    FakeClock,
-    filing,
-    memory_ledger,
     official,
-    register_world,
 )
-from workflows.activities import DeadlineActivities, ExpiryActivities
+from workflows.activities import ExpiryActivities
 from workflows.deadline import DeadlineWorkflow
-from workflows.devserver import start_test_server
 from workflows.dispatcher import Dispatcher
 from workflows.horizons import MemoryHorizons
 from workflows.inputs import (
-    DeadlineOutcome,
     DeadlineState,
     SweepInput,
     SweepOutcome,
     business_day,
     start_of_day,
-    workflow_id,
 )
-from workflows.positions import MemoryPositions
 from workflows.sweep import ExpirySweepWorkflow
 
 pytestmark = pytest.mark.timeout(120)
 SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
 
 
-class ServerClock(FakeClock):
-    """The test's clock outside activities; the server's (skipped) clock inside them."""
-
-    def __call__(self) -> datetime:
-        if activity.in_activity():
-            return activity.info().current_attempt_scheduled_time
-        return self.now
-
-
-class World:
-    def __init__(self, env: WorkflowEnvironment, ledger: Ledger, clock: ServerClock) -> None:
-        self.env, self.ledger, self.clock = env, ledger, clock
-        self.positions = MemoryPositions()
-        # The log as the test found it (subjects, the test calendar years): already followed.
-        self.start = ledger.recorder.max_notification_id() or 0
-        self.positions.set("deadlines", self.start)
-
-    def dispatcher(self, page_size: int = 500) -> Dispatcher:
-        return Dispatcher(self.ledger, self.env.client, self.positions, task_queue="tq",
-                          page_size=page_size, search_attributes=False)
-
-    def handle(self, rid: UUID, key: str) -> WorkflowHandle[Any, DeadlineOutcome]:
-        return self.env.client.get_workflow_handle(workflow_id(rid, key),
-                                                   result_type=DeadlineOutcome)
-
-    async def outcome(self, rid: UUID, key: str) -> DeadlineOutcome:
-        return await asyncio.wait_for(self.handle(rid, key).result(), timeout=60)
-
-    async def run_id(self, rid: UUID, key: str) -> str | None:
-        return (await self.handle(rid, key).describe()).run_id
-
-    def eid(self, rid: UUID, event_type: type[ev.DomainEvent]) -> str:
-        event = next(e for e in self.ledger.timeline(rid) if isinstance(e, event_type))
-        return f"{rid}/{event.originator_version}"
-
-
 @pytest.fixture
 async def world() -> AsyncIterator[World]:
-    clock = ServerClock()
-    ledger = memory_ledger(clock)
-    register_world(ledger)
-    async with await start_test_server() as env:
-        # the ledger's clock starts on the server's day, so deadlines lie ahead of it; the
-        # server's day is today's, so the test calendar covers the years its deadlines reach
-        clock.now = await env.get_current_time()
-        publish_test_years(ledger, business_day(clock.now).year, business_day(clock.now).year + 1)
-        with ThreadPoolExecutor(4) as pool:
-            async with Worker(env.client, task_queue="tq", workflows=[DeadlineWorkflow],
-                              activities=DeadlineActivities(ledger).all(),
-                              activity_executor=pool):
-                yield World(env, ledger, clock)
-
-
-def today(world: World) -> date:
-    return business_day(world.clock())
-
-
-def file(world: World, number: int = 1, **fields: Any) -> UUID:
-    cmd = filing(number, decision_date=today(world) - timedelta(days=5), **fields)
-    return world.ledger.file_record(cmd, DEPT).record_id
+    async with deadline_world() as found:
+        yield found
 
 
 async def test_a_filing_starts_one_workflow_per_deadline_and_a_replay_starts_none(

@@ -20,10 +20,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from ledger.application import Ledger
 from ledger.clock import business_date
-from tests.calendar_data import publish_test_years
-from tests.integration.test_dispatcher import ServerClock
+from tests.support.engines import ServerClock, server_on_its_day
 from tests.support.world import DEPT, filing, postgres_ledger, register_world
-from workflows.devserver import start_test_server
 from workflows.dispatcher import Dispatcher
 from workflows.inputs import workflow_id
 from workflows.positions import PostgresPositions
@@ -65,10 +63,7 @@ async def deployment(pg_url: str) -> AsyncIterator[Deployment]:
     clock = ServerClock()
     ledger = postgres_ledger(pg_url, clock)
     register_world(ledger)
-    async with await start_test_server() as env:
-        clock.now = await env.get_current_time()
-        publish_test_years(ledger, business_date(clock.now).year,
-                           business_date(clock.now).year + 1)
+    async with server_on_its_day(ledger, clock, years=2) as env:
         # what the log held before the test has been dispatched
         PostgresPositions(pg_url).set("deadlines", ledger.recorder.max_notification_id() or 0)
         yield Deployment(env, ledger, clock, pg_url)

@@ -8,6 +8,7 @@ Runs on the time-skipping server with the real activities and an in-memory ledge
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -15,19 +16,18 @@ import pytest
 from ledger import held_deadlines as hd
 from ledger.events import SYSTEM
 from ledger.warning_events import WarningAcknowledged, WarningState
-from tests.integration.test_commitment_lead_workflows import (
-    eid,
-    handle,
-    sleep_until_day,
-    world,
-)
-from tests.integration.test_dispatcher import World, today
+from tests.support.engines import World, deadline_world, eid, handle, sleep_until_day, today
 from tests.support.registers import CITY_OPERATOR, overdue_body
 from workflows.deadline import DeadlineWorkflow
 from workflows.inputs import DeadlineState, business_day
 
 pytestmark = pytest.mark.timeout(120)
-__all__ = ["world"]
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[World]:
+    async with deadline_world() as found:
+        yield found
 
 
 async def test_a_warning_nobody_acknowledges_is_escalated_to_the_region_above(

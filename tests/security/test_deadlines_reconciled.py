@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -19,19 +18,14 @@ from uuid import UUID
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.worker import Worker
 
 from ledger import commands as c
 from ledger.clock import business_date
 from projections.deadlines import OpenDeadlines
 from projections.follower import Follower
 from projections.log import log_table_of
-from tests.calendar_data import publish_test_years
-from tests.integration.test_dispatcher import ServerClock, World
+from tests.support.engines import ServerClock, World, deadline_worker, server_on_its_day
 from tests.support.world import DEPT, filing, postgres_ledger, register_world
-from workflows.activities import DeadlineActivities
-from workflows.deadline import DeadlineWorkflow
-from workflows.devserver import start_test_server
 from workflows.inputs import start_of_day
 from workflows.reconcile import Reconciler, Restart
 
@@ -61,17 +55,11 @@ async def scene(pg_url: str) -> AsyncIterator[Scene]:
     clock = ServerClock()
     ledger = postgres_ledger(pg_url, clock)
     register_world(ledger)
-    async with await start_test_server() as env:
-        clock.now = await env.get_current_time()
-        year = business_date(clock.now).year
-        publish_test_years(ledger, year, year + 1, year + 2)
-        with ThreadPoolExecutor(4) as pool:
-            async with Worker(env.client, task_queue="tq", workflows=[DeadlineWorkflow],
-                              activities=DeadlineActivities(ledger).all(),
-                              activity_executor=pool):
-                found = Scene(World(env, ledger, clock), pg_url)
-                yield found
-                found.view.close()
+    async with (server_on_its_day(ledger, clock, years=3) as env,
+                deadline_worker(env, ledger)):
+        found = Scene(World(env, ledger, clock), pg_url)
+        yield found
+        found.view.close()
     ledger.close()
 
 

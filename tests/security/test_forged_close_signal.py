@@ -15,21 +15,18 @@ server's and the years the deadline reaches are published as test data.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from uuid import UUID
 
 import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from ledger import commands as c
 from ledger.application import Ledger
 from tests.calendar_data import publish_test_years
+from tests.support.engines import ServerClock, deadline_worker, system_steps
 from tests.support.world import BODY_CODE, DEPT, filing, memory_ledger, official, register_world
-from tests.unit.test_workflow_ledger import ServerClock, system_steps
-from workflows.activities import DeadlineActivities
 from workflows.deadline import DeadlineWorkflow
 from workflows.devserver import start_test_server
 from workflows.dispatcher import Dispatcher
@@ -85,14 +82,9 @@ async def scene() -> AsyncIterator[Scene]:
     clock = ServerClock()
     ledger = memory_ledger(clock)
     register_world(ledger)
-    async with await start_test_server() as env:
-        with ThreadPoolExecutor(4) as pool:
-            async with Worker(env.client, task_queue="tq", workflows=[DeadlineWorkflow],
-                              activities=DeadlineActivities(ledger).all(),
-                              activity_executor=pool):
-                yield Scene(env, ledger, clock, Dispatcher(
-                    ledger, env.client, MemoryPositions(), task_queue="tq",
-                    search_attributes=False))
+    async with await start_test_server() as env, deadline_worker(env, ledger):
+        yield Scene(env, ledger, clock, Dispatcher(ledger, env.client, MemoryPositions(),
+                                                   task_queue="tq", search_attributes=False))
 
 
 async def test_a_forged_close_signal_does_not_stop_the_deadline_from_being_missed(

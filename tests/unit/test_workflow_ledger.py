@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -25,11 +24,11 @@ from ledger.application import Ledger
 from ledger.calendar import WorkingCalendar
 from ledger.values import DeadlineKind
 from tests.calendar_data import publish_test_years
+from tests.support.engines import ServerClock, system_steps
 from tests.support.world import (
     BODY_CODE,
     DEPT,
     PARENT_CODE,
-    FakeClock,
     filing,
     memory_ledger,
     official,
@@ -54,16 +53,6 @@ from workflows.plans import started_deadlines
 from workflows.positions import MemoryPositions
 
 pytestmark = pytest.mark.timeout(120)
-SYSTEM_STEPS = (ev.ReminderSent, ev.DeadlineMissed, ev.DeadlineUrged, ev.DeadlineEscalated)
-
-
-class ServerClock(FakeClock):
-    """The test's clock outside activities; the server's (skipped) clock inside them."""
-
-    def __call__(self) -> datetime:
-        if activity.in_activity():
-            return activity.info().current_attempt_scheduled_time
-        return self.now
 
 
 @pytest.fixture
@@ -91,12 +80,6 @@ async def dispatcher(env: WorkflowEnvironment, ledger: Ledger) -> AsyncIterator[
                           activities=DeadlineActivities(ledger).all(), activity_executor=pool):
             yield Dispatcher(ledger, env.client, MemoryPositions(), task_queue="tq",
                              search_attributes=False)
-
-
-def system_steps(ledger: Ledger, record_id: Any) -> list[tuple[str, str, datetime]]:
-    """The system's facts on a record: (event, deadline key, when), in log order."""
-    return [(type(e).__name__, getattr(e, "key", ""), e.timestamp)
-            for e in ledger.timeline(record_id) if isinstance(e, SYSTEM_STEPS)]
 
 
 async def test_a_missed_explanation_reaches_the_ledger_as_missed_urged_escalated(
