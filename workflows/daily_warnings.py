@@ -14,14 +14,13 @@ not ``workflows``'s to read.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 from temporalio import activity, workflow
 from temporalio.client import Client
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.calendar_runs import start_once, take_when_due
     from workflows.daily_inputs import (
         SHANGHAI,
         WORKFLOW_ID,
@@ -40,14 +39,9 @@ class DailyWarningsWorkflow:
 
     @workflow.run
     async def run(self, input: DailyWarningsInput) -> DailyWarningsOutcome:
-        now = workflow.now()
-        due = next_run(now)
-        await workflow.sleep(due - now)
-        outcome: DailyWarningsOutcome = await workflow.execute_activity(
-            ACTIVITY, DailyWarningsInput(on=due.astimezone(SHANGHAI).date()),
-            result_type=DailyWarningsOutcome, start_to_close_timeout=timedelta(hours=1),
-            retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=10)),
-        )
+        due = next_run(workflow.now())
+        take = DailyWarningsInput(on=due.astimezone(SHANGHAI).date())
+        outcome = await take_when_due(ACTIVITY, due, take, DailyWarningsOutcome)
         workflow.continue_as_new(DailyWarningsInput())
         return outcome  # not reached: the next day's run takes over
 
@@ -66,9 +60,5 @@ class DailyWarningsActivities:
 
 async def ensure_daily_warnings(client: Client, *, task_queue: str = TASK_QUEUE) -> bool:
     """Start the workflow unless it runs; True when it was started now."""
-    try:
-        await client.start_workflow(DailyWarningsWorkflow.run, DailyWarningsInput(),
-                                    id=WORKFLOW_ID, task_queue=task_queue)
-    except WorkflowAlreadyStartedError:
-        return False
-    return True
+    return await start_once(client, DailyWarningsWorkflow.run, DailyWarningsInput(),
+                            id=WORKFLOW_ID, task_queue=task_queue)

@@ -14,14 +14,13 @@ recorded once, so a retried activity records nothing twice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 from temporalio import activity, workflow
 from temporalio.client import Client
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.calendar_runs import start_once, take_when_due
     from workflows.inputs import TASK_QUEUE
     from workflows.period_inputs import (
         SHANGHAI,
@@ -40,14 +39,9 @@ class PeriodEvaluationWorkflow:
 
     @workflow.run
     async def run(self, input: PeriodEvaluationInput) -> PeriodEvaluationOutcome:
-        now = workflow.now()
-        due = next_quarter_start(now)
-        await workflow.sleep(due - now)
-        outcome: PeriodEvaluationOutcome = await workflow.execute_activity(
-            ACTIVITY, PeriodEvaluationInput(on=due.astimezone(SHANGHAI).date()),
-            result_type=PeriodEvaluationOutcome, start_to_close_timeout=timedelta(hours=1),
-            retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=10)),
-        )
+        due = next_quarter_start(workflow.now())
+        take = PeriodEvaluationInput(on=due.astimezone(SHANGHAI).date())
+        outcome = await take_when_due(ACTIVITY, due, take, PeriodEvaluationOutcome)
         workflow.continue_as_new(PeriodEvaluationInput())
         return outcome  # not reached: the next quarter's run takes over
 
@@ -66,9 +60,5 @@ class PeriodEvaluationActivities:
 
 async def ensure_period_evaluations(client: Client, *, task_queue: str = TASK_QUEUE) -> bool:
     """Start the workflow unless it runs; True when it was started now."""
-    try:
-        await client.start_workflow(PeriodEvaluationWorkflow.run, PeriodEvaluationInput(),
-                                    id=WORKFLOW_ID, task_queue=task_queue)
-    except WorkflowAlreadyStartedError:
-        return False
-    return True
+    return await start_once(client, PeriodEvaluationWorkflow.run, PeriodEvaluationInput(),
+                            id=WORKFLOW_ID, task_queue=task_queue)
