@@ -20,7 +20,7 @@ import psycopg
 from ledger.clock import Clock, system_clock
 from ledger.config import Config, current
 from ledger.events import Actor, Role
-from ledger.storage import connection, read_row, schema_lock
+from ledger.store.storage import connection, read_row, schema_lock
 
 HUMAN_ROLES = tuple(r for r in Role if r is not Role.SYSTEM)
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import psycopg
 from fastapi import Depends, Header, HTTPException, Request, Response
@@ -18,7 +18,6 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from api.auth import Account, TokenStore
-from api.idempotency import IdempotencyStore
 from api.sessions import (
     COOKIE,
     MemorySessionStore,
@@ -36,6 +35,9 @@ from ledger.events import Role
 from projections.positions import install as install_view
 from projections.registry import all_views
 from projections.view import VIEWS_SCHEMA, View
+
+if TYPE_CHECKING:  # api.idempotency runs commands with these services: its types only
+    from api.idempotency import IdempotencyStore
 
 
 @dataclass

@@ -13,7 +13,7 @@ from api.observability import configure_logging
 from ledger.bootstrap import open_ledger
 from ledger.config import Config
 from ledger.events import Role
-from ledger.storage import database_url
+from ledger.store.storage import database_url
 
 
 def build_services(config: Config, url: str | None = None) -> Services:

@@ -22,7 +22,7 @@ from starlette.requests import Request
 
 from ledger.clock import Clock, system_clock
 from ledger.config import Config, current
-from ledger.storage import connection, schema_lock
+from ledger.store.storage import connection, schema_lock
 
 COOKIE = "ledger_session"
 MAX_AGE = timedelta(hours=12)

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import UploadFile
 
-from ledger.bulk import RowResult
+from ledger.bulk.records import RowResult
 
 CSV_XLSX = (".csv", ".xlsx")
 

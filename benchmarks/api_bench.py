@@ -53,7 +53,7 @@ from ledger import commands as c
 from ledger.bootstrap import open_ledger
 from ledger.clock import business_date, system_clock
 from ledger.events import Role
-from ledger.storage import create_database
+from ledger.store.storage import create_database
 from projections import queries
 
 HOME = tempfile.mkdtemp(prefix="clapi")

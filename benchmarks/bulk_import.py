@@ -45,10 +45,10 @@ from psycopg import sql
 from benchmarks.bulk_file import build_world, write_jsonl
 from benchmarks.common import ADMIN, Server, ledger_on
 from ledger.application import Ledger
-from ledger.bulk import import_records, read_rows
+from ledger.bulk.records import import_records, read_rows
 from ledger.events import Actor, Role
-from ledger.persistence import OrjsonTranscoder, PydanticMapper
-from ledger.storage import eventsourcing_env
+from ledger.store.persistence import OrjsonTranscoder, PydanticMapper
+from ledger.store.storage import eventsourcing_env
 
 CHECKPOINTS = (10_000, 100_000, 500_000, 1_000_000)
 REPORT_HEADER = ["line", "status", "record_id", "field", "reason"]

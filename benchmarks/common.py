@@ -20,12 +20,8 @@ from ledger.application import Ledger
 from ledger.events import Actor, Role
 from ledger.identifiers import uscc_check_char
 from ledger.personal import Vault
-from ledger.storage import (
-    PostgresKeyStore,
-    create_database,
-    eventsourcing_env,
-    scratch_postgres,
-)
+from ledger.store.keys import PostgresKeyStore
+from ledger.store.storage import create_database, eventsourcing_env, scratch_postgres
 
 ADMIN = Actor(id="bench-admin", role=Role.ADMINISTRATOR)
 BENCH_MASTER_KEY = b"b" * 32

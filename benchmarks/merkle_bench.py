@@ -33,19 +33,9 @@ from typing import Any
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.pin import CheckpointPin
-from ledger.sealer import (
-    Frontier,
-    LogTable,
-    Sealer,
-    batch_proofs,
-    build_leaves,
-    peak_keys,
-    public_key_bytes,
-    stored_node,
-)
-from ledger.storage import create_database, scratch_postgres
-from ledger.verify import (
+from ledger.proof.pin import CheckpointPin
+from ledger.proof.sealer import Frontier, Sealer, batch_proofs, build_leaves, peak_keys, stored_node
+from ledger.proof.verify import (
     TreeHead,
     consistency_proof,
     inclusion_proof,
@@ -54,7 +44,10 @@ from ledger.verify import (
     verify_consistency,
     verify_inclusion,
 )
-from ledger.verify_bundle import BUNDLE_FORMAT, b64, stored_event_leaf, verify_bundle
+from ledger.proof.verify_bundle import BUNDLE_FORMAT, b64, stored_event_leaf, verify_bundle
+from ledger.store.follow import LogTable
+from ledger.store.keys import public_key_bytes
+from ledger.store.storage import create_database, scratch_postgres
 
 SEALING_GOAL, VERIFY_GOAL_US, LOG_GOAL_S = 50_000, 20.0, 60.0
 TOPIC = "ledger.record_events:ExplanationRequested"

@@ -41,7 +41,7 @@ from ledger.identifiers import uscc_check_char
 from ledger.personal import MemoryKeyStore, Vault
 from ledger.record import CreditRecord, RecordContent, SanctionOrder, Schedule
 from ledger.rules import RuleBook
-from ledger.storage import create_database, eventsourcing_env, scratch_postgres
+from ledger.store.storage import create_database, eventsourcing_env, scratch_postgres
 from ledger.subjects import GovernmentBody
 from ledger.values import (
     Category,

@@ -40,7 +40,8 @@ from ledger import record_events as ev
 from ledger.application import Ledger
 from ledger.personal import Vault
 from ledger.snapshots import SNAPSHOT_INTERVAL
-from ledger.storage import PostgresKeyStore, eventsourcing_env
+from ledger.store.keys import PostgresKeyStore
+from ledger.store.storage import eventsourcing_env
 
 
 def timed(rounds: int, read: Callable[[], Any]) -> tuple[float, float]:

@@ -35,10 +35,12 @@ from fastapi.testclient import TestClient
 
 from api.routes import transparency
 from benchmarks.merkle_bench import database, line, log_rows, timed
-from ledger.pin import CheckpointPin
-from ledger.sealer import LogTable, Sealer, public_key_bytes
-from ledger.tiles import read_tile, tile_path
-from ledger.witness import Witness
+from ledger.proof.pin import CheckpointPin
+from ledger.proof.sealer import Sealer
+from ledger.proof.tiles import read_tile, tile_path
+from ledger.proof.witness import Witness
+from ledger.store.follow import LogTable
+from ledger.store.keys import public_key_bytes
 
 ORIGIN = "bench.example/log"
 

@@ -37,14 +37,15 @@ from ledger.application import Ledger
 from ledger.calendar import PublishedYear
 from ledger.clock import business_date
 from ledger.personal import Vault
-from ledger.storage import PostgresKeyStore, eventsourcing_env
+from ledger.store.keys import PostgresKeyStore
+from ledger.store.storage import eventsourcing_env
 from ledger.values import DeadlineKind
 from workflows.deadline import DeadlineWorkflow
 from workflows.devserver import SQLITE_PRAGMAS, find_binary
 from workflows.dispatcher import Dispatcher
 from workflows.inputs import DeadlineInput, Ladder
 from workflows.positions import MemoryPositions
-from workflows.search import initial_attributes, register_search_attributes
+from workflows.search_attributes import initial_attributes, register_search_attributes
 from workflows.worker import deadline_worker
 
 QUEUE = "bench-deadlines"

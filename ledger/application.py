@@ -52,11 +52,8 @@ from ledger.errors import (
 )
 from ledger.evaluations import Evaluations
 from ledger.events import Actor, Aggregate, DomainEvent, Role
-from ledger.group_commit import WINDOW_SECONDS, Also, GroupCommitter, Pending
 from ledger.identifiers import body_id, mask_citizen_id, record_id
-from ledger.loading import load_aggregates
 from ledger.period_evaluations import PeriodEvaluations
-from ledger.persistence import OrjsonTranscoder, PydanticMapper, canonical_json
 from ledger.personal import MemoryKeyStore, Vault
 from ledger.ratings import Ratings
 from ledger.record import CreditRecord, RecordContent, Schedule, require_role
@@ -72,6 +69,9 @@ from ledger.snapshots import (
     latest_snapshot,
 )
 from ledger.steps import RecordSteps
+from ledger.store.group_commit import WINDOW_SECONDS, Also, GroupCommitter, Pending
+from ledger.store.loading import load_aggregates
+from ledger.store.persistence import OrjsonTranscoder, PydanticMapper, canonical_json
 from ledger.subjects import CivilServant, GovernmentBody
 from ledger.values import ReadingPurpose, SubjectType
 
@@ -178,7 +178,7 @@ class Ledger(RecordSteps, CalendarYears, Evaluations, PeriodEvaluations, Registe
         return recordings
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
-        """Events go through the group committer (``ledger.group_commit``): one transaction
+        """Events go through the group committer (``ledger.store.group_commit``): one transaction
         with the other commands that arrive meanwhile. ``save(..., also=[write])`` adds a
         write of the caller's own to the same transaction."""
         if processing_event.tracking is not None:

@@ -11,13 +11,8 @@ from ledger.application import Ledger
 from ledger.clock import Clock, system_clock
 from ledger.config import Config, current
 from ledger.personal import SealedText, Vault
-from ledger.storage import (
-    PostgresKeyStore,
-    database_url,
-    eventsourcing_env,
-    master_key,
-    schema_lock,
-)
+from ledger.store.keys import PostgresKeyStore, master_key
+from ledger.store.storage import database_url, eventsourcing_env, schema_lock
 
 
 class NoPersonalDataError(RuntimeError):

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ledger.note import COSIGNATURE_V1, NoteError, check_key_name, parse_verifier_key
-from ledger.note import public_key_from_text as _public_key_from_text
+from ledger.proof.note import COSIGNATURE_V1, NoteError, check_key_name, parse_verifier_key
+from ledger.proof.note import public_key_from_text as _public_key_from_text
 
 
 class ConfigError(ValueError):

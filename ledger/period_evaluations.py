@@ -30,9 +30,9 @@ from ledger.clock import Clock
 from ledger.errors import ConcurrentChangeError, NotFoundError, ValidationError
 from ledger.events import Actor, Aggregate, DomainEvent, Role
 from ledger.identifiers import LEDGER_NAMESPACE
-from ledger.persistence import canonical_json
 from ledger.ratings import period_end
 from ledger.record import require_role
+from ledger.store.persistence import canonical_json
 
 Kind = Literal["body", "region"]
 CHUNK = 100

@@ -31,8 +31,8 @@ from ledger.events import SYSTEM, Actor, Aggregate, DomainEvent
 from ledger.held_deadlines import DeadlineAwaitsCalendar, DeadlineHolder
 from ledger.identifiers import record_id
 from ledger.lead import Lead, lead_id
-from ledger.persistence import canonical_json
 from ledger.record import Schedule
+from ledger.store.persistence import canonical_json
 from ledger.subjects import GovernmentBody
 from ledger.values import Category, Domain, Organisation, SubjectType
 from ledger.warning_steps import WarningSteps

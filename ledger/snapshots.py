@@ -33,7 +33,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 from psycopg.sql import SQL, Identifier
 
 from ledger.events import Aggregate, Immutable
-from ledger.persistence import PydanticMapper, canonical_json
+from ledger.store.persistence import PydanticMapper, canonical_json
 
 SNAPSHOT_INTERVAL = 20
 """A record is snapshotted at every 20th version: a replay applies at most 19 events after one."""

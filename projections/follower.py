@@ -6,7 +6,7 @@ crash anywhere leaves the tables and the position as they were before the page. 
 wakes on the NOTIFY the ledger sends with every write, and also polls, so a lost notification
 delays a view by at most ``poll_interval``.
 
-It runs in ``ledger.follow``'s loop, as every follower of the log does: one copy per view is
+It runs in ``ledger.store.follow``'s loop, as every follower of the log does: one copy per view is
 active (a session advisory lock on a connection of its own, which also LISTENs), a second copy
 waits as a hot standby and takes over when that connection goes away. The position row lock, not
 the advisory lock, is what guarantees exactly-once: even two active copies would apply each page
@@ -28,8 +28,8 @@ from typing import Any
 
 import psycopg
 
-from ledger import follow
-from ledger.follow import Following, LogTable, StoredRow, Work, read_page
+from ledger.store import follow
+from ledger.store.follow import Following, LogTable, StoredRow, Work, read_page
 from projections.log import decode_wanted
 from projections.positions import (
     Failure,

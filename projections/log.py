@@ -1,6 +1,6 @@
 """Reading the event log for the views: which events a view wants, decoded once.
 
-The log itself (its table, pages in commit order, decoding) is ``ledger.follow``'s; the names
+The log itself (its table, pages in commit order, decoding) is ``ledger.store.follow``'s; the names
 are repeated here for the views' code.
 """
 
@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from eventsourcing.utils import resolve_topic
 
 from ledger.events import DomainEvent
-from ledger.follow import LogTable, StoredRow, decode, head, read_page
+from ledger.store.follow import LogTable, StoredRow, decode, head, read_page
 
 __all__ = ["Entry", "LogTable", "StoredRow", "UndecodableEventError", "decode",
            "decode_wanted", "event_class", "head", "log_table_of", "read_page"]

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from ledger.application import Ledger
-from ledger.storage import create_database, scratch_postgres
+from ledger.store.storage import create_database, scratch_postgres
 from tests.support.world import FakeClock, memory_ledger, postgres_ledger, register_world
 
 

@@ -26,8 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 from ledger import commands as c  # noqa: E402
 from ledger import register_commands as rc  # noqa: E402
-from ledger.sealer import LogTable, Sealer, public_key_text  # noqa: E402
-from ledger.storage import create_database, scratch_postgres  # noqa: E402
+from ledger.proof.sealer import Sealer  # noqa: E402
+from ledger.store.follow import LogTable  # noqa: E402
+from ledger.store.keys import public_key_text  # noqa: E402
+from ledger.store.storage import create_database, scratch_postgres  # noqa: E402
 from tests.support.world import (  # noqa: E402
     BODY_CODE,
     DEPT,

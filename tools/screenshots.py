@@ -33,14 +33,11 @@ from ledger.clock import Clock
 from ledger.errors import LedgerError
 from ledger.events import Actor, Role
 from ledger.personal import Vault
-from ledger.sample import load_sample, sample_plan
-from ledger.sample_life import REVIEWER
-from ledger.storage import (
-    PostgresKeyStore,
-    create_database,
-    eventsourcing_env,
-    scratch_postgres,
-)
+from ledger.sample.life import REVIEWER
+from ledger.sample.load import load_sample
+from ledger.sample.plan import sample_plan
+from ledger.store.keys import PostgresKeyStore
+from ledger.store.storage import create_database, eventsourcing_env, scratch_postgres
 from ledger.values import SubjectType
 from projections.follower import Follower
 from projections.log import log_table_of

@@ -60,7 +60,7 @@ with workflow.unsafe.imports_passed_through():
         event_version,
         start_of_day,
     )
-    from workflows.search import has_search_attributes, state_updates
+    from workflows.search_attributes import has_search_attributes, state_updates
 
 # A ledger step takes milliseconds; a worker that died holding one is noticed after this long
 # and the step retried elsewhere (it is idempotent).

@@ -10,7 +10,7 @@ sweep reads. Its position is saved after
 each page, so a crash replays at most one page, and every start, update, signal and horizon
 write is idempotent: a replay or a restart changes nothing.
 
-It does only the Temporal work. The log is read and followed by ``ledger.follow`` (one active
+It does only the Temporal work. The log is read and followed by ``ledger.store.follow`` (one active
 dispatcher, others standing by, as for the views and the sealer); what a workflow starts with
 comes from ``workflows.deadline_inputs`` and its caches; the ledger's own side of a fact from
 ``workflows.waiting_deadlines``.
@@ -34,13 +34,13 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from ledger import follow
 from ledger import record_events as ev
 from ledger.application import Ledger
 from ledger.clock import business_date
 from ledger.events import DomainEvent
-from ledger.follow import Following, LogTable, Work, read_recorded
 from ledger.settings import LedgerSettings
+from ledger.store import follow
+from ledger.store.follow import Following, LogTable, Work, read_recorded
 from ledger.values import Deadline
 from workflows.deadline import DeadlineWorkflow
 from workflows.deadline_inputs import DeadlineInputs, DeadlineSubject
@@ -56,7 +56,7 @@ from workflows.inputs import (
 from workflows.owners import HELD_TOPICS, deadline_workflow_id, owner_of, workflow_id_of
 from workflows.plans import closes_every_deadline, started_deadlines
 from workflows.positions import Positions
-from workflows.search import initial_attributes
+from workflows.search_attributes import initial_attributes
 from workflows.waiting_deadlines import WaitingDeadlines
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ class Dispatcher:
 
     async def run(self, stop: asyncio.Event, *, poll_interval: float = 1.0,
                   listen_url: str | None = None, standby_interval: float = 2.0) -> None:
-        """Follow the log until ``stop`` is set, in ``ledger.follow``'s loop: a failure is
+        """Follow the log until ``stop`` is set, in ``ledger.store.follow``'s loop: a failure is
         logged and the page retried after a back-off.
 
         With ``listen_url`` (the ledger's PostgreSQL) one dispatcher is active while others
@@ -291,7 +291,7 @@ class Dispatcher:
 
 
 class _Dispatching(Work):
-    """The dispatcher's work in ``ledger.follow``'s loop (a thread): each catch-up runs on
+    """The dispatcher's work in ``ledger.store.follow``'s loop (a thread): each catch-up runs on
     the dispatcher's event loop, where the Temporal client lives."""
 
     def __init__(self, dispatcher: Dispatcher, loop: asyncio.AbstractEventLoop) -> None:

@@ -17,7 +17,7 @@ import psycopg
 
 from ledger import record_events as ev
 from ledger.events import DomainEvent
-from ledger.storage import schema_lock
+from ledger.store.storage import schema_lock
 from workflows.plans import closes_every_deadline
 
 PUBLICITY = "publicity"

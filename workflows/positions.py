@@ -10,7 +10,7 @@ from typing import Protocol
 
 import psycopg
 
-from ledger.storage import schema_lock
+from ledger.store.storage import schema_lock
 
 
 class Positions(Protocol):

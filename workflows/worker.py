@@ -25,7 +25,7 @@ from temporalio.worker import Worker
 from ledger.application import Ledger
 from ledger.bootstrap import open_ledger
 from ledger.config import Config, current
-from ledger.storage import database_url, ledger_home
+from ledger.store.storage import database_url, ledger_home
 from workflows.activities import DeadlineActivities, ExpiryActivities
 from workflows.daily_warnings import (
     DailyWarningsActivities,
@@ -44,7 +44,7 @@ from workflows.horizons import Horizons, PostgresHorizons
 from workflows.inputs import TASK_QUEUE
 from workflows.positions import PostgresPositions
 from workflows.reconcile import Reconciler
-from workflows.search import register_search_attributes
+from workflows.search_attributes import register_search_attributes
 from workflows.sweep import ExpirySweepWorkflow, ensure_sweep_schedule
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from api.pages.filing import (
 from api.uploads import rows_report, saved, suffix_of
 from ledger import commands as c
 from ledger import errors as e
-from ledger.bulk import RowResult, import_records, read_rows
+from ledger.bulk.records import RowResult, import_records, read_rows
 from ledger.events import Role
 from ledger.values import Scope, SubjectType
 

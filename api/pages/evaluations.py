@@ -21,7 +21,7 @@ from api.routes.ratings import COLUMNS as RATING_COLUMNS
 from api.uploads import CSV_XLSX, rows_report, saved, suffix_of
 from ledger import access
 from ledger import errors as e
-from ledger.rating_import import import_ratings
+from ledger.bulk.ratings import import_ratings
 from projections.period_evaluations import ended_periods, take_period
 from projections.ratings import ratings
 

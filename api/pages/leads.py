@@ -35,11 +35,11 @@ from api.uploads import CSV_XLSX, rows_report, saved, suffix_of
 from ledger import access
 from ledger import errors as e
 from ledger import register_commands as rc
-from ledger.bulk import RowResult
+from ledger.bulk.leads import import_leads
+from ledger.bulk.records import RowResult
 from ledger.events import Role
 from ledger.lead import Lead
 from ledger.lead_events import VERIFICATION, LeadOrigin
-from ledger.lead_import import import_leads
 from ledger.register_steps import LeadNotFoundError
 from ledger.values import Organisation
 from projections import register_queries as rq

@@ -15,12 +15,12 @@ from api.exports import export
 from api.pages import language, render
 from api.pages.forms import FilterForm, page_number, pager
 from api.readable import region_name
-from ledger.audit import ProofUnavailableError
-from ledger.cosignatures import configured_witnesses
 from ledger.errors import RecordNotFoundError
-from ledger.public_bundle import public_record_bundle, verify_public
+from ledger.proof.audit import ProofUnavailableError
+from ledger.proof.cosignatures import configured_witnesses
+from ledger.proof.public_bundle import public_record_bundle, verify_public
+from ledger.proof.sealer import trusted_public_key
 from ledger.regions import fujian
-from ledger.sealer import trusted_public_key
 from ledger.values import Category, Severity
 from projections import queries
 from projections.results import DisclosedRecord, DisclosurePage

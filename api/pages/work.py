@@ -32,7 +32,7 @@ from ledger.values import DeadlineKind
 from projections import queries
 from projections.results import OpenDeadline
 from workflows.inputs import workflow_id
-from workflows.search import REGION_CODE, deadlines_query
+from workflows.search_attributes import REGION_CODE, deadlines_query
 
 router = APIRouter(tags=["pages"])
 QUEUE_READERS = page_role(*access.QUEUE_READERS)

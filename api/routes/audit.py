@@ -14,11 +14,12 @@ from pydantic import BaseModel
 from api.auth import Account
 from api.deps import ServicesDep, require
 from ledger import access
-from ledger.audit import ProofReader, ProofUnavailableError, Selection, export_bundle
 from ledger.config import Config
 from ledger.errors import ValidationError
-from ledger.note import verifier_key
-from ledger.sealer import LogTable, log_origin, trusted_public_key
+from ledger.proof.audit import ProofReader, ProofUnavailableError, Selection, export_bundle
+from ledger.proof.note import verifier_key
+from ledger.proof.sealer import log_origin, trusted_public_key
+from ledger.store.follow import LogTable
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 AUDITORS = Depends(require(*access.AUDITORS))

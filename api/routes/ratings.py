@@ -18,8 +18,8 @@ from api.deps import ServicesDep, TokenFirstRoute, require
 from api.exports import EXPORT_CAP, export
 from api.uploads import CSV_XLSX, saved, suffix_of
 from ledger import access
+from ledger.bulk.ratings import import_ratings
 from ledger.errors import ValidationError
-from ledger.rating_import import import_ratings
 from ledger.ratings import ImportRating
 from projections.ratings import ratings
 

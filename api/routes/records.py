@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
-from api import idempotent
+from api import idempotency
 from api.auth import Account
 from api.deps import ServicesDep, TokenFirstRoute, gives, require
 from api.schemas import Done, EventOut, FilingOut, NumberOut, RecordOut, body_of
@@ -64,13 +64,13 @@ def file_record(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """File a record (a resend of the same filing returns the existing record)."""
-    def act(answer: idempotent.Answer | None) -> tuple[FilingOut, bool]:
+    def act(answer: idempotency.Answer | None) -> tuple[FilingOut, bool]:
         filing = services.ledger.file_record(body, account.actor(), answer=None if (
             answer is None) else lambda f: answer(FilingOut(record_id=f.record_id,
                                                             created=f.created)))
         return FilingOut(record_id=filing.record_id, created=filing.created), (
             answer is not None and filing.created)
-    return idempotent.run_once(services, account, idempotency_key, request.url.path, body, act,
+    return idempotency.run_once(services, account, idempotency_key, request.url.path, body, act,
                                201)
 
 
@@ -152,7 +152,7 @@ def _add_step(step: Step) -> None:
             if step.numbered:
                 return NumberOut(record_id=record_id, number=answer)
             return Done(record_id=record_id, version=services.ledger.record(record_id).version)
-        return idempotent.run(services, account, idempotency_key, request.url.path, cmd, run)
+        return idempotency.run(services, account, idempotency_key, request.url.path, cmd, run)
 
     def route(record_id: UUID, request: Request, services: ServicesDep,
               account: Annotated[Account, Depends(require(*roles))],

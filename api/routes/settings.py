@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api import idempotent
+from api import idempotency
 from api.auth import Account
 from api.deps import ServicesDep, TokenFirstRoute, require
 from ledger import access
@@ -63,7 +63,7 @@ def publish_year(
                                                       account.actor())
         cal = services.ledger.settings(fresh=True).calendar()
         return CalendarOut(version=cal.version, published=list(cal.published), dated=dated)
-    return idempotent.run(services, account, idempotency_key, request.url.path, body, act, 201)
+    return idempotency.run(services, account, idempotency_key, request.url.path, body, act, 201)
 
 
 @router.get("/calendar/status", response_model=CalendarStatusOut)
@@ -98,7 +98,7 @@ def publish_rule_set(
     def act() -> RuleSet:
         services.ledger.publish_rule_set(c.PublishRuleSet(rule_set=body), account.actor())
         return body
-    return idempotent.run(services, account, idempotency_key, request.url.path, body, act, 201)
+    return idempotency.run(services, account, idempotency_key, request.url.path, body, act, 201)
 
 
 @router.get("/formulas", response_model=list[Formula])
@@ -118,4 +118,4 @@ def publish_formula(
     which must be after today."""
     def act() -> Formula:
         return services.ledger.publish_formula(c.PublishFormula(formula=body), account.actor())
-    return idempotent.run(services, account, idempotency_key, request.url.path, body, act, 201)
+    return idempotency.run(services, account, idempotency_key, request.url.path, body, act, 201)

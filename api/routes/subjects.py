@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api import idempotent
+from api import idempotency
 from api.auth import Account
 from api.deps import ServicesDep, TokenFirstRoute, gives, require
 from api.schemas import Created
@@ -55,7 +55,7 @@ def register_body(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Register a government body (registering the same body again changes nothing)."""
-    return idempotent.run(services, account, idempotency_key, request.url.path, body,
+    return idempotency.run(services, account, idempotency_key, request.url.path, body,
                           lambda: Created(id=services.ledger.register_body(body, account.actor())),
                           201)
 
@@ -83,7 +83,7 @@ def register_civil_servant(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Register a civil servant; the name and ID are sealed and never returned here."""
-    return idempotent.run(
+    return idempotency.run(
         services, account, idempotency_key, request.url.path, body,
         lambda: Created(id=services.ledger.register_civil_servant(body, account.actor())), 201)
 

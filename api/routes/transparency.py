@@ -18,13 +18,12 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
 from api.routes.audit import trusted_key
-from ledger.audit import ProofUnavailableError
-from ledger.cosignatures import accept, configured_witnesses, cosignatures_of
 from ledger.errors import ValidationError
-from ledger.public_bundle import names_people
-from ledger.sealer import LogTable, ensure_proof_tables
-from ledger.storage import connection
-from ledger.tiles import (
+from ledger.proof.audit import ProofUnavailableError
+from ledger.proof.cosignatures import accept, configured_witnesses, cosignatures_of
+from ledger.proof.public_bundle import names_people
+from ledger.proof.sealer import ensure_proof_tables
+from ledger.proof.tiles import (
     SignedCheckpoint,
     TilePathError,
     latest_checkpoint,
@@ -33,6 +32,8 @@ from ledger.tiles import (
     read_tile,
     tile_end,
 )
+from ledger.store.follow import LogTable
+from ledger.store.storage import connection
 from projections import queries
 
 router = APIRouter(tags=["transparency"])

@@ -9,9 +9,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ledger.events import Role
-from ledger.sealer import LogTable, Sealer
-from ledger.verify import verify_inclusion
-from ledger.verify_bundle import verify_bundle
+from ledger.proof.sealer import Sealer
+from ledger.proof.verify import verify_inclusion
+from ledger.proof.verify_bundle import verify_bundle
+from ledger.store.follow import LogTable
 from tests.support.api import Api
 from tests.support.world import DEPT, filing
 

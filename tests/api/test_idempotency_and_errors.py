@@ -7,7 +7,7 @@ import psycopg
 from api.idempotency import request_hash
 from ledger import commands as c
 from ledger.events import Role
-from ledger.persistence import canonical_json
+from ledger.store.persistence import canonical_json
 from tests.support.api import Api
 from tests.support.world import DEPT, FakeClock, filing, official
 

@@ -16,11 +16,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from typer.testing import CliRunner
 
-from api.cli import app as cli
+from api.cli.main import app as cli
 from ledger.events import Role
-from ledger.note import COSIGNATURE_V1, cosign, verifier_key
-from ledger.sealer import LogTable, Sealer
-from ledger.verify_bundle import verify_bundle
+from ledger.proof.note import COSIGNATURE_V1, cosign, verifier_key
+from ledger.proof.sealer import Sealer
+from ledger.proof.verify_bundle import verify_bundle
+from ledger.store.follow import LogTable
 from tests.support.api import Api, Views
 from tests.support.world import DEPT, PERSON_ID, FakeClock, filing
 

@@ -16,7 +16,7 @@ from api.auth import Account, PostgresTokenStore
 from api.deps import Services
 from api.idempotency import PostgresIdempotencyStore
 from ledger.events import Role
-from ledger.storage import create_database
+from ledger.store.storage import create_database
 from tests.support.world import (
     BODY_CODE,
     DEPT,

@@ -20,9 +20,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ledger.events import Role
-from ledger.pin import RewrittenLogError
-from ledger.sealer import LogTable, Sealer
-from ledger.verify import verify_consistency
+from ledger.proof.pin import RewrittenLogError
+from ledger.proof.sealer import Sealer
+from ledger.proof.verify import verify_consistency
+from ledger.store.follow import LogTable
 from tests.support.api import Api
 from tests.support.world import DEPT, filing
 

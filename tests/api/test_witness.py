@@ -16,11 +16,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ledger.events import Role
-from ledger.note import COSIGNATURE_V1, split_note, verifier_key, verify_cosignature
-from ledger.pin import CheckpointPin
-from ledger.sealer import LogTable, Sealer
-from ledger.verify_bundle import verify_bundle
-from ledger.witness import SplitViewError, Witness, follow
+from ledger.proof.note import COSIGNATURE_V1, split_note, verifier_key, verify_cosignature
+from ledger.proof.pin import CheckpointPin
+from ledger.proof.sealer import Sealer
+from ledger.proof.verify_bundle import verify_bundle
+from ledger.proof.witness import SplitViewError, Witness, follow
+from ledger.store.follow import LogTable
 from tests.support.api import Api
 from tests.support.world import DEPT, filing
 

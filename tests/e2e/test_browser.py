@@ -32,9 +32,10 @@ from ledger import commands as c
 from ledger import register_commands as rc
 from ledger.application import Ledger
 from ledger.events import Role
-from ledger.sealer import LogTable, Sealer
+from ledger.proof.sealer import Sealer
+from ledger.proof.verify_bundle import verify_bundle
+from ledger.store.follow import LogTable
 from ledger.values import StepStatus
-from ledger.verify_bundle import verify_bundle
 from projections.follower import run_followers
 from projections.log import log_table_of
 from projections.registry import all_views

@@ -27,7 +27,7 @@ from api.auth import Account, PostgresTokenStore
 from api.deps import Services
 from api.idempotency import PostgresIdempotencyStore
 from ledger.events import Role
-from ledger.storage import create_database
+from ledger.store.storage import create_database
 from tests.faults.tally import Tally
 from tests.support.world import SOURCE_CODE, FakeClock, filing, postgres_ledger, register_world
 

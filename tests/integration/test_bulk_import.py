@@ -17,12 +17,12 @@ from openpyxl import Workbook
 from typer.testing import CliRunner, Result
 
 from api.auth import Account, PostgresTokenStore
-from api.cli import app as cli_app
-from ledger import bulk
+from api.cli.main import app as cli_app
 from ledger import commands as c
 from ledger.application import MAX_EVENTS_PER_SAVE, Ledger
-from ledger.bulk import CHUNK_ROWS, MAX_BYTES_PER_SAVE, RowResult, import_records, read_rows
-from ledger.bulk_copy import append
+from ledger.bulk import records as bulk
+from ledger.bulk.copy_append import append
+from ledger.bulk.records import CHUNK_ROWS, MAX_BYTES_PER_SAVE, RowResult, import_records, read_rows
 from ledger.events import DomainEvent, Role
 from ledger.identifiers import body_id, record_id
 from ledger.record_events import RecordFiled

@@ -15,12 +15,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger import commands as c
 from ledger import record_events as ev
 from ledger.application import Ledger
-from ledger.audit import Selection, export_bundle, replay_bundle
 from ledger.calendar import PublishedYear, WorkingCalendar
 from ledger.errors import ValidationError
-from ledger.sealer import LogTable, Sealer
+from ledger.proof.audit import Selection, export_bundle, replay_bundle
+from ledger.proof.sealer import Sealer
+from ledger.proof.verify_bundle import verify_bundle
+from ledger.store.follow import LogTable
 from ledger.values import PeriodUnit
-from ledger.verify_bundle import verify_bundle
 from tests.calendar_data import TEST_ADMIN
 from tests.support.world import (
     DEPT,

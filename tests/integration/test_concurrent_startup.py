@@ -12,7 +12,7 @@ import pytest
 from api.auth import PostgresTokenStore
 from api.idempotency import PostgresIdempotencyStore
 from ledger.bootstrap import open_ledger
-from ledger.storage import PostgresKeyStore
+from ledger.store.keys import PostgresKeyStore
 from workflows.horizons import PostgresHorizons
 from workflows.positions import PostgresPositions
 

@@ -7,8 +7,8 @@ import uuid
 import psycopg
 import pytest
 
-from ledger import storage
-from ledger.storage import connection, create_database, read_row
+from ledger.store import storage
+from ledger.store.storage import connection, create_database, read_row
 
 
 def backend(url: str) -> int:

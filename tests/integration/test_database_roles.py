@@ -30,9 +30,10 @@ from ledger.application import Ledger
 from ledger.bootstrap import open_ledger
 from ledger.commands import CorrectRecord
 from ledger.events import Role
-from ledger.roles import API, DISPATCHER, FOLLOWERS, SEALER, maintenance, migrate, role_url
-from ledger.sealer import LogTable, Sealer
-from ledger.tiles import latest_checkpoint
+from ledger.proof.sealer import Sealer
+from ledger.proof.tiles import latest_checkpoint
+from ledger.store.follow import LogTable
+from ledger.store.roles import API, DISPATCHER, FOLLOWERS, SEALER, maintenance, migrate, role_url
 from projections.follower import Follower
 from projections.log import log_table_of
 from projections.registry import all_views

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from api.auth import Account, PostgresTokenStore
-from api.cli import app as cli_app
+from api.cli.main import app as cli_app
 from ledger.events import Role
 from tests.support.registers import new_formula
 from tests.support.world import SOURCE_CODE

@@ -16,7 +16,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from ledger import commands as c
 from ledger.application import Ledger
-from ledger.group_commit import GroupCommitter, Pending
+from ledger.store.group_commit import GroupCommitter, Pending
 from projections.follower import Follower
 from projections.log import log_table_of
 from projections.registry import all_views

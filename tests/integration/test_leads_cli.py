@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.auth import Account, PostgresTokenStore
-from api.cli import app as cli_app
+from api.cli.main import app as cli_app
 from ledger.application import Ledger
 from ledger.events import Role
 from ledger.lead import lead_id

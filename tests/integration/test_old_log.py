@@ -23,14 +23,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import record_events as ev
 from ledger.application import Ledger
-from ledger.audit import ProofReader, Selection, check_log, export_bundle
-from ledger.follow import LogTable, read_recorded
 from ledger.personal import Vault
+from ledger.proof.audit import ProofReader, Selection, check_log, export_bundle
+from ledger.proof.sealer import Sealer
+from ledger.proof.verify import leaf_hash, root_from_leaf_hashes, verify_inclusion
+from ledger.proof.verify_bundle import SignedTreeHead, stored_event_leaf, unb64, verify_bundle
 from ledger.record import CreditRecord
-from ledger.sealer import Sealer
-from ledger.storage import PostgresKeyStore, eventsourcing_env
-from ledger.verify import leaf_hash, root_from_leaf_hashes, verify_inclusion
-from ledger.verify_bundle import SignedTreeHead, stored_event_leaf, unb64, verify_bundle
+from ledger.store.follow import LogTable, read_recorded
+from ledger.store.keys import PostgresKeyStore
+from ledger.store.storage import eventsourcing_env
 from projections.positions import view_status
 from tests.support.projections import Projections
 from tests.support.world import FakeClock

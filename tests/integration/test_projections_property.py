@@ -19,7 +19,7 @@ from ledger.calendar import PublishedYear
 from ledger.clock import business_date
 from ledger.errors import LedgerError
 from ledger.ratings import ImportRating
-from ledger.storage import create_database
+from ledger.store.storage import create_database
 from projections import dishonesty, queries
 from projections.warnings import recorded_warning
 from tests.integration.register_mix import commitment, lead, warning

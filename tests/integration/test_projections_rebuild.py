@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from api.cli_projections import app as cli
+from api.cli.projections import app as cli
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.clock import business_date

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from api.cli_projections import app as cli
+from api.cli.projections import app as cli
 from ledger.application import Ledger
 from projections.disclosure import PublicDisclosure
 from projections.log import head, log_table_of

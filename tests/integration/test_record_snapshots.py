@@ -22,7 +22,8 @@ from ledger.events import DomainEvent
 from ledger.personal import MemoryKeyStore, Vault
 from ledger.record import CreditRecord
 from ledger.snapshots import Snapshot
-from ledger.storage import PostgresKeyStore, eventsourcing_env
+from ledger.store.keys import PostgresKeyStore
+from ledger.store.storage import eventsourcing_env
 from tests.integration.test_projections_property import (
     STEPS,
     World,

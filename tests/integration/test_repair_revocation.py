@@ -17,12 +17,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger import commands as c
 from ledger import record_events as ev
 from ledger.application import Ledger
-from ledger.audit import Selection, export_bundle, replay_bundle
 from ledger.errors import LifecycleError, PermissionDeniedError
 from ledger.events import Actor, Role
-from ledger.sealer import LogTable, Sealer
+from ledger.proof.audit import Selection, export_bundle, replay_bundle
+from ledger.proof.sealer import Sealer
+from ledger.proof.verify_bundle import verify_bundle
+from ledger.store.follow import LogTable
 from ledger.values import RecordStatus, StepStatus
-from ledger.verify_bundle import verify_bundle
 from projections import queries
 from tests.support.projections import Projections, rebuilt_snapshot, snapshot
 from tests.support.world import DEPT, REVIEWER, SOURCE_CODE, FakeClock, filing, official, uscc

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import api.cli_ledger
-from api.cli import app as cli_app
+import api.cli.dev
+from api.cli.main import app as cli_app
 from ledger.application import Ledger
 from ledger.commitment_events import CommitmentBreached
 from ledger.events import DomainEvent
@@ -20,8 +20,9 @@ from ledger.lead_events import LeadRecordFiled
 from ledger.ratings import ThirdPartyRating
 from ledger.record_events import ObjectionDecided, RecordFiled
 from ledger.regions import fujian
-from ledger.sample import load_sample, sample_plan
-from ledger.storage import create_database
+from ledger.sample.load import load_sample
+from ledger.sample.plan import sample_plan
+from ledger.store.storage import create_database
 from ledger.subjects import CivilServant, GovernmentBody
 from ledger.values import Category, Domain, ObjectionOutcome, Severity, SubjectType
 from ledger.warning_events import WarningRaised, WarningState
@@ -134,7 +135,7 @@ def test_dev_loads_the_sample_into_an_empty_ledger_and_says_where_to_look(
     monkeypatch.setenv("LEDGER_MASTER_KEY", base64.b64encode(b"m" * 32).decode())
     monkeypatch.setenv("LEDGER_SIGNING_KEY", base64.b64encode(b"s" * 32).decode())
     stopped: list[Any] = []
-    monkeypatch.setattr(api.cli_ledger, "wait_until_interrupted", lambda: stopped.append(1))
+    monkeypatch.setattr(api.cli.dev, "wait_until_interrupted", lambda: stopped.append(1))
 
     first = CliRunner().invoke(cli_app, ["dev"])
     second = CliRunner().invoke(cli_app, ["dev"])

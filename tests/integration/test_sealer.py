@@ -1,7 +1,7 @@
 """The sealer on real PostgreSQL: the tree it stores is the RFC 9162 tree of the log.
 
 The leaves are recomputed here independently, from the rows and the leaf layout in
-``ledger.verify``, so a sealer that committed to the wrong bytes would fail these tests.
+``ledger.proof.verify``, so a sealer that committed to the wrong bytes would fail these tests.
 """
 
 from __future__ import annotations
@@ -20,19 +20,20 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.application import Ledger
-from ledger.audit import ProofReader
 from ledger.personal import plaintext_digest
-from ledger.sealer import Frontier, LogTable, Sealer
-from ledger.subjects import CivilServant
-from ledger.verify import (
+from ledger.proof.audit import ProofReader
+from ledger.proof.sealer import Frontier, Sealer
+from ledger.proof.verify import (
     event_leaf_bytes,
     leaf_hash,
     root_from_leaf_hashes,
     verify_consistency,
     verify_inclusion,
 )
-from ledger.verify_bundle import unb64
-from ledger.verify_index import index_root
+from ledger.proof.verify_bundle import unb64
+from ledger.proof.verify_index import index_root
+from ledger.store.follow import LogTable
+from ledger.subjects import CivilServant
 from tests.support.world import DEPT, PERSON_ID, FakeClock, filing, postgres_ledger, register_world
 
 KEY = Ed25519PrivateKey.generate()

@@ -18,11 +18,16 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from typer.testing import CliRunner, Result
 
-from api.cli_audit import app as audit
+from api.cli.audit import app as audit
 from ledger.application import Ledger
-from ledger.note import COSIGNATURE_V1, verifier_key
-from ledger.verify import TreeHead, tree_head_signing_bytes, verify_consistency, verify_inclusion
-from ledger.verify_bundle import unb64
+from ledger.proof.note import COSIGNATURE_V1, verifier_key
+from ledger.proof.verify import (
+    TreeHead,
+    tree_head_signing_bytes,
+    verify_consistency,
+    verify_inclusion,
+)
+from ledger.proof.verify_bundle import unb64
 from tests.support.world import BODY_CODE, DEPT, FakeClock, filing, postgres_ledger, register_world
 
 KEY = Ed25519PrivateKey.generate()

@@ -19,10 +19,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.application import Ledger
-from ledger.audit import ProofReader
-from ledger.pin import CheckpointPin, RewrittenLogError
-from ledger.roles import maintenance, migrate
-from ledger.sealer import BATCH_LOCK, LogTable, Sealer
+from ledger.proof.audit import ProofReader
+from ledger.proof.pin import CheckpointPin, RewrittenLogError
+from ledger.proof.sealer import BATCH_LOCK, Sealer
+from ledger.store.follow import LogTable
+from ledger.store.roles import maintenance, migrate
 from tests.integration.test_tamper import (
     Tamper,
     change_one_byte,

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import api.cli  # noqa: F401  (registers every command group on the app)
+import api.cli.main  # noqa: F401  (registers every command group on the app)
 from api.auth import Account, PostgresTokenStore
-from api.cli_app import app as cli_app
+from api.cli.app import app as cli_app
 from ledger import lifecycle
 from ledger.application import Ledger
 from ledger.events import Role

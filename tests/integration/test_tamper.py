@@ -22,12 +22,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.application import Ledger
-from ledger.audit import ProofReader, Selection, check_log, export_bundle
-from ledger.pin import CheckpointPin
-from ledger.record_index import bucket_of
-from ledger.roles import maintenance, migrate
-from ledger.sealer import LogTable, Sealer, public_key_bytes
-from ledger.verify_bundle import verify_bundle
+from ledger.proof.audit import ProofReader, Selection, check_log, export_bundle
+from ledger.proof.pin import CheckpointPin
+from ledger.proof.record_index import bucket_of
+from ledger.proof.sealer import Sealer
+from ledger.proof.verify_bundle import verify_bundle
+from ledger.store.follow import LogTable
+from ledger.store.keys import public_key_bytes
+from ledger.store.roles import maintenance, migrate
 from tests.support.world import DEPT, FakeClock, filing, postgres_ledger, register_world
 
 KEY = Ed25519PrivateKey.generate()

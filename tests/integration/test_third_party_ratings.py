@@ -15,10 +15,10 @@ import pydantic
 import pytest
 
 from ledger.application import Ledger
+from ledger.bulk.ratings import import_ratings
 from ledger.errors import LedgerError, PermissionDeniedError, ValidationError
 from ledger.events import Actor, Role
 from ledger.period_evaluations import period_of
-from ledger.rating_import import import_ratings
 from ledger.ratings import ImportRating, ThirdPartyRating, period_end
 from tests.support.world import ADMIN, BODY_CODE, DEPT, SYSTEM, FakeClock
 

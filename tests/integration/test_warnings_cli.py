@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-import api.cli_warnings
+import api.cli.warnings
 from api.auth import Account, PostgresTokenStore
 from ledger.application import Ledger
 from ledger.events import Role
@@ -33,7 +33,7 @@ def test_an_operator_raises_todays_warnings_twice_and_they_are_recorded_once(
         finally:
             ledger.close()
 
-    monkeypatch.setattr(api.cli_warnings, "_opened", on_the_test_clock)
+    monkeypatch.setattr(api.cli.warnings, "_opened", on_the_test_clock)
     PostgresTokenStore(pg_url).create(Account("ops", Role.OPERATOR, None, "operator"))
     for n in (1, 2):
         app.file_record(filing(n, severity="serious"), DEPT)

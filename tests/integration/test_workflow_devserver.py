@@ -21,7 +21,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner
 
-from api import cli_deadlines
+from api.cli import deadlines as cli_deadlines
 from ledger import record_events as ev
 from ledger.application import Ledger
 from tests.support.world import DEPT, FakeClock, filing, postgres_ledger, register_world
@@ -30,11 +30,7 @@ from workflows.dispatcher import Dispatcher
 from workflows.horizons import PostgresHorizons
 from workflows.inputs import DeadlineState, workflow_id
 from workflows.positions import PostgresPositions
-from workflows.search import (
-    deadlines_query,
-    list_deadlines,
-    register_search_attributes,
-)
+from workflows.search_attributes import deadlines_query, list_deadlines, register_search_attributes
 from workflows.sweep import SCHEDULE_ID, ensure_sweep_schedule
 from workflows.worker import deadline_worker
 

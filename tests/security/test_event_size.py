@@ -16,7 +16,7 @@ from ledger import commands as c
 from ledger.application import Ledger
 from ledger.errors import EventTooLargeError, ValidationError
 from ledger.events import Role
-from ledger.persistence import MAX_EVENT_BYTES
+from ledger.store.persistence import MAX_EVENT_BYTES
 from tests.support.api import Api
 from tests.support.world import DEPT, FakeClock, filing, memory_ledger, register_world
 

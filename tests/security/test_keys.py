@@ -21,8 +21,7 @@ import pytest
 
 from ledger import commands as c
 from ledger.bootstrap import NoPersonalDataError, open_ledger
-from ledger.sealer import signing_key
-from ledger.storage import MissingKeyError, master_key
+from ledger.store.keys import MissingKeyError, master_key, signing_key
 from tests.support.world import ADMIN, BODY_CODE, PERSON_ID
 
 CLI = str(Path(sys.executable).parent / "credit-ledger")

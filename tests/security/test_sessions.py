@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.auth import Account, PostgresTokenStore
-from api.cli_accounts import app as accounts_cli
+from api.cli.accounts import app as accounts_cli
 from ledger.events import Role
 from tests.support.api import Api, csrf, log_in, sign_in
 from tests.support.world import FakeClock

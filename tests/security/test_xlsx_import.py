@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from ledger.bulk import read_rows
+from ledger.bulk.records import read_rows
 from ledger.errors import ValidationError
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -11,7 +11,8 @@ from ledger.application import Ledger
 from ledger.events import Actor, Role
 from ledger.identifiers import citizen_id_check_char, uscc_check_char
 from ledger.personal import MemoryKeyStore, Vault
-from ledger.storage import PostgresKeyStore, eventsourcing_env
+from ledger.store.keys import PostgresKeyStore
+from ledger.store.storage import eventsourcing_env
 
 
 class FakeClock:

@@ -41,7 +41,7 @@ def test_each_folder_imports_only_what_the_architecture_allows(folder: str) -> N
 
 def test_the_check_catches_an_import_against_the_direction(tmp_path: Path) -> None:
     module = tmp_path / "bad.py"
-    module.write_text("from api.cli import main\nimport projections.views\n")
+    module.write_text("from api.cli.main import main\nimport projections.views\n")
     assert imported_project_packages(module) == {"api", "projections"}
 
 

@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from ledger.verify import (
+from ledger.proof.verify import (
     TreeHead,
     consistency_proof,
     inclusion_proof,
@@ -26,7 +26,7 @@ from ledger.verify import (
     subtree_node_from_leaves,
     tree_head_signing_bytes,
 )
-from ledger.verify_bundle import (
+from ledger.proof.verify_bundle import (
     BUNDLE_FORMAT,
     HEAD_FORMAT,
     BundleReport,
@@ -34,7 +34,7 @@ from ledger.verify_bundle import (
     stored_event_leaf,
     verify_bundle,
 )
-from ledger.verify_index import index_leaf_hash, subtree_path, subtree_root
+from ledger.proof.verify_index import index_leaf_hash, subtree_path, subtree_root
 
 RECORD = "fd0982c8-8434-5938-bfb7-1e3a9062333f"
 OTHER = "0c6f8d8e-51a8-4c59-9a8c-1d6a0c4a3f10"

@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from ledger.note import (
+from ledger.proof.note import (
     Checkpoint,
     NoteError,
     cosign,
@@ -29,7 +29,7 @@ from ledger.note import (
     verify_cosignature,
     verify_note,
 )
-from ledger.tiles import TilePathError, index_path, parse_tile_path, tile_path
+from ledger.proof.tiles import TilePathError, index_path, parse_tile_path, tile_path
 
 GO_KEY = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8"
 GO_NOTE = ("go.sum database tree\n65664258\nWVVNVD2qx+fTq31zkj6UAqxT5X6HvGphGM+o8Thnbsg=\n\n"

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli.main import app
 from ledger.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -136,7 +136,7 @@ def test_the_settings_follow_the_environment_when_no_entry_point_read_them(
 
 def test_the_command_line_stops_at_its_start_on_a_bad_value_naming_it(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from api import cli
+    from api.cli import main as cli
 
     monkeypatch.setattr(signal, "signal", lambda *_: None)
     monkeypatch.setattr(sys, "argv", ["credit-ledger", "accounts", "list"])

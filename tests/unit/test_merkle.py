@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.verify import (
+from ledger.proof.verify import (
     EMPTY_ROOT,
     TreeHead,
     consistency_proof,

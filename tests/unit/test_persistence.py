@@ -12,7 +12,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from ledger.events import SYSTEM, DomainEvent
-from ledger.persistence import OrjsonTranscoder, PydanticMapper
+from ledger.store.persistence import OrjsonTranscoder, PydanticMapper
 
 
 class FineNoted(DomainEvent):

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from ledger.verify_index import (
+from ledger.proof.verify_index import (
     DEFAULTS,
     EMPTY,
     index_leaf_hash,

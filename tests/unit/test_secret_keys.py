@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.sealer import public_key_bytes, signing_key
-from ledger.storage import master_key
+from ledger.store.keys import master_key, public_key_bytes, signing_key
 
 
 def test_services_starting_together_make_one_master_key(

@@ -1,0 +1,68 @@
+"""The ``credit-ledger`` command line: every command module registers on one Typer app."""
+
+from __future__ import annotations
+
+import os
+import signal
+from typing import Annotated
+
+import typer
+
+from api.cli import (  # noqa: F401  (their commands register on import)
+    accounts,
+    audit,
+    calendar,
+    database,
+    deadlines,
+    dev,
+    evaluations,
+    formulas,
+    leads,
+    ledger,
+    projections,
+    ratings,
+    steps,
+    warnings,
+)
+from api.cli.app import app, config
+from ledger.config import Config, ConfigError
+from ledger.store.keys import MissingKeyError
+
+app.add_typer(accounts.app, name="accounts")
+app.add_typer(audit.app, name="audit")
+app.add_typer(calendar.app, name="calendar")
+app.add_typer(database.app, name="db")
+app.add_typer(deadlines.app, name="deadlines")
+app.add_typer(evaluations.app, name="evaluations")
+app.add_typer(formulas.app, name="formulas")
+app.add_typer(leads.app, name="leads")
+app.add_typer(projections.app, name="projections")
+app.add_typer(ratings.app, name="ratings")
+app.add_typer(steps.app, name="steps")
+app.add_typer(warnings.app, name="warnings")
+
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Serve the HTTP API and the web pages."""
+    from api.server import build_services
+    from api.server import serve as run_server
+
+    settings = config()
+    run_server(build_services(settings), settings, host=host, port=port)
+
+
+def main() -> None:
+    # A stop request (``docker stop``, systemd, ``kill``) ends a long-running command the way
+    # Ctrl-C does: its services stop in order and an embedded database is shut down.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        settings = Config.from_environ(os.environ)  # the one read; a bad value stops us here
+        app(obj=settings)
+    except (ConfigError, MissingKeyError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise SystemExit(2) from None
