@@ -10,7 +10,7 @@ Stored topics are ``ledger.held_deadlines:<Name>``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from ledger.clock import business_date
 from ledger.errors import LifecycleError
@@ -58,6 +58,9 @@ class _Flag(DomainEvent):
         if deadline is not None:
             holder.deadlines[self.key] = deadline.model_copy(update={self.flag: True})
         holder.deadline_flagged(self.key, self.flag)
+
+
+F = TypeVar("F", bound=_Flag)
 
 
 class DeadlineMissed(_Flag):
@@ -123,24 +126,25 @@ class DeadlineHolder(Aggregate):
         return self.trigger(DeadlineMissed, actor, at, key=key)
 
     def urge(self, actor: Actor, at: datetime, key: str) -> DeadlineUrged | None:
-        require_role(actor, Role.SYSTEM)
-        deadline = self.deadlines.get(key)
-        if deadline is None or deadline.urged:
-            return None
-        if not deadline.overdue:
-            raise LifecycleError(f"deadline {key} is not overdue", field="key")
-        return self.trigger(DeadlineUrged, actor, at, key=key)
+        return self._climb(actor, at, key, DeadlineUrged, "overdue", "is not overdue")
 
     def escalate(self, actor: Actor, at: datetime, key: str, to: str) -> (
         DeadlineEscalated | None
     ):
+        return self._climb(actor, at, key, DeadlineEscalated, "urged", "has not been urged",
+                           to=to)
+
+    def _climb(self, actor: Actor, at: datetime, key: str, step: type[F], after: str,
+               refusal: str, **fields: Any) -> F | None:
+        """Take the ladder's next step (urged, then escalated): once, and only once the
+        deadline is ``after`` (the step before)."""
         require_role(actor, Role.SYSTEM)
         deadline = self.deadlines.get(key)
-        if deadline is None or deadline.escalated:
+        if deadline is None or getattr(deadline, step.flag):
             return None
-        if not deadline.urged:
-            raise LifecycleError(f"deadline {key} has not been urged", field="key")
-        return self.trigger(DeadlineEscalated, actor, at, key=key, to=to)
+        if not getattr(deadline, after):
+            raise LifecycleError(f"deadline {key} {refusal}", field="key")
+        return self.trigger(step, actor, at, key=key, **fields)
 
 
 HELD_DEADLINE_EVENTS: tuple[type[DomainEvent], ...] = (

@@ -3,7 +3,8 @@ formulas, as events."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 from uuid import uuid5
 
 from ledger.calendar import PublishedYear, WorkingCalendar
@@ -13,6 +14,7 @@ from ledger.identifiers import LEDGER_NAMESPACE
 from ledger.rules import RuleBook, RuleSet
 
 SETTINGS_ID = uuid5(LEDGER_NAMESPACE, "settings")
+B = TypeVar("B")
 
 
 class LedgerSettings(Aggregate):
@@ -49,30 +51,20 @@ class LedgerSettings(Aggregate):
             settings.formulas[self.formula.id] = self.formula
 
     def formula_book(self) -> FormulaBook:
-        key = ("formulas", self.version)
-        if key not in self._built:
-            self._built[key] = FormulaBook(self.formulas.values())
-        built: FormulaBook = self._built[key]
-        return built
+        return self._once("formulas", FormulaBook, self.formulas.values())
 
     def calendar(self) -> WorkingCalendar:
-        # Built once per version of the settings: later events change the version.
-        key = ("calendar", self.version)
-        if key not in self._built:
-            self._built[key] = WorkingCalendar(self.years.values())
-        built: WorkingCalendar = self._built[key]
-        return built
+        return self._once("calendar", WorkingCalendar, self.years.values())
 
     def rule_book(self) -> RuleBook:
-        key = ("rules", self.version)
-        if key not in self._built:
-            self._built[key] = RuleBook(self.rule_sets.values())
-        built: RuleBook = self._built[key]
-        return built
+        return self._once("rules", RuleBook, self.rule_sets.values())
 
-    @property
-    def _built(self) -> dict[tuple[str, int], Any]:
-        if "_built_cache" not in self.__dict__:
-            self.__dict__["_built_cache"] = {}
-        cache: dict[tuple[str, int], Any] = self.__dict__["_built_cache"]
-        return cache
+    def _once(self, name: str, build: Callable[[Iterable[Any]], B], parts: Iterable[Any]) -> B:
+        """Build once per version of the settings: later events change the version. The cache
+        is kept outside the aggregate's fields, so it is never stored in a snapshot."""
+        cache: dict[tuple[str, int], Any] = self.__dict__.setdefault("_built_cache", {})
+        key = (name, self.version)
+        if key not in cache:
+            cache[key] = build(parts)
+        built: B = cache[key]
+        return built
