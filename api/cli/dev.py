@@ -1,8 +1,8 @@
 """``credit-ledger dev``: the system on this machine, with the sample, until Ctrl-C.
 
-It starts ``DEV_SERVICES`` in order and stops them in reverse. Each is a context
-manager that starts its part in this process, yields the lines that tell a newcomer where to look,
-and stops it on exit.
+``DEV_SERVICES`` are started in order and stopped in reverse. Each is a context manager that
+starts its part in this process, yields the lines that tell a newcomer where to look, and stops
+it on exit.
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ from projections.log import log_table_of
 from projections.period_evaluations import period_taker
 from projections.registry import VIEWS, all_views
 from workflows.worker import serve as serve_deadlines
+
+DevService = Callable[[], AbstractContextManager[list[str]]]
+"""Starts one part of the local system, yields lines saying where to look, stops it on exit."""
 
 
 @contextmanager
@@ -138,10 +141,6 @@ def dev_http(host: str = "127.0.0.1", port: int = 8000) -> Iterator[list[str]]:
         server.should_exit = True
         thread.join(timeout=10)
         services.ledger.close()
-
-
-DevService = Callable[[], AbstractContextManager[list[str]]]
-"""Starts one part of the local system, yields lines saying where to look, stops it on exit."""
 
 
 @contextmanager

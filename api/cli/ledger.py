@@ -314,7 +314,7 @@ _SHOWN: dict[str, Callable[[Any], str]] = {
 }
 
 
-# -- sample data and the local system ------------------------------------------------------------
+# -- sample data ----------------------------------------------------------------------------------
 
 
 @app.command("load-sample")

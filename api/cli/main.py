@@ -8,17 +8,18 @@ from typing import Annotated
 
 import typer
 
-from api.cli import (  # noqa: F401  (their commands register on import)
+# ``dev`` and the app's own commands (``file``, ``import``, ``timeline`` ...) register on import
+import api.cli.dev
+import api.cli.ledger  # noqa: F401
+from api.cli import (
     accounts,
     audit,
     calendar,
     database,
     deadlines,
-    dev,
     evaluations,
     formulas,
     leads,
-    ledger,
     projections,
     ratings,
     steps,
