@@ -13,10 +13,9 @@ a crash half-way) records nothing twice.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
@@ -24,10 +23,11 @@ from eventsourcing.utils import get_topic
 from ledger import commands as c
 from ledger import record_events as ev
 from ledger.calendar import PublishedYear
-from ledger.clock import Clock, business_date
+from ledger.clock import business_date
 from ledger.errors import ValidationError
 from ledger.events import SYSTEM, Actor, DomainEvent, Role
-from ledger.record import CreditRecord, Schedule, require_role
+from ledger.parts import LedgerPart
+from ledger.record import require_role
 from ledger.settings import LedgerSettings
 from ledger.values import Deadline
 
@@ -70,24 +70,8 @@ class CalendarStatus:
         )
 
 
-class CalendarYears:
+class CalendarYears(LedgerPart):
     """Mixed into ``Ledger``: publishing years and dating the deadlines that wait for them."""
-
-    clock: Clock
-    recorder: Any
-    mapper: Any
-
-    def settings(self, *, fresh: bool = False) -> LedgerSettings:
-        raise NotImplementedError
-
-    def _save(self, *items: Any) -> None:
-        raise NotImplementedError
-
-    def record(self, rid: UUID, version: int | None = None) -> CreditRecord:
-        raise NotImplementedError
-
-    def system_step(self, rid: UUID, step: Callable[[CreditRecord, Schedule], Any]) -> Any:
-        raise NotImplementedError
 
     def publish_calendar_year(self, cmd: c.PublishCalendarYear, actor: Actor) -> int:
         """Publish a year from the State Council's notice, then date every deadline that was

@@ -20,11 +20,12 @@ from uuid import UUID, uuid5
 from eventsourcing.application import AggregateNotFoundError
 
 from ledger import commands as c
-from ledger.clock import Clock, business_date
+from ledger.clock import business_date
 from ledger.errors import ValidationError
 from ledger.events import Actor, Aggregate, DomainEvent, Role
 from ledger.formulas import Formula, FormulaBook
 from ledger.identifiers import LEDGER_NAMESPACE
+from ledger.parts import LedgerPart
 from ledger.record import require_role
 from ledger.settings import LedgerSettings
 
@@ -63,19 +64,8 @@ def snapshot_id(kind: Kind, code: str, on: date) -> UUID:
     return uuid5(LEDGER_NAMESPACE, f"evaluation:{kind}:{code}:{on.isoformat()}")
 
 
-class Evaluations:
+class Evaluations(LedgerPart):
     """Mixed into ``Ledger``: formula versions, and the evaluations taken on each day."""
-
-    clock: Clock
-
-    def settings(self, *, fresh: bool = False) -> LedgerSettings:
-        raise NotImplementedError
-
-    def _save(self, *items: Any) -> None:
-        raise NotImplementedError
-
-    def _get(self, aggregate_id: UUID, cls: type[Any], version: int | None = None) -> Any:
-        raise NotImplementedError
 
     def formula_book(self) -> FormulaBook:
         return self.settings().formula_book()

@@ -26,10 +26,10 @@ from uuid import UUID, uuid5
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.utils import get_topic
 
-from ledger.clock import Clock
 from ledger.errors import ConcurrentChangeError, NotFoundError, ValidationError
 from ledger.events import Actor, Aggregate, DomainEvent, Role
 from ledger.identifiers import LEDGER_NAMESPACE
+from ledger.parts import LedgerPart
 from ledger.ratings import period_end
 from ledger.record import require_role
 from ledger.store.persistence import canonical_json
@@ -118,17 +118,8 @@ EvaluationPeriod.Recorded.aggregate_class = EvaluationPeriod
 PeriodEvaluation.Recorded.aggregate_class = PeriodEvaluation
 
 
-class PeriodEvaluations:
+class PeriodEvaluations(LedgerPart):
     """Mixed into ``Ledger``: the quarterly and annual evaluations."""
-
-    clock: Clock
-    recorder: Any
-
-    def _get(self, aggregate_id: UUID, cls: type[Any], version: int | None = None) -> Any:
-        raise NotImplementedError
-
-    def _save(self, *items: Any) -> None:
-        raise NotImplementedError
 
     def record_period_evaluation(
         self, period: str, taken_on: date, formula_id: str, positions: dict[str, int],

@@ -15,20 +15,20 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID, uuid5
 
 from eventsourcing.persistence import IntegrityError
 from pydantic import Field, StringConstraints, model_validator
 
-from ledger.clock import Clock, business_date
+from ledger.clock import business_date
 from ledger.commands import Command, ShortText
 from ledger.errors import ValidationError
 from ledger.events import Actor, Aggregate, DomainEvent, Role
 from ledger.identifiers import LEDGER_NAMESPACE
+from ledger.parts import LedgerPart
 from ledger.record import require_role
 from ledger.regions import RegionTable
-from ledger.subjects import GovernmentBody
 
 RatedKind = Literal["body", "region"]
 PERIOD = r"^\d{4}(-Q[1-4]|-H[12])?$"
@@ -125,23 +125,8 @@ class RatingImported:
     created: bool
 
 
-class Ratings:
+class Ratings(LedgerPart):
     """Mixed into ``Ledger``: third-party ratings."""
-
-    clock: Clock
-    regions: RegionTable
-
-    def _get(self, aggregate_id: UUID, cls: type[Any], version: int | None = None) -> Any:
-        raise NotImplementedError
-
-    def save_events(self, events: Any) -> Any:
-        raise NotImplementedError
-
-    def body(self, credit_code: str, field: str = "subject_code") -> GovernmentBody:
-        raise NotImplementedError
-
-    def _exists(self, aggregate_id: UUID) -> bool:
-        raise NotImplementedError
 
     def import_rating(self, cmd: ImportRating, actor: Actor) -> RatingImported:
         """Record a rating; the same one again changes nothing, another score for the same

@@ -10,9 +10,8 @@ changes nothing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -22,18 +21,15 @@ from eventsourcing.utils import get_topic
 
 from ledger import commands as c
 from ledger import register_commands as rc
-from ledger.clock import Clock
-from ledger.commands import Command
 from ledger.commitment import Commitment, commitment_id
 from ledger.commitment_events import CommitmentKind
 from ledger.errors import ConcurrentChangeError, DuplicateFilingError, NotFoundError
-from ledger.events import SYSTEM, Actor, Aggregate, DomainEvent
+from ledger.events import SYSTEM, Actor, Aggregate
 from ledger.held_deadlines import DeadlineAwaitsCalendar, DeadlineHolder
 from ledger.identifiers import record_id
 from ledger.lead import Lead, lead_id
 from ledger.record import Schedule
 from ledger.store.persistence import canonical_json
-from ledger.subjects import GovernmentBody
 from ledger.values import Category, Domain, Organisation, SubjectType
 from ledger.warning_steps import WarningSteps
 
@@ -63,34 +59,6 @@ class Registered:
 
 class Registers(WarningSteps):
     """Mixed into ``Ledger``: commitments and leads (and early warnings, ``WarningSteps``)."""
-
-    clock: Clock
-    recorder: Any
-    mapper: Any
-
-    def _get(self, aggregate_id: UUID, cls: type[Any], version: int | None = None) -> Any:
-        raise NotImplementedError
-
-    def _save(self, *items: Any) -> None:
-        raise NotImplementedError
-
-    def execute(self, cmd: Command, actor: Actor) -> Any:
-        raise NotImplementedError
-
-    def save_events(self, events: Iterable[DomainEvent]) -> Any:
-        raise NotImplementedError
-
-    def body(self, credit_code: str, field: str = "subject_code") -> GovernmentBody:
-        raise NotImplementedError
-
-    def prepare_filing(self, cmd: c.FileRecord, actor: Actor,
-                       subject_cache: dict[UUID, Aggregate] | None = None, *,
-                       digest: str | None = None) -> list[DomainEvent]:
-        raise NotImplementedError
-
-    def _with_schedule(self, rule_set_id: str | None, step: Callable[[Schedule], Any],
-                       on: date | None = None) -> Any:
-        raise NotImplementedError
 
     # -- commitments ---------------------------------------------------------------------------
 

@@ -17,31 +17,14 @@ from uuid import UUID
 
 from ledger import access, lifecycle
 from ledger import commands as c
-from ledger.clock import Clock
 from ledger.errors import PermissionDeniedError
 from ledger.events import Actor
-from ledger.record import CreditRecord, Schedule
-from ledger.regions import RegionTable
+from ledger.parts import LedgerPart
+from ledger.record import CreditRecord
 
 
-class RecordSteps:
+class RecordSteps(LedgerPart):
     """Mixed into ``Ledger``: ``execute`` and the steps it takes by name."""
-
-    clock: Clock
-    regions: RegionTable
-
-    def record(self, rid: UUID, version: int | None = None) -> CreditRecord:
-        raise NotImplementedError
-
-    def _get(self, aggregate_id: UUID, cls: type[Any], version: int | None = None) -> Any:
-        raise NotImplementedError
-
-    def _save(self, *items: Any) -> None:
-        raise NotImplementedError
-
-    def _with_schedule(self, rule_set_id: str | None, step: Callable[[Schedule], Any],
-                       on: date | None = None) -> Any:
-        raise NotImplementedError
 
     def execute(self, cmd: c.Command, actor: Actor) -> Any:
         """Carry out ``cmd`` for ``actor``: what the step answers (a matter's number, an id),

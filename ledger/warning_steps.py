@@ -19,13 +19,10 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from ledger import warning_commands as wc
-from ledger.clock import Clock
-from ledger.commands import Command
 from ledger.errors import NotFoundError
-from ledger.events import Actor, DomainEvent
+from ledger.events import Actor
+from ledger.parts import LedgerPart
 from ledger.record import Schedule
-from ledger.regions import RegionTable
-from ledger.subjects import GovernmentBody
 from ledger.warning import EarlyWarning, warning_id
 from ledger.warning_events import FollowUp
 
@@ -60,28 +57,8 @@ def warnings_of(evaluations: Iterable[dict[str, Any]]) -> list[Raised]:
             for e in evaluations for w in e.get("warnings", ())]
 
 
-class WarningSteps:
+class WarningSteps(LedgerPart):
     """Mixed into ``Ledger``: raising warnings and the operator's steps on them."""
-
-    clock: Clock
-    regions: RegionTable
-    recorder: Any
-
-    def _get(self, aggregate_id: UUID, cls: type[Any], version: int | None = None) -> Any:
-        raise NotImplementedError
-
-    def _save(self, *items: Any) -> None:
-        raise NotImplementedError
-
-    def save_events(self, events: Iterable[DomainEvent]) -> Any:
-        raise NotImplementedError
-
-    def body(self, credit_code: str, field: str = "subject_code") -> GovernmentBody:
-        raise NotImplementedError
-
-    def _with_schedule(self, rule_set_id: str | None, step: Callable[[Schedule], Any],
-                       on: date | None = None) -> Any:
-        raise NotImplementedError
 
     def early_warning(self, wid: UUID) -> EarlyWarning:
         try:
@@ -143,9 +120,6 @@ class WarningSteps:
                 else chain[0], raised_on=on, metric=found.metric, value=found.value,
                 message=found.message, metrics=found.metrics, score=found.score)
         return raise_
-
-    def execute(self, cmd: Command, actor: Actor) -> Any:
-        raise NotImplementedError
 
     # The operator's steps are registered in ``ledger.lifecycle``; these name them.
 
