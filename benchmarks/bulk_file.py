@@ -25,6 +25,7 @@ from typing import Any
 from ledger import commands as c
 from ledger.identifiers import citizen_id_check_char, uscc_check_char
 from ledger.regions import fujian
+from ledger.sample.plan import provincial_department
 from ledger.values import Category, Domain, Severity
 
 SEED = 20260506
@@ -202,15 +203,7 @@ class Filings:
             return sources[f"court:{city}"]
         if category in (Category.DISCIPLINARY_SANCTION, Category.ACCOUNTABILITY):
             return sources["discipline" if self.rnd.random() < 0.3 else f"discipline:{city}"]
-        if category is Category.BREACH_OF_COMMITMENT:
-            key = "development" if domain is Domain.INVESTMENT_PROMOTION else "finance"
-        elif domain is Domain.GOVERNMENT_PROCUREMENT:
-            key = "finance"
-        elif domain is Domain.BIDDING:
-            key = "housing"
-        else:
-            key = f"market:{city}"
-        return sources[key]
+        return sources[provincial_department(category, domain) or f"market:{city}"]
 
     def _number(self, source: Source, year: int) -> str:
         n = self.numbers.get((source.code, year), 1)

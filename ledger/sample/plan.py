@@ -189,13 +189,8 @@ class _Planner:
                 return province["discipline"]["name"], "350000", "闽纪〔{year}〕{n}号"
             return (city["name"] + local["discipline"], city["code"],
                     city["short"] + "纪〔{year}〕{n}号")
-        if category is Category.BREACH_OF_COMMITMENT:
-            key = "development" if domain is Domain.INVESTMENT_PROMOTION else "finance"
-        elif domain is Domain.GOVERNMENT_PROCUREMENT:
-            key = "finance"
-        elif domain is Domain.BIDDING:
-            key = "housing"
-        else:
+        key = provincial_department(category, domain)
+        if key is None:
             return (city["name"] + local["market"], city["code"],
                     city["short"] + "市监处罚〔{year}〕{n}号")
         return province[key]["name"], "350000", province[key]["prefix"] + "〔{year}〕{n}号"
@@ -248,6 +243,19 @@ class _Planner:
 
 
 @cache
+def provincial_department(category: Category, domain: Domain) -> str | None:
+    """Which provincial department files a penalty or a commitment's breach (``development``,
+    ``finance``, ``housing``), or ``None`` for the city's market regulator; courts and
+    discipline bodies are chosen before this is asked."""
+    if category is Category.BREACH_OF_COMMITMENT:
+        return "development" if domain is Domain.INVESTMENT_PROMOTION else "finance"
+    if domain is Domain.GOVERNMENT_PROCUREMENT:
+        return "finance"
+    if domain is Domain.BIDDING:
+        return "housing"
+    return None
+
+
 def sample_plan(seed: int = SEED) -> SamplePlan:
     """The bodies, civil servants and filings of the sample; the same seed, the same plan."""
     planner = _Planner(seed)
