@@ -54,7 +54,7 @@ from ledger.bootstrap import open_ledger
 from ledger.clock import business_date, system_clock
 from ledger.events import Role
 from ledger.store.storage import create_database
-from projections import queries
+from projections import disclosure
 
 HOME = tempfile.mkdtemp(prefix="clapi")
 atexit.register(shutil.rmtree, HOME, ignore_errors=True)
@@ -221,7 +221,7 @@ def measure_search(admin: str, args: argparse.Namespace) -> None:
             {"d": business_date(system_clock())}).fetchone()
         assert visible is not None
         print(f"public_disclosure: {visible[0]:,} rows, {visible[1]:,} on show today, "
-              f"{visible[2]} with indexes; searches count up to {queries.TOTAL_CAP:,}")
+              f"{visible[2]} with indexes; searches count up to {disclosure.TOTAL_CAP:,}")
         every = search_shapes.shapes(conn)
         api = start_api(url, args.port + 1, HOME)
         try:

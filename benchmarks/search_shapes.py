@@ -2,7 +2,7 @@
 
 Each shape draws its values (a city, a county, a body's name, a document number …) from the
 populated table or the region table, so consecutive searches differ as they do in use. Shapes
-are run round-robin, each search once through ``queries.public_disclosure`` on a connection of
+are run round-robin, each search once through ``disclosure.public_disclosure`` on a connection of
 its own and once over HTTP through ``GET /api/v1/public/records`` (and, for some, the page
 ``/``), so every figure comes from the same mix.
 """
@@ -23,7 +23,7 @@ import psycopg
 from benchmarks.disclosure_data import DEPARTMENTS
 from ledger.regions import fujian
 from ledger.values import Category, Severity
-from projections import queries
+from projections import disclosure
 
 Params = dict[str, Any]
 
@@ -96,7 +96,7 @@ def run(conn: psycopg.Connection[Any], base: str, every: list[Shape], rounds: in
                 params = shape.make(rnd)
                 timed = n > 0
                 started = time.perf_counter()
-                found = queries.public_disclosure(conn, **params)
+                found = disclosure.public_disclosure(conn, **params)
                 if timed:
                     shape.sql.append(time.perf_counter() - started)
                     shape.totals.append(found.total)
@@ -135,7 +135,7 @@ def report(every: list[Shape], goal_ms: float) -> float:
           f"{'p50':>8} {'p99':>8}")
     for shape in every:
         total = int(statistics.median(shape.totals))
-        shown = f"{total:,}+" if total >= queries.TOTAL_CAP else f"{total:,}"
+        shown = f"{total:,}+" if total >= disclosure.TOTAL_CAP else f"{total:,}"
         print(f"{shape.name:<32} {shown:>8}  {_ms(shape.sql)}  {_ms(shape.api)}  "
               f"{_ms(shape.html)}")
     worst = max(p99(v) for s in every for v in (s.sql, s.api) if v) * 1000

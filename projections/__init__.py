@@ -5,7 +5,8 @@
 - ``projections.registry.VIEWS`` lists the views: ``record_view``, ``open_deadlines``,
   ``public_disclosure``, ``subject_status`` and ``region_rollup``, each a set of tables in the
   PostgreSQL schema ``views``.
-- ``projections.queries`` reads them for the API and the web pages; ``projections.evaluation``
+- Each view's module also holds its queries, which read it for the API and the web pages
+  (``projections.queries`` holds what they share); ``projections.evaluation``
   scores bodies and regions and raises early warnings from a versioned formula.
 - ``projections.rebuild.rebuild`` builds fresh tables from the whole log and swaps them in.
 

@@ -9,17 +9,22 @@ small tables of this view, since views never read each other (each has its own p
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 
 import psycopg
 
 from ledger import record_events as ev
+from ledger.calendar import WorkingCalendar
+from ledger.errors import LedgerError
 from ledger.events import DomainEvent
 from ledger.regions import RegionTable, fujian
 from ledger.subjects import CivilServant
 from ledger.values import Deadline, SubjectType
 from projections import facts
 from projections.log import Entry
+from projections.queries import Conn, current_region, fetch, or_today
+from projections.results import OpenDeadline
 from projections.tables import Row, Rows, Table
 from projections.view import View, stored_records
 
@@ -161,3 +166,100 @@ class OpenDeadlines(View):
             "length": deadline.length, "unit": deadline.unit.value if deadline.unit else None,
             "awaiting": list(deadline.awaiting),
         }
+
+
+# -- queries ------------------------------------------------------------------------------------
+
+
+def open_deadlines(
+    conn: Conn, *, region: str | None = None, kind: str | None = None,
+    due_before: date | None = None, overdue: bool | None = None, body_code: str | None = None,
+    today: date | None = None, calendar: WorkingCalendar | None = None,
+    regions: RegionTable | None = None, limit: int = 1000, party: str | None = None,
+) -> list[OpenDeadline]:
+    """Every open deadline matching the filters, earliest due first.
+
+    ``region`` matches the region and everything that reports to it. ``overdue=True`` keeps
+    deadlines recorded as overdue or already past their due date; ``False`` the others.
+    Deadlines waiting for the calendar come last; they are never due within N days.
+    """
+    day = or_today(today)
+    found = fetch(conn, (
+        "SELECT * FROM {v}.open_deadlines WHERE "
+        "(%(region)s::text IS NULL OR region_chain @> ARRAY[%(region)s::text]) "
+        "AND (%(kind)s::text IS NULL OR kind = %(kind)s) "
+        "AND (%(before)s::date IS NULL OR due < %(before)s) "
+        "AND (%(body)s::text IS NULL OR body_code = %(body)s) "
+        "AND (%(party)s::text IS NULL OR party = %(party)s) "
+        "AND (%(overdue)s::boolean IS NULL "
+        "     OR (overdue OR coalesce(due < %(today)s, false)) = %(overdue)s) "
+        "ORDER BY due NULLS LAST, record_id, key LIMIT %(limit)s"
+    ), {"region": current_region(region, regions) if region else None, "kind": kind,
+        "before": due_before, "body": body_code, "overdue": overdue, "today": day,
+        "limit": limit, "party": party})
+    days_left = _DaysLeft(calendar or WorkingCalendar(), day)
+    return [
+        OpenDeadline(**{k: v for k, v in row.items() if k not in ("region_chain", "position")},
+                     working_days_left=days_left(row["due"]))
+        for row in found
+    ]
+
+
+def deadline_load(
+    conn: Conn, *, since: date, until: date, today: date, region: str | None = None,
+    kind: str | None = None, regions: RegionTable | None = None,
+) -> tuple[dict[date, int], dict[str, int]]:
+    """How many open deadlines fall due on each day from ``since`` to ``until`` (inclusive),
+    and how many are overdue, by kind: the operator's load, counted in the database."""
+    params = {"region": current_region(region, regions) if region else None, "kind": kind,
+              "since": since, "until": until, "today": today}
+    where = ("FROM {v}.open_deadlines WHERE "
+             "(%(region)s::text IS NULL OR region_chain @> ARRAY[%(region)s::text]) "
+             "AND (%(kind)s::text IS NULL OR kind = %(kind)s) ")
+    due = fetch(conn, "SELECT due, count(*) AS n " + where +
+                "AND due BETWEEN %(since)s AND %(until)s AND NOT overdue GROUP BY due", params)
+    late = fetch(conn, "SELECT kind, count(*) AS n " + where +
+                 "AND (overdue OR coalesce(due < %(today)s, false)) GROUP BY kind", params)
+    return {r["due"]: r["n"] for r in due}, {r["kind"]: r["n"] for r in late}
+
+
+def misses_by_party(conn: Conn, *, region: str, own: Sequence[str], today: date,
+                    regions: RegionTable | None = None) -> list[dict[str, Any]]:
+    """Overdue deadlines in a region that are not its bodies' own (``own``: the formula's
+    ``own_deadlines``), by who had to act: the credit platform (``platform``) or the
+    department a matter was forwarded to. They cost the bodies nothing and count here."""
+    return fetch(conn, (
+        "SELECT party, count(*)::int AS overdue, array_agg(DISTINCT kind ORDER BY kind) AS kinds "
+        "FROM {v}.open_deadlines WHERE region_chain @> ARRAY[%(region)s::text] "
+        "AND NOT kind = ANY(%(own)s::text[]) AND kind <> 'commitment_due' "
+        "AND (overdue OR coalesce(due < %(today)s, false)) "
+        "GROUP BY party ORDER BY count(*) DESC, party"
+    ), {"region": current_region(region, regions), "own": list(own), "today": today})
+
+
+def due_before_within(calendar: WorkingCalendar, today: date, working_days: int) -> date:
+    """The ``due_before`` that keeps deadlines due within N working days (0: due today).
+
+    Past the last published year the days are counted as if every weekday worked: a filter
+    of the board, not a legal date.
+    """
+    last = calendar.reach(today, working_days)[0] if working_days else today
+    return last + timedelta(days=1)
+
+
+class _DaysLeft:
+    """Working days from today to each due date, counted once per distinct date."""
+
+    def __init__(self, calendar: WorkingCalendar, today: date) -> None:
+        self.calendar, self.today = calendar, today
+        self._known: dict[date, int | None] = {}
+
+    def __call__(self, due: date | None) -> int | None:
+        if due is None:
+            return None
+        if due not in self._known:
+            try:
+                self._known[due] = self.calendar.working_days_between(self.today, due)
+            except LedgerError:
+                self._known[due] = None
+        return self._known[due]

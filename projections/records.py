@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import Enum
 from typing import Any
+from uuid import UUID
 
 import psycopg
 
 from ledger import record_events as ev
 from ledger.events import DomainEvent
+from ledger.regions import RegionTable, fujian
 from projections import facts
 from projections.log import Entry
+from projections.queries import MAX_PER_PAGE, Conn, check_page, fetch
+from projections.results import RecordPage, RecordState
 from projections.tables import Row, Rows, Table
 from projections.view import View, stored_records
 
@@ -142,3 +146,70 @@ class RecordView(View):
         row["updated_at"] = event.timestamp
         row["position"] = position
         self.rows.put(row)
+
+
+# -- queries ------------------------------------------------------------------------------------
+
+
+def record_view(conn: Conn, record_id: UUID) -> RecordState | None:
+    """The current state of one record, or ``None`` if the view has not seen it."""
+    found = fetch(conn, "SELECT * FROM {v}.record_view WHERE record_id = %s", (record_id,))
+    return _record(found[0]) if found else None
+
+
+def records(
+    conn: Conn, *, subject_id: UUID | None = None, region: str | None = None,
+    status: str | None = None, limit: int = 50, offset: int = 0,
+) -> list[RecordState]:
+    """Records of a subject, a region (its own code only) or a status, newest decision first."""
+    found = fetch(conn, (
+        "SELECT * FROM {v}.record_view WHERE (%(subject)s::uuid IS NULL OR subject_id = "
+        "%(subject)s) AND (%(region)s::text IS NULL OR region_code = %(region)s) AND "
+        "(%(status)s::text IS NULL OR status = %(status)s) "
+        "ORDER BY decision_date DESC, record_id LIMIT %(limit)s OFFSET %(offset)s"
+    ), {"subject": subject_id, "region": region, "status": status,
+        "limit": min(limit, MAX_PER_PAGE), "offset": offset})
+    return [_record(row) for row in found]
+
+
+def record_list(
+    conn: Conn, *, region: str | None = None, status: str | None = None,
+    category: str | None = None, severity: str | None = None, subject_code: str | None = None,
+    source_code: str | None = None, page: int = 1, per_page: int = 20,
+    regions: RegionTable | None = None,
+) -> RecordPage:
+    """One page of records matching the filters, newest decision first.
+
+    ``region`` matches the region and everything that reports to it, old codes included.
+    """
+    check_page(page, per_page)
+    params = {
+        "regions": (regions or fujian()).under(region, field="region") if region else None,
+        "status": status, "category": category, "severity": severity,
+        "subject": subject_code, "source": source_code,
+        "limit": per_page, "offset": (page - 1) * per_page,
+    }
+    where = (
+        "FROM {v}.record_view WHERE "
+        "(%(regions)s::text[] IS NULL OR region_code = ANY(%(regions)s)) "
+        "AND (%(status)s::text IS NULL OR status = %(status)s) "
+        "AND (%(category)s::text IS NULL OR category = %(category)s) "
+        "AND (%(severity)s::text IS NULL OR severity = %(severity)s) "
+        "AND (%(subject)s::text IS NULL OR subject_code = %(subject)s) "
+        "AND (%(source)s::text IS NULL OR source_code = %(source)s) "
+    )
+    total = fetch(conn, "SELECT count(*) AS n " + where, params)[0]["n"]
+    found = fetch(conn, "SELECT * " + where + "ORDER BY decision_date DESC, record_id "
+                  "LIMIT %(limit)s OFFSET %(offset)s", params)
+    return RecordPage(items=[_record(row) for row in found], total=total, page=page,
+                      per_page=per_page)
+
+
+def _record(row: dict[str, Any]) -> RecordState:
+    return RecordState(**row, open_deadline_count=len(row["open_deadlines"]))
+
+def document_numbers(conn: Conn, record_ids: Sequence[UUID]) -> dict[UUID, str]:
+    """Each record's decision document number, for lists that name records."""
+    found = fetch(conn, "SELECT record_id, document_number FROM {v}.record_view "
+                        "WHERE record_id = ANY(%(ids)s)", {"ids": list(record_ids)})
+    return {row["record_id"]: row["document_number"] for row in found}

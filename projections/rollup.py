@@ -19,7 +19,9 @@ from ledger.events import DomainEvent
 from ledger.regions import RegionTable, fujian
 from projections import facts
 from projections.log import Entry
+from projections.queries import Conn, fetch
 from projections.records import apply_change
+from projections.results import Counts, RegionSummary, RegionTotals
 from projections.tables import Counters, Row, Rows, Table
 from projections.view import View, stored_records
 
@@ -154,3 +156,48 @@ class RegionRollup(View):
         self.records.clear()
         self.counters.clear()
         self._before.clear()
+
+
+# -- queries ------------------------------------------------------------------------------------
+
+
+def region_rollup(conn: Conn, region: str, regions: RegionTable | None = None) -> RegionSummary:
+    """A region's counts by domain and severity, including every region below it."""
+    table = regions or fujian()
+    here = table.current(region, field="region")
+    cells = fetch(conn, "SELECT * FROM {v}.region_rollup WHERE region_code = %s",
+                  (here.code,))
+    by_domain: dict[str, dict[str, int]] = {}
+    by_severity: dict[str, dict[str, int]] = {}
+    for cell in cells:
+        _add(by_domain.setdefault(cell["domain"], {}), cell)
+        _add(by_severity.setdefault(cell["severity"], {}), cell)
+    children = table.children(here.code)
+    sums = ", ".join(f"sum({m})::int AS {m}" for m in METRICS)
+    child_rows = {row["region_code"]: row for row in fetch(
+        conn, f"SELECT region_code, {sums} FROM {{v}}.region_rollup "
+        "WHERE region_code = ANY(%s) GROUP BY region_code", ([c.code for c in children],))}
+    return RegionSummary(
+        code=here.code, name=here.name, totals=_counts(_sum(cells)),
+        by_domain={k: Counts(**v) for k, v in sorted(by_domain.items())},
+        by_severity={k: Counts(**v) for k, v in sorted(by_severity.items())},
+        children=[RegionTotals(code=c.code, name=c.name,
+                               totals=_counts(child_rows.get(c.code, {})))
+                  for c in sorted(children, key=lambda c: c.code)],
+    )
+
+
+def _add(into: dict[str, int], cell: dict[str, Any]) -> None:
+    for metric in METRICS:
+        into[metric] = into.get(metric, 0) + cell[metric]
+
+
+def _sum(cells: list[dict[str, Any]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for cell in cells:
+        _add(total, cell)
+    return total
+
+
+def _counts(values: dict[str, Any]) -> Counts:
+    return Counts(**{m: int(values.get(m) or 0) for m in METRICS})

@@ -17,7 +17,7 @@ The same array holds a tag for each region the record reports to, its category a
 severity, so a search with filters is one intersection in one index, and the planner's
 estimates for the filters come from the same statistics; and a tag for the quarter of the
 decision date, so a search can count and page its newest matches without fetching all of them
-(``recent_quarters``, used by ``projections.queries``).
+(``recent_quarters``, used by ``projections.disclosure``).
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ from ledger.values import (
     Severity,
     StepStatus,
 )
-from projections import dishonesty, queries
+from projections import deadlines, dishonesty, queries, records
 from projections import register_queries as rq
 from projections.dishonesty import SeriousDishonesty
 from projections.results import OpenDeadline, RecordPage
@@ -115,11 +115,11 @@ def workspace(
 def _records(conn: queries.Conn, code: str, filters: dict[str, Any], asked: int) -> RecordPage:
     """The page asked for or, past the end, the last one."""
     last_readable = MAX_OFFSET // PER_PAGE
-    result = queries.record_list(conn, **filters, source_code=code,
+    result = records.record_list(conn, **filters, source_code=code,
                                  page=min(asked, last_readable), per_page=PER_PAGE)
     last = min(max(1, -(-result.total // PER_PAGE)), last_readable)
     if result.page > last:
-        result = queries.record_list(conn, **filters, source_code=code, page=last,
+        result = records.record_list(conn, **filters, source_code=code, page=last,
                                      per_page=PER_PAGE)
     return result
 
@@ -131,7 +131,7 @@ def _all_records(conn: queries.Conn, code: str, filters: dict[str, Any]) -> (
     rows: list[dict[str, Any]] = []
     per_page = queries.MAX_PER_PAGE
     for page in range(1, MAX_OFFSET // per_page + 1):
-        found = queries.record_list(conn, **filters, source_code=code, page=page,
+        found = records.record_list(conn, **filters, source_code=code, page=page,
                                     per_page=per_page)
         rows += [item.model_dump() for item in found.items]
         if page * per_page >= found.total:
@@ -142,7 +142,7 @@ def _all_records(conn: queries.Conn, code: str, filters: dict[str, Any]) -> (
 def organisation_name(services: Services, code: str) -> str | None:
     """The department's name as its latest filing gives it, or as registered as a body."""
     with services.views() as conn:
-        latest = queries.record_list(conn, source_code=code, per_page=1).items
+        latest = records.record_list(conn, source_code=code, per_page=1).items
     if latest:
         return services.ledger.record(latest[0].record_id).content.source.name
     try:
@@ -162,7 +162,7 @@ def forwarded(services: Services, conn: queries.Conn, code: str, lang: str) -> (
     calendar, today = services.ledger.settings().calendar(), services.today()
     found = []
     for kind in (DeadlineKind.OBJECTION_DECISION, DeadlineKind.REPAIR_DECISION):
-        for deadline in queries.open_deadlines(conn, kind=kind.value, party=code, today=today,
+        for deadline in deadlines.open_deadlines(conn, kind=kind.value, party=code, today=today,
                                                calendar=calendar, limit=MATTERS_SHOWN):
             record, events = read_record(services.ledger, deadline.record_id)
             matter = _matter(record, events, deadline, code, lang)
@@ -204,7 +204,7 @@ def to_verify(services: Services, conn: queries.Conn, code: str) -> list[dict[st
     found = []
     per_page = queries.MAX_PER_PAGE
     for page in range(1, SCANNED // per_page + 1):
-        result = queries.record_list(conn, source_code=code, status="in_force", page=page,
+        result = records.record_list(conn, source_code=code, status="in_force", page=page,
                                      per_page=per_page)
         for item in result.items:
             if "rectification" in item.open_deadlines:

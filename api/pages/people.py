@@ -30,7 +30,7 @@ from ledger.application import Ledger
 from ledger.clock import business_date
 from ledger.events import Role
 from ledger.lifecycle import Step
-from projections import queries
+from projections import deadlines, records
 
 router = APIRouter(tags=["pages"])
 OFFICIAL = page_role(Role.SUBJECT_OFFICIAL)
@@ -117,10 +117,10 @@ def _deadlines(services: ServicesDep, code: str, ids: list[UUID], on_page: list[
     on the page that shows it."""
     ledger, read = services.ledger, set(on_page)
     with services.views() as conn:
-        others = [d for d in queries.open_deadlines(
+        others = [d for d in deadlines.open_deadlines(
             conn, party=code, limit=limit + len(fresh), today=services.today(),
             calendar=ledger.settings().calendar()) if d.record_id not in read]
-        numbers = queries.document_numbers(conn, sorted({d.record_id for d in others}))
+        numbers = records.document_numbers(conn, sorted({d.record_id for d in others}))
     rows = fresh + [{
         "record_id": d.record_id, "document_number": numbers.get(d.record_id, ""),
         "kind": d.kind, "due": d.due, "overdue": d.overdue, "left": d.working_days_left,

@@ -22,6 +22,7 @@ from ledger.proof.public_bundle import public_record_bundle, verify_public
 from ledger.proof.sealer import trusted_public_key
 from ledger.regions import fujian
 from ledger.values import Category, Severity
+from projections import disclosure as public_view
 from projections import queries
 from projections.results import DisclosedRecord, DisclosurePage
 
@@ -59,7 +60,7 @@ def disclosure(
     context: dict[str, Any] = {
         **filters, "form": form.typed, "errors": form.errors,
         "categories": [c.value for c in Category], "severities": [v.value for v in Severity],
-        "regions": region_choices(), "export_cap": queries.TOTAL_CAP,
+        "regions": region_choices(), "export_cap": public_view.TOTAL_CAP,
         "query": urlencode({k: v for k, v in filters.items() if v})}
     account = optional_account(request)
     if form.errors:
@@ -80,20 +81,20 @@ def disclosure(
 
 def _export(conn: queries.Conn, services: ServicesDep, filters: dict[str, Any], fmt: str,
             lang: str) -> Response:
-    """Every match, as far as a search counts (``queries.TOTAL_CAP``); a file cut there says
+    """Every match, as far as a search counts (``disclosure.TOTAL_CAP``); a file cut there says
     so."""
-    per_page = min(queries.MAX_PER_PAGE, queries.TOTAL_CAP)
+    per_page = min(queries.MAX_PER_PAGE, public_view.TOTAL_CAP)
     items: list[DisclosedRecord] = []
     capped, page = False, 0
-    while len(items) < queries.TOTAL_CAP:
+    while len(items) < public_view.TOTAL_CAP:
         page += 1
-        result = queries.public_disclosure(conn, **filters, page=page, per_page=per_page,
+        result = public_view.public_disclosure(conn, **filters, page=page, per_page=per_page,
                                            today=services.today())
         items, capped = items + result.items, result.total_capped
         if len(result.items) < per_page:
             break
     rows = [{**item.model_dump(), "region_name": region_name(item.region_code, lang)}
-            for item in items[:queries.TOTAL_CAP]]
+            for item in items[:public_view.TOTAL_CAP]]
     return export(rows, COLUMNS, fmt, "disclosure", lang=lang,
                   capped_at=len(rows) if capped else None)
 
@@ -101,12 +102,12 @@ def _export(conn: queries.Conn, services: ServicesDep, filters: dict[str, Any], 
 def _page(conn: queries.Conn, services: ServicesDep, filters: dict[str, Any],
           asked: int) -> DisclosurePage:
     """The page asked for or, past the end, the last one (only the first
-    ``queries.TOTAL_CAP`` matches can be paged through)."""
+    ``disclosure.TOTAL_CAP`` matches can be paged through)."""
     def read(page: int) -> DisclosurePage:
-        return queries.public_disclosure(conn, **filters, page=page, per_page=PER_PAGE,
+        return public_view.public_disclosure(conn, **filters, page=page, per_page=PER_PAGE,
                                          today=services.today())
 
-    result = read(min(asked, queries.TOTAL_CAP // PER_PAGE))
+    result = read(min(asked, public_view.TOTAL_CAP // PER_PAGE))
     last = max(1, -(-result.total // PER_PAGE))
     return read(last) if result.page > last else result
 
@@ -141,7 +142,7 @@ def disclosed_record_bundle(record_id: UUID, services: ServicesDep) -> JSONRespo
 
 def _disclosed(services: ServicesDep, record_id: UUID) -> DisclosedRecord:
     with services.views() as conn:
-        row = queries.disclosed_record(conn, record_id, today=services.today())
+        row = public_view.disclosed_record(conn, record_id, today=services.today())
     if row is None:
         raise RecordNotFoundError("this record is not on public disclosure", field="record_id")
     return row

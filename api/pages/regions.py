@@ -20,7 +20,7 @@ from api.routes.warnings import COLUMNS as RECORDED_COLUMNS
 from api.routes.warnings import scope
 from ledger import access
 from ledger.regions import PROVINCE, Region, fujian
-from projections import queries
+from projections import deadlines, subjects
 from projections import warnings as board
 from projections.evaluation import Evaluation, Warning, evaluate_regions, formula_in_force
 
@@ -78,11 +78,11 @@ def regions_page(
     lang = language(request)
     with services.views() as conn:
         found = evaluate_regions(conn, [here.code, *(child.code for child in children)])
-        raised = queries.warnings(conn, region=here.code)
-        misses = queries.misses_by_party(
+        raised = subjects.warnings(conn, region=here.code)
+        misses = deadlines.misses_by_party(
             conn, region=here.code, today=services.today(),
             own=formula_in_force(services.today()).own_deadlines)
-        names = queries.subject_names(conn, [m["party"] for m in misses])
+        names = subjects.subject_names(conn, [m["party"] for m in misses])
         recorded = board.recorded_warnings(conn, region=scope(services, account, here.code),
                                            limit=EXPORT_CAP + 1)
     evaluation = found[here.code]

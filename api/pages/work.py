@@ -29,7 +29,7 @@ from ledger.events import DomainEvent
 from ledger.record import CreditRecord
 from ledger.regions import PROVINCE, fujian
 from ledger.values import DeadlineKind
-from projections import queries
+from projections import deadlines, queries, subjects
 from projections.results import OpenDeadline
 from workflows.inputs import workflow_id
 from workflows.search_attributes import REGION_CODE, deadlines_query
@@ -73,7 +73,7 @@ def review_queue(request: Request, services: ServicesDep,
                  page: str | None = None) -> Response:
     """The reviewer's queue: every deadline the credit platform itself must meet."""
     with services.views() as conn:
-        rows = queries.open_deadlines(
+        rows = deadlines.open_deadlines(
             conn, party="platform", today=services.today(),
             calendar=services.ledger.settings().calendar(), limit=MAX_OFFSET)
     if format:
@@ -165,10 +165,10 @@ def deadline_board(
                       status=422)
     calendar = services.ledger.settings().calendar()
     today = services.today()
-    due_before = None if days is None else queries.due_before_within(calendar, today, days)
+    due_before = None if days is None else deadlines.due_before_within(calendar, today, days)
     lang = language(request)
     with services.views() as conn:
-        rows: list[OpenDeadline] = queries.open_deadlines(
+        rows: list[OpenDeadline] = deadlines.open_deadlines(
             conn, region=region_code, kind=kind_code, due_before=due_before,
             overdue=True if late else None, today=today, calendar=calendar, limit=MAX_OFFSET)
         load = Load.count(conn, calendar, today, region=region_code, kind=kind_code)
@@ -218,8 +218,9 @@ class Load:
             if calendar.is_working_day(day):
                 days.append(day)
             day += timedelta(days=1)
-        per_day, late = queries.deadline_load(conn, since=today, until=days[-1] if days else today,
-                                              today=today, region=region, kind=kind)
+        per_day, late = deadlines.deadline_load(
+            conn, since=today, until=days[-1] if days else today, today=today, region=region,
+            kind=kind)
         return cls(due=[(d, per_day.get(d, 0)) for d in days],
                    overdue=sorted(late.items(), key=lambda item: (-item[1], item[0])),
                    known_until=last if len(days) < cls.DAYS else None)
@@ -237,7 +238,7 @@ def _named(services: ServicesDep, rows: list[OpenDeadline], lang: str) -> list[d
     """Deadlines with their subject's and region's names beside the codes (a civil servant by
     masked ID and body), a waiting one with its note in ``lang``."""
     with services.views() as conn:
-        names = queries.subject_names(conn, sorted({d.body_code for d in rows}
+        names = subjects.subject_names(conn, sorted({d.body_code for d in rows}
                                                    | {d.party for d in rows}))
     found = []
     for d in with_notes(rows, lang):

@@ -19,7 +19,7 @@ from ledger import access
 from ledger.errors import SubjectNotFoundError
 from ledger.evaluations import Kind
 from ledger.formulas import Formula
-from projections import queries
+from projections import evaluation, subjects
 from projections.daily_evaluations import take_day
 from projections.evaluation import Evaluation, formula_in_force
 from projections.evaluation import Warning as EarlyWarning
@@ -44,7 +44,7 @@ def body_evaluation(credit_code: str, services: ServicesDep,
         found = _taken(services, "body", code, on)
     else:
         with services.views() as conn:
-            found = queries.body_evaluation(conn, code, formula_now(services))
+            found = subjects.body_evaluation(conn, code, formula_now(services))
     if found is None or not access.sees_subject(account.actor(), code):
         raise SubjectNotFoundError("no body with this credit code in the views",
                                    field="credit_code")
@@ -63,7 +63,7 @@ def region_evaluation(region_code: str, services: ServicesDep,
                                        field="on")
         return found
     with services.views() as conn:
-        return queries.evaluate_region(conn, region_code, formula=formula_now(services))
+        return evaluation.evaluate_region(conn, region_code, formula=formula_now(services))
 
 
 class TakenOut(BaseModel):
@@ -112,4 +112,4 @@ def warnings(
 ) -> list[EarlyWarning]:
     """Early warnings raised now: thresholds crossed by regions and by bodies."""
     with services.views() as conn:
-        return queries.warnings(conn, region=region, kind=kind)
+        return subjects.warnings(conn, region=region, kind=kind)

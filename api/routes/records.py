@@ -21,7 +21,7 @@ from ledger.errors import PermissionDeniedError, RecordNotFoundError, Validation
 from ledger.events import Role
 from ledger.lifecycle import Step
 from ledger.values import Category, RecordStatus, Severity
-from projections import queries
+from projections import records
 from projections.results import RecordPage
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"], route_class=TokenFirstRoute)
@@ -100,7 +100,7 @@ def list_records(
     elif account.role is R.SOURCE_DEPARTMENT:
         source = account.subject
     with services.views() as conn:
-        return queries.record_list(
+        return records.record_list(
             conn, region=region, status=status, category=category, severity=severity,
             subject_code=subject, source_code=source, page=page, per_page=per_page)
 

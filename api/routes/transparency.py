@@ -34,7 +34,7 @@ from ledger.proof.tiles import (
 )
 from ledger.store.follow import LogTable
 from ledger.store.storage import connection
-from projections import queries
+from projections import disclosure
 
 router = APIRouter(tags=["transparency"])
 
@@ -112,7 +112,7 @@ def entries(services: ServicesDep, index: Annotated[str, Path()]) -> Response:
             return False
         if originator not in public:
             with services.views() as views:
-                public[originator] = queries.disclosed_record(views, originator,
+                public[originator] = disclosure.disclosed_record(views, originator,
                                                               today=today) is not None
         return public[originator]
 

@@ -16,7 +16,8 @@ from api.visibility import visible
 from ledger import access
 from ledger.errors import RecordNotFoundError, SubjectNotFoundError
 from ledger.events import Role as R
-from projections import queries
+from projections import deadlines as deadline_view
+from projections import disclosure, rollup, subjects
 from projections.results import (
     DisclosedRecord,
     DisclosurePage,
@@ -42,7 +43,7 @@ def public_records(
 ) -> DisclosurePage:
     """Search the public disclosure: bodies' public records inside their publicity window."""
     with services.views() as conn:
-        return queries.public_disclosure(conn, q=q, region=region, category=category,
+        return disclosure.public_disclosure(conn, q=q, region=region, category=category,
                                          severity=severity, page=page, per_page=per_page,
                                          today=services.today())
 
@@ -51,7 +52,7 @@ def public_records(
 def public_record(record_id: UUID, services: ServicesDep) -> DisclosedRecord:
     """One disclosed record, with its objection or reconsideration mark."""
     with services.views() as conn:
-        found = queries.disclosed_record(conn, record_id, today=services.today())
+        found = disclosure.disclosed_record(conn, record_id, today=services.today())
     if found is None:
         raise RecordNotFoundError("no disclosed record with this id", field="record_id")
     return found
@@ -71,10 +72,10 @@ def deadlines(
     """Open deadlines, earliest first, with working days left and the overdue flag."""
     calendar, today = services.ledger.settings().calendar(), services.today()
     if within is not None:
-        bound = queries.due_before_within(calendar, today, within)
+        bound = deadline_view.due_before_within(calendar, today, within)
         due_before = min(bound, due_before) if due_before else bound
     with services.views() as conn:
-        return with_notes(queries.open_deadlines(
+        return with_notes(deadline_view.open_deadlines(
             conn, region=region, kind=kind, due_before=due_before, overdue=overdue,
             today=today, calendar=calendar, limit=limit), "en")
 
@@ -89,7 +90,7 @@ def subject_status(subject_id: UUID, services: ServicesDep,
     every department's records); a subject of which it sees no record is answered as unknown.
     """
     with services.views() as conn:
-        found = queries.subject_status(conn, subject_id, today=services.today())
+        found = subjects.subject_status(conn, subject_id, today=services.today())
         found = _as_seen(account, services, conn, found)
     if found is None or not access.sees_subject(account.actor(), found.credit_code,
                                                 str(found.subject_id)):
@@ -104,7 +105,7 @@ def body_status(credit_code: str, services: ServicesDep,
     ``subject_status`` says)."""
     code = credit_code.upper()
     with services.views() as conn:
-        found = queries.body_status(conn, code, today=services.today())
+        found = subjects.body_status(conn, code, today=services.today())
         found = _as_seen(account, services, conn, found)
     if found is None or not access.sees_subject(account.actor(), code):
         raise SubjectNotFoundError("no body with this credit code in the views",
@@ -122,7 +123,7 @@ def _as_seen(account: Account, services: Services, conn: Connection[Any],
     seen = visible(account, services.ledger, subject.records) or []
     if not seen:
         return None
-    return queries.subject_status(conn, found.subject_id, today=services.today(), only=seen)
+    return subjects.subject_status(conn, found.subject_id, today=services.today(), only=seen)
 
 
 @router.get("/regions/{region_code}/rollup", response_model=RegionSummary)
@@ -130,4 +131,4 @@ def region_rollup(region_code: str, services: ServicesDep,
                   _: Annotated[Account, WATCHERS]) -> RegionSummary:
     """A region's records and deadlines, rolled up from everything that reports to it."""
     with services.views() as conn:
-        return queries.region_rollup(conn, region_code)
+        return rollup.region_rollup(conn, region_code)

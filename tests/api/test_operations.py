@@ -10,7 +10,7 @@ import pytest
 
 from api.observability import JsonFormatter
 from ledger.events import Role
-from projections import queries
+from projections import disclosure
 from tests.support.api import Api
 from tests.support.world import filing
 
@@ -54,7 +54,7 @@ def test_an_unexpected_error_answers_500_with_the_request_id_the_log_line_carrie
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError('relation "views.public_disclosure" does not exist\nLINE 1: SELECT')
 
-    monkeypatch.setattr(queries, "public_disclosure", broken)
+    monkeypatch.setattr(disclosure, "public_disclosure", broken)
     caplog.set_level(logging.INFO, logger="credit_ledger.http")
     response = api.client.get("/api/v1/public/records", headers={"X-Request-ID": "req-7"})
 
@@ -73,7 +73,7 @@ def test_the_first_requests_to_read_views_wait_for_their_tables_instead_of_faili
 ) -> None:
     def read() -> int:
         with api.services.views() as conn:
-            return queries.public_disclosure(conn).total
+            return disclosure.public_disclosure(conn).total
 
     with ThreadPoolExecutor(8) as pool:
         totals = list(pool.map(lambda _: read(), range(16)))

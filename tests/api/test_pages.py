@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from ledger import commands as c
 from ledger.clock import SHANGHAI
 from ledger.events import Role
-from projections import queries
+from projections import disclosure
 from projections.results import DisclosurePage
 from tests.support.api import Api, Views, csrf, log_in, sign_in
 from tests.support.world import DEPT, PERSON_ID, REVIEWER, FakeClock, filing, official
@@ -51,14 +51,14 @@ def rid_link(rid: object) -> str:
 def test_the_public_page_says_when_a_search_matches_more_than_it_counts(
     api: Api, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    cap = queries.TOTAL_CAP
+    cap = disclosure.TOTAL_CAP
     capped = DisclosurePage(items=[], total=cap, total_capped=True, page=1, per_page=20)
-    monkeypatch.setattr(queries, "public_disclosure", lambda *_a, **_k: capped)
+    monkeypatch.setattr(disclosure, "public_disclosure", lambda *_a, **_k: capped)
     assert f"{cap:,} 条以上，请缩小查询范围" in api.client.get("/").text
     assert f"{cap:,}+ records" in api.client.get("/", params={"lang": "en"}).text
 
     exact = capped.model_copy(update={"total": cap - 1, "total_capped": False})
-    monkeypatch.setattr(queries, "public_disclosure", lambda *_a, **_k: exact)
+    monkeypatch.setattr(disclosure, "public_disclosure", lambda *_a, **_k: exact)
     assert f"共 {cap - 1} 条" in api.client.get("/", params={"lang": "zh"}).text
 
 

@@ -17,7 +17,7 @@ from api.readable import CODES
 from ledger import commands as c
 from ledger import record_events as ev
 from ledger.events import DomainEvent, Role
-from projections import queries
+from projections import disclosure, queries
 from tests.support.api import Api, Views, sign_in
 from tests.support.world import BODY_CODE, DEPT, PERSON_ID, FakeClock, filing, official
 
@@ -123,7 +123,7 @@ def test_the_public_exports_every_match_with_labels_and_spreadsheet_types_up_to_
     for n in range(1, 5):
         ledger.file_record(filing(n, decision_date=date(2026, 4, 20) - timedelta(days=n)), DEPT)
     views.catch_up()
-    monkeypatch.setattr(queries, "TOTAL_CAP", 3)  # a search counts three; four match
+    monkeypatch.setattr(disclosure, "TOTAL_CAP", 3)  # a search counts three; four match
 
     sheet = workbook(api.client.get("/", params={"q": "鼓楼区", "format": "xlsx"}))
 
@@ -153,7 +153,7 @@ def test_a_public_export_below_the_cap_holds_every_match_and_no_notice(
     for n in range(1, 6):
         ledger.file_record(filing(n), DEPT)
     views.catch_up()
-    assert f"(最多 {queries.TOTAL_CAP:,} 条)" in api.client.get("/").text  # the page says so
+    assert f"(最多 {disclosure.TOTAL_CAP:,} 条)" in api.client.get("/").text  # the page says so
     monkeypatch.setattr(queries, "MAX_PER_PAGE", 2)  # the export reads three pages
 
     lines = api.client.get("/", params={"format": "csv"}).text.splitlines()

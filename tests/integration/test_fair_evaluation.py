@@ -12,7 +12,7 @@ import psycopg
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.regions import fujian
-from projections import queries
+from projections import evaluation
 from projections.evaluation import WarningRule, formula_in_force, warning_level
 from tests.support.projections import Projections, system_step
 from tests.support.world import ADMIN, BODY_CODE, DEPT, FakeClock, filing, official, uscc
@@ -29,7 +29,7 @@ def test_a_body_loses_no_points_when_the_platform_misses_a_deadline_on_its_recor
     system_step(app, rid, "miss", "objection-1-mark")
     views.catch_up()
 
-    body = queries.evaluate_body(conn, BODY_CODE)
+    body = evaluation.evaluate_body(conn, BODY_CODE)
     assert body is not None and body.score == 96
     assert (body.metrics["overdue_others_deadlines"], body.metrics["overdue_own_deadlines"]) == (
         1, 0)  # shown apart
@@ -37,7 +37,7 @@ def test_a_body_loses_no_points_when_the_platform_misses_a_deadline_on_its_recor
     clock.set_date(date(2026, 5, 27))  # the body's own explanation was due on 2026-05-26
     system_step(app, rid, "miss", "explanation")
     views.catch_up()
-    body = queries.evaluate_body(conn, BODY_CODE)
+    body = evaluation.evaluate_body(conn, BODY_CODE)
     assert body is not None and body.score == 94  # 96 − 2 for its own deadline only
     assert (body.metrics["overdue_others_deadlines"], body.metrics["overdue_own_deadlines"]) == (
         1, 1)
@@ -61,6 +61,6 @@ def test_pingtan_reporting_to_the_province_is_warned_at_city_level(
         id="city-overdue-deadlines", applies_to="region", level="city",
         metric="overdue_deadlines", at_least=Decimal(1), message="设区市逾期办理事项达到预警线")]})
 
-    warned = {w.code for w in queries.early_warnings(conn, formula=formula)}
+    warned = {w.code for w in evaluation.early_warnings(conn, formula=formula)}
     # Pingtan as a city, Fuzhou as the city over Gulou; Gulou, a county, is not warned as one
     assert warned == {"350128", "350100"}

@@ -20,7 +20,7 @@ from ledger.clock import business_date
 from ledger.errors import LedgerError
 from ledger.ratings import ImportRating
 from ledger.store.storage import create_database
-from projections import dishonesty, queries
+from projections import dishonesty, records
 from projections.warnings import recorded_warning
 from tests.integration.register_mix import commitment, lead, warning
 from tests.support.projections import Projections, rebuilt_snapshot, snapshot, system_step
@@ -310,7 +310,7 @@ def test_views_kept_up_step_by_step_equal_views_rebuilt_from_the_log(
                 shown = recorded_warning(conn, wid)
                 assert shown is not None and shown["state"] == app.early_warning(wid).state
             for rid in world.records:
-                state, record = queries.record_view(conn, rid), app.record(rid)
+                state, record = records.record_view(conn, rid), app.record(rid)
                 assert state is not None
                 assert (state.status, state.published, state.under_objection,
                         state.open_deadlines, state.version) == (

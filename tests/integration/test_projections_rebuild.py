@@ -17,7 +17,7 @@ from ledger.application import Ledger
 from ledger.clock import business_date
 from ledger.events import DomainEvent
 from ledger.record_events import Withdrawn
-from projections import queries
+from projections import disclosure
 from projections.disclosure import PublicDisclosure
 from projections.follower import Follower, advisory_key
 from projections.log import log_table_of
@@ -60,7 +60,7 @@ def test_a_rebuild_swaps_in_fresh_tables_while_readers_and_writers_carry_on(
         with psycopg.connect(pg_url, autocommit=True) as conn:
             while not stop.is_set():
                 try:
-                    seen.add(queries.public_disclosure(conn, per_page=100, today=today).total)
+                    seen.add(disclosure.public_disclosure(conn, per_page=100, today=today).total)
                 except Exception as error:  # pragma: no cover - reported below
                     failures.append(error)
 

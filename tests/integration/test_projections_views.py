@@ -12,7 +12,7 @@ from ledger import commands as c
 from ledger.application import Ledger
 from ledger.clock import business_date
 from ledger.errors import ValidationError
-from projections import queries
+from projections import deadlines, disclosure, evaluation, records, rollup, subjects
 from projections.search import quarter_tag
 from tests.support.projections import Projections, system_step
 from tests.support.world import (
@@ -40,7 +40,7 @@ def test_a_public_body_record_is_disclosed_with_its_objection_mark(
     views.catch_up()
     today = business_date(clock())
 
-    page = queries.public_disclosure(conn, q="鼓楼区", today=today)
+    page = disclosure.public_disclosure(conn, q="鼓楼区", today=today)
     assert [item.record_id for item in page.items] == [rid] and page.total == 1
     assert page.items[0].marks == []
 
@@ -48,7 +48,7 @@ def test_a_public_body_record_is_disclosed_with_its_objection_mark(
     app.mark_objection(c.MarkObjection(record_id=rid, number=n), REVIEWER)
     views.catch_up()
 
-    shown = queries.disclosed_record(conn, rid, today)
+    shown = disclosure.disclosed_record(conn, rid, today)
     assert shown is not None and shown.under_objection and shown.marks == ["under_objection"]
     assert shown.fine_yuan is not None and str(shown.fine_yuan) == "50000.00"
 
@@ -60,8 +60,8 @@ def test_a_civil_servants_record_never_reaches_the_disclosure_page_nor_their_nam
                                  subject_citizen_id=PERSON_ID), DEPT).record_id
     views.catch_up()
 
-    assert queries.disclosed_record(conn, rid, business_date(clock())) is None
-    assert queries.public_disclosure(conn, today=business_date(clock())).total == 0
+    assert disclosure.disclosed_record(conn, rid, business_date(clock())) is None
+    assert disclosure.public_disclosure(conn, today=business_date(clock())).total == 0
     dump = conn.execute(
         "SELECT string_agg(t::text, ' ') FROM (SELECT row_to_json(r)::text AS t FROM "
         "(SELECT * FROM views.record_view) r UNION ALL SELECT row_to_json(r)::text FROM "
@@ -77,13 +77,13 @@ def test_a_withdrawn_record_leaves_the_disclosure_page(
 ) -> None:
     rid = app.file_record(filing(), DEPT).record_id
     views.catch_up()
-    assert queries.disclosed_record(conn, rid, business_date(clock())) is not None
+    assert disclosure.disclosed_record(conn, rid, business_date(clock())) is not None
 
     app.withdraw_record(c.WithdrawRecord(record_id=rid, reasons="原处罚决定被撤销"), DEPT)
     views.catch_up()
 
-    assert queries.disclosed_record(conn, rid, business_date(clock())) is None
-    state = queries.record_view(conn, rid)
+    assert disclosure.disclosed_record(conn, rid, business_date(clock())) is None
+    state = records.record_view(conn, rid)
     assert state is not None and state.status == "withdrawn" and state.open_deadline_count == 0
 
 
@@ -94,9 +94,9 @@ def test_shared_records_and_records_outside_their_window_are_not_disclosed(
     public = app.file_record(filing(2), DEPT).record_id
     views.catch_up()
 
-    assert queries.disclosed_record(conn, shared, date(2026, 5, 6)) is None
-    assert queries.disclosed_record(conn, public, date(2027, 4, 20)) is not None
-    assert queries.disclosed_record(conn, public, date(2027, 4, 21)) is None
+    assert disclosure.disclosed_record(conn, shared, date(2026, 5, 6)) is None
+    assert disclosure.disclosed_record(conn, public, date(2027, 4, 20)) is not None
+    assert disclosure.disclosed_record(conn, public, date(2027, 4, 21)) is None
 
 
 def test_the_disclosure_search_finds_by_code_region_and_category_a_page_at_a_time(
@@ -111,17 +111,17 @@ def test_the_disclosure_search_finds_by_code_region_and_category_a_page_at_a_tim
     views.catch_up()
     on = date(2026, 5, 6)
 
-    assert queries.public_disclosure(conn, q=BODY_CODE.lower(), today=on).total == 3
-    assert queries.public_disclosure(conn, region="350100", today=on).total == 3
-    assert queries.public_disclosure(conn, region="350000", today=on).total == 4
-    only = queries.public_disclosure(conn, category="breach_of_commitment", today=on)
+    assert disclosure.public_disclosure(conn, q=BODY_CODE.lower(), today=on).total == 3
+    assert disclosure.public_disclosure(conn, region="350100", today=on).total == 3
+    assert disclosure.public_disclosure(conn, region="350000", today=on).total == 4
+    only = disclosure.public_disclosure(conn, category="breach_of_commitment", today=on)
     assert [i.subject_code for i in only.items] == [PINGTAN_CODE]
-    first = queries.public_disclosure(conn, page=1, per_page=3, today=on)
-    second = queries.public_disclosure(conn, page=2, per_page=3, today=on)
+    first = disclosure.public_disclosure(conn, page=1, per_page=3, today=on)
+    second = disclosure.public_disclosure(conn, page=2, per_page=3, today=on)
     assert first.total == second.total == 4 and len(first.items) == 3
     assert len(second.items) == 1
     assert {i.record_id for i in first.items}.isdisjoint({i.record_id for i in second.items})
-    assert queries.public_disclosure(conn, q="100%_", today=on).total == 0
+    assert disclosure.public_disclosure(conn, q="100%_", today=on).total == 0
 
 
 def test_the_disclosure_search_finds_a_name_by_two_characters_or_one_and_a_document_by_part(
@@ -136,17 +136,17 @@ def test_the_disclosure_search_finds_a_name_by_two_characters_or_one_and_a_docum
     on = date(2026, 5, 6)
 
     def found(text: str) -> set[object]:
-        return {i.record_id for i in queries.public_disclosure(conn, q=text, today=on).items}
+        return {i.record_id for i in disclosure.public_disclosure(conn, q=text, today=on).items}
 
     assert found("财政") == found("潭") == {pingtan}
     assert found("鼓楼") == found("自然资源局") == set(county)
     assert found("〔2026〕1") == {county[0], pingtan}
     assert found("〕13号") == {pingtan}
     assert found("政鼓") == found("区局") == set()  # the characters are there, not together
-    general = queries.public_disclosure(conn, q="财政", severity="general", today=on)
+    general = disclosure.public_disclosure(conn, q="财政", severity="general", today=on)
     assert [i.record_id for i in general.items] == [pingtan]
-    assert queries.public_disclosure(conn, severity="serious", today=on).total == 0
-    assert queries.public_disclosure(conn, category="no_such_category", today=on).total == 0
+    assert disclosure.public_disclosure(conn, severity="serious", today=on).total == 0
+    assert disclosure.public_disclosure(conn, category="no_such_category", today=on).total == 0
 
 
 def test_a_search_counts_and_pages_no_further_than_its_cap_and_shows_the_same_newest_first(
@@ -157,19 +157,19 @@ def test_a_search_counts_and_pages_no_further_than_its_cap_and_shows_the_same_ne
         app.file_record(filing(n, decision_date=date(2026, 4, 10 + n)), DEPT)
     views.catch_up()
     on = date(2026, 5, 6)
-    every = queries.public_disclosure(conn, q="鼓楼区", today=on)
+    every = disclosure.public_disclosure(conn, q="鼓楼区", today=on)
     assert every.total == 4 and not every.total_capped
 
-    monkeypatch.setattr(queries, "TOTAL_CAP", 3)
-    first = queries.public_disclosure(conn, q="鼓楼区", per_page=2, today=on)
-    second = queries.public_disclosure(conn, q="鼓楼区", page=2, per_page=2, today=on)
+    monkeypatch.setattr(disclosure, "TOTAL_CAP", 3)
+    first = disclosure.public_disclosure(conn, q="鼓楼区", per_page=2, today=on)
+    second = disclosure.public_disclosure(conn, q="鼓楼区", page=2, per_page=2, today=on)
 
     assert first.total == 3 and first.total_capped
     assert [i.record_id for i in first.items + second.items] == [
         i.record_id for i in every.items]
     assert [i.decision_date.day for i in every.items] == [14, 13, 12, 11]
     with pytest.raises(ValidationError):
-        queries.public_disclosure(conn, q="鼓楼区", page=3, per_page=2, today=on)
+        disclosure.public_disclosure(conn, q="鼓楼区", page=3, per_page=2, today=on)
 
 
 DECIDED = [date(2025, 6, 2), date(2025, 6, 30), date(2025, 7, 1), date(2025, 9, 30),
@@ -188,16 +188,16 @@ def test_every_page_of_a_search_is_the_newest_first_slice_of_all_its_matches(
     views.catch_up()
     on = date(2026, 5, 6)
     newest_first = sorted(DECIDED, reverse=True)
-    every = queries.public_disclosure(conn, per_page=20, today=on, **search)
+    every = disclosure.public_disclosure(conn, per_page=20, today=on, **search)
     assert every.total == len(DECIDED)
     assert [i.decision_date for i in every.items] == newest_first
 
     # Counting stops at 3: two quarters hold that many, and pages come from them alone
     # (or, when no span may be used, from the whole table).
-    monkeypatch.setattr(queries, "TOTAL_CAP", 3)
+    monkeypatch.setattr(disclosure, "TOTAL_CAP", 3)
     if spans != "recent quarters":
-        monkeypatch.setattr(queries, "recent_quarters", lambda today: [[quarter_tag(today)]])
-    pages = [queries.public_disclosure(conn, page=n, per_page=1, today=on, **search)
+        monkeypatch.setattr(disclosure, "recent_quarters", lambda today: [[quarter_tag(today)]])
+    pages = [disclosure.public_disclosure(conn, page=n, per_page=1, today=on, **search)
              for n in (1, 2, 3)]
 
     assert [p.total for p in pages] == [3, 3, 3]
@@ -214,7 +214,7 @@ def test_the_record_view_follows_the_aggregate_through_objection_and_reconsidera
         record_id=rid, kind="litigation", case_number="(2026)闽01行初1号"), DEPT)
     views.catch_up()
 
-    state, record = queries.record_view(conn, rid), app.record(rid)
+    state, record = records.record_view(conn, rid), app.record(rid)
     assert state is not None
     assert (state.status, state.published, state.under_objection) == (
         record.status.value, record.published, record.under_objection)
@@ -229,10 +229,10 @@ def test_the_record_view_follows_the_aggregate_through_objection_and_reconsidera
                                            reasons="停止公示"), DEPT)
     views.catch_up()
 
-    state = queries.record_view(conn, rid)
+    state = records.record_view(conn, rid)
     assert state is not None and not state.published and not state.under_objection
-    assert queries.disclosed_record(conn, rid, date(2026, 5, 6)) is None
-    assert [r.record_id for r in queries.records(conn, region="350102")] == [rid]
+    assert disclosure.disclosed_record(conn, rid, date(2026, 5, 6)) is None
+    assert [r.record_id for r in records.records(conn, region="350102")] == [rid]
 
 
 def test_open_deadlines_show_working_days_left_and_overdue_by_region(
@@ -243,13 +243,13 @@ def test_open_deadlines_show_working_days_left_and_overdue_by_region(
                                     subject_citizen_id=PERSON_ID), DEPT).record_id
     views.catch_up()
 
-    board = queries.open_deadlines(conn, region="350100", today=date(2026, 5, 6))
+    board = deadlines.open_deadlines(conn, region="350100", today=date(2026, 5, 6))
     assert {(d.record_id, d.kind) for d in board} == {
         (rid, "explanation"), (rid, "rectification"), (person, "explanation")}
     explanation = next(d for d in board if d.record_id == rid and d.kind == "explanation")
     assert explanation.due == date(2026, 5, 26) and explanation.working_days_left == 15
     assert {d.body_code for d in board} == {BODY_CODE}
-    assert queries.open_deadlines(conn, region="350200", today=date(2026, 5, 6)) == []
+    assert deadlines.open_deadlines(conn, region="350200", today=date(2026, 5, 6)) == []
 
     clock.set_date(date(2026, 5, 27))
     system_step(app, rid, "miss", "explanation")
@@ -257,12 +257,12 @@ def test_open_deadlines_show_working_days_left_and_overdue_by_region(
                            official(str(app.record(person).content.subject_id)))
     views.catch_up()
 
-    late = queries.open_deadlines(conn, overdue=True, today=date(2026, 5, 27))
+    late = deadlines.open_deadlines(conn, overdue=True, today=date(2026, 5, 27))
     assert [(d.record_id, d.key, d.overdue, d.working_days_left) for d in late] == [
         (rid, "explanation", True, -1)]
-    assert [d.kind for d in queries.open_deadlines(conn, kind="rectification",
+    assert [d.kind for d in deadlines.open_deadlines(conn, kind="rectification",
                                                    today=date(2026, 5, 27))] == ["rectification"]
-    assert queries.open_deadlines(conn, due_before=date(2026, 5, 26)) == []
+    assert deadlines.open_deadlines(conn, due_before=date(2026, 5, 26)) == []
 
 
 def test_a_subjects_status_counts_records_marks_and_sanctions_in_force(
@@ -277,7 +277,7 @@ def test_a_subjects_status_counts_records_marks_and_sanctions_in_force(
         record_id=first, kind="reconsideration", case_number="闽复〔2026〕1号"), DEPT)
     views.catch_up()
 
-    status = queries.body_status(conn, BODY_CODE, today=date(2026, 5, 6))
+    status = subjects.body_status(conn, BODY_CODE, today=date(2026, 5, 6))
     assert status is not None and status.name == "福州市鼓楼区自然资源局"
     assert status.records == 3
     assert status.counts == {"in_force": {"serious": 1, "general": 1},
@@ -287,10 +287,10 @@ def test_a_subjects_status_counts_records_marks_and_sanctions_in_force(
     assert [(s.record_id, s.kind, s.ends_on) for s in status.sanctions_in_force] == [
         (first, "public_criticism", date(2026, 10, 20))]
     assert status.open_deadlines == 2
-    later = queries.body_status(conn, BODY_CODE, today=date(2026, 11, 7))
+    later = subjects.body_status(conn, BODY_CODE, today=date(2026, 11, 7))
     assert later is not None and later.sanctions_in_force == []
-    assert queries.body_status(conn, PARENT_CODE) is not None
-    assert queries.body_status(conn, "91110000600037341L") is None
+    assert subjects.body_status(conn, PARENT_CODE) is not None
+    assert subjects.body_status(conn, "91110000600037341L") is None
 
 
 def test_region_rollups_follow_the_reporting_tree_including_pingtan(
@@ -304,14 +304,14 @@ def test_region_rollups_follow_the_reporting_tree_including_pingtan(
     app.withdraw_record(c.WithdrawRecord(record_id=repaired_later, reasons="撤销"), DEPT)
     views.catch_up()
 
-    county = queries.region_rollup(conn, "350102")
+    county = rollup.region_rollup(conn, "350102")
     assert county.totals.records == 2 and county.totals.in_force == 1
     assert county.totals.withdrawn == 1
     assert county.by_domain["bidding"].withdrawn == 1
     assert county.by_severity["serious"].records == 1
-    fuzhou = queries.region_rollup(conn, "350100")
+    fuzhou = rollup.region_rollup(conn, "350100")
     assert fuzhou.totals.records == 2  # Pingtan reports to the province, not to Fuzhou
-    province = queries.region_rollup(conn, "350000")
+    province = rollup.region_rollup(conn, "350000")
     assert province.totals.records == 3 and province.totals.open_deadlines == 2
     children = {child.code: child.totals.records for child in province.children}
     assert children["350100"] == 2 and children["350128"] == 1 and children["350200"] == 0
@@ -324,23 +324,23 @@ def test_a_county_with_overdue_rectifications_raises_an_early_warning(
                                    rectification={"requirement": "限期整改"}), DEPT).record_id
             for n in range(1, 4)]
     views.catch_up()
-    body = queries.evaluate_body(conn, BODY_CODE)
+    body = evaluation.evaluate_body(conn, BODY_CODE)
     assert body is not None and body.score == 70 and body.grade == "C"  # 100 − 3 × 10
     assert [w.rule_id for w in body.warnings] == ["body-serious-records"]
-    assert [w.rule_id for w in queries.early_warnings(conn)] == ["body-serious-records"]
+    assert [w.rule_id for w in evaluation.early_warnings(conn)] == ["body-serious-records"]
 
     clock.set_date(date(2026, 6, 8))  # the 30-day rectification period ended on 2026-06-05
     for rid in rids:
         system_step(app, rid, "miss", "rectification")
     views.catch_up()
 
-    county = queries.evaluate_region(conn, "350102")  # its one body: 70 − 3 × (2 + 3)
+    county = evaluation.evaluate_region(conn, "350102")  # its one body: 70 − 3 × (2 + 3)
     assert county.metrics["overdue_rectifications"] == 3 and county.score == Decimal("55.0")
-    city = queries.evaluate_region(conn, "350100")  # with the city's own body, at 100
+    city = evaluation.evaluate_region(conn, "350100")  # with the city's own body, at 100
     assert city.score == Decimal("77.5") and city.bodies == 2
-    warnings = {(w.rule_id, w.code) for w in queries.early_warnings(conn)}
+    warnings = {(w.rule_id, w.code) for w in evaluation.early_warnings(conn)}
     assert ("county-overdue-rectifications", "350102") in warnings
     assert not any(code == "350100" for _, code in warnings)  # a city has its own threshold
-    status = queries.body_status(conn, BODY_CODE)
+    status = subjects.body_status(conn, BODY_CODE)
     assert status is not None and status.evaluation is not None
     assert status.evaluation.score == 55 and status.evaluation.grade == "D"  # 70 − 3 × (2 + 3)

@@ -24,7 +24,7 @@ from ledger.proof.sealer import Sealer
 from ledger.proof.verify_bundle import verify_bundle
 from ledger.store.follow import LogTable
 from ledger.values import RecordStatus, StepStatus
-from projections import queries
+from projections import disclosure, records, subjects
 from tests.support.projections import Projections, rebuilt_snapshot, snapshot
 from tests.support.world import DEPT, REVIEWER, SOURCE_CODE, FakeClock, filing, official, uscc
 from workflows.horizons import PUBLICITY, MemoryHorizons, horizon_changes, sanction
@@ -171,20 +171,20 @@ def test_every_view_shows_the_record_again_and_equals_a_rebuild(
     views.catch_up()
     subject_id = app.record(rid).content.subject_id
     with views.connect() as conn:
-        assert queries.disclosed_record(conn, rid, today=REVOKED_ON) is None
-        status = queries.subject_status(conn, subject_id, today=REVOKED_ON)
+        assert disclosure.disclosed_record(conn, rid, today=REVOKED_ON) is None
+        status = subjects.subject_status(conn, subject_id, today=REVOKED_ON)
         assert status is not None and status.sanctions_in_force == []
 
     clock.set_date(REVOKED_ON)
     revoke(app, rid)
     views.catch_up()
     with views.connect() as conn:
-        shown = queries.disclosed_record(conn, rid, today=REVOKED_ON)
+        shown = disclosure.disclosed_record(conn, rid, today=REVOKED_ON)
         assert shown is not None and shown.publicity_max_end == date(2027, 4, 20)
-        assert queries.disclosed_record(conn, rid, today=date(2027, 4, 21)) is None
-        state = queries.record_view(conn, rid)
+        assert disclosure.disclosed_record(conn, rid, today=date(2027, 4, 21)) is None
+        state = records.record_view(conn, rid)
         assert state is not None and (state.status, state.published) == ("in_force", True)
-        status = queries.subject_status(conn, subject_id, today=REVOKED_ON)
+        status = subjects.subject_status(conn, subject_id, today=REVOKED_ON)
         assert status is not None and [s.number for s in status.sanctions_in_force] == [2]
     assert snapshot(pg_url, "views") == rebuilt_snapshot(pg_url, views.log)
 
