@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api import reads
 from api.auth import Account
 from api.deps import ServicesDep
 from api.exports import export
@@ -30,7 +31,7 @@ from ledger.application import Ledger
 from ledger.clock import business_date
 from ledger.events import Role
 from ledger.lifecycle import Step
-from projections import deadlines, records
+from projections import records
 
 router = APIRouter(tags=["pages"])
 OFFICIAL = page_role(Role.SUBJECT_OFFICIAL)
@@ -115,11 +116,10 @@ def _deadlines(services: ServicesDep, code: str, ids: list[UUID], on_page: list[
     """The deadlines the subject must meet, soonest first: those of the records on this page
     as the ledger has them now, the others from the deadlines view. Each links to its record
     on the page that shows it."""
-    ledger, read = services.ledger, set(on_page)
+    read = set(on_page)
+    others = [d for d in reads.open_deadlines(services, party=code, limit=limit + len(fresh))
+              if d.record_id not in read]
     with services.views() as conn:
-        others = [d for d in deadlines.open_deadlines(
-            conn, party=code, limit=limit + len(fresh), today=services.today(),
-            calendar=ledger.settings().calendar()) if d.record_id not in read]
         numbers = records.document_numbers(conn, sorted({d.record_id for d in others}))
     rows = fresh + [{
         "record_id": d.record_id, "document_number": numbers.get(d.record_id, ""),

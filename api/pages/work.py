@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 from uuid import UUID
@@ -11,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from api import charts
+from api import charts, reads
 from api.auth import Account
 from api.deps import ServicesDep
 from api.exports import export
@@ -20,16 +19,16 @@ from api.pages import check_csrf, done, language, page_role, region_tree, render
 from api.pages.forms import FilterForm, page_number, pager
 from api.pages.matters import read_record, sent, standing
 from api.readable import label, region_name
+from api.reads import RegionsDep
 from api.routes.records import MAX_OFFSET
 from ledger import access, lifecycle
 from ledger import commands as c
-from ledger.calendar import WorkingCalendar
 from ledger.deadline_keys import DeadlineKey
 from ledger.events import DomainEvent
 from ledger.record import CreditRecord
-from ledger.regions import PROVINCE, fujian
+from ledger.regions import PROVINCE, RegionTable
 from ledger.values import DeadlineKind
-from projections import deadlines, queries, subjects
+from projections import subjects
 from projections.results import OpenDeadline
 from workflows.inputs import workflow_id
 from workflows.search_attributes import REGION_CODE, deadlines_query
@@ -72,10 +71,7 @@ def review_queue(request: Request, services: ServicesDep,
                  format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
                  page: str | None = None) -> Response:
     """The reviewer's queue: every deadline the credit platform itself must meet."""
-    with services.views() as conn:
-        rows = deadlines.open_deadlines(
-            conn, party="platform", today=services.today(),
-            calendar=services.ledger.settings().calendar(), limit=MAX_OFFSET)
+    rows = reads.open_deadlines(services, party="platform", limit=MAX_OFFSET)
     if format:
         return export(_named(services, rows, language(request)), COLUMNS, format,
                       "review-queue", lang=language(request),
@@ -143,8 +139,9 @@ def review_action(request: Request, record_id: UUID, action: str, services: Serv
 @router.get("/deadlines", response_class=Response)
 def deadline_board(
     request: Request, services: ServicesDep, account: Annotated[Account, WATCHERS],
-    region: str | None = None, kind: str | None = None, within: str | None = None,
-    overdue: str | None = None, picture: Literal["due", "overdue"] = "due",
+    regions: RegionsDep, region: str | None = None, kind: str | None = None,
+    within: str | None = None, overdue: str | None = None,
+    picture: Literal["due", "overdue"] = "due",
     format: Annotated[str | None, Query(pattern="^(csv|xlsx|svg)$")] = None,
     page: str | None = None,
 ) -> Response:
@@ -163,16 +160,12 @@ def deadline_board(
     if form.errors:
         return render(request, "deadlines.html", {**context, "rows": []}, account=account,
                       status=422)
-    calendar = services.ledger.settings().calendar()
-    today = services.today()
-    due_before = None if days is None else deadlines.due_before_within(calendar, today, days)
-    lang = language(request)
-    with services.views() as conn:
-        rows: list[OpenDeadline] = deadlines.open_deadlines(
-            conn, region=region_code, kind=kind_code, due_before=due_before,
-            overdue=True if late else None, today=today, calendar=calendar, limit=MAX_OFFSET)
-        load = Load.count(conn, calendar, today, region=region_code, kind=kind_code)
-    pictures = load.pictures(lang)
+    due_before, lang = reads.due_before(services, days), language(request)
+    rows = reads.open_deadlines(services, region=region_code, kind=kind_code,
+                                due_before=due_before, overdue=True if late else None,
+                                limit=MAX_OFFSET, regions=regions)
+    load = reads.deadline_load(services, region=region_code, kind=kind_code, regions=regions)
+    pictures = _pictures(load, lang)
     if format == "svg":
         return charts.download(pictures[picture], f"deadlines-{picture}")
     if format:
@@ -191,47 +184,19 @@ def deadline_board(
         "query": urlencode(filters),
         "temporal_list": temporal.deadlines(
             region=region_code, kind=kind_code, due_before=due_before,
-            overdue_at=services.ledger.clock() if late else None),
+            overdue_at=services.ledger.clock() if late else None, regions=regions),
         "load": load, "pictures": pictures, **paging,
     }, account=account)
 
 
-@dataclass(frozen=True)
-class Load:
-    """The board's pictures: open deadlines due on each of the next working days, and the
-    overdue ones by kind, under the board's region and kind filters (not its others)."""
-
-    due: list[tuple[date, int]]
-    overdue: list[tuple[str, int]]
-    known_until: date | None
-    """The last published working day, when the days shown stop there."""
-
-    DAYS = 20
-
-    @classmethod
-    def count(cls, conn: queries.Conn, calendar: WorkingCalendar, today: date, *,
-              region: str | None, kind: str | None) -> Load:
-        last = calendar.computable_until(today)
-        days: list[date] = []
-        day = today
-        while len(days) < cls.DAYS and day <= last:
-            if calendar.is_working_day(day):
-                days.append(day)
-            day += timedelta(days=1)
-        per_day, late = deadlines.deadline_load(
-            conn, since=today, until=days[-1] if days else today, today=today, region=region,
-            kind=kind)
-        return cls(due=[(d, per_day.get(d, 0)) for d in days],
-                   overdue=sorted(late.items(), key=lambda item: (-item[1], item[0])),
-                   known_until=last if len(days) < cls.DAYS else None)
-
-    def pictures(self, lang: str) -> dict[str, str]:
-        return {
-            "due": charts.columns(label("due_per_working_day", lang), [
-                charts.Bar(f"{d.month}/{d.day}", n) for d, n in self.due]),
-            "overdue": charts.bars(label("overdue_by_kind", lang), [
-                charts.Bar(label(k, lang), n, warned=True) for k, n in self.overdue]),
-        }
+def _pictures(load: reads.Load, lang: str) -> dict[str, str]:
+    """The board's pictures of its load, under its region and kind filters (not its others)."""
+    return {
+        "due": charts.columns(label("due_per_working_day", lang), [
+            charts.Bar(f"{d.month}/{d.day}", n) for d, n in load.due]),
+        "overdue": charts.bars(label("overdue_by_kind", lang), [
+            charts.Bar(label(k, lang), n, warned=True) for k, n in load.overdue]),
+    }
 
 
 def _named(services: ServicesDep, rows: list[OpenDeadline], lang: str) -> list[dict[str, Any]]:
@@ -264,11 +229,11 @@ class Temporal:
         return f"{self.base}/{quote(workflow_id(deadline.record_id, deadline.key), safe='')}"
 
     def deadlines(self, *, region: str | None, kind: str | None, due_before: date | None,
-                  overdue_at: datetime | None) -> str:
+                  overdue_at: datetime | None, regions: RegionTable) -> str:
         query = deadlines_query(kind=kind, due_before=due_before, overdue_at=overdue_at)
-        if region is not None and fujian().current(region, field="region").code != PROVINCE:
+        if region is not None and regions.current(region, field="region").code != PROVINCE:
             # The attribute holds the code the record was filed with, so list every code,
             # old ones included, that rolls up to the region.
-            codes = ", ".join(f"'{code}'" for code in fujian().under(region, field="region"))
+            codes = ", ".join(f"'{code}'" for code in regions.under(region, field="region"))
             query += f" AND {REGION_CODE.name} IN ({codes})"
         return f"{self.base}?{urlencode({'query': query}, quote_via=quote)}"

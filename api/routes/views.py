@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
-from psycopg import Connection
 
+from api import reads
 from api.auth import Account
 from api.deps import Services, ServicesDep, TokenFirstRoute, require
 from api.i18n import with_notes
+from api.reads import RegionsDep
 from api.visibility import visible
 from ledger import access
 from ledger.errors import RecordNotFoundError, SubjectNotFoundError
 from ledger.events import Role as R
-from projections import deadlines as deadline_view
-from projections import disclosure, rollup, subjects
+from projections import disclosure, rollup
 from projections.results import (
     DisclosedRecord,
     DisclosurePage,
@@ -60,7 +60,7 @@ def public_record(record_id: UUID, services: ServicesDep) -> DisclosedRecord:
 
 @router.get("/deadlines", response_model=list[OpenDeadline])
 def deadlines(
-    services: ServicesDep, _: Annotated[Account, WATCHERS],
+    services: ServicesDep, _: Annotated[Account, WATCHERS], regions: RegionsDep,
     region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     kind: Annotated[str | None, Query(max_length=40)] = None,
     due_before: date | None = None,
@@ -70,14 +70,10 @@ def deadlines(
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> list[OpenDeadline]:
     """Open deadlines, earliest first, with working days left and the overdue flag."""
-    calendar, today = services.ledger.settings().calendar(), services.today()
-    if within is not None:
-        bound = deadline_view.due_before_within(calendar, today, within)
-        due_before = min(bound, due_before) if due_before else bound
-    with services.views() as conn:
-        return with_notes(deadline_view.open_deadlines(
-            conn, region=region, kind=kind, due_before=due_before, overdue=overdue,
-            today=today, calendar=calendar, limit=limit), "en")
+    return with_notes(reads.open_deadlines(
+        services, region=region, kind=kind, due_before=reads.due_before(services, within,
+                                                                         due_before),
+        overdue=overdue, limit=limit, regions=regions), "en")
 
 
 @router.get("/subjects/{subject_id}/status", response_model=SubjectSummary)
@@ -89,9 +85,7 @@ def subject_status(subject_id: UUID, services: ServicesDep,
     had an objection or repair application forwarded to it, without the evaluation (it counts
     every department's records); a subject of which it sees no record is answered as unknown.
     """
-    with services.views() as conn:
-        found = subjects.subject_status(conn, subject_id, today=services.today())
-        found = _as_seen(account, services, conn, found)
+    found = _as_seen(account, services, reads.subject_status(services, subject_id=subject_id))
     if found is None or not access.sees_subject(account.actor(), found.credit_code,
                                                 str(found.subject_id)):
         raise SubjectNotFoundError("no subject with this id in the views", field="subject_id")
@@ -104,17 +98,16 @@ def body_status(credit_code: str, services: ServicesDep,
     """A government body's status, found by its unified social credit code (seen as
     ``subject_status`` says)."""
     code = credit_code.upper()
-    with services.views() as conn:
-        found = subjects.body_status(conn, code, today=services.today())
-        found = _as_seen(account, services, conn, found)
+    found = _as_seen(account, services, reads.subject_status(services, credit_code=code))
     if found is None or not access.sees_subject(account.actor(), code):
         raise SubjectNotFoundError("no body with this credit code in the views",
                                    field="credit_code")
     return found
 
 
-def _as_seen(account: Account, services: Services, conn: Connection[Any],
-             found: SubjectSummary | None) -> SubjectSummary | None:
+def _as_seen(account: Account, services: Services, found: SubjectSummary | None) -> (
+    SubjectSummary | None
+):
     """A department's view of a subject's status: its own records only, or none at all."""
     if found is None or account.role is not R.SOURCE_DEPARTMENT:
         return found
@@ -123,12 +116,12 @@ def _as_seen(account: Account, services: Services, conn: Connection[Any],
     seen = visible(account, services.ledger, subject.records) or []
     if not seen:
         return None
-    return subjects.subject_status(conn, found.subject_id, today=services.today(), only=seen)
+    return reads.subject_status(services, subject_id=found.subject_id, only=seen)
 
 
 @router.get("/regions/{region_code}/rollup", response_model=RegionSummary)
-def region_rollup(region_code: str, services: ServicesDep,
+def region_rollup(region_code: str, services: ServicesDep, regions: RegionsDep,
                   _: Annotated[Account, WATCHERS]) -> RegionSummary:
     """A region's records and deadlines, rolled up from everything that reports to it."""
     with services.views() as conn:
-        return rollup.region_rollup(conn, region_code)
+        return rollup.region_rollup(conn, region_code, regions)
