@@ -24,17 +24,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "search": ("查询", "Search"),
     "keyword": ("名称或统一社会信用代码", "Name or credit code"),
     "region": ("地区", "Region"),
-    "category": ("类别", "Category"),
-    "domain": ("领域", "Domain"),
-    "severity": ("失信程度", "Severity"),
     "subject": ("主体", "Subject"),
-    "document_number": ("决定文号", "Decision document"),
-    "decision_date": ("决定日期", "Decision date"),
-    "source": ("报送部门", "Source department"),
-    "deciding_authority": ("决定机关", "Deciding authority"),
-    "facts": ("失信事实", "Facts"),
-    "legal_basis": ("法律依据", "Legal basis"),
-    "decision_content": ("处理决定", "Decision"),
     "fine": ("罚款金额（元）", "Fine (yuan)"),
     "publicity": ("公示期", "Publicity period"),
     "proof_verified": ("已核验：第 {n} 号检查点（签署于 {t}），{k} 个见证方联署",
@@ -52,15 +42,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "export": ("导出", "Export"),
     "deadlines": ("待办时限", "Deadlines"),
     "due": ("截止日期", "Due"),
-    "kind": ("类型", "Kind"),
     "overdue": ("已逾期", "Overdue"),
     "working_days_left": ("剩余工作日", "Working days left"),
     "submit_explanation": ("提交书面说明", "Submit a written explanation"),
     "file_objection": ("提出异议", "File an objection"),
     "apply_for_repair": ("申请信用修复", "Apply for credit repair"),
     "grounds": ("异议理由", "Grounds"),
-    "text": ("说明内容", "Explanation"),
-    "commitment": ("信用承诺", "Credit commitment"),
     "send": ("提交", "Submit"),
     "timeline": ("记录时间线", "Timeline"),
     "as_of": ("截至时间", "As of"),
@@ -75,7 +62,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "accept": ("受理", "Accept"),
     "reject": ("不予受理", "Reject"),
     "forward": ("转送", "Forward"),
-    "reasons": ("理由", "Reasons"),
     "within_days": ("N 个工作日内到期", "Due within N working days"),
     "all": ("全部", "All"),
     "language": ("English", "中文"),
@@ -380,6 +366,15 @@ FIELDS: dict[str, tuple[str, str]] = {
     "finding": ("虚假材料认定文书", "Finding of false material"),
     "barred_until": ("不得再次申请修复至", "No repair application until"),
 }
+
+# A record's fields read the same on its pages as in its facts and exports: their labels are
+# kept once, in FIELDS.
+TEXTS.update((name, FIELDS[name]) for name in (
+    "category", "domain", "severity", "document_number", "decision_date", "source",
+    "deciding_authority", "facts", "legal_basis", "decision_content", "kind", "text",
+    "commitment", "reasons", "subject_type", "matter", "fine_yuan", "confiscation_yuan",
+    "reason"))
+
 
 def waiting_note(starts_on: date, length: int | None, unit: str | None,
                  awaiting: Sequence[int], lang: str = "zh") -> str:
