@@ -24,7 +24,7 @@ from api.sessions import COOKIE
 from ledger import access
 from ledger.calendar_years import WARN_DAYS
 from ledger.events import Role
-from ledger.regions import PROVINCE, fujian
+from ledger.regions import PROVINCE, RegionTable
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 
@@ -119,10 +119,9 @@ LANDING = {Role.SOURCE_DEPARTMENT: "/department", Role.SUBJECT_OFFICIAL: "/subje
 FormText = Annotated[str, Form(min_length=1, max_length=20000)]
 
 
-def region_tree() -> list[dict[str, Any]]:
+def region_tree(table: RegionTable) -> list[dict[str, Any]]:
     """Every current region in reporting order (province, each city and its counties, 平潭 on
     its own), with its depth, for the pages' region filters."""
-    table = fujian()
 
     def below(code: str, depth: int) -> list[dict[str, Any]]:
         region = table.current(code)

@@ -15,6 +15,7 @@ import pydantic
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from api import reads
 from api.auth import Account
 from api.deps import Services, ServicesDep, optional_account
 from api.errors import status_of
@@ -53,11 +54,11 @@ COLUMNS = [("maker_name", "maker"), ("maker_code", "maker_code"), ("kind", "comm
 ENDED = ("fulfilled", "breached", "released")
 
 
-def _filters(request: Request, region: str | None, kind: str | None,
+def _filters(request: Request, services: Services, region: str | None, kind: str | None,
              state: str | None) -> tuple[FilterForm, dict[str, Any]]:
     form = FilterForm(language(request), labels={"kind": "commitment_kind",
                                                  "state": "commitment_state"})
-    return form, {"region": form.region("region", region),
+    return form, {"region": form.region("region", region, reads.region_table(services)),
                   "kind": form.choice("kind", kind, KINDS),
                   "state": form.choice("state", state, STATES)}
 
@@ -107,7 +108,8 @@ def _listing(request: Request, template: str, services: Services, form: FilterFo
         rows = _public(services, rows, fields)
     return render(request, template, {
         **filters, **extra, "form": form.typed, "errors": form.errors, "kinds": KINDS,
-        "states": STATES, "regions": region_choices(), "query": urlencode(shown),
+        "states": STATES, "regions": region_choices(reads.region_table(services)),
+        "query": urlencode(shown),
         "items": rows, "total": total, "page": at, "pages": pages,
         "pager": pager(at, pages, shown),
     }, account=account, status=422 if form.errors else 200)
@@ -118,7 +120,7 @@ def public_commitments(request: Request, services: ServicesDep, region: str | No
                        kind: str | None = None, state: str | None = None,
                        page: str | None = None, format: Format = None) -> Response:
     """Government bodies' public commitments and whether each was kept."""
-    form, filters = _filters(request, region, kind, state)
+    form, filters = _filters(request, services, region, kind, state)
     scope: dict[str, Any] = {"public_only": True}
     if format and not form.errors:
         rows = _public(services, _read(services, filters, **scope), PUBLIC_FIELDS)
@@ -133,7 +135,7 @@ def official_commitments(request: Request, services: ServicesDep, account: Offic
                          state: str | None = None, page: str | None = None,
                          format: Format = None) -> Response:
     """The commitments the official's body made, with their state and due dates."""
-    form, filters = _filters(request, region, kind, state)
+    form, filters = _filters(request, services, region, kind, state)
     scope: dict[str, Any] = {"maker": account.subject or ""}
     if format and not form.errors:
         return _export(_read(services, filters, **scope), format, "our-commitments",
@@ -157,7 +159,7 @@ def _department_page(request: Request, services: Services, account: Account,
                      fmt: str | None = None, failed: str | None = None,
                      problems: list[str] | None = None, typed: dict[str, str] | None = None,
                      status: int = 200) -> Response:
-    form, filters = _filters(request, region, kind, state)
+    form, filters = _filters(request, services, region, kind, state)
     scope: dict[str, Any] = {"department": account.subject or ""}
     if fmt and not form.errors:
         return _export(_read(services, filters, **scope), fmt, "department-commitments",

@@ -35,6 +35,7 @@ from api.pages.filing import (
 )
 from api.pages.forms import FilterForm, page_number, pager
 from api.pages.matters import read_record, sent, standing
+from api.reads import RegionsDep
 from api.routes.records import MAX_OFFSET
 from ledger import access
 from ledger import commands as c
@@ -78,7 +79,7 @@ CHOICES = {"categories": [v.value for v in Category], "domains": [v.value for v 
 
 @router.get("/department", response_class=Response)
 def workspace(
-    request: Request, services: ServicesDep, account: Department,
+    request: Request, services: ServicesDep, account: Department, regions: RegionsDep,
     region: str | None = None, status: str | None = None, category: str | None = None,
     severity: str | None = None, page: str | None = None,
     format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
@@ -87,7 +88,7 @@ def workspace(
     code, lang = account.subject or "", language(request)
     form = FilterForm(lang)
     filters: dict[str, Any] = {
-        "region": form.region("region", region),
+        "region": form.region("region", region, regions),
         "status": form.choice("status", status, CHOICES["statuses"]),
         "category": form.choice("category", category, CHOICES["categories"]),
         "severity": form.choice("severity", severity, CHOICES["severities"])}
@@ -104,7 +105,8 @@ def workspace(
     pages = max(1, -(-result.total // PER_PAGE)) if result else 1
     return render(request, "department.html", {
         **CHOICES, **filters, "form": form.typed, "errors": form.errors,
-        "regions": region_tree(), "organisation": organisation_name(services, code), "code": code,
+        "regions": region_tree(regions), "organisation": organisation_name(services, code),
+        "code": code,
         "matters": matters, "more_matters": len(matters) >= MATTERS_SHOWN, "checks": checks,
         "result": result, "pages": pages,
         "page": result.page if result else 1, "query": urlencode(shown),

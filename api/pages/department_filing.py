@@ -10,6 +10,7 @@ import pydantic
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from api import reads
 from api.auth import Account
 from api.deps import Services, ServicesDep
 from api.errors import status_of
@@ -41,7 +42,8 @@ SHOWN_ROWS = 500
 def _filing_page(request: Request, services: Services, account: Account,
                  typed: dict[str, str], errors: dict[str, str], status: int = 200) -> Response:
     return render(request, "filing.html", {
-        **CHOICES, "typed": typed, "errors": errors, "regions": region_tree(),
+        **CHOICES, "typed": typed, "errors": errors,
+        "regions": region_tree(reads.region_table(services)),
         "scopes": [s.value for s in Scope], "subject_types": [s.value for s in SubjectType],
         "sanctions": SANCTIONS, "code": account.subject,
     }, account=account, status=status)

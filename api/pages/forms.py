@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from api.i18n import translator
 from ledger.errors import UnknownRegionError
-from ledger.regions import fujian
+from ledger.regions import RegionTable
 
 _SHOWN = 40  # characters of a bad value repeated in its message
 
@@ -52,13 +52,13 @@ class FilterForm:
             return None
         return found
 
-    def region(self, name: str, value: str | None) -> str | None:
+    def region(self, name: str, value: str | None, regions: RegionTable) -> str | None:
         """A region code the table knows (a retired one too: it rolls up to its successor)."""
         found = self._given(name, value)
         if found is None:
             return None
         try:
-            return fujian().get(found, field=name).code
+            return regions.get(found, field=name).code
         except UnknownRegionError:
             self._refuse(name, "bad_region")
             return None

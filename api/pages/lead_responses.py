@@ -15,6 +15,7 @@ from api.exports import export
 from api.i18n import translator
 from api.pages import language, page_role, render
 from api.pages.public import region_choices
+from api.reads import RegionsDep
 from ledger import access
 from projections import register_queries as rq
 
@@ -40,7 +41,7 @@ def _shown(row: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/leads/responses", response_class=Response)
 def lead_responses(
-    request: Request, services: ServicesDep, account: Watcher,
+    request: Request, services: ServicesDep, account: Watcher, regions: RegionsDep,
     by: Annotated[str, Query(pattern="^(department|region)$")] = "department",
     region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
@@ -56,5 +57,5 @@ def lead_responses(
     query = f"by={by}" + (f"&region={region}" if region else "")
     return render(request, "lead_responses.html", {
         "items": rows, "by": by, "region": region, "query": query, "columns": COLUMNS,
-        "regions": region_choices(),
+        "regions": region_choices(regions),
     }, account=account)

@@ -15,12 +15,13 @@ from api.exports import export
 from api.pages import language, render
 from api.pages.forms import FilterForm, page_number, pager
 from api.readable import region_name
+from api.reads import RegionsDep
 from ledger.errors import RecordNotFoundError
 from ledger.proof.audit import ProofUnavailableError
 from ledger.proof.cosignatures import configured_witnesses
 from ledger.proof.public_bundle import public_record_bundle, verify_public
 from ledger.proof.sealer import trusted_public_key
-from ledger.regions import fujian
+from ledger.regions import RegionTable
 from ledger.values import Category, Severity
 from projections import disclosure as public_view
 from projections import queries
@@ -38,15 +39,16 @@ COLUMNS = [("subject_name", "主体名称"), ("subject_code", "统一社会信�
            ("confiscation_yuan", "没收金额（元）"), ("publicity_starts", "公示开始")]
 
 
-def region_choices() -> list[dict[str, str]]:
+def region_choices(regions: RegionTable) -> list[dict[str, str]]:
+    """The regions a public list filters by: the province, its cities and 平潭."""
     return [{"code": r.code, "name": r.name, "name_en": r.name_en}
-            for r in fujian().all() if (not r.retired and r.level in ("province", "city"))
+            for r in regions.all() if (not r.retired and r.level in ("province", "city"))
             or r.code == "350128"]
 
 
 @router.get("/", response_class=Response)
 def disclosure(
-    request: Request, services: ServicesDep,
+    request: Request, services: ServicesDep, regions: RegionsDep,
     q: str | None = None, region: str | None = None, category: str | None = None,
     severity: str | None = None, page: str | None = None,
     format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
@@ -54,13 +56,13 @@ def disclosure(
     """Search the public disclosure of government bodies' dishonesty records."""
     form = FilterForm(language(request), labels={"q": "keyword"})
     filters: dict[str, Any] = {
-        "q": form.text("q", q, max_length=100), "region": form.region("region", region),
+        "q": form.text("q", q, max_length=100), "region": form.region("region", region, regions),
         "category": form.choice("category", category, (c.value for c in Category)),
         "severity": form.choice("severity", severity, (v.value for v in Severity))}
     context: dict[str, Any] = {
         **filters, "form": form.typed, "errors": form.errors,
         "categories": [c.value for c in Category], "severities": [v.value for v in Severity],
-        "regions": region_choices(), "export_cap": public_view.TOTAL_CAP,
+        "regions": region_choices(regions), "export_cap": public_view.TOTAL_CAP,
         "query": urlencode({k: v for k, v in filters.items() if v})}
     account = optional_account(request)
     if form.errors:

@@ -16,10 +16,11 @@ from api.i18n import translator
 from api.pages import language, page_role, region_tree, render
 from api.pages.forms import FilterForm
 from api.readable import label
+from api.reads import RegionsDep
 from api.routes.warnings import COLUMNS as RECORDED_COLUMNS
 from api.routes.warnings import scope
 from ledger import access
-from ledger.regions import PROVINCE, Region, fujian
+from ledger.regions import PROVINCE, Region, RegionTable
 from projections import deadlines, subjects
 from projections import warnings as board
 from projections.evaluation import Evaluation, Warning, evaluate_regions, formula_in_force
@@ -45,15 +46,15 @@ def _row(region: Region, evaluation: Evaluation, warnings: int) -> dict[str, Any
             "warnings": warnings}
 
 
-def _inside(region: str, warnings: list[Warning]) -> int:
+def _inside(region: str, warnings: list[Warning], regions: RegionTable) -> int:
     """How many of the warnings listed were raised in the region or below it."""
-    codes = set(fujian().under(region))
+    codes = set(regions.under(region))
     return sum(1 for w in warnings if w.region_code in codes)
 
 
-def _warning_row(warning: Warning, lang: str) -> dict[str, Any]:
+def _warning_row(warning: Warning, lang: str, regions: RegionTable) -> dict[str, Any]:
     where = warning.region_code
-    region = fujian().current(where) if where else None
+    region = regions.current(where) if where else None
     return {**warning.model_dump(), "kind": label(warning.kind, lang),
             "metric": label(warning.metric, lang), "rule_id": label(warning.rule_id, lang),
             "region_name": (region.name_en if lang == "en" else region.name) if region else None}
@@ -62,36 +63,37 @@ def _warning_row(warning: Warning, lang: str) -> dict[str, Any]:
 @router.get("/regions", response_class=Response)
 def regions_page(
     request: Request, services: ServicesDep, account: Annotated[Account, WATCHERS],
-    region: str | None = None,
+    regions: RegionsDep, region: str | None = None,
     table: Literal["regions", "warnings", "recorded"] = "regions",
     format: Annotated[str | None, Query(pattern="^(csv|xlsx|svg)$")] = None,
 ) -> Response:
     """A region's evaluation, every region reporting to it, and the warnings raised in it."""
     form = FilterForm(language(request))
-    code = form.region("region", region)
+    code = form.region("region", region, regions)
     if form.errors:
         return render(request, "regions.html", {
-            "regions": region_tree(), "region": None, "form": form.typed,
+            "regions": region_tree(regions), "region": None, "form": form.typed,
             "errors": form.errors}, account=account, status=422)
-    here = fujian().current(code or PROVINCE, field="region")
-    children = sorted(fujian().children(here.code), key=lambda r: r.code)
+    here = regions.current(code or PROVINCE, field="region")
+    children = sorted(regions.children(here.code), key=lambda r: r.code)
     lang = language(request)
     with services.views() as conn:
         found = evaluate_regions(conn, [here.code, *(child.code for child in children)])
-        raised = subjects.warnings(conn, region=here.code)
+        raised = subjects.warnings(conn, region=here.code, regions=regions)
         misses = deadlines.misses_by_party(
             conn, region=here.code, today=services.today(),
-            own=formula_in_force(services.today()).own_deadlines)
+            own=formula_in_force(services.today()).own_deadlines, regions=regions)
         names = subjects.subject_names(conn, [m["party"] for m in misses])
         recorded = board.recorded_warnings(conn, region=scope(services, account, here.code),
                                            limit=EXPORT_CAP + 1)
     evaluation = found[here.code]
-    rows = [_row(child, found[child.code], _inside(child.code, raised)) for child in children]
+    rows = [_row(child, found[child.code], _inside(child.code, raised, regions))
+            for child in children]
     picture = scores(rows, lang)
     if format == "svg":
         return charts.download(picture, f"scores-{here.code}")
     if format and table == "warnings":
-        return export([_warning_row(w, lang) for w in raised], WARNING_COLUMNS, format,
+        return export([_warning_row(w, lang, regions) for w in raised], WARNING_COLUMNS, format,
                       f"warnings-{here.code}", lang=lang)
     if format and table == "recorded":
         t = translator(lang)
@@ -100,10 +102,10 @@ def regions_page(
                       capped_at=EXPORT_CAP if len(recorded) > EXPORT_CAP else None)
     if format:
         return export(rows, REGION_COLUMNS, format, f"regions-{here.code}", lang=lang)
-    chain = [fujian().current(code) for code in reversed(fujian().reporting_chain(here.code))]
+    chain = [regions.current(code) for code in reversed(regions.reporting_chain(here.code))]
     return render(request, "regions.html", {
         "here": here, "chain": chain, "evaluation": evaluation, "rows": rows,
-        "warnings": raised, "regions": region_tree(), "region": here.code, "errors": {},
+        "warnings": raised, "regions": region_tree(regions), "region": here.code, "errors": {},
         "picture": picture, "misses": [_miss_row(m, names, lang) for m in misses],
         "board": recorded[:BOARD_ROWS], "taken": _count(request.query_params.get("taken")),
         "raised": _count(request.query_params.get("raised")),

@@ -150,11 +150,11 @@ def deadline_board(
     A region keeps its own deadlines and those of every region that reports to it.
     """
     form = FilterForm(language(request), labels={"within": "within_days"})
-    region_code, kind_code = form.region("region", region), form.choice(
+    region_code, kind_code = form.region("region", region, regions), form.choice(
         "kind", kind, (k.value for k in DeadlineKind))
     days, late = form.number("within", within, low=0, high=365), form.flag("overdue", overdue)
     context: dict[str, Any] = {
-        "regions": region_tree(), "region": region_code,
+        "regions": region_tree(regions), "region": region_code,
         "kinds": [k.value for k in DeadlineKind], "kind": kind_code, "within": days,
         "overdue": late, "form": form.typed, "errors": form.errors}
     if form.errors:

@@ -15,9 +15,9 @@ from pydantic import BaseModel
 
 from api.auth import Account
 from api.deps import Services, ServicesDep, TokenFirstRoute, require
+from api.reads import RegionsDep
 from ledger import access
 from ledger.errors import NotFoundError
-from ledger.regions import fujian
 from ledger.rules import RuleSet
 from projections import dishonesty
 from projections.dishonesty import SeriousDishonesty
@@ -37,14 +37,14 @@ def _rules(services: Services) -> RuleSet:
 
 @router.get("/serious-dishonesty", response_model=list[SeriousDishonesty])
 def flagged_subjects(
-    services: ServicesDep, _: Annotated[Account, READERS],
+    services: ServicesDep, _: Annotated[Account, READERS], table: RegionsDep,
     region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     subject_type: Annotated[str | None, Query(pattern=r"^(body|civil_servant)$")] = None,
 ) -> list[SeriousDishonesty]:
     """Every seriously dishonest subject (of a region and those under it), with the reasons."""
-    regions = fujian().under(region, field="region") if region else None
+    inside = table.under(region, field="region") if region else None
     with services.views() as conn:
-        return dishonesty.flags(conn, _rules(services), services.today(), regions=regions,
+        return dishonesty.flags(conn, _rules(services), services.today(), regions=inside,
                                 subject_type=subject_type)
 
 
