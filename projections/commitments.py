@@ -4,7 +4,7 @@ deadline's overdue, urged and escalated flags and the breach record it led to.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import psycopg
@@ -12,10 +12,9 @@ import psycopg
 from ledger import commitment_events as ce
 from ledger import held_deadlines as hd
 from ledger.events import DomainEvent
-from ledger.regions import RegionTable, fujian
 from projections.log import Entry
-from projections.tables import Rows, Table
-from projections.view import View, stored_aggregates
+from projections.tables import Table
+from projections.view import RowView, stored_aggregates
 
 COMMITMENTS = Table(
     name="commitments",
@@ -58,7 +57,7 @@ _ENDED = {ce.CommitmentState.FULFILLED.value, ce.CommitmentState.BREACHED.value,
           ce.CommitmentState.RELEASED.value}
 
 
-class CommitmentRegister(View):
+class CommitmentRegister(RowView):
     """Every commitment, its maker, department, region, due date and state."""
 
     name = "commitments"
@@ -68,14 +67,8 @@ class CommitmentRegister(View):
                          hd.DeadlineMissed, hd.DeadlineUrged,
                          hd.DeadlineEscalated})
 
-    def __init__(self, schema: str = "views", regions: RegionTable | None = None) -> None:
-        super().__init__(schema)
-        self.regions = regions or fujian()
-        self.rows = Rows(COMMITMENTS, schema)
-
-    def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
-        self.rows.start_page()
-        self.rows.load(cursor, "commitment_id", stored_aggregates(page, ce.CommitmentMade))
+    def stored(self, page: Sequence[Entry]) -> Collection[Any]:
+        return stored_aggregates(page, ce.CommitmentMade)
 
     def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
         if isinstance(event, ce.CommitmentMade):

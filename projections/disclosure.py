@@ -13,7 +13,6 @@ window's dates are checked by the queries, because "today" moves without any eve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -23,16 +22,15 @@ import psycopg
 from ledger import record_events as ev
 from ledger.errors import ValidationError
 from ledger.events import DomainEvent
-from ledger.regions import RegionTable, fujian
+from ledger.regions import RegionTable
 from ledger.values import Scope, SubjectType
 from projections import facts
-from projections.log import Entry
 from projections.queries import Conn, check_page, current_region, fetch, or_today
 from projections.records import apply_change
 from projections.results import DisclosedRecord, DisclosurePage
 from projections.search import lookup, recent_quarters, region_tag, row_keys, value_tag
-from projections.tables import Row, Rows, Table
-from projections.view import VIEWS_SCHEMA, View, stored_records
+from projections.tables import Row, Table
+from projections.view import VIEWS_SCHEMA, RowView
 
 DISCLOSURE = Table(
     name="public_disclosure",
@@ -71,7 +69,7 @@ def disclosable(event: ev.RecordFiled) -> bool:
     return content.subject_type is SubjectType.BODY and content.scope is Scope.PUBLIC
 
 
-class PublicDisclosure(View):
+class PublicDisclosure(RowView):
     """Public records of government bodies, with their marks; no personal data."""
 
     cost = 3.0  # see View.cost
@@ -81,15 +79,6 @@ class PublicDisclosure(View):
     # search keys: quarter tags (1), grams hashed from code points (2); corrected content (3);
     # repaired records kept unpublished (4)
     revision = 4
-
-    def __init__(self, schema: str = "views", regions: RegionTable | None = None) -> None:
-        super().__init__(schema)
-        self.regions = regions or fujian()
-        self.rows = Rows(DISCLOSURE, schema)
-
-    def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
-        self.rows.start_page()
-        self.rows.load(cursor, "record_id", stored_records(page))
 
     def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
         if isinstance(event, ev.RecordFiled):

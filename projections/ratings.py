@@ -13,10 +13,9 @@ from psycopg.rows import dict_row
 
 from ledger.events import DomainEvent
 from ledger.ratings import ThirdPartyRating
-from ledger.regions import RegionTable, fujian
 from projections.log import Entry
-from projections.tables import Rows, Table
-from projections.view import VIEWS_SCHEMA, View
+from projections.tables import Table
+from projections.view import VIEWS_SCHEMA, RowView
 
 RATINGS = Table(
     name="third_party_ratings",
@@ -42,17 +41,12 @@ RATINGS = Table(
 )
 
 
-class ThirdPartyRatings(View):
+class ThirdPartyRatings(RowView):
     """Every third-party rating, by subject and region."""
 
     name = "third_party_ratings"
     tables = (RATINGS,)
     handles = frozenset({ThirdPartyRating.Imported})
-
-    def __init__(self, schema: str = "views", regions: RegionTable | None = None) -> None:
-        super().__init__(schema)
-        self.regions = regions or fujian()
-        self.rows = Rows(RATINGS, schema)
 
     def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
         self.rows.start_page()  # a rating is one event: every row of a page is new

@@ -13,11 +13,10 @@ from ledger import record_events as ev
 from ledger.events import DomainEvent
 from ledger.regions import RegionTable, fujian
 from projections import facts
-from projections.log import Entry
 from projections.queries import MAX_PER_PAGE, Conn, check_page, fetch
 from projections.results import RecordPage, RecordState
-from projections.tables import Row, Rows, Table
-from projections.view import View, stored_records
+from projections.tables import Row, Table
+from projections.view import RowView
 
 RECORDS = Table(
     name="record_view",
@@ -114,21 +113,13 @@ def apply_change(row: Row, change: facts.Change) -> None:
                 row["overdue_deadlines"], row["open_deadlines"], steps)
 
 
-class RecordView(View):
+class RecordView(RowView):
     """The current state of each record, one row per record."""
 
     cost = 3.0  # see View.cost
     name = "record_view"
     tables = (RECORDS,)
     handles = facts.RECORD_EVENTS
-
-    def __init__(self, schema: str = "views") -> None:
-        super().__init__(schema)
-        self.rows = Rows(RECORDS, schema)
-
-    def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
-        self.rows.start_page()
-        self.rows.load(cursor, "record_id", stored_records(page))
 
     def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
         if isinstance(event, ev.RecordFiled):

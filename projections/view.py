@@ -9,13 +9,14 @@ also stores the view's position.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, ClassVar
 
 import psycopg
 
 from ledger import record_events as ev
 from ledger.events import DomainEvent
+from ledger.regions import RegionTable, fujian
 from projections.facts import RECORD_EVENTS
 from projections.log import Entry
 from projections.tables import Counters, Rows, Table, create_tables
@@ -83,6 +84,24 @@ class View:
         """Forget a page whose transaction was rolled back."""
         for held in self.working_sets():
             held.clear()
+
+
+class RowView(View):
+    """A view of one table, a row per aggregate, keyed by its first column: a record's (by
+    default) or, where ``stored`` says so, a commitment's, a warning's …"""
+
+    def __init__(self, schema: str = VIEWS_SCHEMA, regions: RegionTable | None = None) -> None:
+        super().__init__(schema)
+        self.regions = regions or fujian()
+        self.rows = Rows(self.tables[0], schema)
+
+    def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
+        self.rows.start_page()
+        self.rows.load(cursor, self.tables[0].key[0], self.stored(page))
+
+    def stored(self, page: Sequence[Entry]) -> Collection[Any]:
+        """The aggregates whose rows the page's events may change and that have rows already."""
+        return stored_records(page)
 
 
 class SharedPage(list[Entry]):

@@ -9,7 +9,7 @@ region above, so a region's board lists the warnings of all below it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -19,10 +19,9 @@ from psycopg.rows import dict_row
 from ledger import held_deadlines as hd
 from ledger import warning_events as we
 from ledger.events import DomainEvent
-from ledger.regions import RegionTable, fujian
 from projections.log import Entry
-from projections.tables import Row, Rows, Table
-from projections.view import View, stored_aggregates
+from projections.tables import Row, Table
+from projections.view import RowView, stored_aggregates
 
 WARNINGS = Table(
     name="warnings",
@@ -71,7 +70,7 @@ def state_of(row: Row) -> str:
     return "escalated" if row["overdue"] or row["escalated"] else "open"
 
 
-class WarningBoard(View):
+class WarningBoard(RowView):
     """Every warning and its state."""
 
     name = "warnings"
@@ -80,14 +79,8 @@ class WarningBoard(View):
                          we.ResultRecorded, hd.DeadlineDated, hd.DeadlineMissed,
                          hd.DeadlineUrged, hd.DeadlineEscalated})
 
-    def __init__(self, schema: str = "views", regions: RegionTable | None = None) -> None:
-        super().__init__(schema)
-        self.regions = regions or fujian()
-        self.rows = Rows(WARNINGS, schema)
-
-    def begin(self, cursor: psycopg.Cursor[Any], page: Sequence[Entry]) -> None:
-        self.rows.start_page()
-        self.rows.load(cursor, "warning_id", stored_aggregates(page, we.WarningRaised))
+    def stored(self, page: Sequence[Entry]) -> Collection[Any]:
+        return stored_aggregates(page, we.WarningRaised)
 
     def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
         if isinstance(event, we.WarningRaised):
