@@ -18,9 +18,10 @@ from uuid import UUID
 from fastapi import Depends
 
 from api.deps import Services, ServicesDep
+from ledger.errors import RecordNotFoundError
 from ledger.regions import RegionTable
-from projections import deadlines, subjects
-from projections.results import OpenDeadline, SubjectSummary
+from projections import deadlines, disclosure, subjects
+from projections.results import DisclosedRecord, OpenDeadline, SubjectSummary
 
 
 def region_table(services: ServicesDep) -> RegionTable:
@@ -86,6 +87,15 @@ def deadline_load(services: Services, *, region: str | None, kind: str | None,
     return Load(due=[(d, per_day.get(d, 0)) for d in days],
                 overdue=sorted(late.items(), key=lambda item: (-item[1], item[0])),
                 known_until=last if len(days) < Load.DAYS else None)
+
+
+def disclosed_record(services: Services, record_id: UUID) -> DisclosedRecord:
+    """One record as the public may see it today; not found if it may not."""
+    with services.views() as conn:
+        found = disclosure.disclosed_record(conn, record_id, today=services.today())
+    if found is None:
+        raise RecordNotFoundError("this record is not on public disclosure", field="record_id")
+    return found
 
 
 def subject_status(services: Services, *, subject_id: UUID | None = None,

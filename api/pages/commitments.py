@@ -7,18 +7,17 @@ bodies' commitments only, never who in a department handled them.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
 
-import pydantic
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from api import reads
 from api.auth import Account
 from api.deps import Services, ServicesDep, optional_account
-from api.errors import status_of
 from api.exports import EXPORT_CAP, export
 from api.i18n import translator
 from api.pages import check_csrf, language, page_role, render
@@ -28,12 +27,11 @@ from api.pages.register_forms import (
     CATEGORIES,
     SEVERITIES,
     AnswerFields,
+    answered,
     filing_of,
-    refused,
 )
 from api.routes.commitments import PUBLIC_FIELDS
 from ledger import access
-from ledger import errors as e
 from ledger import register_commands as rc
 from ledger.commitment_events import CommitmentKind, CommitmentState
 from ledger.events import Role
@@ -183,16 +181,10 @@ def _answer(request: Request, services: Services, account: Account, commitment_i
     check_csrf(request, fields.csrf)
     if not access.responsible(account.actor(), services.ledger.commitment(commitment_id)):
         raise CommitmentNotFoundError("no commitment with this id", field="commitment_id")
-    try:
-        act()
-    except (pydantic.ValidationError, e.ValidationError, e.LifecycleError,
-            e.ConflictError) as error:
-        status = 422 if isinstance(error, pydantic.ValidationError) else status_of(error)
-        return _department_page(request, services, account, failed=str(commitment_id),
-                                problems=refused(error, language(request)),
-                                typed=fields.model_dump(exclude={"csrf"}), status=status)
-    return RedirectResponse(f"/department/commitments?done={commitment_id}#c-{commitment_id}",
-                            status_code=303)
+    return answered(request, fields, act,
+                    done=f"/department/commitments?done={commitment_id}#c-{commitment_id}",
+                    again=partial(_department_page, request, services, account,
+                                  failed=str(commitment_id)))
 
 
 @router.post("/department/commitments/{commitment_id}/fulfilment")

@@ -8,13 +8,13 @@ that does not exist.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
 
-import pydantic
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from api.auth import Account
 from api.deps import Services, ServicesDep
@@ -28,6 +28,7 @@ from api.pages.register_forms import (
     CATEGORIES,
     SEVERITIES,
     AnswerFields,
+    answered,
     filing_of,
     refused,
 )
@@ -139,15 +140,9 @@ def _answer(request: Request, services: Services, account: Account, lead_id: UUI
     typed kept."""
     check_csrf(request, fields.csrf)
     _own(services, account, lead_id)
-    try:
-        act()
-    except (pydantic.ValidationError, e.ValidationError, e.LifecycleError, e.ConflictError,
-            e.NotFoundError) as error:
-        status = 422 if isinstance(error, pydantic.ValidationError) else status_of(error)
-        return _lead_page(request, services, account, lead_id, failed=form_id,
-                          problems=refused(error, language(request)),
-                          typed=fields.model_dump(exclude={"csrf"}), status=status)
-    return RedirectResponse(f"/department/leads/{lead_id}?done={form_id}", status_code=303)
+    return answered(request, fields, act, done=f"/department/leads/{lead_id}?done={form_id}",
+                    again=partial(_lead_page, request, services, account, lead_id,
+                                  failed=form_id), refusals=(e.NotFoundError,))
 
 
 @router.post("/department/leads/{lead_id}/unfounded")

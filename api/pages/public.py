@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from api import reads
 from api.deps import ServicesDep, optional_account
 from api.exports import export
 from api.pages import language, render
 from api.pages.forms import FilterForm, page_number, pager
 from api.readable import region_name
 from api.reads import RegionsDep
-from ledger.errors import RecordNotFoundError
 from ledger.proof.audit import ProofUnavailableError
 from ledger.proof.cosignatures import configured_witnesses
 from ledger.proof.public_bundle import public_record_bundle, verify_public
@@ -118,7 +118,7 @@ def _page(conn: queries.Conn, services: ServicesDep, filters: dict[str, Any],
 def disclosed_record(request: Request, record_id: UUID, services: ServicesDep) -> Response:
     """One disclosed record with all its public fields, its marks, and whether its history
     verifies against the latest signed checkpoint."""
-    row = _disclosed(services, record_id)
+    row = reads.disclosed_record(services, record_id)
     bundle = _bundle(services, record_id)
     key = trusted_public_key(services.config)
     witnesses = configured_witnesses(services.config)
@@ -133,21 +133,13 @@ def disclosed_record(request: Request, record_id: UUID, services: ServicesDep) -
 def disclosed_record_bundle(record_id: UUID, services: ServicesDep) -> JSONResponse:
     """A disclosed record's proof bundle, checkable offline with `credit-ledger audit verify`;
     events that name civil servants are shown by their leaf hash only."""
-    _disclosed(services, record_id)
+    reads.disclosed_record(services, record_id)
     bundle = _bundle(services, record_id)
     if bundle is None:
         raise ProofUnavailableError("no signed checkpoint covers this record yet",
                                     field="record_id")
     return JSONResponse(bundle, headers={
         "Content-Disposition": f'attachment; filename="record-{record_id}-bundle.json"'})
-
-
-def _disclosed(services: ServicesDep, record_id: UUID) -> DisclosedRecord:
-    with services.views() as conn:
-        row = public_view.disclosed_record(conn, record_id, today=services.today())
-    if row is None:
-        raise RecordNotFoundError("this record is not on public disclosure", field="record_id")
-    return row
 
 
 def _bundle(services: ServicesDep, record_id: UUID) -> dict[str, Any] | None:

@@ -3,12 +3,17 @@ the ledger's commands, and a refusal worded for the page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pydantic
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
+from api.errors import status_of
 from api.i18n import translator
+from api.pages import language
 from api.pages.filing import refusal, worded
 from ledger import errors as e
 from ledger.values import Category, Severity
@@ -55,6 +60,27 @@ def refused(error: pydantic.ValidationError | e.LedgerError, lang: str) -> list[
                 for p in error.errors(include_url=False, include_input=False)]
     return [f"{t(_label(tuple(field.split('.'))))}：{message}" if field != "form" else message
             for field, message in refusal(error, lang).items()]
+
+
+REFUSALS: tuple[type[e.LedgerError], ...] = (e.ValidationError, e.LifecycleError,
+                                            e.ConflictError)
+"""What an answer's form is refused for, shown on its page rather than as an error page."""
+
+
+def answered(request: Request, fields: BaseModel, act: Callable[[], object], *, done: str,
+             again: Callable[..., Response],
+             refusals: tuple[type[e.LedgerError], ...] = ()) -> Response:
+    """An answer taken from a form: on to ``done``, or refused, when ``again`` shows the page
+    once more with the problems and what was typed kept (``refusals``: more errors so shown)."""
+    try:
+        act()
+    except pydantic.ValidationError as error:
+        return again(problems=refused(error, language(request)),
+                     typed=fields.model_dump(exclude={"csrf"}), status=422)
+    except (*REFUSALS, *refusals) as error:
+        return again(problems=refused(error, language(request)),
+                     typed=fields.model_dump(exclude={"csrf"}), status=status_of(error))
+    return RedirectResponse(done, status_code=303)
 
 
 def _label(loc: tuple[int | str, ...]) -> str:

@@ -9,6 +9,7 @@ region sees no warning outside it (404, as for one that does not exist).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -18,9 +19,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.auth import Account
 from api.deps import Services, ServicesDep
-from api.errors import status_of
-from api.pages import check_csrf, language, page_role, render
-from api.pages.register_forms import refused
+from api.pages import check_csrf, page_role, render
+from api.pages.register_forms import answered
 from api.routes.evaluation import formula_now
 from ledger import access
 from ledger import errors as e
@@ -89,15 +89,9 @@ def _page(request: Request, services: Services, account: Account, warning_id: UU
 def _act(request: Request, services: Services, account: Account, warning_id: UUID,
          fields: WarningFields, form_id: str, act: Callable[[], None]) -> Response:
     check_csrf(request, fields.csrf)
-    try:
-        act()
-    except (pydantic.ValidationError, e.ValidationError, e.LifecycleError, e.ConflictError,
-            e.PermissionDeniedError) as error:
-        status = 422 if isinstance(error, pydantic.ValidationError) else status_of(error)
-        return _page(request, services, account, warning_id, failed=form_id,
-                     problems=refused(error, language(request)),
-                     typed=fields.model_dump(exclude={"csrf"}), status=status)
-    return RedirectResponse(f"/regions/warnings/{warning_id}?done={form_id}", status_code=303)
+    return answered(request, fields, act, done=f"/regions/warnings/{warning_id}?done={form_id}",
+                    again=partial(_page, request, services, account, warning_id,
+                                  failed=form_id), refusals=(e.PermissionDeniedError,))
 
 
 @router.post("/regions/warnings/{warning_id}/acknowledgement")

@@ -15,7 +15,7 @@ from api.i18n import with_notes
 from api.reads import RegionsDep
 from api.visibility import visible
 from ledger import access
-from ledger.errors import RecordNotFoundError, SubjectNotFoundError
+from ledger.errors import SubjectNotFoundError
 from ledger.events import Role as R
 from projections import disclosure, rollup
 from projections.results import (
@@ -51,11 +51,7 @@ def public_records(
 @router.get("/public/records/{record_id}", response_model=DisclosedRecord)
 def public_record(record_id: UUID, services: ServicesDep) -> DisclosedRecord:
     """One disclosed record, with its objection or reconsideration mark."""
-    with services.views() as conn:
-        found = disclosure.disclosed_record(conn, record_id, today=services.today())
-    if found is None:
-        raise RecordNotFoundError("no disclosed record with this id", field="record_id")
-    return found
+    return reads.disclosed_record(services, record_id)
 
 
 @router.get("/deadlines", response_model=list[OpenDeadline])
