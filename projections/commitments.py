@@ -4,17 +4,12 @@ deadline's overdue, urged and escalated flags and the breach record it led to.""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
 from typing import Any
-
-import psycopg
 
 from ledger import commitment_events as ce
 from ledger import held_deadlines as hd
-from ledger.events import DomainEvent
-from projections.log import Entry
-from projections.tables import Table
-from projections.view import RowView, stored_aggregates
+from projections.tables import Row, Table
+from projections.view import AggregateRowView
 
 COMMITMENTS = Table(
     name="commitments",
@@ -57,7 +52,7 @@ _ENDED = {ce.CommitmentState.FULFILLED.value, ce.CommitmentState.BREACHED.value,
           ce.CommitmentState.RELEASED.value}
 
 
-class CommitmentRegister(RowView):
+class CommitmentRegister(AggregateRowView):
     """Every commitment, its maker, department, region, due date and state."""
 
     name = "commitments"
@@ -67,17 +62,9 @@ class CommitmentRegister(RowView):
                          hd.DeadlineMissed, hd.DeadlineUrged,
                          hd.DeadlineEscalated})
 
-    def stored(self, page: Sequence[Entry]) -> Collection[Any]:
-        return stored_aggregates(page, ce.CommitmentMade)
+    first = ce.CommitmentMade
 
-    def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
-        if isinstance(event, ce.CommitmentMade):
-            self.rows.put(self._made(event, position))
-            return
-        row = self.rows.get(event.originator_id)
-        if row is None:
-            return  # a lead's deadline
-        row = dict(row, position=position)
+    def change(self, row: Row, event: Any) -> None:
         if isinstance(event, ce.CommitmentFulfilled):
             row.update(state="fulfilled", evidence=event.evidence, closed_on=event.fulfilled_on)
         elif isinstance(event, ce.CommitmentReleased):
@@ -94,9 +81,8 @@ class CommitmentRegister(RowView):
             row[event.flag] = True
             if isinstance(event, hd.DeadlineMissed) and row["state"] not in _ENDED:
                 row["state"] = "overdue"
-        self.rows.put(row)
 
-    def _made(self, event: ce.CommitmentMade, position: int) -> dict[str, Any]:
+    def new_row(self, event: ce.CommitmentMade, position: int) -> Row:
         return {
             "commitment_id": event.originator_id, "reference": event.reference,
             "maker_code": event.maker.code, "maker_name": event.maker.name,

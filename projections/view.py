@@ -19,7 +19,7 @@ from ledger.events import DomainEvent
 from ledger.regions import RegionTable, fujian
 from projections.facts import RECORD_EVENTS
 from projections.log import Entry
-from projections.tables import Counters, Rows, Table, create_tables
+from projections.tables import Counters, Row, Rows, Table, create_tables
 
 VIEWS_SCHEMA = "views"
 
@@ -102,6 +102,34 @@ class RowView(View):
     def stored(self, page: Sequence[Entry]) -> Collection[Any]:
         """The aggregates whose rows the page's events may change and that have rows already."""
         return stored_records(page)
+
+
+class AggregateRowView(RowView):
+    """A row per aggregate other than a record: ``new_row`` makes it from the aggregate's first
+    event (``first``) and ``change`` changes it with each later one. An event of an aggregate
+    without a row here (another holder's deadline) is passed over."""
+
+    first: ClassVar[type[DomainEvent]]
+
+    def stored(self, page: Sequence[Entry]) -> Collection[Any]:
+        return stored_aggregates(page, self.first)
+
+    def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
+        if isinstance(event, self.first):
+            self.rows.put(self.new_row(event, position))
+            return
+        held = self.rows.get(event.originator_id)
+        if held is None:
+            return
+        row = dict(held, position=position)
+        self.change(row, event)
+        self.rows.put(row)
+
+    def new_row(self, event: Any, position: int) -> Row:
+        raise NotImplementedError
+
+    def change(self, row: Row, event: Any) -> None:
+        raise NotImplementedError
 
 
 class SharedPage(list[Entry]):

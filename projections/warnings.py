@@ -9,7 +9,6 @@ region above, so a region's board lists the warnings of all below it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -18,10 +17,8 @@ from psycopg.rows import dict_row
 
 from ledger import held_deadlines as hd
 from ledger import warning_events as we
-from ledger.events import DomainEvent
-from projections.log import Entry
 from projections.tables import Row, Table
-from projections.view import RowView, stored_aggregates
+from projections.view import AggregateRowView
 
 WARNINGS = Table(
     name="warnings",
@@ -70,7 +67,7 @@ def state_of(row: Row) -> str:
     return "escalated" if row["overdue"] or row["escalated"] else "open"
 
 
-class WarningBoard(RowView):
+class WarningBoard(AggregateRowView):
     """Every warning and its state."""
 
     name = "warnings"
@@ -79,17 +76,9 @@ class WarningBoard(RowView):
                          we.ResultRecorded, hd.DeadlineDated, hd.DeadlineMissed,
                          hd.DeadlineUrged, hd.DeadlineEscalated})
 
-    def stored(self, page: Sequence[Entry]) -> Collection[Any]:
-        return stored_aggregates(page, we.WarningRaised)
+    first = we.WarningRaised
 
-    def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
-        if isinstance(event, we.WarningRaised):
-            self.rows.put(self._raised(event, position))
-            return
-        held = self.rows.get(event.originator_id)
-        if held is None:
-            return  # a commitment's or a lead's deadline
-        row = dict(held, position=position)
+    def change(self, row: Row, event: Any) -> None:
         if isinstance(event, we.WarningAcknowledged):
             row["acknowledged_on"] = event.acknowledged_on
         elif isinstance(event, we.FollowUpRecorded):
@@ -102,9 +91,8 @@ class WarningBoard(RowView):
         elif isinstance(event, hd.DeadlineMissed | hd.DeadlineUrged | hd.DeadlineEscalated):
             row[event.flag] = True
         row["state"] = state_of(row)
-        self.rows.put(row)
 
-    def _raised(self, event: we.WarningRaised, position: int) -> Row:
+    def new_row(self, event: we.WarningRaised, position: int) -> Row:
         return {
             "warning_id": event.originator_id, "rule_id": event.rule_id,
             "formula_id": event.formula_id, "kind": event.kind, "code": event.code,
