@@ -39,8 +39,7 @@ from tests.support.world import (  # noqa: E402
     FakeClock,
     filing,
     official,
-    postgres_ledger,
-    register_world,
+    postgres_world,
 )
 from workflows.dispatcher import TOPICS  # noqa: E402
 
@@ -53,8 +52,7 @@ def b64(data: bytes) -> str:
 
 
 def write_log(url: str, clock: FakeClock) -> None:
-    app = postgres_ledger(url, clock)
-    register_world(app)
+    app = postgres_world(url, clock)
     body = app.file_record(filing(1), DEPT).record_id
     person = app.file_record(filing(2, subject_type="civil_servant", subject_code=None,
                                     subject_citizen_id=PERSON_ID), DEPT).record_id

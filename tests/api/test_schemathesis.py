@@ -23,8 +23,7 @@ from tests.support.world import (
     SOURCE_CODE,
     FakeClock,
     filing,
-    postgres_ledger,
-    register_world,
+    postgres_world,
 )
 
 SUBJECTS = {Role.SUBJECT_OFFICIAL: BODY_CODE, Role.SOURCE_DEPARTMENT: SOURCE_CODE}
@@ -33,8 +32,7 @@ SUBJECTS = {Role.SUBJECT_OFFICIAL: BODY_CODE, Role.SOURCE_DEPARTMENT: SOURCE_COD
 @pytest.fixture(scope="module")
 def served(pg_admin_url: str) -> Iterator[tuple[Any, list[dict[str, str]]]]:
     url = create_database(pg_admin_url, f"t_{uuid.uuid4().hex[:12]}")
-    ledger = postgres_ledger(url, FakeClock())
-    register_world(ledger)
+    ledger = postgres_world(url, FakeClock())
     ledger.file_record(filing(), DEPT)
     store = PostgresTokenStore(url)
     headers = [{}] + [

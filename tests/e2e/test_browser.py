@@ -47,8 +47,7 @@ from tests.support.world import (
     FakeClock,
     filing,
     official,
-    postgres_ledger,
-    register_world,
+    postgres_world,
 )
 
 CHROMIUM = "/usr/bin/chromium"
@@ -94,8 +93,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def site(pg_url: str, clock: FakeClock) -> Iterator[Site]:
-    ledger = postgres_ledger(pg_url, clock)
-    register_world(ledger)
+    ledger = postgres_world(pg_url, clock)
     rid = ledger.file_record(filing(), DEPT).record_id
     store = PostgresTokenStore(pg_url)
     tokens = {

@@ -33,7 +33,12 @@ from ledger.clock import business_date, system_clock
 from ledger.events import Role
 from ledger.identifiers import record_id
 from tests.faults.processes import Process, cli, free_port
-from tests.support.world import SOURCE_CODE, FakeClock, filing, postgres_ledger, register_world
+from tests.support.world import (
+    SOURCE_CODE,
+    FakeClock,
+    filing,
+    postgres_world,
+)
 
 pytestmark = pytest.mark.timeout(240)
 CLIENTS = 16
@@ -108,8 +113,7 @@ def log_of(url: str) -> tuple[Counter[UUID], set[UUID], dict[str, UUID]]:
 def test_a_server_killed_mid_batch_leaves_every_filing_whole_or_absent(
     pg_url: str, tmp_path: Path,
 ) -> None:
-    ledger = postgres_ledger(pg_url, FakeClock())
-    register_world(ledger)
+    ledger = postgres_world(pg_url, FakeClock())
     ledger.close()
     token = PostgresTokenStore(pg_url).create(
         Account("dept", Role.SOURCE_DEPARTMENT, SOURCE_CODE, "dept"))

@@ -29,7 +29,12 @@ from api.idempotency import PostgresIdempotencyStore
 from ledger.events import Role
 from ledger.store.storage import create_database
 from tests.faults.tally import Tally
-from tests.support.world import SOURCE_CODE, FakeClock, filing, postgres_ledger, register_world
+from tests.support.world import (
+    SOURCE_CODE,
+    FakeClock,
+    filing,
+    postgres_world,
+)
 
 
 @pytest.fixture
@@ -50,8 +55,7 @@ def restart(server: Any, down_for: float) -> None:
 
 def test_filings_acknowledged_around_a_database_restart_are_all_kept_once(own_server: Any) -> None:
     url = create_database(own_server.get_uri(), "ledger")
-    ledger = postgres_ledger(url, FakeClock())
-    register_world(ledger)
+    ledger = postgres_world(url, FakeClock())
     tokens = PostgresTokenStore(url)
     token = tokens.create(Account("dept", Role.SOURCE_DEPARTMENT, SOURCE_CODE, "dept"))
     client = TestClient(create_app(Services(ledger, tokens, PostgresIdempotencyStore(url),

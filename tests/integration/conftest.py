@@ -9,14 +9,13 @@ import pytest
 
 from ledger.application import Ledger
 from tests.support.projections import Projections
-from tests.support.world import FakeClock, postgres_ledger, register_world
+from tests.support.world import FakeClock, postgres_world
 
 
 @pytest.fixture
 def app(pg_url: str, clock: FakeClock) -> Iterator[Ledger]:
     """A ledger on a fresh database with the province's bodies and people registered."""
-    ledger = postgres_ledger(pg_url, clock)
-    register_world(ledger)
+    ledger = postgres_world(pg_url, clock)
     yield ledger
     ledger.close()
 

@@ -30,8 +30,7 @@ from tests.support.world import (
     FakeClock,
     filing,
     official,
-    postgres_ledger,
-    register_world,
+    postgres_world,
 )
 
 LAST_PACKAGE_YEAR = WorkingCalendar().package_years[1]
@@ -144,8 +143,7 @@ def test_a_deadline_reaching_two_unpublished_years_waits_for_both(
 def test_the_audit_bundle_replays_the_due_date_recorded_later_with_its_calendar(
     pg_url: str, clock: FakeClock,
 ) -> None:
-    ledger = postgres_ledger(pg_url, clock)
-    register_world(ledger)
+    ledger = postgres_world(pg_url, clock)
     new_year = unpublished_next_year(ledger)
     clock.set_date(date(new_year - 1, 12, 21))
     rid = ledger.file_record(filing(1, decision_date=date(new_year - 1, 12, 18)),

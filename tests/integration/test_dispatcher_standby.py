@@ -21,7 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 from ledger.application import Ledger
 from ledger.clock import business_date
 from tests.support.engines import ServerClock, server_on_its_day
-from tests.support.world import DEPT, filing, postgres_ledger, register_world
+from tests.support.world import DEPT, filing, postgres_world
 from workflows.dispatcher import Dispatcher
 from workflows.inputs import workflow_id
 from workflows.positions import PostgresPositions
@@ -61,8 +61,7 @@ class Deployment:
 @pytest.fixture
 async def deployment(pg_url: str) -> AsyncIterator[Deployment]:
     clock = ServerClock()
-    ledger = postgres_ledger(pg_url, clock)
-    register_world(ledger)
+    ledger = postgres_world(pg_url, clock)
     async with server_on_its_day(ledger, clock, years=2) as env:
         # what the log held before the test has been dispatched
         PostgresPositions(pg_url).set("deadlines", ledger.recorder.max_notification_id() or 0)

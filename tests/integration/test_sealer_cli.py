@@ -28,7 +28,7 @@ from ledger.proof.verify import (
     verify_inclusion,
 )
 from ledger.proof.verify_bundle import unb64
-from tests.support.world import BODY_CODE, DEPT, FakeClock, filing, postgres_ledger, register_world
+from tests.support.world import BODY_CODE, DEPT, FakeClock, filing, postgres_world
 
 KEY = Ed25519PrivateKey.generate()
 
@@ -54,8 +54,7 @@ def cli(pg_url: str, tmp_path: Path) -> Any:
 
 @pytest.fixture
 def world(pg_url: str, clock: FakeClock) -> Any:
-    app = postgres_ledger(pg_url, clock)
-    register_world(app)
+    app = postgres_world(pg_url, clock)
     yield app
     app.close()
 

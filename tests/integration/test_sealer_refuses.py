@@ -33,7 +33,13 @@ from tests.integration.test_tamper import (
     swap_two,
     tamper,
 )
-from tests.support.world import DEPT, FakeClock, filing, postgres_ledger, register_world
+from tests.support.world import (
+    DEPT,
+    FakeClock,
+    filing,
+    postgres_world,
+    register_world,
+)
 
 KEY = Ed25519PrivateKey.generate()
 
@@ -42,8 +48,7 @@ KEY = Ed25519PrivateKey.generate()
 def world(pg_url: str, clock: FakeClock) -> Iterator[tuple[Ledger, dict[str, int]]]:
     """A log with a gap, sealed and signed once by the genuine sealer."""
     migrate(pg_url)  # the append-only guard: each rewrite below switches it off, as the owner
-    app = postgres_ledger(pg_url, clock)
-    register_world(app)
+    app = postgres_world(pg_url, clock)
     register_world(app)  # refused by the database: leaves a gap in the notification ids
     rid = app.file_record(filing(1), DEPT).record_id
     app.file_record(filing(2), DEPT)

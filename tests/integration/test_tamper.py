@@ -30,7 +30,7 @@ from ledger.proof.verify_bundle import verify_bundle
 from ledger.store.follow import LogTable
 from ledger.store.keys import public_key_bytes
 from ledger.store.roles import maintenance, migrate
-from tests.support.world import DEPT, FakeClock, filing, postgres_ledger, register_world
+from tests.support.world import DEPT, FakeClock, filing, postgres_world, register_world
 
 KEY = Ed25519PrivateKey.generate()
 Tamper = Callable[[psycopg.Connection[Any], dict[str, int]], None]
@@ -67,8 +67,7 @@ def insert_one(conn: psycopg.Connection[Any], at: dict[str, int]) -> None:
 def sealed(pg_url: str, clock: FakeClock) -> Iterator[tuple[Ledger, dict[str, Any]]]:
     """A sealed log with a gap, a signed head, and the auditor's bundle of one record."""
     migrate(pg_url)  # the roles and the append-only guard, as every deployment has them
-    app = postgres_ledger(pg_url, clock)
-    register_world(app)
+    app = postgres_world(pg_url, clock)
     register_world(app)  # refused by the database: leaves a gap in the notification ids
     rid = app.file_record(filing(1), DEPT).record_id
     app.file_record(filing(2), DEPT)

@@ -24,7 +24,12 @@ from typer.testing import CliRunner
 from api.cli import deadlines as cli_deadlines
 from ledger import record_events as ev
 from ledger.application import Ledger
-from tests.support.world import DEPT, FakeClock, filing, postgres_ledger, register_world
+from tests.support.world import (
+    DEPT,
+    FakeClock,
+    filing,
+    postgres_world,
+)
 from workflows.devserver import start_dev_server
 from workflows.dispatcher import Dispatcher
 from workflows.horizons import PostgresHorizons
@@ -66,8 +71,7 @@ class Engines:
 
 @pytest.fixture
 async def engines(pg_url: str, clock: FakeClock) -> AsyncIterator[Engines]:
-    ledger = postgres_ledger(pg_url, clock)
-    register_world(ledger)
+    ledger = postgres_world(pg_url, clock)
     async with await start_dev_server(persistent=False, port=None, ui=False) as env:
         added = await register_search_attributes(env.client)
         assert "DeadlineAt" in added and "RegionCode" in added

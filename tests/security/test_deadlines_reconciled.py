@@ -25,7 +25,7 @@ from projections.deadlines import OpenDeadlines
 from projections.follower import Follower
 from projections.log import log_table_of
 from tests.support.engines import ServerClock, World, deadline_worker, server_on_its_day
-from tests.support.world import DEPT, filing, postgres_ledger, register_world
+from tests.support.world import DEPT, filing, postgres_world
 from workflows.inputs import start_of_day
 from workflows.reconcile import Reconciler, Restart
 
@@ -53,8 +53,7 @@ class Scene(World):
 @pytest.fixture
 async def scene(pg_url: str) -> AsyncIterator[Scene]:
     clock = ServerClock()
-    ledger = postgres_ledger(pg_url, clock)
-    register_world(ledger)
+    ledger = postgres_world(pg_url, clock)
     async with (server_on_its_day(ledger, clock, years=3) as env,
                 deadline_worker(env, ledger)):
         found = Scene(World(env, ledger, clock), pg_url)

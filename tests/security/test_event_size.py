@@ -18,7 +18,7 @@ from ledger.errors import EventTooLargeError, ValidationError
 from ledger.events import Role
 from ledger.store.persistence import MAX_EVENT_BYTES
 from tests.support.api import Api
-from tests.support.world import DEPT, FakeClock, filing, memory_ledger, register_world
+from tests.support.world import DEPT, FakeClock, filing, memory_world
 
 FULL = "未" * 20_000  # the longest text a field takes: 60,000 bytes stored
 
@@ -29,8 +29,7 @@ def _log_size(ledger: Ledger) -> int:
 
 @pytest.fixture
 def ledger() -> Ledger:
-    app = memory_ledger(FakeClock())
-    register_world(app)
+    app = memory_world(FakeClock())
     return app
 
 

@@ -26,7 +26,13 @@ from ledger import commands as c
 from ledger.application import Ledger
 from tests.calendar_data import publish_test_years
 from tests.support.engines import ServerClock, deadline_worker, system_steps
-from tests.support.world import BODY_CODE, DEPT, filing, memory_ledger, official, register_world
+from tests.support.world import (
+    BODY_CODE,
+    DEPT,
+    filing,
+    memory_world,
+    official,
+)
 from workflows.deadline import DeadlineWorkflow
 from workflows.devserver import start_test_server
 from workflows.dispatcher import Dispatcher
@@ -80,8 +86,7 @@ class Scene:
 @pytest.fixture
 async def scene() -> AsyncIterator[Scene]:
     clock = ServerClock()
-    ledger = memory_ledger(clock)
-    register_world(ledger)
+    ledger = memory_world(clock)
     async with await start_test_server() as env, deadline_worker(env, ledger):
         yield Scene(env, ledger, clock, Dispatcher(ledger, env.client, MemoryPositions(),
                                                    task_queue="tq", search_attributes=False))

@@ -27,9 +27,8 @@ from tests.support.world import (
     SOURCE_CODE,
     FakeClock,
     filing,
-    memory_ledger,
+    memory_world,
     official,
-    register_world,
     uscc,
 )
 
@@ -38,8 +37,7 @@ TO = {"name": "福建省纪委监委", "code": SOURCE_CODE}
 
 @pytest.fixture
 def world(clock: FakeClock) -> Iterator[Ledger]:
-    ledger = memory_ledger(clock)
-    register_world(ledger)
+    ledger = memory_world(clock)
     yield ledger
     ledger.close()
 

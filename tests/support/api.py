@@ -29,8 +29,7 @@ from tests.support.world import (
     FakeClock,
     filing,
     official,
-    postgres_ledger,
-    register_world,
+    postgres_world,
 )
 
 SUBJECTS = {Role.SUBJECT_OFFICIAL: BODY_CODE, Role.SOURCE_DEPARTMENT: SOURCE_CODE}
@@ -49,8 +48,7 @@ class Api:
 
 def services_on(url: str, clock: FakeClock) -> Services:
     """A ledger on the database at ``url`` with the province registered, and the API's stores."""
-    ledger = postgres_ledger(url, clock)
-    register_world(ledger)
+    ledger = postgres_world(url, clock)
     return Services(ledger=ledger, tokens=PostgresTokenStore(url),
                     idempotency=PostgresIdempotencyStore(url), database_url=url)
 

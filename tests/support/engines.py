@@ -20,7 +20,7 @@ from temporalio.worker import Worker
 from ledger import record_events as ev
 from ledger.application import Ledger
 from tests.calendar_data import publish_test_years
-from tests.support.world import DEPT, FakeClock, filing, memory_ledger, register_world
+from tests.support.world import DEPT, FakeClock, filing, memory_world
 from workflows.activities import DeadlineActivities
 from workflows.deadline import DeadlineWorkflow
 from workflows.devserver import start_test_server
@@ -97,8 +97,7 @@ class World:
 async def deadline_world() -> AsyncIterator[World]:
     """An in-memory ledger with the province registered, on the server's day, with a worker."""
     clock = ServerClock()
-    ledger = memory_ledger(clock)
-    register_world(ledger)
+    ledger = memory_world(clock)
     async with server_on_its_day(ledger, clock, years=2) as env, deadline_worker(env, ledger):
         yield World(env, ledger, clock)
 

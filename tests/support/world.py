@@ -97,3 +97,18 @@ def filing(number: int = 1, **overrides: Any) -> c.FileRecord:
     }
     fields.update(overrides)
     return c.FileRecord.model_validate(fields)
+
+
+def memory_world(clock: FakeClock) -> Ledger:
+    """An in-memory ledger with the county body, its city body and civil servant registered."""
+    app = memory_ledger(clock)
+    register_world(app)
+    return app
+
+
+def postgres_world(url: str, clock: FakeClock) -> Ledger:
+    """A ledger on the database at ``url`` with the county body, its city body and civil
+    servant registered."""
+    app = postgres_ledger(url, clock)
+    register_world(app)
+    return app

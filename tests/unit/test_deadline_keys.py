@@ -20,9 +20,8 @@ from tests.support.world import (
     SOURCE_CODE,
     FakeClock,
     filing,
-    memory_ledger,
+    memory_world,
     official,
-    register_world,
 )
 
 TO = {"name": "福建省纪委监委", "code": SOURCE_CODE}
@@ -81,8 +80,7 @@ def _keys(app: Ledger, record_id: UUID) -> set[str]:
 def test_every_key_a_record_makes_is_todays_text_and_reads_back() -> None:
     # Two objections (one reviewed), a repair carried to its propagation, a debtor's removal.
     clock = FakeClock()
-    app = memory_ledger(clock)
-    register_world(app)
+    app = memory_world(clock)
     rid = app.file_record(filing(rectification={"requirement": "整改"},
                                  category="dishonest_judgment_debtor"), DEPT).record_id
     app.file_objection(c.FileObjection(record_id=rid, grounds="异议"), official())

@@ -21,9 +21,8 @@ from tests.support.world import (
     SYSTEM,
     FakeClock,
     filing,
-    memory_ledger,
+    memory_world,
     official,
-    register_world,
 )
 
 TO = {"name": "福建省纪委监委", "code": SOURCE_CODE}
@@ -140,8 +139,7 @@ def test_random_command_sequences_never_reach_a_forbidden_state(
     steps: list[tuple[str, int, int]], with_rectification: bool, debtor: bool
 ) -> None:
     clock = FakeClock()
-    app = memory_ledger(clock)
-    register_world(app)
+    app = memory_world(clock)
     rectification = {"requirement": "整改"} if with_rectification else None
     category = "dishonest_judgment_debtor" if debtor else "administrative_penalty"
     rid = app.file_record(filing(rectification=rectification, category=category,

@@ -30,9 +30,8 @@ from tests.support.world import (
     DEPT,
     PARENT_CODE,
     filing,
-    memory_ledger,
+    memory_world,
     official,
-    register_world,
 )
 from workflows.activities import DeadlineActivities
 from workflows.deadline import DeadlineWorkflow
@@ -68,8 +67,7 @@ def server_clock() -> ServerClock:
 
 @pytest.fixture
 def ledger(server_clock: ServerClock) -> Ledger:
-    app = memory_ledger(server_clock)
-    register_world(app)
+    app = memory_world(server_clock)
     return app
 
 
