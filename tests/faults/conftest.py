@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.load import Load
-from tests.faults.processes import DevServer
-from tests.integration.test_dispatcher_faults import prepare
+from tests.support.load import Load, prepare
+from tests.support.processes import DevServer
 from tests.support.world import FakeClock, postgres_ledger
 
 

@@ -32,7 +32,7 @@ from api.auth import Account, PostgresTokenStore
 from ledger.clock import business_date, system_clock
 from ledger.events import Role
 from ledger.identifiers import record_id
-from tests.faults.processes import Process, cli, free_port
+from tests.support.processes import Process, cli, free_port
 from tests.support.world import (
     SOURCE_CODE,
     FakeClock,

@@ -28,7 +28,7 @@ from api.deps import Services
 from api.idempotency import PostgresIdempotencyStore
 from ledger.events import Role
 from ledger.store.storage import create_database
-from tests.faults.tally import Tally
+from tests.support.tally import Tally
 from tests.support.world import (
     SOURCE_CODE,
     FakeClock,

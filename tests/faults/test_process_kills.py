@@ -25,16 +25,15 @@ import pytest
 from ledger import record_events as ev
 from projections.log import LogTable, log_table_of
 from projections.positions import ViewStatus, view_status
-from tests.faults.load import Load
-from tests.faults.processes import DevServer, Process, cli, eventually
-from tests.faults.tally import (
+from tests.support.load import Load, count
+from tests.support.processes import DevServer, Process, cli, eventually
+from tests.support.tally import (
     DEADLINE_WORKFLOWS,
     ladder_facts,
     tally_overdue_facts,
     tally_views,
     tally_workflows,
 )
-from tests.integration.test_dispatcher_faults import count
 
 pytestmark = pytest.mark.timeout(180)
 KILLS = 2

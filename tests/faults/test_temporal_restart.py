@@ -22,15 +22,14 @@ import pytest
 
 from ledger import record_events as ev
 from projections.log import log_table_of
-from tests.faults.load import Load
-from tests.faults.processes import DevServer, Process, cli, eventually
-from tests.faults.tally import (
+from tests.support.load import Load, count
+from tests.support.processes import DevServer, Process, cli, eventually
+from tests.support.tally import (
     DEADLINE_WORKFLOWS,
     ladder_facts,
     tally_overdue_facts,
     tally_workflows,
 )
-from tests.integration.test_dispatcher_faults import count
 
 pytestmark = pytest.mark.timeout(180)
 DOWN_FOR = 3.0

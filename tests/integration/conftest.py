@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
 
+from api.auth import Account
 from ledger.application import Ledger
+from ledger.events import Role
+from tests.support.cli import CommandLine, command_line
 from tests.support.projections import Projections
-from tests.support.world import FakeClock, postgres_world
+from tests.support.world import SOURCE_CODE, FakeClock, postgres_world
 
 
 @pytest.fixture
@@ -32,3 +37,20 @@ def views(app: Ledger, pg_url: str) -> Iterator[Projections]:
 def conn(pg_url: str) -> Iterator[psycopg.Connection[object]]:
     with psycopg.connect(pg_url, autocommit=True) as connection:
         yield connection
+
+
+@pytest.fixture
+def cli(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CommandLine:
+    """The command line with an administrator's and a department clerk's accounts."""
+    return command_line(
+        pg_url, tmp_path, monkeypatch,
+        Account("admin", Role.ADMINISTRATOR, None, "administrator"),
+        Account("clerk", Role.SOURCE_DEPARTMENT, SOURCE_CODE, "department clerk"))
+
+
+@pytest.fixture
+def env(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The settings the command line reads: this test's database, home folder and master key."""
+    monkeypatch.setenv("LEDGER_DATABASE_URL", pg_url)
+    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    monkeypatch.setenv("LEDGER_MASTER_KEY", base64.b64encode(b"m" * 32).decode())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import csv
 import json
 from collections.abc import Iterator
@@ -14,10 +13,8 @@ import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError
 from openpyxl import Workbook
-from typer.testing import CliRunner, Result
 
-from api.auth import Account, PostgresTokenStore
-from api.cli.main import app as cli_app
+from api.auth import Account
 from ledger import commands as c
 from ledger.application import MAX_EVENTS_PER_SAVE, Ledger
 from ledger.bulk import records as bulk
@@ -26,6 +23,7 @@ from ledger.bulk.records import CHUNK_ROWS, MAX_BYTES_PER_SAVE, RowResult, impor
 from ledger.events import DomainEvent, Role
 from ledger.identifiers import body_id, record_id
 from ledger.record_events import RecordFiled
+from tests.support.cli import CommandLine, command_line
 from tests.support.world import (
     BODY_CODE,
     DEPT,
@@ -347,21 +345,11 @@ def test_an_imported_group_wakes_the_followers_and_leaves_no_gap_in_the_log(
 
 
 @pytest.fixture
-def cli(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("LEDGER_DATABASE_URL", pg_url)
-    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
-    # A named database: its master key is given, as in production.
-    monkeypatch.setenv("LEDGER_MASTER_KEY", base64.b64encode(b"k" * 32).decode())
+def cli(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CommandLine:
     # The clerk acts as the department's own account, as at the API.
-    PostgresTokenStore(pg_url).create(Account("clerk", Role.SOURCE_DEPARTMENT, SOURCE_CODE,
-                                              "department clerk"))
     monkeypatch.setenv("LEDGER_ACCOUNT", "clerk")
-    runner = CliRunner()
-
-    def run(*args: str | Path, input: str | None = None) -> Result:
-        return runner.invoke(cli_app, [str(a) for a in args], input=input)
-
-    return run
+    return command_line(pg_url, tmp_path, monkeypatch,
+                        Account("clerk", Role.SOURCE_DEPARTMENT, SOURCE_CODE, "department clerk"))
 
 
 def test_a_clerk_imports_at_the_command_line_and_the_exit_code_says_if_lines_were_refused(

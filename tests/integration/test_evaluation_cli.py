@@ -13,13 +13,12 @@ from api.auth import Account, PostgresTokenStore
 from ledger.application import Ledger
 from ledger.events import SYSTEM, Role
 from projections.period_evaluations import take_period
-from tests.integration.test_formula_cli import cli  # noqa: F401  (the fixture)
 from tests.support.projections import Projections
 from tests.support.world import BODY_CODE, DEPT, FakeClock, filing
 
 
 def test_an_operator_imports_ratings_and_an_auditor_replays_a_recorded_quarter(
-    cli: Any, app: Ledger, views: Projections, clock: FakeClock, pg_url: str,  # noqa: F811
+    cli: Any, app: Ledger, views: Projections, clock: FakeClock, pg_url: str,
     tmp_path: Path,
 ) -> None:
     PostgresTokenStore(pg_url).create(Account("ops", Role.OPERATOR, None, "operator"))

@@ -3,35 +3,11 @@ formula dated in the past are refused."""
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-from typer.testing import CliRunner, Result
-
-from api.auth import Account, PostgresTokenStore
-from api.cli.main import app as cli_app
-from ledger.events import Role
 from tests.support.registers import new_formula
-from tests.support.world import SOURCE_CODE
-
-
-@pytest.fixture
-def cli(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("LEDGER_DATABASE_URL", pg_url)
-    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("LEDGER_MASTER_KEY", base64.b64encode(b"k" * 32).decode())
-    tokens = PostgresTokenStore(pg_url)
-    tokens.create(Account("admin", Role.ADMINISTRATOR, None, "administrator"))
-    tokens.create(Account("clerk", Role.SOURCE_DEPARTMENT, SOURCE_CODE, "department clerk"))
-    runner = CliRunner()
-
-    def run(*args: str | Path) -> Result:
-        return runner.invoke(cli_app, [str(a) for a in args])
-
-    return run
 
 
 def test_an_administrator_publishes_a_formula_and_others_or_past_dates_are_refused(

@@ -20,8 +20,14 @@ from ledger.store.group_commit import GroupCommitter, Pending
 from projections.follower import Follower
 from projections.log import log_table_of
 from projections.registry import all_views
-from tests.integration.test_projections_follower import AppliedPositions, applied, statuses
-from tests.support.projections import log_positions, rebuilt_snapshot, snapshot
+from tests.support.projections import (
+    AppliedPositions,
+    applied,
+    log_positions,
+    rebuilt_snapshot,
+    snapshot,
+    statuses,
+)
 from tests.support.world import ADMIN, DEPT, FakeClock, filing, postgres_ledger, uscc
 
 FILED = "ledger.record_events:RecordFiled"

@@ -4,31 +4,24 @@ code."""
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from api.auth import Account, PostgresTokenStore
-from api.cli.main import app as cli_app
+from api.auth import Account
 from ledger.application import Ledger
 from ledger.events import Role
 from ledger.lead import lead_id
 from ledger.lead_events import LeadOrigin
+from tests.support.cli import CommandLine, command_line
 from tests.support.world import BODY_CODE, SOURCE_CODE
 
 
 @pytest.fixture
-def cli(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("LEDGER_DATABASE_URL", pg_url)
-    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("LEDGER_MASTER_KEY", base64.b64encode(b"k" * 32).decode())
-    PostgresTokenStore(pg_url).create(Account("clerk", Role.SOURCE_DEPARTMENT, SOURCE_CODE,
-                                              "department clerk"))
-    runner = CliRunner()
-    return lambda *args: runner.invoke(cli_app, [str(a) for a in args])
+def cli(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CommandLine:
+    return command_line(pg_url, tmp_path, monkeypatch,
+                        Account("clerk", Role.SOURCE_DEPARTMENT, SOURCE_CODE, "department clerk"))
 
 
 def test_a_clerk_imports_leads_and_the_same_reference_again_changes_nothing(

@@ -9,58 +9,29 @@ from typing import Any
 
 import psycopg
 import pytest
-from eventsourcing.utils import get_topic
 
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.errors import ConflictError
 from ledger.events import DomainEvent
-from ledger.record_events import Withdrawn
 from projections.follower import Follower
-from projections.log import LogTable, log_table_of
-from projections.positions import view_status
+from projections.log import log_table_of
 from projections.rebuild import RebuildError, rebuild
 from projections.records import RecordView
 from projections.registry import all_views
 from projections.rollup import RegionRollup
-from projections.tables import Table
 from projections.view import View
-from tests.support.projections import Projections, log_positions, rebuilt_snapshot, snapshot
+from tests.support.projections import (
+    AppliedPositions,
+    Projections,
+    RefusesWithdrawals,
+    applied,
+    log_positions,
+    rebuilt_snapshot,
+    snapshot,
+    statuses,
+)
 from tests.support.world import ADMIN, DEPT, FakeClock, filing, postgres_ledger, uscc
-
-
-def every_event_class() -> frozenset[type[DomainEvent]]:
-    found: set[type[DomainEvent]] = set()
-    todo = [DomainEvent]
-    while todo:
-        for sub in todo.pop().__subclasses__():
-            if sub not in found:
-                found.add(sub)
-                todo.append(sub)
-    return frozenset(found)
-
-
-APPLIED = Table(name="applied_positions", columns=(("position", "bigint"), ("topic", "text")),
-                key=("position",))
-
-
-class AppliedPositions(View):
-    """Writes down every position it is given; a second delivery breaks its primary key."""
-
-    name = "applied_positions"
-    tables = (APPLIED,)
-    handles = every_event_class()
-
-    def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
-        cursor.execute("INSERT INTO views.applied_positions VALUES (%s, %s)",
-                       (position, get_topic(type(event))))
-
-
-class FailsOnWithdrawal(RecordView):
-    def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
-        if isinstance(event, Withdrawn):
-            raise RuntimeError("cannot handle a withdrawal")
-        super().apply(cursor, event, position)
 
 
 class Crash(BaseException):
@@ -91,17 +62,6 @@ class DyingCounter(DiesMidPage, AppliedPositions):
     pass
 
 
-def applied(url: str) -> list[int]:
-    with psycopg.connect(url) as conn:
-        rows = conn.execute("SELECT position FROM views.applied_positions ORDER BY position")
-        return [row[0] for row in rows.fetchall()]
-
-
-def statuses(url: str, log: LogTable) -> dict[str, Any]:
-    with psycopg.connect(url) as conn:
-        return {s.view: s for s in view_status(conn, log)}
-
-
 def test_a_view_that_fails_stops_at_that_event_and_the_other_views_go_on(
     app: Ledger, pg_url: str,
 ) -> None:
@@ -111,7 +71,7 @@ def test_a_view_that_fails_stops_at_that_event_and_the_other_views_go_on(
     log = log_table_of(app)
     withdrawal = max(log_positions(pg_url, log)) - 4  # filing 2 wrote 4 events after it
 
-    failing = Follower(pg_url, FailsOnWithdrawal(), log)
+    failing = Follower(pg_url, RefusesWithdrawals(), log)
     failing.catch_up()
     others = Projections(app, pg_url)
     others.followers = [f for f in others.followers if f.view.name != "record_view"]

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 import threading
-from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
 from typer.testing import CliRunner
 
 from api.cli.projections import app as cli
-from ledger import commands as c
 from ledger.application import Ledger
 from ledger.clock import business_date
-from ledger.events import DomainEvent
-from ledger.record_events import Withdrawn
 from projections import disclosure
 from projections.disclosure import PublicDisclosure
 from projections.follower import Follower, advisory_key
@@ -25,22 +19,14 @@ from projections.positions import view_status
 from projections.rebuild import RebuildError, rebuild, rebuild_upgraded
 from projections.records import RecordView
 from projections.registry import VIEWS
-from tests.support.projections import Projections, rebuilt_snapshot, snapshot
-from tests.support.world import DEPT, FakeClock, filing
-
-
-class RefusesWithdrawals(RecordView):
-    def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
-        if isinstance(event, Withdrawn):
-            raise RuntimeError("cannot handle a withdrawal")
-        super().apply(cursor, event, position)
-
-
-def file_many(app: Ledger, numbers: range) -> None:
-    for n in numbers:
-        rid = app.file_record(filing(n), DEPT).record_id
-        if n % 4 == 0:
-            app.withdraw_record(c.WithdrawRecord(record_id=rid, reasons="撤销"), DEPT)
+from tests.support.projections import (
+    Projections,
+    RefusesWithdrawals,
+    file_many,
+    rebuilt_snapshot,
+    snapshot,
+)
+from tests.support.world import FakeClock
 
 
 def test_a_rebuild_swaps_in_fresh_tables_while_readers_and_writers_carry_on(
@@ -165,13 +151,6 @@ def test_after_an_upgrade_following_starts_by_rebuilding_the_views_whose_code_ch
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT count(*) FROM views.public_disclosure").fetchone() == (3,)
     assert rebuild_upgraded(pg_url, list(VIEWS), log) is None  # nothing left to rebuild
-
-
-@pytest.fixture
-def env(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LEDGER_DATABASE_URL", pg_url)
-    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
-    monkeypatch.setenv("LEDGER_MASTER_KEY", base64.b64encode(b"m" * 32).decode())
 
 
 def test_the_cli_runs_rebuilds_and_reports_each_views_position_lag_and_health(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-from pathlib import Path
 from typing import Any, ClassVar
 
 import psycopg
@@ -22,8 +20,13 @@ from projections.rebuild_split import split
 from projections.records import RecordView
 from projections.registry import VIEWS
 from projections.view import View
-from tests.integration.test_projections_rebuild import RefusesWithdrawals, file_many
-from tests.support.projections import Projections, rebuilt_snapshot, snapshot
+from tests.support.projections import (
+    Projections,
+    RefusesWithdrawals,
+    file_many,
+    rebuilt_snapshot,
+    snapshot,
+)
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -69,13 +72,6 @@ def test_a_view_failing_in_one_process_leaves_the_live_tables_and_no_scratch_beh
         scratch = conn.execute("SELECT count(*) FROM pg_namespace "
                                "WHERE nspname LIKE 'views_rebuild_%'").fetchone()
     assert scratch == (0,)
-
-
-@pytest.fixture
-def env(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LEDGER_DATABASE_URL", pg_url)
-    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
-    monkeypatch.setenv("LEDGER_MASTER_KEY", base64.b64encode(b"m" * 32).decode())
 
 
 def test_an_operator_rebuilds_every_view_with_two_processes_from_the_cli(

@@ -30,6 +30,17 @@ def file(ledger: Ledger, **fields: object) -> UUID:
     return ledger.file_record(cmd, DEPT).record_id
 
 
+def repair_forwarded(ledger: Ledger, clock: FakeClock, commitment: str) -> tuple[UUID, int]:
+    """A record with nothing to rectify, past its shortest publicity; its official applies
+    for credit repair and the reviewer forwards the application to the source."""
+    rid = file(ledger, rectification=None)
+    clock.set_date(ledger.record(rid).publicity_min_end + timedelta(days=1))
+    number = ledger.apply_for_repair(c.ApplyForRepair(record_id=rid, commitment=commitment),
+                                     official())
+    ledger.forward_repair(c.ForwardRepair(record_id=rid, number=number, to=SOURCE), REVIEWER)
+    return rid, number
+
+
 def open_keys(ledger: Ledger, rid: UUID) -> set[str]:
     return set(ledger.record(rid).deadlines)
 
@@ -121,11 +132,7 @@ def test_a_revoked_decision_closes_every_deadline_and_lifts_sanctions_but_the_re
 def test_an_approved_repair_closes_the_other_deadlines_and_lifts_sanctions(
     world: Ledger, clock: FakeClock,
 ) -> None:
-    rid = file(world, rectification=None)
-    clock.set_date(world.record(rid).publicity_min_end + timedelta(days=1))
-    number = world.apply_for_repair(c.ApplyForRepair(record_id=rid, commitment="信用承诺"),
-                                    official())
-    world.forward_repair(c.ForwardRepair(record_id=rid, number=number, to=SOURCE), REVIEWER)
+    rid, number = repair_forwarded(world, clock, "信用承诺")
     world.decide_repair(c.DecideRepair(record_id=rid, number=number, approved=True,
                                        reasons="已整改"), DEPT)
     assert open_keys(world, rid) == {f"repair-{number}-propagation"}
@@ -251,11 +258,7 @@ def test_an_extension_is_refused_once_the_deadline_has_passed(
 def test_a_repair_extension_moves_the_decision_deadline_as_well_as_the_answer(
     world: Ledger, clock: FakeClock,
 ) -> None:
-    rid = file(world, rectification=None)
-    clock.set_date(world.record(rid).publicity_min_end + timedelta(days=1))
-    number = world.apply_for_repair(c.ApplyForRepair(record_id=rid, commitment="承诺"),
-                                    official())
-    world.forward_repair(c.ForwardRepair(record_id=rid, number=number, to=SOURCE), REVIEWER)
+    rid, number = repair_forwarded(world, clock, "承诺")
     before = world.record(rid).deadlines
     world.extend_repair(c.ExtendRepair(record_id=rid, number=number, reasons="需核实"),
                         REVIEWER)

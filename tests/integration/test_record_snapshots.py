@@ -24,7 +24,7 @@ from ledger.record import CreditRecord
 from ledger.snapshots import Snapshot
 from ledger.store.keys import PostgresKeyStore
 from ledger.store.storage import eventsourcing_env
-from tests.integration.test_projections_property import (
+from tests.support.command_mix import (
     STEPS,
     World,
     commands,

@@ -6,6 +6,7 @@ import base64
 import json
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import psycopg
 import pytest
@@ -59,6 +60,14 @@ def world(pg_url: str, clock: FakeClock) -> Any:
     app.close()
 
 
+def a_filed_record_exported(cli: Any, world: Ledger, tmp_path: Path) -> tuple[UUID, Path]:
+    """A record filed, and the auditor's bundle of it written to a file."""
+    rid = world.file_record(filing(1), DEPT).record_id
+    bundle = tmp_path / "bundle.json"
+    cli("export", "--record", rid, "-o", bundle)
+    return rid, bundle
+
+
 def test_an_auditor_exports_a_record_verifies_it_offline_and_against_a_later_head(
     cli: Any, world: Ledger, tmp_path: Path
 ) -> None:
@@ -84,9 +93,7 @@ def test_an_auditor_exports_a_record_verifies_it_offline_and_against_a_later_hea
 def test_a_bundle_with_one_flipped_byte_fails_verification(
     cli: Any, world: Ledger, tmp_path: Path
 ) -> None:
-    rid = world.file_record(filing(1), DEPT).record_id
-    bundle = tmp_path / "bundle.json"
-    cli("export", "--record", rid, "-o", bundle)
+    _, bundle = a_filed_record_exported(cli, world, tmp_path)
     document = json.loads(bundle.read_text())
     state = bytearray(base64.b64decode(document["events"][1]["state"]))
     state[-3] ^= 0x01
@@ -183,9 +190,7 @@ def test_the_sealers_health_check_fails_while_it_refuses_a_rewritten_log(
 def test_an_auditor_who_pins_no_key_cannot_pass_a_bundle(
     cli: Any, world: Ledger, tmp_path: Path
 ) -> None:
-    rid = world.file_record(filing(1), DEPT).record_id
-    bundle = tmp_path / "bundle.json"
-    cli("export", "--record", rid, "-o", bundle)
+    _, bundle = a_filed_record_exported(cli, world, tmp_path)
 
     offline = cli("verify", bundle, ok=False, LEDGER_SIGNING_KEY="", LEDGER_PUBLIC_KEY="")
 
@@ -195,10 +200,8 @@ def test_an_auditor_who_pins_no_key_cannot_pass_a_bundle(
 def test_a_bundle_signed_with_another_key_fails_against_the_published_key(
     cli: Any, world: Ledger, tmp_path: Path
 ) -> None:
-    rid = world.file_record(filing(1), DEPT).record_id
     published = cli("public-key").output.strip()
-    bundle = tmp_path / "bundle.json"
-    cli("export", "--record", rid, "-o", bundle)
+    _, bundle = a_filed_record_exported(cli, world, tmp_path)
     forger = Ed25519PrivateKey.generate()
     forged = json.loads(bundle.read_text())
     head = forged["tree_head"]
@@ -221,9 +224,7 @@ def test_a_bundle_signed_with_another_key_fails_against_the_published_key(
 def test_a_bundle_with_the_records_last_event_dropped_fails_verification(
     cli: Any, world: Ledger, tmp_path: Path
 ) -> None:
-    rid = world.file_record(filing(1), DEPT).record_id
-    bundle = tmp_path / "bundle.json"
-    cli("export", "--record", rid, "-o", bundle)
+    rid, bundle = a_filed_record_exported(cli, world, tmp_path)
     document = json.loads(bundle.read_text())
     dropped = document["events"].pop()  # the record's latest fact, left out
     bundle.write_text(json.dumps(document))
@@ -238,9 +239,7 @@ def test_a_bundle_with_the_records_last_event_dropped_fails_verification(
 def test_an_auditor_requiring_a_witness_rejects_a_head_no_witness_cosigned(
     cli: Any, world: Ledger, tmp_path: Path
 ) -> None:
-    rid = world.file_record(filing(1), DEPT).record_id
-    bundle = tmp_path / "bundle.json"
-    cli("export", "--record", rid, "-o", bundle)
+    _, bundle = a_filed_record_exported(cli, world, tmp_path)
     witness = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw,
                                                                      PublicFormat.Raw)
 

@@ -24,7 +24,7 @@ from ledger.proof.pin import CheckpointPin, RewrittenLogError
 from ledger.proof.sealer import BATCH_LOCK, Sealer
 from ledger.store.follow import LogTable
 from ledger.store.roles import maintenance, migrate
-from tests.integration.test_tamper import (
+from tests.support.tamper import (
     Tamper,
     change_one_byte,
     delete_one,

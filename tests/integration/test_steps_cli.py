@@ -3,33 +3,27 @@ account, refused for an account whose role may not take it."""
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 import api.cli.main  # noqa: F401  (registers every command group on the app)
-from api.auth import Account, PostgresTokenStore
-from api.cli.app import app as cli_app
+from api.auth import Account
 from ledger import lifecycle
 from ledger.application import Ledger
 from ledger.events import Role
+from tests.support.cli import CommandLine, command_line
 from tests.support.world import BODY_CODE, DEPT, filing
 
 
 @pytest.fixture
-def cli(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("LEDGER_DATABASE_URL", pg_url)
-    monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("LEDGER_MASTER_KEY", base64.b64encode(b"k" * 32).decode())
-    tokens = PostgresTokenStore(pg_url)
-    tokens.create(Account("official", Role.SUBJECT_OFFICIAL, BODY_CODE, "body official"))
-    tokens.create(Account("reviewer", Role.PLATFORM_REVIEWER, None, "platform reviewer"))
-    runner = CliRunner()
-    return lambda *args: runner.invoke(cli_app, [str(a) for a in args])
+def cli(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CommandLine:
+    return command_line(
+        pg_url, tmp_path, monkeypatch,
+        Account("official", Role.SUBJECT_OFFICIAL, BODY_CODE, "body official"),
+        Account("reviewer", Role.PLATFORM_REVIEWER, None, "platform reviewer"))
 
 
 def test_the_step_list_names_every_registered_step_with_its_roles(cli: Any) -> None:

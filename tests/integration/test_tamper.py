@@ -12,10 +12,9 @@ newer head that a rewritten tree produces.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 import psycopg
 import pytest
@@ -29,40 +28,19 @@ from ledger.proof.sealer import Sealer
 from ledger.proof.verify_bundle import verify_bundle
 from ledger.store.follow import LogTable
 from ledger.store.keys import public_key_bytes
-from ledger.store.roles import maintenance, migrate
+from ledger.store.roles import migrate
+from tests.support.tamper import (
+    Tamper,
+    change_one_byte,
+    delete_one,
+    insert_one,
+    reset_proofs,
+    swap_two,
+    tamper,
+)
 from tests.support.world import DEPT, FakeClock, filing, postgres_world, register_world
 
 KEY = Ed25519PrivateKey.generate()
-Tamper = Callable[[psycopg.Connection[Any], dict[str, int]], None]
-
-
-def change_one_byte(conn: psycopg.Connection[Any], at: dict[str, int]) -> None:
-    conn.execute("UPDATE ledger_events SET state = convert_to(replace(convert_from(state, "
-                 "'UTF8'), '01:30:00', '01:31:00'), 'UTF8') WHERE notification_id = %s",
-                 (at["published"],))
-
-
-def delete_one(conn: psycopg.Connection[Any], at: dict[str, int]) -> None:
-    conn.execute("DELETE FROM ledger_events WHERE notification_id = %s", (at["published"],))
-
-
-def swap_two(conn: psycopg.Connection[Any], at: dict[str, int]) -> None:
-    conn.execute(
-        "UPDATE ledger_events e SET state = o.state FROM ledger_events o "
-        "WHERE (e.notification_id, o.notification_id) IN ((%(a)s, %(b)s), (%(b)s, %(a)s))",
-        {"a": at["published"], "b": at["requested"]},
-    )
-
-
-def insert_one(conn: psycopg.Connection[Any], at: dict[str, int]) -> None:
-    """A forged event slipped into the gap a rolled-back insert left, inside the sealed range."""
-    conn.execute(
-        "INSERT INTO ledger_events (originator_id, originator_version, topic, state, "
-        "notification_id) SELECT %s, 1, topic, state, %s FROM ledger_events "
-        "WHERE notification_id = %s", (uuid4(), at["gap"], at["published"]),
-    )
-
-
 @pytest.fixture
 def sealed(pg_url: str, clock: FakeClock) -> Iterator[tuple[Ledger, dict[str, Any]]]:
     """A sealed log with a gap, a signed head, and the auditor's bundle of one record."""
@@ -81,19 +59,6 @@ def sealed(pg_url: str, clock: FakeClock) -> Iterator[tuple[Ledger, dict[str, An
     assert verify_bundle(bundle, trusted_key=sealer.public_key).ok
     yield app, {"at": at, "bundle": bundle, "record": rid, "sealer": sealer}
     app.close()
-
-
-def tamper(url: str, how: Tamper, at: dict[str, int]) -> None:
-    """The owner's rewrite: it must switch the log's guard off first, in its transaction."""
-    with psycopg.connect(url) as conn:
-        maintenance(conn)
-        how(conn, at)
-
-
-def reset_proofs(url: str) -> None:
-    """The sealer's tables and every signed head, gone."""
-    with psycopg.connect(url) as conn:
-        conn.execute("DROP SCHEMA proofs CASCADE")
 
 
 def rewrite_tree(url: str, app: Ledger, clock: FakeClock, home: Path) -> Sealer:

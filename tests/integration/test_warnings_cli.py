@@ -14,13 +14,12 @@ import api.cli.warnings
 from api.auth import Account, PostgresTokenStore
 from ledger.application import Ledger
 from ledger.events import Role
-from tests.integration.test_formula_cli import cli  # noqa: F401  (the fixture)
 from tests.support.projections import Projections
 from tests.support.world import BODY_CODE, DEPT, FakeClock, filing, postgres_ledger
 
 
 def test_an_operator_raises_todays_warnings_twice_and_they_are_recorded_once(
-    cli: Any, app: Ledger, views: Projections, clock: FakeClock, pg_url: str,  # noqa: F811
+    cli: Any, app: Ledger, views: Projections, clock: FakeClock, pg_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clock.set_date(date(2026, 11, 4))

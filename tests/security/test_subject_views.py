@@ -11,7 +11,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from ledger.events import Role
-from tests.security.test_bound_departments import (
+from tests.support.api import Api, Views
+from tests.support.departments import (
     OTHER,
     OTHER_CODE,
     SOURCE,
@@ -19,7 +20,6 @@ from tests.security.test_bound_departments import (
     forward_objection,
     token,
 )
-from tests.support.api import Api, Views
 from tests.support.world import BODY_CODE, PERSON_ID
 
 

@@ -1,4 +1,6 @@
-"""Helpers the projection tests share: followers driven by hand, and table snapshots."""
+"""Helpers the projection tests share: followers driven by hand, table snapshots, and views
+made for the tests (one that writes down every position it is given, one that refuses
+withdrawals)."""
 
 from __future__ import annotations
 
@@ -6,16 +8,23 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+from eventsourcing.utils import get_topic
 from psycopg import sql
 
+from ledger import commands as c
 from ledger.application import Ledger
-from ledger.events import Actor
+from ledger.events import Actor, DomainEvent
 from ledger.record import CreditRecord, Schedule
+from ledger.record_events import Withdrawn
 from projections.follower import Follower
 from projections.log import LogTable, log_table_of
+from projections.positions import view_status
 from projections.rebuild import build
+from projections.records import RecordView
 from projections.registry import VIEWS, all_views
+from projections.tables import Table
 from projections.view import View
+from tests.support.world import DEPT, filing
 
 SYSTEM_ACTOR = Actor(id="system", role="system")
 
@@ -94,3 +103,56 @@ def rebuilt_snapshot(url: str, log: LogTable, schema: str = "scratch", *,
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
     return found
+
+
+def every_event_class() -> frozenset[type[DomainEvent]]:
+    found: set[type[DomainEvent]] = set()
+    todo = [DomainEvent]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return frozenset(found)
+
+
+APPLIED = Table(name="applied_positions", columns=(("position", "bigint"), ("topic", "text")),
+                key=("position",))
+
+
+class AppliedPositions(View):
+    """Writes down every position it is given; a second delivery breaks its primary key."""
+
+    name = "applied_positions"
+    tables = (APPLIED,)
+    handles = every_event_class()
+
+    def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
+        cursor.execute("INSERT INTO views.applied_positions VALUES (%s, %s)",
+                       (position, get_topic(type(event))))
+
+
+
+class RefusesWithdrawals(RecordView):
+    def apply(self, cursor: psycopg.Cursor[Any], event: DomainEvent, position: int) -> None:
+        if isinstance(event, Withdrawn):
+            raise RuntimeError("cannot handle a withdrawal")
+        super().apply(cursor, event, position)
+
+
+def file_many(app: Ledger, numbers: range) -> None:
+    for n in numbers:
+        rid = app.file_record(filing(n), DEPT).record_id
+        if n % 4 == 0:
+            app.withdraw_record(c.WithdrawRecord(record_id=rid, reasons="撤销"), DEPT)
+
+
+def applied(url: str) -> list[int]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT position FROM views.applied_positions ORDER BY position")
+        return [row[0] for row in rows.fetchall()]
+
+
+def statuses(url: str, log: LogTable) -> dict[str, Any]:
+    with psycopg.connect(url) as conn:
+        return {s.view: s for s in view_status(conn, log)}

@@ -35,7 +35,6 @@ from tests.support.world import (
 )
 from workflows.activities import DeadlineActivities
 from workflows.deadline import DeadlineWorkflow
-from workflows.devserver import start_test_server
 from workflows.dispatcher import Dispatcher
 from workflows.inputs import (
     CheckInput,
@@ -52,12 +51,6 @@ from workflows.plans import started_deadlines
 from workflows.positions import MemoryPositions
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    async with await start_test_server() as environment:
-        yield environment
 
 
 @pytest.fixture

@@ -30,14 +30,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
-from tests.unit.deadline_variants import (
-    DeprecatedPatchDeadlineWorkflow,
-    ReleasedV1DeadlineWorkflow,
-    ReleasedV2DeadlineWorkflow,
-    UnguardedCloseCheckDeadlineWorkflow,
-    UnguardedDeadlineWorkflow,
-)
-from tests.unit.test_workflow_deadline import (
+from tests.support.fake_activities import (
     RECORD,
     FakeLedger,
     close,
@@ -45,6 +38,13 @@ from tests.unit.test_workflow_deadline import (
     sleep_until,
     start,
     today,
+)
+from tests.unit.deadline_variants import (
+    DeprecatedPatchDeadlineWorkflow,
+    ReleasedV1DeadlineWorkflow,
+    ReleasedV2DeadlineWorkflow,
+    UnguardedCloseCheckDeadlineWorkflow,
+    UnguardedDeadlineWorkflow,
 )
 from workflows.deadline import (
     CHECK_CLOSE_SIGNALS,
