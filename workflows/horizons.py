@@ -17,8 +17,8 @@ import psycopg
 
 from ledger import record_events as ev
 from ledger.events import DomainEvent
-from ledger.store.storage import schema_lock
 from workflows.plans import closes_every_deadline
+from workflows.tables import create_tables
 
 PUBLICITY = "publicity"
 
@@ -107,14 +107,12 @@ class PostgresHorizons:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
-            conn.execute("CREATE SCHEMA IF NOT EXISTS workflows")
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS workflows.horizons (record_id uuid NOT NULL, "
-                "what text NOT NULL, ends_on date NOT NULL, PRIMARY KEY (record_id, what))"
-            )
-            conn.execute("CREATE INDEX IF NOT EXISTS horizons_ends_on "
-                         "ON workflows.horizons (ends_on)")
+        create_tables(
+            url,
+            "CREATE TABLE IF NOT EXISTS workflows.horizons (record_id uuid NOT NULL, "
+            "what text NOT NULL, ends_on date NOT NULL, PRIMARY KEY (record_id, what))",
+            "CREATE INDEX IF NOT EXISTS horizons_ends_on ON workflows.horizons (ends_on)",
+        )
 
     def apply(self, changes: list[Change]) -> None:
         latest = {(c.record_id, c.what): c for c in changes}  # in log order: the last one wins

@@ -10,7 +10,7 @@ from typing import Protocol
 
 import psycopg
 
-from ledger.store.storage import schema_lock
+from workflows.tables import create_tables
 
 
 class Positions(Protocol):
@@ -37,13 +37,12 @@ class PostgresPositions:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
-            conn.execute("CREATE SCHEMA IF NOT EXISTS workflows")
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS workflows.dispatcher_position ("
-                "name text PRIMARY KEY, position bigint NOT NULL, "
-                "updated_at timestamptz NOT NULL DEFAULT now())"
-            )
+        create_tables(
+            url,
+            "CREATE TABLE IF NOT EXISTS workflows.dispatcher_position ("
+            "name text PRIMARY KEY, position bigint NOT NULL, "
+            "updated_at timestamptz NOT NULL DEFAULT now())",
+        )
 
     def get(self, name: str) -> int:
         with psycopg.connect(self.url) as conn:
