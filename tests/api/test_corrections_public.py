@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ledger.events import Role
-from tests.support.api import Api, Views
-from tests.support.world import SOURCE_CODE, filing
+from tests.support.api import Api, Views, file_on_the_api
+from tests.support.world import SOURCE_CODE
 
 SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
 
@@ -12,8 +12,7 @@ SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
 def test_an_objection_decided_corrected_changes_what_the_public_record_page_shows(
     api: Api, views: Views,
 ) -> None:
-    filed = api.client.post("/api/v1/records", headers=api.headers(Role.SOURCE_DEPARTMENT),
-                            json=filing(1).model_dump(mode="json"))
+    filed = file_on_the_api(api)
     rid = filed.json()["record_id"]
     base = f"/api/v1/records/{rid}/objections"
     official, reviewer = api.headers(Role.SUBJECT_OFFICIAL), api.headers(Role.PLATFORM_REVIEWER)

@@ -7,9 +7,9 @@ from datetime import date
 from decimal import Decimal
 
 from ledger.events import Role
-from tests.support.api import Api, Views
+from tests.support.api import Api, Views, file_on_the_api
 from tests.support.registers import new_formula
-from tests.support.world import BODY_CODE, FakeClock, filing
+from tests.support.world import BODY_CODE, FakeClock
 
 
 def test_a_published_formula_scores_from_its_effective_date_and_snapshots_stay(
@@ -17,8 +17,7 @@ def test_a_published_formula_scores_from_its_effective_date_and_snapshots_stay(
 ) -> None:
     admin, operator = api.headers(Role.ADMINISTRATOR), api.headers(Role.OPERATOR)
     clock.set_date(date(2026, 12, 15))
-    api.client.post("/api/v1/records", headers=api.headers(Role.SOURCE_DEPARTMENT),
-                    json=filing(1).model_dump(mode="json"))
+    file_on_the_api(api)
     views.catch_up()
     path = f"/api/v1/subjects/bodies/{BODY_CODE}/evaluation"
     before = api.client.get(path, headers=admin).json()

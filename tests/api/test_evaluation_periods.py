@@ -10,8 +10,8 @@ from datetime import date
 import openpyxl
 
 from ledger.events import Role
-from tests.support.api import Api, Views, csrf, sign_in
-from tests.support.world import BODY_CODE, FakeClock, filing
+from tests.support.api import Api, Views, csrf, file_on_the_api, sign_in
+from tests.support.world import BODY_CODE, FakeClock
 
 RATING = {"source": "福州大学公共管理学院", "subject_kind": "body", "subject_code": BODY_CODE,
           "period": "2026-Q4", "score": "72", "scale": "80", "document": "福大〔2026〕9号"}
@@ -22,8 +22,7 @@ def test_an_operator_imports_ratings_records_a_quarter_and_an_auditor_exports_it
 ) -> None:
     operator, auditor = api.headers(Role.OPERATOR), api.headers(Role.AUDITOR)
     clock.set_date(date(2026, 12, 15))
-    api.client.post("/api/v1/records", headers=api.headers(Role.SOURCE_DEPARTMENT),
-                    json=filing(1).model_dump(mode="json"))
+    file_on_the_api(api)
     first = api.client.post("/api/v1/ratings", headers=operator, json=RATING)
     again = api.client.post("/api/v1/ratings", headers=operator, json=RATING)
     assert first.status_code == 201 and first.json()["created"], first.text
@@ -125,8 +124,7 @@ def test_an_operator_records_a_missed_quarter_from_the_evaluations_page(
     api: Api, views: Views, clock: FakeClock,
 ) -> None:
     clock.set_date(date(2026, 12, 15))
-    api.client.post("/api/v1/records", headers=api.headers(Role.SOURCE_DEPARTMENT),
-                    json=filing(1).model_dump(mode="json"))
+    file_on_the_api(api)
     views.catch_up()
     clock.set_date(date(2027, 1, 4))
     sign_in(api, Role.OPERATOR)

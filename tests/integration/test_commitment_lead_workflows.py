@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from uuid import UUID
 
 import pytest
 
@@ -21,6 +22,7 @@ from tests.support.engines import World, deadline_world, eid, handle, sleep_unti
 from tests.support.registers import OTHER_CODE, OTHER_DEPT, commitment, lead
 from tests.support.world import DEPT, REVIEWER
 from workflows.deadline import DeadlineWorkflow
+from workflows.dispatcher import Dispatcher
 from workflows.inputs import DeadlineState, business_day
 
 pytestmark = pytest.mark.timeout(120)
@@ -30,6 +32,14 @@ pytestmark = pytest.mark.timeout(120)
 async def world() -> AsyncIterator[World]:
     async with deadline_world() as found:
         yield found
+
+
+async def a_lead_received_today(world: World) -> tuple[UUID, Dispatcher]:
+    """A lead received today, and the dispatcher caught up on it (its workflow started)."""
+    lid = world.ledger.receive_lead(lead(received_on=today(world)), REVIEWER).id
+    dispatcher = world.dispatcher()
+    await dispatcher.catch_up()
+    return lid, dispatcher
 
 
 async def test_a_payment_commitment_left_unpaid_is_reminded_overdue_urged_escalated_then_closed(
@@ -70,9 +80,7 @@ async def test_a_lead_answered_in_time_closes_its_verification_workflow_without_
     world: World,
 ) -> None:
     ledger = world.ledger
-    lid = ledger.receive_lead(lead(received_on=today(world)), REVIEWER).id
-    dispatcher = world.dispatcher()
-    await dispatcher.catch_up()
+    lid, dispatcher = await a_lead_received_today(world)
     workflow = handle(world, f"lead-{lid}-verification")
     assert (await workflow.describe()).status is not None
 
@@ -89,9 +97,7 @@ async def test_a_lead_handed_over_moves_its_verification_workflow_to_the_new_per
     world: World,
 ) -> None:
     ledger = world.ledger
-    lid = ledger.receive_lead(lead(received_on=today(world)), REVIEWER).id
-    dispatcher = world.dispatcher()
-    await dispatcher.catch_up()
+    lid, dispatcher = await a_lead_received_today(world)
     first_due = ledger.lead(lid).deadlines["verification"].due
     assert first_due is not None
 

@@ -116,3 +116,9 @@ def forward_an_objection(api: Api, grounds: str = "罚款金额计算有误，�
     to = c.Authority(name="福建省纪委监委", code=SOURCE_CODE)
     ledger.forward_objection(c.ForwardObjection(record_id=rid, number=n, to=to), REVIEWER)
     return rid
+
+
+def file_on_the_api(api: Api, number: int = 1) -> httpx.Response:
+    """The department files the typical record through ``POST /api/v1/records``."""
+    return api.client.post("/api/v1/records", headers=api.headers(Role.SOURCE_DEPARTMENT),
+                           json=filing(number).model_dump(mode="json"))

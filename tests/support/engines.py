@@ -48,10 +48,18 @@ async def server_on_its_day(ledger: Ledger, clock: ServerClock, years: int = 0) 
     so deadlines lie ahead of it, and the test calendar published for ``years`` years from then
     so it covers the years those deadlines reach."""
     async with await start_test_server() as env:
-        clock.now = await env.get_current_time()
-        first = business_day(clock.now).year
-        publish_test_years(ledger, *range(first, first + years))
+        await move_to_the_servers_day(env, ledger, clock, years)
         yield env
+
+
+async def move_to_the_servers_day(env: WorkflowEnvironment, ledger: Ledger, clock: ServerClock,
+                                  years: int = 2) -> date:
+    """Set the ledger's clock to the server's time and publish the test calendar for ``years``
+    years from then; the server's business day is returned."""
+    clock.now = await env.get_current_time()
+    today = business_day(clock.now)
+    publish_test_years(ledger, *range(today.year, today.year + years))
+    return today
 
 
 @asynccontextmanager

@@ -24,7 +24,7 @@ from ledger.application import Ledger
 from ledger.calendar import WorkingCalendar
 from ledger.values import DeadlineKind
 from tests.calendar_data import publish_test_years
-from tests.support.engines import ServerClock, system_steps
+from tests.support.engines import ServerClock, move_to_the_servers_day, system_steps
 from tests.support.world import (
     BODY_CODE,
     DEPT,
@@ -43,7 +43,6 @@ from workflows.inputs import (
     PlanInput,
     ReminderInput,
     StepInput,
-    business_day,
     start_of_day,
     workflow_id,
 )
@@ -77,9 +76,7 @@ async def test_a_missed_explanation_reaches_the_ledger_as_missed_urged_escalated
     env: WorkflowEnvironment, ledger: Ledger, server_clock: ServerClock, dispatcher: Dispatcher,
 ) -> None:
     # the source department files today (on the server's clock); 15 working days to explain
-    server_clock.now = await env.get_current_time()
-    today = business_day(server_clock.now)
-    publish_test_years(ledger, today.year, today.year + 1)
+    today = await move_to_the_servers_day(env, ledger, server_clock)
     await dispatcher.catch_up()
     rid = ledger.file_record(filing(decision_date=today - timedelta(days=3)), DEPT).record_id
     deadline = ledger.record(rid).deadlines["explanation"]
@@ -172,9 +169,7 @@ def started_by(ledger: Ledger, record_id: Any, key: str) -> str:
 async def test_a_deadline_met_without_its_close_signal_ends_without_a_miss(
     env: WorkflowEnvironment, ledger: Ledger, server_clock: ServerClock, dispatcher: Dispatcher,
 ) -> None:
-    server_clock.now = await env.get_current_time()
-    today = business_day(server_clock.now)
-    publish_test_years(ledger, today.year, today.year + 1)
+    today = await move_to_the_servers_day(env, ledger, server_clock)
     rid = ledger.file_record(filing(decision_date=today - timedelta(days=3)), DEPT).record_id
     due = ledger.record(rid).deadlines["explanation"].due
     await dispatcher.catch_up()
