@@ -7,8 +7,10 @@ import base64
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -112,3 +114,14 @@ def start_api(url: str, port: int, home: str, log: Path | None = None) -> (
             time.sleep(0.2)
     process.terminate()
     raise RuntimeError("the API did not start")
+
+
+def run_clients(clients: list[Callable[[], None]]) -> float:
+    """Run every client in a thread of its own, all at once; the seconds until the last ends."""
+    threads = [threading.Thread(target=client) for client in clients]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started

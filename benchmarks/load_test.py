@@ -23,6 +23,7 @@ import threading
 import time
 from collections import defaultdict
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -36,6 +37,7 @@ from benchmarks.common import (
     filing_fields,
     ledger_on,
     register_bodies,
+    run_clients,
     start_api,
 )
 from ledger.events import Role
@@ -147,13 +149,7 @@ def main() -> None:
     followers = start_followers(url)
     try:
         run = Run(f"http://127.0.0.1:{args.port}", tokens, bodies, args.seconds)
-        threads = [threading.Thread(target=run.client, args=(n,)) for n in range(args.clients)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
+        elapsed = run_clients([partial(run.client, n) for n in range(args.clients)])
         lag_at_end = lag(url)
         time.sleep(3)
         lag_after = lag(url)
