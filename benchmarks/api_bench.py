@@ -46,15 +46,8 @@ from eventsourcing.persistence import StoredEvent
 from psycopg import sql
 
 from api.auth import Account, PostgresTokenStore
-from benchmarks import search_shapes
-from benchmarks.common import (
-    DEPT,
-    SOURCE,
-    filing_fields,
-    register_bodies,
-    run_clients,
-    start_api,
-)
+from benchmarks import common, search_shapes
+from benchmarks.common import DEPT, SOURCE, filing_fields, register_bodies, start_api
 from benchmarks.disclosure_data import cross_check, populate
 from ledger import commands as c
 from ledger.bootstrap import open_ledger
@@ -87,7 +80,7 @@ def direct_filing(url: str, filings: int, warm: int, clients: int = 1) -> float:
                 return
             ledger.file_record(cmd, DEPT)
 
-    seconds = run_clients([client] * clients)
+    seconds = common.run_clients([client] * clients)
     ledger.close()
     return filings / seconds
 
@@ -161,7 +154,7 @@ class Filer:
                         if response.status_code != 201:
                             failures.append(f"{response.status_code} {response.text[:160]}")
 
-        run_clients([client] * clients)
+        common.run_clients([client] * clients)
         if failures:
             raise RuntimeError(f"{len(failures)} filings failed, e.g. {failures[0]}")
         return latencies
