@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from ledger import commands as c
 from ledger import record_events as ev
@@ -24,7 +22,12 @@ from ledger.application import Ledger
 from ledger.calendar import WorkingCalendar
 from ledger.values import DeadlineKind
 from tests.calendar_data import publish_test_years
-from tests.support.engines import ServerClock, move_to_the_servers_day, system_steps
+from tests.support.engines import (
+    ServerClock,
+    deadline_worker,
+    move_to_the_servers_day,
+    system_steps,
+)
 from tests.support.world import (
     BODY_CODE,
     DEPT,
@@ -59,17 +62,14 @@ def server_clock() -> ServerClock:
 
 @pytest.fixture
 def ledger(server_clock: ServerClock) -> Ledger:
-    app = memory_world(server_clock)
-    return app
+    return memory_world(server_clock)
 
 
 @pytest.fixture
 async def dispatcher(env: WorkflowEnvironment, ledger: Ledger) -> AsyncIterator[Dispatcher]:
-    with ThreadPoolExecutor(4) as pool:
-        async with Worker(env.client, task_queue="tq", workflows=[DeadlineWorkflow],
-                          activities=DeadlineActivities(ledger).all(), activity_executor=pool):
-            yield Dispatcher(ledger, env.client, MemoryPositions(), task_queue="tq",
-                             search_attributes=False)
+    async with deadline_worker(env, ledger):
+        yield Dispatcher(ledger, env.client, MemoryPositions(), task_queue="tq",
+                         search_attributes=False)
 
 
 async def test_a_missed_explanation_reaches_the_ledger_as_missed_urged_escalated(
