@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ledger.held_deadlines import HeldDeadlineEvent
 from ledger.values import Organisation
+
+if TYPE_CHECKING:
+    from ledger.commitment import Commitment
 
 DUE = "due"
 """The key of a commitment's one deadline (workflow ``commitment-<id>-due``)."""
@@ -52,7 +55,7 @@ class CommitmentMade(HeldDeadlineEvent):
     public: bool
     digest: str
 
-    def apply(self, c: Any) -> None:
+    def apply(self, c: Commitment) -> None:
         c.reference, c.maker, c.region_code = self.reference, self.maker, self.region_code
         c.department, c.kind, c.content = self.department, self.kind, self.content
         c.source_document, c.made_to, c.made_on = self.source_document, self.made_to, self.made_on
@@ -70,7 +73,7 @@ class CommitmentFulfilled(HeldDeadlineEvent):
     evidence: str
     fulfilled_on: date
 
-    def apply(self, c: Any) -> None:
+    def apply(self, c: Commitment) -> None:
         super().apply(c)
         c.state, c.evidence = CommitmentState.FULFILLED, self.evidence
         c.closed_on = self.fulfilled_on
@@ -82,7 +85,7 @@ class CommitmentReleased(HeldDeadlineEvent):
     reasons: str
     released_on: date
 
-    def apply(self, c: Any) -> None:
+    def apply(self, c: Commitment) -> None:
         super().apply(c)
         c.state, c.reasons, c.closed_on = CommitmentState.RELEASED, self.reasons, self.released_on
 
@@ -96,7 +99,7 @@ class CommitmentBreached(HeldDeadlineEvent):
     found_on: date
     lead_id: UUID | None = None
 
-    def apply(self, c: Any) -> None:
+    def apply(self, c: Commitment) -> None:
         super().apply(c)
         c.state, c.finding, c.record_id = CommitmentState.BREACHED, self.finding, self.record_id
         c.closed_on = self.found_on
@@ -111,7 +114,7 @@ class BreachProposed(HeldDeadlineEvent):
     filing: dict[str, Any]
     proposed_on: date
 
-    def apply(self, c: Any) -> None:
+    def apply(self, c: Commitment) -> None:
         super().apply(c)
         c.proposal = {"finding": self.finding, "filing": self.filing, "by": self.actor,
                       "on": self.proposed_on}
@@ -123,6 +126,6 @@ class BreachProposalDeclined(HeldDeadlineEvent):
     reasons: str
     declined_on: date
 
-    def apply(self, c: Any) -> None:
+    def apply(self, c: Commitment) -> None:
         super().apply(c)
         c.proposal = None

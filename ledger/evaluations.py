@@ -51,7 +51,7 @@ class EvaluationSnapshot(Aggregate):
         evaluation: dict[str, Any]
         """The evaluation as the API answers it (score, grade, metrics, warnings)."""
 
-        def apply(self, snapshot: Any) -> None:
+        def apply(self, snapshot: EvaluationSnapshot) -> None:
             snapshot.kind, snapshot.code = self.kind, self.code
             snapshot.taken_on, snapshot.formula_id = self.taken_on, self.formula_id
             snapshot.evaluation = self.evaluation
