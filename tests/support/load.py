@@ -1,11 +1,14 @@
-"""A department filing many records: twenty bodies registered with this year's and next year's
-calendars, records filed in a stretch or, in a thread, in bursts for as long as a fault test
-runs; one in ten filed with the clock set back so its deadline has already passed."""
+"""A department filing many records: twenty bodies registered with the calendars of every year
+the filings reach, records filed in a stretch or, in a thread, in bursts for as long as a fault
+test runs; one in ten filed with the clock set back so its deadline has already passed.
+
+The engines run on the wall clock (a real Temporal server), so every day here is counted back
+from today rather than fixed."""
 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from temporalio.client import Client
@@ -19,26 +22,40 @@ from tests.support.world import ADMIN, DEPT, FakeClock, filing, uscc
 BODIES = [uscc(f"1135010{n:02d}MB0000") for n in range(20)]
 
 BURST, PAUSE = 40, 1.0  # records filed one after another, then seconds of quiet
+SET_BACK = timedelta(days=60)  # longer than an explanation's 15 working days
+DECIDED = timedelta(days=16)  # before the day of filing
+
+
+def today() -> date:
+    return business_date(datetime.now(UTC))
+
+
+def set_back() -> date:
+    """``SET_BACK`` before today, moved back to a Friday when it falls on a weekend."""
+    day = today() - SET_BACK
+    return day - timedelta(days=max(0, day.weekday() - 4))
 
 
 def prepare(ledger: Ledger, clock: FakeClock) -> None:
-    """Twenty bodies to file against, and the calendar for this year and the next."""
+    """Twenty bodies to file against, and the calendar of every year from the earliest
+    decision to the deadlines of the latest filing."""
     for n, code in enumerate(BODIES):
         ledger.register_body(c.RegisterBody(credit_code=code, name=f"测试机关{n}",
                                             region_code="350102"), ADMIN)
-    today = business_date(datetime.now(UTC))
-    publish_test_years(ledger, today.year, today.year + 1)
+    earliest = set_back() - DECIDED
+    publish_test_years(ledger, *range(earliest.year, today().year + 2))
 
 
 def file(ledger: Ledger, clock: FakeClock, numbers: range) -> list[UUID]:
-    """File records; one in ten with the clock set back to 2026-05-06 (long overdue now)."""
+    """File records; one in ten with the clock set back ``SET_BACK`` (long overdue now)."""
     ids = []
     for n in numbers:
         if n % 10 == 0:
-            clock.set_date(date(2026, 5, 6))
+            clock.set_date(set_back())
         else:
             clock.now = datetime.now(UTC)
-        cmd = filing(n, subject_code=BODIES[n % len(BODIES)], decision_date=date(2026, 4, 20))
+        decided = set_back() - DECIDED
+        cmd = filing(n, subject_code=BODIES[n % len(BODIES)], decision_date=decided)
         ids.append(ledger.file_record(cmd, DEPT).record_id)
     return ids
 
