@@ -3,13 +3,12 @@ importing department (``ledger.bulk.leads``)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from api.cli.ledger import AccountOption, _account, _opened, _reported, _row_line
+from api.cli.ledger import AccountOption, _account, _opened, _reported, _tally
 from ledger.bulk.leads import import_leads
 from ledger.errors import SubjectNotFoundError
 from ledger.events import Role
@@ -30,7 +29,6 @@ def import_file(
 ) -> None:
     """Take in every row as a lead sent to the account's department; a reference imported
     before changes nothing. Refused rows are reported by line, and the exit code is 1."""
-    counts: Counter[str] = Counter()
     with _reported(), _opened() as ledger:
         clerk = _account(account, Role.SOURCE_DEPARTMENT)
         code = clerk.subject or ""
@@ -40,11 +38,4 @@ def import_file(
             except SubjectNotFoundError:
                 department_name = code
         department = Organisation(name=department_name, code=code)
-        for result in import_leads(ledger, file, department, clerk):
-            counts[result.status] += 1
-            if result.status != "filed":
-                typer.echo(_row_line(result))
-    typer.echo(f"{counts['filed']} received, {counts['unchanged']} unchanged, "
-               f"{counts['error']} errors")
-    if counts["error"]:
-        raise typer.Exit(1)
+        _tally(import_leads(ledger, file, department, clerk), "received")

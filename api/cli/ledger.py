@@ -18,7 +18,7 @@ import csv
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC
 from decimal import Decimal
@@ -194,6 +194,20 @@ def import_file(
             if result.status != "filed":
                 tqdm.write(_row_line(result), file=sys.stdout)
     typer.echo(f"{counts['filed']} filed, {counts['unchanged']} unchanged, "
+               f"{counts['error']} errors")
+    if counts["error"]:
+        raise typer.Exit(1)
+
+
+def _tally(results: Iterable[RowResult], taken: str) -> None:
+    """Print each row not taken as new, then the counts (``taken`` names the new ones); exit
+    code 1 when a row was refused."""
+    counts: Counter[str] = Counter()
+    for result in results:
+        counts[result.status] += 1
+        if result.status != "filed":
+            typer.echo(_row_line(result))
+    typer.echo(f"{counts['filed']} {taken}, {counts['unchanged']} unchanged, "
                f"{counts['error']} errors")
     if counts["error"]:
         raise typer.Exit(1)

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from api.cli.ledger import AccountOption, _account, _opened, _reported, _row_line
+from api.cli.ledger import AccountOption, _account, _opened, _reported, _tally
 from ledger import access
 from ledger.bulk.ratings import import_ratings
 
@@ -25,14 +24,6 @@ def import_file(
 ) -> None:
     """Import every row as a rating; one imported before changes nothing. Refused rows are
     reported by line, and the exit code is 1."""
-    counts: Counter[str] = Counter()
     with _reported(), _opened() as ledger:
         actor = _account(account, *access.OPERATORS)
-        for result in import_ratings(ledger, file, actor):
-            counts[result.status] += 1
-            if result.status != "filed":
-                typer.echo(_row_line(result))
-    typer.echo(f"{counts['filed']} imported, {counts['unchanged']} unchanged, "
-               f"{counts['error']} errors")
-    if counts["error"]:
-        raise typer.Exit(1)
+        _tally(import_ratings(ledger, file, actor), "imported")

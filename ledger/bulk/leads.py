@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-
-import pydantic
+from typing import Any
+from uuid import UUID
 
 from ledger import register_commands as rc
-from ledger.bulk.records import RowResult, UnreadableRow, explain, read_rows
-from ledger.errors import LedgerError
+from ledger.bulk.records import RowResult, take_rows
 from ledger.events import Actor
 from ledger.register_steps import Registers
 from ledger.values import Organisation
@@ -24,19 +23,11 @@ def import_leads(ledger: Registers, path: Path, department: Organisation, actor:
     Iterator[RowResult]
 ):
     """Receive every row's lead; one result per row (``filed`` for a new lead)."""
-    for line, fields in read_rows(path):
-        if isinstance(fields, UnreadableRow):
-            yield RowResult(line, "error", field=fields.field, reason=fields.reason)
-            continue
-        try:
-            cmd = rc.ReceiveLead.model_validate({
-                **{k: v for k, v in fields.items() if k in COLUMNS},
-                "department": department.model_dump()})
-            done = ledger.receive_lead(cmd, actor)
-        except pydantic.ValidationError as error:
-            field, reason = explain(error)
-            yield RowResult(line, "error", field=field, reason=reason)
-        except LedgerError as error:
-            yield RowResult(line, "error", field=error.field, reason=error.reason)
-        else:
-            yield RowResult(line, "filed" if done.created else "unchanged", record_id=done.id)
+
+    def take(fields: dict[str, Any]) -> tuple[UUID, bool]:
+        done = ledger.receive_lead(rc.ReceiveLead.model_validate({
+            **{k: v for k, v in fields.items() if k in COLUMNS},
+            "department": department.model_dump()}), actor)
+        return done.id, done.created
+
+    return take_rows(path, take)

@@ -107,6 +107,27 @@ def import_records(
         importer.close()
 
 
+def take_rows(path: Path, take: Callable[[dict[str, Any]], tuple[UUID, bool]]) -> (
+    Iterator[RowResult]
+):
+    """One result per row of a file whose every row is one command: ``take`` validates the
+    row's fields and gives the command, answering the id and whether it was new; a refusal is
+    that row's error, by field."""
+    for line, fields in read_rows(path):
+        if isinstance(fields, UnreadableRow):
+            yield RowResult(line, "error", field=fields.field, reason=fields.reason)
+            continue
+        try:
+            found, created = take(fields)
+        except pydantic.ValidationError as error:
+            field, reason = explain(error)
+            yield RowResult(line, "error", field=field, reason=reason)
+        except LedgerError as error:
+            yield RowResult(line, "error", field=error.field, reason=error.reason)
+        else:
+            yield RowResult(line, "filed" if created else "unchanged", record_id=found)
+
+
 def explain(error: pydantic.ValidationError) -> tuple[str, str]:
     """The field path and reason of a validation error; never the rejected value itself."""
     problems = error.errors(include_input=False, include_url=False)
