@@ -15,7 +15,7 @@ from typing import Any
 
 from ledger import record_events as ev
 from ledger.events import DomainEvent
-from ledger.values import Deadline, ObjectionOutcome, RecordStatus
+from ledger.values import Deadline, ObjectionOutcome, RecordStatus, StepStatus
 
 RECORD_EVENTS: frozenset[type[DomainEvent]] = frozenset(
     cls for cls in vars(ev).values()
@@ -80,6 +80,8 @@ class Change:
     """Corrected fields of the content, with their new values."""
     window: ev.PublicityDates | None = None
     """The recounted publicity window, when a correction changed it."""
+    explanation: StepStatus | None = None
+    """Where the written explanation stands, when the event requests or submits it."""
 
 
 NO_CHANGE = Change()
@@ -166,6 +168,8 @@ _SPECIAL: dict[type[DomainEvent], Callable[[Any], Change]] = {
     ev.Corrected: lambda e: Change(correction=True, deadlines=_steps(e),
                                    **_corrected(e.changes, e.window)),
     ev.ListingExtended: lambda e: Change(window=e.window, published=e.window.published),
+    ev.ExplanationRequested: lambda e: Change(explanation=StepStatus.OPEN, deadlines=_steps(e)),
+    ev.ExplanationSubmitted: lambda e: Change(explanation=StepStatus.DONE, deadlines=_steps(e)),
     ev.ObjectionMarked: lambda e: Change(under_objection=True, deadlines=_steps(e)),
     ev.ObjectionRejected: lambda e: Change(under_objection=False, deadlines=_steps(e)),
     ev.ObjectionDecided: _objection_decided,

@@ -43,6 +43,7 @@ RECORDS = Table(
         ("publicity_max_end", "date NOT NULL"),
         ("under_objection", "boolean NOT NULL"),
         ("under_reconsideration", "text"),
+        ("explanation", "text"),
         ("open_deadlines", "text[] NOT NULL"),
         ("corrections", "integer NOT NULL"),
         ("version", "integer NOT NULL"),
@@ -79,6 +80,7 @@ def new_record_row(event: ev.RecordFiled) -> Row:
         "publicity_max_end": event.publicity_max_end,
         "under_objection": False,
         "under_reconsideration": None,
+        "explanation": None,
         "open_deadlines": [],
         "corrections": 0,
     }
@@ -94,6 +96,8 @@ def apply_change(row: Row, change: facts.Change) -> None:
         row["under_objection"] = change.under_objection
     if change.under_reconsideration is not facts.UNCHANGED:
         row["under_reconsideration"] = change.under_reconsideration
+    if change.explanation is not None and "explanation" in row:
+        row["explanation"] = change.explanation.value
     if change.content:
         for name, value in change.content.items():
             if name in row:
@@ -194,6 +198,14 @@ def record_list(
                   "LIMIT %(limit)s OFFSET %(offset)s", params)
     return RecordPage(items=[_record(row) for row in found], total=total, page=page,
                       per_page=per_page)
+
+
+def records_by_id(conn: Conn, record_ids: Sequence[UUID]) -> list[RecordState]:
+    """The records named, in the order named; those the view has not seen yet are left out."""
+    found = fetch(conn, "SELECT * FROM {v}.record_view WHERE record_id = ANY(%(ids)s)",
+                  {"ids": list(record_ids)})
+    by_id = {row["record_id"]: row for row in found}
+    return [_record(by_id[rid]) for rid in record_ids if rid in by_id]
 
 
 def _record(row: dict[str, Any]) -> RecordState:

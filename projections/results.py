@@ -40,6 +40,8 @@ class RecordState(Result):
     publicity_max_end: date
     under_objection: bool
     under_reconsideration: str | None
+    explanation: str | None
+    """Where the written explanation stands: ``open``, ``done``, or ``None`` if not requested."""
     open_deadlines: list[str]
     open_deadline_count: int
     corrections: int

@@ -93,19 +93,23 @@ def subject_page(request: Request, services: ServicesDep,
     else:
         person = ledger.civil_servant(UUID(code))
         name, record_ids = person.masked_id, person.records
-    ids = record_ids[:MAX_OFFSET]  # a page, or an export, reads each of its records whole
+    ids = record_ids[:MAX_OFFSET]
     pages = max(1, -(-len(ids) // PER_PAGE))
     shown = min(page_number(page), pages)
-    if format:
-        rows = _subject_rows(ledger, code, ids, lang)[table == "deadlines"]
-        return export(rows, DEADLINE_COLUMNS if table == "deadlines" else RECORD_COLUMNS,
-                      format, table, lang=lang,
-                      capped_at=MAX_OFFSET if len(record_ids) > MAX_OFFSET else None)
+    if format and table == "deadlines":  # every open one, from the deadlines view
+        due = _deadlines(services, code, ids, [], [], shown, MAX_OFFSET)
+        return export(due, DEADLINE_COLUMNS, format, table, lang=lang,
+                      capped_at=MAX_OFFSET if len(due) >= MAX_OFFSET else None)
+    if format:  # from the record view, in filing order
+        with services.views() as conn:
+            states = records.records_by_id(conn, ids)
+        return export([s.model_dump() for s in states], RECORD_COLUMNS, format, table,
+                      lang=lang, capped_at=MAX_OFFSET if len(record_ids) > MAX_OFFSET else None)
     on_page = ids[(shown - 1) * PER_PAGE:shown * PER_PAGE]
-    records, fresh = _subject_rows(ledger, code, on_page, lang)
+    rows, fresh = _subject_rows(ledger, code, on_page, lang)
     deadlines = _deadlines(services, code, ids, on_page, fresh, shown, DEADLINES_SHOWN)
     return render(request, "subject.html", {
-        "subject_name": name, "subject_code": code, "records": records, "deadlines": deadlines,
+        "subject_name": name, "subject_code": code, "records": rows, "deadlines": deadlines,
         "done": request.query_params.get("done"), "page": shown, "pages": pages,
         "pager": pager(shown, pages, {}), "more_deadlines": len(deadlines) >= DEADLINES_SHOWN,
     }, account=account)

@@ -137,6 +137,7 @@ def test_an_official_files_an_objection_from_their_page(api: Api, views: Views) 
 
 def test_an_official_exports_their_records_and_what_is_due(api: Api, views: Views) -> None:
     api.services.ledger.file_record(filing(), DEPT)
+    views.catch_up()  # the exports read the views
     sign_in(api, Role.SUBJECT_OFFICIAL)
 
     records = api.client.get("/subject", params={"format": "csv"})
