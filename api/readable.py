@@ -14,7 +14,7 @@ from api.i18n_work import WORK_TEXTS
 from ledger import values as v
 from ledger.clock import SHANGHAI
 from ledger.deadline_keys import DeadlineKey
-from ledger.errors import LedgerError, ValidationError
+from ledger.errors import ValidationError
 from ledger.events import DomainEvent, Immutable, Role
 from ledger.record_events import PublicityDates, RecordContent
 from ledger.regions import fujian
@@ -62,11 +62,7 @@ def yes_no(flag: bool, lang: str) -> str:
 
 def region_name(code: str, lang: str) -> str | None:
     """The current name of a Fujian region code (old codes included), or ``None``."""
-    try:
-        region = fujian().current(code)
-    except LedgerError:  # an unknown code is shown as it is
-        return None
-    return region.name_en if lang == "en" else region.name
+    return fujian().name_of(code, lang)
 
 
 def deadline_name(key: str, lang: str) -> str:

@@ -105,6 +105,15 @@ class RegionTable:
             region = self._by_code[region.successor]
         return region
 
+    def name_of(self, code: str, lang: str = "zh") -> str | None:
+        """The current name of ``code`` (old codes included), or ``None`` for a code the table
+        does not know: lists show such a code as it is."""
+        try:
+            region = self.current(code)
+        except UnknownRegionError:
+            return None
+        return region.name_en if lang == "en" else region.name
+
     def reporting_chain(self, code: str, *, field: str = "region_code") -> list[str]:
         """Current codes from ``code`` up to the province along ``reports_to``.
 

@@ -4,10 +4,14 @@ deadline's overdue, urged and escalated flags and the breach record it led to.""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+from uuid import UUID
 
 from ledger import commitment_events as ce
 from ledger import held_deadlines as hd
+from projections import disclosure
+from projections.queries import LIMIT, Conn, fetch
 from projections.tables import Row, Table
 from projections.view import AggregateRowView
 
@@ -98,3 +102,63 @@ class CommitmentRegister(AggregateRowView):
             "overdue": False, "urged": False,
             "escalated": False, "position": position,
         }
+
+
+# -- queries ------------------------------------------------------------------------------------
+
+
+_COMMITMENTS_WHERE = """
+    WHERE (%(department)s::text IS NULL OR department_code = %(department)s)
+      AND (%(maker)s::text IS NULL OR maker_code = %(maker)s)
+      AND (%(region)s::text IS NULL OR region_chain @> ARRAY[%(region)s::text])
+      AND (%(state)s::text IS NULL OR state = %(state)s)
+      AND (%(kind)s::text IS NULL OR kind = %(kind)s)
+      AND (NOT %(public_only)s OR public)"""
+
+
+def commitments(conn: Conn, *, department: str | None = None, maker: str | None = None,
+                region: str | None = None, state: str | None = None, kind: str | None = None,
+                public_only: bool = False, limit: int = LIMIT, offset: int = 0) -> (
+    list[dict[str, Any]]
+):
+    """Commitments, due soonest first; filtered by department, maker, region (and the regions
+    under it), state, kind, or to the public ones."""
+    return fetch(conn, f"""
+        SELECT * FROM {{v}}.commitments {_COMMITMENTS_WHERE}
+        ORDER BY due NULLS LAST, made_on, commitment_id
+        LIMIT %(limit)s OFFSET %(offset)s""",
+        {"department": department, "maker": maker, "region": region, "state": state,
+         "kind": kind, "public_only": public_only, "limit": limit, "offset": offset})
+
+
+def breach_proposals(conn: Conn, *, limit: int = LIMIT) -> list[dict[str, Any]]:
+    """Breaches proposed by departments and awaiting a reviewer, oldest first."""
+    return fetch(conn, """
+        SELECT * FROM {v}.commitments WHERE proposed_on IS NOT NULL
+        ORDER BY proposed_on, commitment_id LIMIT %(limit)s""", {"limit": limit})
+
+
+def count_commitments(conn: Conn, *, department: str | None = None, maker: str | None = None,
+                      region: str | None = None, state: str | None = None,
+                      kind: str | None = None, public_only: bool = False) -> int:
+    """How many commitments ``commitments`` would list with no limit."""
+    found = fetch(conn, f"SELECT count(*) AS n FROM {{v}}.commitments {_COMMITMENTS_WHERE}",
+                  {"department": department, "maker": maker, "region": region,
+                   "state": state, "kind": kind, "public_only": public_only})
+    return int(found[0]["n"])
+
+
+def commitment(conn: Conn, commitment_id: UUID) -> dict[str, Any] | None:
+    found = fetch(conn, "SELECT * FROM {v}.commitments WHERE commitment_id = %(id)s",
+                  {"id": commitment_id})
+    return found[0] if found else None
+
+
+def public_commitments(conn: Conn, rows: list[dict[str, Any]], fields: tuple[str, ...],
+                       today: date) -> list[dict[str, Any]]:
+    """Public commitments as the public sees them: these fields, and the breach record only
+    where that record is itself disclosed today."""
+    breaches = [r["record_id"] for r in rows if r.get("record_id")]
+    shown = disclosure.disclosed(conn, breaches, today)
+    return [{k: (None if k == "record_id" and r[k] not in shown else r[k]) for k in fields}
+            for r in rows]

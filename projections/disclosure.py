@@ -264,3 +264,16 @@ def disclosed_record(conn: Conn, record_id: UUID, today: date | None = None) -> 
     found = fetch(conn, f"SELECT {_DISCLOSED_FIELDS} " + _DISCLOSED + "AND record_id = %(id)s",
                   {"today": or_today(today), "id": record_id})
     return DisclosedRecord(**found[0]) if found else None
+
+
+def disclosed(conn: Conn, record_ids: list[UUID], today: date) -> set[UUID]:
+    """Which of these records the public may see today (the condition of
+    ``disclosed_record``): a breach record is linked from a public commitment only
+    then."""
+    if not record_ids:
+        return set()
+    found = fetch(conn, """
+        SELECT record_id FROM {v}.public_disclosure WHERE published
+          AND publicity_starts <= %(today)s AND %(today)s <= publicity_max_end
+          AND record_id = ANY(%(ids)s)""", {"today": today, "ids": record_ids})
+    return {row["record_id"] for row in found}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 import psycopg
 
@@ -20,6 +21,7 @@ from ledger import lead_events as le
 from ledger.events import DomainEvent
 from ledger.regions import RegionTable, fujian
 from projections.log import Entry
+from projections.queries import LIMIT, Conn, fetch
 from projections.tables import Counters, Row, Rows, Table
 from projections.view import View, stored_aggregates
 
@@ -145,3 +147,85 @@ class LeadRegister(View):
             "commitment_id": None, "answered_on": None, "handovers": 0, "overdue": False,
             "urged": False, "escalated": False, "position": position,
         }
+
+
+# -- queries ------------------------------------------------------------------------------------
+
+
+_LEADS_WHERE = """
+    WHERE (%(department)s::text IS NULL OR department_code = %(department)s)
+      AND (%(region)s::text IS NULL OR region_chain @> ARRAY[%(region)s::text])
+      AND (%(origin)s::text IS NULL OR origin = %(origin)s)
+      AND (NOT %(open_only)s OR outcome IS NULL)"""
+
+
+def leads(conn: Conn, *, department: str | None = None, region: str | None = None,
+          open_only: bool = False, origin: str | None = None, limit: int = LIMIT,
+          offset: int = 0) -> list[dict[str, Any]]:
+    """Leads, open ones due soonest first, then the answered ones latest first."""
+    return fetch(conn, f"""
+        SELECT * FROM {{v}}.leads {_LEADS_WHERE}
+        ORDER BY outcome IS NOT NULL, due NULLS LAST, answered_on DESC, lead_id
+        LIMIT %(limit)s OFFSET %(offset)s""",
+        {"department": department, "region": region, "origin": origin,
+         "open_only": open_only, "limit": limit, "offset": offset})
+
+
+def count_leads(conn: Conn, *, department: str | None = None, region: str | None = None,
+                open_only: bool = False, origin: str | None = None) -> int:
+    """How many leads ``leads`` would list with no limit."""
+    found = fetch(conn, f"SELECT count(*) AS n FROM {{v}}.leads {_LEADS_WHERE}",
+                  {"department": department, "region": region, "origin": origin,
+                   "open_only": open_only})
+    return int(found[0]["n"])
+
+
+def lead(conn: Conn, lead_id: UUID) -> dict[str, Any] | None:
+    found = fetch(conn, "SELECT * FROM {v}.leads WHERE lead_id = %(id)s", {"id": lead_id})
+    return found[0] if found else None
+
+
+def lead_responses(conn: Conn, *, by: str = "department", region: str | None = None,
+                   regions: RegionTable | None = None) -> list[dict[str, Any]]:
+    """Response counts, rates and mean days per department, or per region rolled up the
+    reporting tree; ``region`` keeps the departments or regions under it."""
+    table = regions or fujian()
+    rows = fetch(conn, "SELECT * FROM {v}.lead_responses", {})
+    names = {r["department_code"]: r["department_name"] for r in fetch(
+        conn, "SELECT DISTINCT ON (department_code) department_code, department_name "
+        "FROM {v}.leads ORDER BY department_code, position DESC", {})}
+    groups: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        chain = table.reporting_chain(row["region_code"])
+        if region is not None and region not in chain:
+            continue
+        keys = [row["department_code"]] if by == "department" else (
+            chain[:chain.index(region) + 1] if region is not None else chain)
+        for key in keys:
+            into = groups.setdefault(key, {"code": key, "received": 0, "answered": 0,
+                                           "answered_in_time": 0, "overdue": 0,
+                                           "days_total": 0, **dict.fromkeys(OUTCOMES, 0)})
+            for name in into:
+                if name != "code":
+                    into[name] += row[name]
+    found = []
+    for key, into in sorted(groups.items()):
+        answered = into["answered"]
+        found.append({**into, "name": names.get(key) if by == "department"
+                      else table.name_of(key),
+                      "answer_share": round(answered / into["received"], 4)
+                      if into["received"] else None,
+                      "in_time_share": round(into["answered_in_time"] / answered, 4)
+                      if answered else None,
+                      "mean_days": round(into["days_total"] / answered, 1) if answered else None})
+    return found
+
+
+def origin_of_record(conn: Conn, record_id: UUID) -> dict[str, Any] | None:
+    """The lead or commitment a record was filed on, if any (the link back from the record)."""
+    found = fetch(conn, """
+        SELECT 'lead' AS kind, lead_id AS id, reference FROM {v}.leads
+        WHERE record_id = %(id)s
+        UNION ALL SELECT 'commitment', commitment_id, reference FROM {v}.commitments
+        WHERE record_id = %(id)s""", {"id": record_id})
+    return found[0] if found else None

@@ -24,6 +24,8 @@ from ledger.regions import RegionTable, fujian
 from projections.view import VIEWS_SCHEMA
 
 MAX_PER_PAGE = 100
+LIMIT = 500
+"""How many rows a register list returns at most (commitments, leads)."""
 Conn = psycopg.Connection[Any]
 
 

@@ -16,7 +16,7 @@ from api.pages import check_csrf, done, page_role, render
 from ledger import access
 from ledger import register_commands as rc
 from ledger.events import Role
-from projections import register_queries as rq
+from projections import commitments as cr
 
 router = APIRouter(tags=["pages"])
 Readers = Annotated[Account, page_role(*access.QUEUE_READERS)]
@@ -27,7 +27,7 @@ Reviewer = Annotated[Account, page_role(Role.PLATFORM_REVIEWER)]
 def proposals(request: Request, services: ServicesDep, account: Readers) -> Response:
     """Proposed breaches awaiting a reviewer, oldest first, with the record each would file."""
     with services.views() as conn:
-        rows = rq.breach_proposals(conn)
+        rows = cr.breach_proposals(conn)
     items: list[dict[str, Any]] = []
     for row in rows:
         proposal = services.ledger.commitment(row["commitment_id"]).pending_proposal()

@@ -36,7 +36,7 @@ from ledger import register_commands as rc
 from ledger.commitment_events import CommitmentKind, CommitmentState
 from ledger.events import Role
 from ledger.register_steps import CommitmentNotFoundError
-from projections import register_queries as rq
+from projections import commitments as cr
 
 router = APIRouter(tags=["pages"])
 Department = Annotated[Account, page_role(Role.SOURCE_DEPARTMENT)]
@@ -66,7 +66,7 @@ def _read(services: Services, filters: dict[str, Any], *, limit: int = EXPORT_CA
     """The commitments in the scope matching the filters: a page, or as far as an export
     goes."""
     with services.views() as conn:
-        return rq.commitments(conn, **filters, **scope, limit=limit, offset=offset)
+        return cr.commitments(conn, **filters, **scope, limit=limit, offset=offset)
 
 
 def _public(services: Services, rows: list[dict[str, Any]], fields: tuple[str, ...]) -> (
@@ -74,12 +74,12 @@ def _public(services: Services, rows: list[dict[str, Any]], fields: tuple[str, .
 ):
     """The public's fields, linking a breach record only where the public may see it."""
     with services.views() as conn:
-        return rq.public_commitments(conn, rows, fields, services.today())
+        return cr.public_commitments(conn, rows, fields, services.today())
 
 
 def _count(services: Services, filters: dict[str, Any], **scope: Any) -> int:
     with services.views() as conn:
-        return rq.count_commitments(conn, **filters, **scope)
+        return cr.count_commitments(conn, **filters, **scope)
 
 
 def _export(rows: list[dict[str, Any]], fmt: str, name: str, lang: str) -> Response:

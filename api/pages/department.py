@@ -55,7 +55,7 @@ from ledger.values import (
     StepStatus,
 )
 from projections import deadlines, dishonesty, queries, records
-from projections import register_queries as rq
+from projections import leads as lr
 from projections.dishonesty import SeriousDishonesty
 from projections.results import OpenDeadline, RecordPage
 
@@ -268,7 +268,7 @@ def origin_of(services: Services, record_id: UUID) -> dict[str, Any] | None:
     if services.database_url is None:
         return None
     with services.views() as conn:
-        return rq.origin_of_record(conn, record_id)
+        return lr.origin_of_record(conn, record_id)
 
 
 def subject_flag(services: Services, subject_id: UUID) -> SeriousDishonesty | None:

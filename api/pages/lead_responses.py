@@ -17,7 +17,7 @@ from api.pages import language, page_role, render
 from api.pages.public import region_choices
 from api.reads import RegionsDep
 from ledger import access
-from projections import register_queries as rq
+from projections import leads as lr
 
 router = APIRouter(tags=["pages"])
 Watcher = Annotated[Account, page_role(*access.WATCHERS)]
@@ -50,7 +50,7 @@ def lead_responses(
     lang = language(request)
     t = translator(lang)
     with services.views() as conn:
-        rows = [_shown(r) for r in rq.lead_responses(conn, by=by, region=region)]
+        rows = [_shown(r) for r in lr.lead_responses(conn, by=by, region=region)]
     if format:
         return export(rows, [(k, t(text)) for k, text in COLUMNS], format,
                       f"lead-responses-{by}", lang=lang)

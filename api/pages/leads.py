@@ -43,7 +43,8 @@ from ledger.lead import Lead
 from ledger.lead_events import VERIFICATION, LeadOrigin
 from ledger.register_steps import LeadNotFoundError
 from ledger.values import Organisation
-from projections import register_queries as rq
+from projections import commitments as cr
+from projections import leads as lr
 
 router = APIRouter(tags=["pages"])
 Department = Annotated[Account, page_role(Role.SOURCE_DEPARTMENT)]
@@ -75,17 +76,17 @@ def _inbox(request: Request, services: Services, account: Account, origin: str |
     if fmt and not form.errors:
         t = translator(lang)
         with services.views() as conn:
-            rows = rq.leads(conn, **scope, limit=EXPORT_CAP + 1)
+            rows = lr.leads(conn, **scope, limit=EXPORT_CAP + 1)
         shown = [{**r, "origin": t(r["origin"]), "outcome": t(r["outcome"] or "open")}
                  for r in rows[:EXPORT_CAP]]
         return export(shown, [(k, t(text)) for k, text in COLUMNS], fmt, "leads", lang=lang,
                       capped_at=EXPORT_CAP if len(rows) > EXPORT_CAP else None)
     kept = {k: ("true" if v is True else v) for k, v in filters.items() if v}
     with services.views() as conn:
-        total = 0 if form.errors else rq.count_leads(conn, **scope)
+        total = 0 if form.errors else lr.count_leads(conn, **scope)
         pages = max(1, -(-min(total, EXPORT_CAP) // PER_PAGE))
         at = min(page_number(page), pages)  # past the end, the last page
-        items = [] if form.errors else rq.leads(conn, **scope, limit=PER_PAGE,
+        items = [] if form.errors else lr.leads(conn, **scope, limit=PER_PAGE,
                                                 offset=(at - 1) * PER_PAGE)
     return render(request, "leads.html", {
         **filters, "form": form.typed, "errors": form.errors, "origins": ORIGINS,
@@ -115,10 +116,10 @@ def _lead_page(request: Request, services: Services, account: Account, lead_id: 
     lead = _own(services, account, lead_id)
     deadline = lead.deadlines.get(VERIFICATION)
     with services.views() as conn:
-        promised = [c for c in rq.commitments(conn, department=account.subject or "",
+        promised = [c for c in cr.commitments(conn, department=account.subject or "",
                                               maker=lead.body.code)
                     if c["state"] in ("open", "overdue")]
-        shown = rq.lead(conn, lead_id)
+        shown = lr.lead(conn, lead_id)
     # An answered lead's deadline is closed in the ledger; the view keeps its due date.
     due = deadline.due if deadline else (shown or {}).get("due")
     filed = services.ledger.record(lead.record_id).content if lead.record_id else None

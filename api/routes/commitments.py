@@ -18,7 +18,7 @@ from ledger import register_commands as rc
 from ledger.commands import Text
 from ledger.events import Role as R
 from ledger.register_steps import CommitmentNotFoundError
-from projections import register_queries as rq
+from projections import commitments as cr
 
 router = APIRouter(prefix="/api/v1", tags=["commitments"], route_class=TokenFirstRoute)
 READERS = access.READERS
@@ -89,7 +89,7 @@ def list_commitments(
     department = (account.subject or "") if account.role is R.SOURCE_DEPARTMENT else None
     maker = (account.subject or "") if account.role is R.SUBJECT_OFFICIAL else None
     with services.views() as conn:
-        return rq.commitments(conn, department=department, maker=maker, region=region,
+        return cr.commitments(conn, department=department, maker=maker, region=region,
                               state=state)
 
 
@@ -100,8 +100,8 @@ def public_commitments(
 ) -> list[dict[str, Any]]:
     """Public commitments of government bodies, with their state."""
     with services.views() as conn:
-        rows = rq.commitments(conn, region=region, public_only=True)
-        return rq.public_commitments(conn, rows, PUBLIC_FIELDS, services.today())
+        rows = cr.commitments(conn, region=region, public_only=True)
+        return cr.public_commitments(conn, rows, PUBLIC_FIELDS, services.today())
 
 
 def _own(services: ServicesDep, account: Account, commitment_id: UUID) -> None:

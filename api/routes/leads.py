@@ -18,7 +18,7 @@ from ledger import register_commands as rc
 from ledger.commands import Authority, Text
 from ledger.events import Role as R
 from ledger.register_steps import LeadNotFoundError
-from projections import register_queries as rq
+from projections import leads as lr
 
 router = APIRouter(prefix="/api/v1/leads", tags=["leads"], route_class=TokenFirstRoute)
 WATCHERS = access.REGISTER_READERS
@@ -103,7 +103,7 @@ def list_leads(
     # An account with no organisation named sees nothing rather than everything.
     department = (account.subject or "") if account.role is R.SOURCE_DEPARTMENT else None
     with services.views() as conn:
-        return rq.leads(conn, department=department, region=region, open_only=open_only)
+        return lr.leads(conn, department=department, region=region, open_only=open_only)
 
 
 @router.get("/responses", response_model=list[Response])
@@ -114,7 +114,7 @@ def responses(
 ) -> list[dict[str, Any]]:
     """Response rates and times of leads per department or region."""
     with services.views() as conn:
-        return rq.lead_responses(conn, by=by, region=region)
+        return lr.lead_responses(conn, by=by, region=region)
 
 
 def _own(services: ServicesDep, account: Account, lead_id: UUID) -> None:

@@ -10,7 +10,8 @@ import psycopg
 from ledger import register_commands as rc
 from ledger.application import Ledger
 from ledger.events import SYSTEM
-from projections import register_queries as rq
+from projections import commitments as cr
+from projections import leads as lr
 from tests.support.projections import Projections, rebuilt_snapshot, snapshot
 from tests.support.registers import OTHER_CODE, OTHER_DEPT, commitment, lead, short_filing
 from tests.support.world import DEPT, REVIEWER, SOURCE_CODE, FakeClock
@@ -37,22 +38,22 @@ def test_the_registers_show_each_commitment_and_lead_and_the_response_rates_per_
     app.find_lead_unfounded(rc.FindLeadUnfounded(lead_id=moved, reasons="不实"), OTHER_DEPT)
     views.catch_up()
 
-    public = rq.commitments(conn, public_only=True)  # type: ignore[arg-type]
+    public = cr.commitments(conn, public_only=True)  # type: ignore[arg-type]
     assert [(c["commitment_id"], c["state"]) for c in public] == [(kept, "fulfilled")]
-    late = rq.commitment(conn, hidden)  # type: ignore[arg-type]
+    late = cr.commitment(conn, hidden)  # type: ignore[arg-type]
     assert late is not None and (late["state"], late["overdue"]) == ("overdue", True)
-    assert rq.origin_of_record(conn, rid)["id"] == answered  # type: ignore[arg-type,index]
+    assert lr.origin_of_record(conn, rid)["id"] == answered  # type: ignore[arg-type,index]
 
-    by_department = {r["code"]: r for r in rq.lead_responses(conn)}  # type: ignore[arg-type]
+    by_department = {r["code"]: r for r in lr.lead_responses(conn)}  # type: ignore[arg-type]
     ours, theirs = by_department[SOURCE_CODE], by_department[OTHER_CODE]
     assert (ours["received"], ours["answered"], ours["answered_in_time"], ours["days_total"],
             ours["record_filed"], ours["handed_over"]) == (2, 2, 2, 4, 1, 1)
     assert (theirs["received"], theirs["answered"], theirs["answered_in_time"],
             theirs["overdue"], theirs["unfounded"]) == (1, 1, 0, 1, 1)
     assert ours["answer_share"] == 1.0 and theirs["in_time_share"] == 0.0
-    by_region = {r["code"]: r for r in rq.lead_responses(conn, by="region")}  # type: ignore[arg-type]
+    by_region = {r["code"]: r for r in lr.lead_responses(conn, by="region")}  # type: ignore[arg-type]
     assert by_region["350000"]["received"] == 3 and by_region["350102"]["name"] == "鼓楼区"
-    inbox = rq.leads(conn, department=OTHER_CODE)  # type: ignore[arg-type]
+    inbox = lr.leads(conn, department=OTHER_CODE)  # type: ignore[arg-type]
     assert [(r["lead_id"], r["outcome"], r["handovers"]) for r in inbox] == [
         (moved, "unfounded", 1)]
 
