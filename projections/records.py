@@ -86,6 +86,18 @@ def new_record_row(event: ev.RecordFiled) -> Row:
     }
 
 
+MARK_COLUMNS = (
+    ("status", "text NOT NULL"),
+    ("published", "boolean NOT NULL"),
+    ("under_objection", "boolean NOT NULL"),
+    ("under_reconsideration", "text"),
+    ("open_deadlines", "text[] NOT NULL"),
+    ("overdue_deadlines", "text[] NOT NULL"),
+)
+"""A record's status and marks as the views that count records keep them: ``apply_change``
+changes them the way the aggregate would."""
+
+
 def apply_change(row: Row, change: facts.Change) -> None:
     """Change the record columns several views share, the way the aggregate would."""
     if change.status is not None:

@@ -20,7 +20,7 @@ from ledger.regions import RegionTable, fujian
 from projections import facts
 from projections.log import Entry
 from projections.queries import Conn, fetch
-from projections.records import apply_change
+from projections.records import MARK_COLUMNS, apply_change
 from projections.results import Counts, RegionSummary, RegionTotals
 from projections.tables import Counters, Row, Rows, Table
 from projections.view import View, stored_records
@@ -48,12 +48,7 @@ ROLLUP_RECORDS = Table(
         ("domain", "text NOT NULL"),
         ("severity", "text NOT NULL"),
         ("subject_type", "text NOT NULL"),
-        ("status", "text NOT NULL"),
-        ("published", "boolean NOT NULL"),
-        ("under_objection", "boolean NOT NULL"),
-        ("under_reconsideration", "text"),
-        ("open_deadlines", "text[] NOT NULL"),
-        ("overdue_deadlines", "text[] NOT NULL"),
+        *MARK_COLUMNS,
     ),
     key=("record_id",),
 )

@@ -32,7 +32,7 @@ from projections.evaluation import (
 )
 from projections.log import Entry
 from projections.queries import Conn, fetch, or_today
-from projections.records import apply_change
+from projections.records import MARK_COLUMNS, apply_change
 from projections.results import SanctionInForce, SubjectSummary
 from projections.tables import Rows, Table
 from projections.view import View, stored_records
@@ -60,12 +60,7 @@ SUBJECT_RECORDS = Table(
         ("subject_id", "uuid NOT NULL"),
         ("severity", "text NOT NULL"),
         ("domain", "text NOT NULL"),
-        ("status", "text NOT NULL"),
-        ("published", "boolean NOT NULL"),
-        ("under_objection", "boolean NOT NULL"),
-        ("under_reconsideration", "text"),
-        ("open_deadlines", "text[] NOT NULL"),
-        ("overdue_deadlines", "text[] NOT NULL"),
+        *MARK_COLUMNS,
         ("position", "bigint NOT NULL"),
     ),
     key=("record_id",),
