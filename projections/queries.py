@@ -2,10 +2,10 @@
 ``views`` schema, the business date, the region a filter means and the page limits.
 
 Each view's own queries live next to the code that writes the view (``projections.records``,
-``deadlines``, ``disclosure``, ``subjects``, ``rollup``). They take an open psycopg connection
-and read only the ``views`` schema. Rules that depend on today's date (the publicity window,
-sanctions in force, working days left) are applied there, with ``today`` defaulting to the
-business date in Asia/Shanghai.
+``deadlines``, ``disclosure``, ``subjects``, ``rollup``, ``commitments``, ``leads`` …). They
+take an open psycopg connection and read only the ``views`` schema. Rules that depend on
+today's date (the publicity window, sanctions in force, working days left) are applied there,
+with ``today`` defaulting to the business date in Asia/Shanghai.
 """
 
 from __future__ import annotations
