@@ -149,3 +149,12 @@ def export(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], f
     # A BOM so spreadsheet programs read the Chinese text as UTF-8.
     return Response("\ufeff" + text.getvalue(), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+def export_capped(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str,
+                  name: str, *, lang: str = "zh") -> Response:
+    """``export`` of a list read with one row more than ``EXPORT_CAP``: the first
+    ``EXPORT_CAP`` rows, the file's last row saying the list was cut where there were more."""
+    capped = len(rows) > EXPORT_CAP
+    return export(rows[:EXPORT_CAP], columns, fmt, name, lang=lang,
+                  capped_at=EXPORT_CAP if capped else None)

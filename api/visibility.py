@@ -1,18 +1,25 @@
 """Which of a subject's records a department or an official may see in the shared views
 (the rule is ``ledger.access.may_read``). A subject of whom a department sees no record is
 answered as one that does not exist.
+
+A department reaches only the commitments and leads it is responsible for
+(``ledger.access.responsible``); any other is answered like one that does not exist.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 from uuid import UUID
 
 from api.auth import Account
 from ledger import access
 from ledger.application import Ledger
+from ledger.commitment import Commitment
 from ledger.errors import RecordNotFoundError
 from ledger.events import Role
+from ledger.lead import Lead
+from ledger.register_steps import CommitmentNotFoundError, LeadNotFoundError
 
 
 def visible(account: Account, ledger: Ledger, records: Iterable[UUID],
@@ -31,3 +38,15 @@ def visible(account: Account, ledger: Ledger, records: Iterable[UUID],
         except RecordNotFoundError:
             continue
     return seen
+
+
+Held = TypeVar("Held", Commitment, Lead)
+
+
+def responsible_for(account: Account, held: Held) -> Held:
+    """``held``, if the account is the department responsible for it."""
+    if access.responsible(account.actor(), held):
+        return held
+    if isinstance(held, Commitment):
+        raise CommitmentNotFoundError("no commitment with this id", field="commitment_id")
+    raise LeadNotFoundError("no lead with this id", field="lead_id")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Depends, Form, HTTPException, Request
+from fastapi import Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
@@ -103,6 +103,12 @@ def page_role(*roles: Role) -> Any:
         return account
 
     return Depends(check)
+
+
+Department = Annotated[Account, page_role(Role.SOURCE_DEPARTMENT)]
+"""A source department, on its own pages."""
+ExportFormat = Annotated[str | None, Query(pattern="^(csv|xlsx)$")]
+"""A list's ``?format=``: the list as a CSV or xlsx file rather than the page."""
 
 
 def done(path: str) -> RedirectResponse:

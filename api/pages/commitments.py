@@ -12,16 +12,16 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from api import reads
 from api.auth import Account
 from api.deps import Services, ServicesDep, optional_account
-from api.exports import EXPORT_CAP, export
+from api.exports import EXPORT_CAP, export_capped
 from api.i18n import translator
-from api.pages import check_csrf, language, page_role, render
-from api.pages.forms import FilterForm, page_number, pager
+from api.pages import Department, ExportFormat, check_csrf, language, page_role, render
+from api.pages.forms import PER_PAGE, FilterForm, page_count, page_number, pager
 from api.pages.public import region_choices
 from api.pages.register_forms import (
     CATEGORIES,
@@ -31,18 +31,14 @@ from api.pages.register_forms import (
     filing_of,
 )
 from api.routes.commitments import PUBLIC_FIELDS
-from ledger import access
+from api.visibility import responsible_for
 from ledger import register_commands as rc
 from ledger.commitment_events import CommitmentKind, CommitmentState
 from ledger.events import Role
-from ledger.register_steps import CommitmentNotFoundError
 from projections import commitments as cr
 
 router = APIRouter(tags=["pages"])
-Department = Annotated[Account, page_role(Role.SOURCE_DEPARTMENT)]
 Official = Annotated[Account, page_role(Role.SUBJECT_OFFICIAL)]
-Format = Annotated[str | None, Query(pattern="^(csv|xlsx)$")]
-PER_PAGE = 20
 KINDS = [k.value for k in CommitmentKind]
 STATES = [s.value for s in CommitmentState]
 COLUMNS = [("maker_name", "maker"), ("maker_code", "maker_code"), ("kind", "commitment_kind"),
@@ -84,11 +80,8 @@ def _count(services: Services, filters: dict[str, Any], **scope: Any) -> int:
 
 def _export(rows: list[dict[str, Any]], fmt: str, name: str, lang: str) -> Response:
     t = translator(lang)
-    shown = [{**row, "kind": t(row["kind"]), "state": t(row["state"])}
-             for row in rows[:EXPORT_CAP]]
-    columns = [(key, t(text)) for key, text in COLUMNS]
-    return export(shown, columns, fmt, name, lang=lang,
-                  capped_at=EXPORT_CAP if len(rows) > EXPORT_CAP else None)
+    shown = [{**row, "kind": t(row["kind"]), "state": t(row["state"])} for row in rows]
+    return export_capped(shown, [(key, t(text)) for key, text in COLUMNS], fmt, name, lang=lang)
 
 
 def _listing(request: Request, template: str, services: Services, form: FilterForm,
@@ -98,7 +91,7 @@ def _listing(request: Request, template: str, services: Services, form: FilterFo
     """One page of the list (past the end, the last), read with its total."""
     shown = {k: v for k, v in filters.items() if v}
     total = 0 if form.errors else _count(services, filters, **scope)
-    pages = max(1, -(-min(total, EXPORT_CAP) // PER_PAGE))
+    pages = page_count(min(total, EXPORT_CAP))
     at = min(page_number(page), pages)
     rows = [] if form.errors else _read(services, filters, limit=PER_PAGE,
                                         offset=(at - 1) * PER_PAGE, **scope)
@@ -116,7 +109,7 @@ def _listing(request: Request, template: str, services: Services, form: FilterFo
 @router.get("/commitments", response_class=Response)
 def public_commitments(request: Request, services: ServicesDep, region: str | None = None,
                        kind: str | None = None, state: str | None = None,
-                       page: str | None = None, format: Format = None) -> Response:
+                       page: str | None = None, format: ExportFormat = None) -> Response:
     """Government bodies' public commitments and whether each was kept."""
     form, filters = _filters(request, services, region, kind, state)
     scope: dict[str, Any] = {"public_only": True}
@@ -131,7 +124,7 @@ def public_commitments(request: Request, services: ServicesDep, region: str | No
 def official_commitments(request: Request, services: ServicesDep, account: Official,
                          region: str | None = None, kind: str | None = None,
                          state: str | None = None, page: str | None = None,
-                         format: Format = None) -> Response:
+                         format: ExportFormat = None) -> Response:
     """The commitments the official's body made, with their state and due dates."""
     form, filters = _filters(request, services, region, kind, state)
     scope: dict[str, Any] = {"maker": account.subject or ""}
@@ -146,7 +139,7 @@ def official_commitments(request: Request, services: ServicesDep, account: Offic
 def department_commitments(request: Request, services: ServicesDep, account: Department,
                            region: str | None = None, kind: str | None = None,
                            state: str | None = None, page: str | None = None,
-                           format: Format = None) -> Response:
+                           format: ExportFormat = None) -> Response:
     """The commitments the department is responsible for, with the forms that end them."""
     return _department_page(request, services, account, region, kind, state, page, format)
 
@@ -179,8 +172,7 @@ def _answer(request: Request, services: Services, account: Account, commitment_i
     """End a commitment from a form: done and back on the list with a confirmation, or
     refused there with what was typed kept."""
     check_csrf(request, fields.csrf)
-    if not access.responsible(account.actor(), services.ledger.commitment(commitment_id)):
-        raise CommitmentNotFoundError("no commitment with this id", field="commitment_id")
+    responsible_for(account, services.ledger.commitment(commitment_id))
     return answered(request, fields, act,
                     done=f"/department/commitments?done={commitment_id}#c-{commitment_id}",
                     again=partial(_department_page, request, services, account,

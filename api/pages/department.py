@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 import pydantic
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.auth import Account
@@ -24,7 +24,7 @@ from api.deps import Services, ServicesDep
 from api.errors import status_of
 from api.exports import export
 from api.i18n import translator, waiting_note
-from api.pages import check_csrf, language, page_role, region_tree, render
+from api.pages import Department, ExportFormat, check_csrf, language, region_tree, render
 from api.pages.filing import (
     CHANGEABLE,
     StepFields,
@@ -33,7 +33,7 @@ from api.pages.filing import (
     refusal,
     refusals,
 )
-from api.pages.forms import FilterForm, page_number, pager
+from api.pages.forms import PER_PAGE, FilterForm, page_count, page_number, pager
 from api.pages.matters import read_record, sent, standing
 from api.reads import RegionsDep
 from api.routes.records import MAX_OFFSET
@@ -41,7 +41,7 @@ from ledger import access
 from ledger import commands as c
 from ledger import errors as e
 from ledger.deadline_keys import DeadlineKey
-from ledger.events import DomainEvent, Role
+from ledger.events import DomainEvent
 from ledger.record import CreditRecord
 from ledger.values import (
     Category,
@@ -60,8 +60,6 @@ from projections.dishonesty import SeriousDishonesty
 from projections.results import OpenDeadline, RecordPage
 
 router = APIRouter(tags=["pages"])
-Department = Annotated[Account, page_role(Role.SOURCE_DEPARTMENT)]
-PER_PAGE = 20
 SCANNED = 1_000
 """In-force records looked through for rectifications reported complete."""
 MATTERS_SHOWN = 50
@@ -82,7 +80,7 @@ def workspace(
     request: Request, services: ServicesDep, account: Department, regions: RegionsDep,
     region: str | None = None, status: str | None = None, category: str | None = None,
     severity: str | None = None, page: str | None = None,
-    format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
+    format: ExportFormat = None,
 ) -> Response:
     """A department's workspace: what it must decide, rectifications to verify, its records."""
     code, lang = account.subject or "", language(request)
@@ -102,7 +100,7 @@ def workspace(
         matters = forwarded(services, conn, code, lang)
         checks = to_verify(services, conn, code)
         result = None if form.errors else _records(conn, code, filters, page_number(page))
-    pages = max(1, -(-result.total // PER_PAGE)) if result else 1
+    pages = page_count(result.total) if result else 1
     return render(request, "department.html", {
         **CHOICES, **filters, "form": form.typed, "errors": form.errors,
         "regions": region_tree(regions), "organisation": organisation_name(services, code),
@@ -119,7 +117,7 @@ def _records(conn: queries.Conn, code: str, filters: dict[str, Any], asked: int)
     last_readable = MAX_OFFSET // PER_PAGE
     result = records.record_list(conn, **filters, source_code=code,
                                  page=min(asked, last_readable), per_page=PER_PAGE)
-    last = min(max(1, -(-result.total // PER_PAGE)), last_readable)
+    last = min(page_count(result.total), last_readable)
     if result.page > last:
         result = records.record_list(conn, **filters, source_code=code, page=last,
                                      per_page=PER_PAGE)

@@ -15,7 +15,7 @@ from api.auth import Account
 from api.deps import Services, ServicesDep
 from api.errors import status_of
 from api.i18n import translator
-from api.pages import check_csrf, language, page_role, region_tree, render
+from api.pages import Department, check_csrf, language, region_tree, render
 from api.pages.department import CHOICES, organisation_name
 from api.pages.filing import (
     SANCTIONS,
@@ -29,11 +29,9 @@ from api.uploads import rows_report, saved, suffix_of
 from ledger import commands as c
 from ledger import errors as e
 from ledger.bulk.records import RowResult, import_records, read_rows
-from ledger.events import Role
 from ledger.values import Scope, SubjectType
 
 router = APIRouter(tags=["pages"])
-Department = Annotated[Account, page_role(Role.SOURCE_DEPARTMENT)]
 SUFFIXES = (".csv", ".jsonl", ".xlsx")
 SHOWN_ROWS = 500
 """Rows of an import report listed one by one; errors are always listed."""

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from api.auth import Account
 from api.deps import Services, ServicesDep
-from api.exports import EXPORT_CAP, export
+from api.exports import EXPORT_CAP, export, export_capped
 from api.i18n import translator
-from api.pages import check_csrf, language, page_role, render
+from api.pages import ExportFormat, check_csrf, language, page_role, render
 from api.pages.register_forms import refused
 from api.routes.evaluation_periods import export_table, period_rows
 from api.routes.ratings import COLUMNS as RATING_COLUMNS
@@ -28,7 +28,6 @@ from projections.ratings import ratings
 router = APIRouter(tags=["pages"])
 Watcher = Annotated[Account, page_role(*access.WATCHERS)]
 Importer = Annotated[Account, page_role(*access.OPERATORS)]
-Format = Annotated[str | None, Query(pattern="^(csv|xlsx)$")]
 
 
 @router.get("/evaluations", response_class=Response)
@@ -73,14 +72,13 @@ def _periods(request: Request, services: Services, account: Account,
 
 @router.get("/evaluations/ratings", response_class=Response)
 def ratings_page(request: Request, services: ServicesDep, account: Watcher,
-                 format: Format = None) -> Response:
+                 format: ExportFormat = None) -> Response:
     """Third-party ratings with their sources, latest period first."""
     if format:
         with services.views() as conn:
             rows = ratings(conn, limit=EXPORT_CAP + 1)
-        return export(rows[:EXPORT_CAP], RATING_COLUMNS, format, "third-party-ratings",
-                      lang=language(request),
-                      capped_at=EXPORT_CAP if len(rows) > EXPORT_CAP else None)
+        return export_capped(rows, RATING_COLUMNS, format, "third-party-ratings",
+                             lang=language(request))
     return _ratings(request, services, account)
 
 
@@ -114,7 +112,7 @@ def _ratings(request: Request, services: Services, account: Account,
 @router.get("/evaluations/{period}", response_class=Response)
 def period_page(request: Request, services: ServicesDep, account: Watcher,
                 period: Annotated[str, Path(pattern=r"^\d{4}(-Q[1-4])?$")],
-                format: Format = None) -> Response:
+                format: ExportFormat = None) -> Response:
     """One period's score of every body and region, with the formula it was taken under."""
     header = services.ledger.evaluation_period(period)
     found = period_rows(services, period)  # refused 404 when the period was not recorded

@@ -16,6 +16,8 @@ from ledger.errors import UnknownRegionError
 from ledger.regions import RegionTable
 
 _SHOWN = 40  # characters of a bad value repeated in its message
+PER_PAGE = 20
+"""Rows on a page of a list."""
 
 
 class FilterForm:
@@ -96,6 +98,11 @@ def page_number(value: str | None) -> int:
     if text.isascii() and text.isdigit() and not _digits(text):
         return 10**9
     return int(text) if _digits(text) and int(text) >= 1 else 1
+
+
+def page_count(total: int, per_page: int = PER_PAGE) -> int:
+    """How many pages ``total`` rows fill; an empty list is one page."""
+    return max(1, -(-total // per_page))
 
 
 def pager(page: int, pages: int, filters: dict[str, Any]) -> list[dict[str, Any]]:

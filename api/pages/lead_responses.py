@@ -13,7 +13,7 @@ from api.auth import Account
 from api.deps import ServicesDep
 from api.exports import export
 from api.i18n import translator
-from api.pages import language, page_role, render
+from api.pages import ExportFormat, language, page_role, render
 from api.pages.public import region_choices
 from api.reads import RegionsDep
 from ledger import access
@@ -44,7 +44,7 @@ def lead_responses(
     request: Request, services: ServicesDep, account: Watcher, regions: RegionsDep,
     by: Annotated[str, Query(pattern="^(department|region)$")] = "department",
     region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
-    format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
+    format: ExportFormat = None,
 ) -> Response:
     """How many leads each department or region answered, how many in time, and how fast."""
     lang = language(request)

@@ -13,17 +13,17 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from api.auth import Account
 from api.deps import Services, ServicesDep
 from api.errors import status_of
-from api.exports import EXPORT_CAP, export
+from api.exports import EXPORT_CAP, export_capped
 from api.i18n import translator
-from api.pages import check_csrf, language, page_role, render
+from api.pages import Department, ExportFormat, check_csrf, language, render
 from api.pages.department import organisation_name
-from api.pages.forms import FilterForm, page_number, pager
+from api.pages.forms import PER_PAGE, FilterForm, page_count, page_number, pager
 from api.pages.register_forms import (
     CATEGORIES,
     SEVERITIES,
@@ -33,22 +33,17 @@ from api.pages.register_forms import (
     refused,
 )
 from api.uploads import CSV_XLSX, rows_report, saved, suffix_of
-from ledger import access
+from api.visibility import responsible_for
 from ledger import errors as e
 from ledger import register_commands as rc
 from ledger.bulk.leads import import_leads
 from ledger.bulk.records import RowResult
-from ledger.events import Role
-from ledger.lead import Lead
 from ledger.lead_events import VERIFICATION, LeadOrigin
-from ledger.register_steps import LeadNotFoundError
 from ledger.values import Organisation
 from projections import commitments as cr
 from projections import leads as lr
 
 router = APIRouter(tags=["pages"])
-Department = Annotated[Account, page_role(Role.SOURCE_DEPARTMENT)]
-PER_PAGE = 20
 ORIGINS = [o.value for o in LeadOrigin]
 COLUMNS = [("origin", "origin"), ("reference", "reference"), ("received_on", "received_on"),
            ("summary", "summary"), ("body_name", "body_concerned"), ("body_code", "body_code"),
@@ -59,7 +54,7 @@ COLUMNS = [("origin", "origin"), ("reference", "reference"), ("received_on", "re
 @router.get("/department/leads", response_class=Response)
 def inbox(request: Request, services: ServicesDep, account: Department,
           origin: str | None = None, open_only: str | None = None, page: str | None = None,
-          format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None) -> Response:
+          format: ExportFormat = None) -> Response:
     """The leads sent to the department, open ones due soonest first."""
     return _inbox(request, services, account, origin, open_only, page, format)
 
@@ -78,13 +73,13 @@ def _inbox(request: Request, services: Services, account: Account, origin: str |
         with services.views() as conn:
             rows = lr.leads(conn, **scope, limit=EXPORT_CAP + 1)
         shown = [{**r, "origin": t(r["origin"]), "outcome": t(r["outcome"] or "open")}
-                 for r in rows[:EXPORT_CAP]]
-        return export(shown, [(k, t(text)) for k, text in COLUMNS], fmt, "leads", lang=lang,
-                      capped_at=EXPORT_CAP if len(rows) > EXPORT_CAP else None)
+                 for r in rows]
+        return export_capped(shown, [(k, t(text)) for k, text in COLUMNS], fmt, "leads",
+                             lang=lang)
     kept = {k: ("true" if v is True else v) for k, v in filters.items() if v}
     with services.views() as conn:
         total = 0 if form.errors else lr.count_leads(conn, **scope)
-        pages = max(1, -(-min(total, EXPORT_CAP) // PER_PAGE))
+        pages = page_count(min(total, EXPORT_CAP))
         at = min(page_number(page), pages)  # past the end, the last page
         items = [] if form.errors else lr.leads(conn, **scope, limit=PER_PAGE,
                                                 offset=(at - 1) * PER_PAGE)
@@ -94,13 +89,6 @@ def _inbox(request: Request, services: Services, account: Account, origin: str |
         "pages": pages, "pager": pager(at, pages, kept), "query": urlencode(kept),
         "report": report, "problems": problems or [],
     }, account=account, status=422 if form.errors else status)
-
-
-def _own(services: Services, account: Account, lead_id: UUID) -> Lead:
-    lead = services.ledger.lead(lead_id)
-    if not access.responsible(account.actor(), lead):
-        raise LeadNotFoundError("no lead with this id", field="lead_id")
-    return lead
 
 
 @router.get("/department/leads/{lead_id}", response_class=Response)
@@ -113,7 +101,7 @@ def lead_page(request: Request, lead_id: UUID, services: ServicesDep,
 def _lead_page(request: Request, services: Services, account: Account, lead_id: UUID, *,
                failed: str | None = None, problems: list[str] | None = None,
                typed: dict[str, str] | None = None, status: int = 200) -> Response:
-    lead = _own(services, account, lead_id)
+    lead = responsible_for(account, services.ledger.lead(lead_id))
     deadline = lead.deadlines.get(VERIFICATION)
     with services.views() as conn:
         promised = [c for c in cr.commitments(conn, department=account.subject or "",
@@ -140,7 +128,7 @@ def _answer(request: Request, services: Services, account: Account, lead_id: UUI
     """Answer the lead from a form: done and back on the lead, or refused there with what was
     typed kept."""
     check_csrf(request, fields.csrf)
-    _own(services, account, lead_id)
+    responsible_for(account, services.ledger.lead(lead_id))
     return answered(request, fields, act, done=f"/department/leads/{lead_id}?done={form_id}",
                     again=partial(_lead_page, request, services, account, lead_id,
                                   failed=form_id), refusals=(e.NotFoundError,))

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from api import reads
 from api.deps import ServicesDep, optional_account
 from api.exports import export
-from api.pages import language, render
-from api.pages.forms import FilterForm, page_number, pager
+from api.pages import ExportFormat, language, render
+from api.pages.forms import PER_PAGE, FilterForm, page_count, page_number, pager
 from api.readable import region_name
 from api.reads import RegionsDep
 from ledger.proof.audit import ProofUnavailableError
@@ -29,7 +29,6 @@ from projections.results import DisclosedRecord, DisclosurePage
 
 router = APIRouter(tags=["pages"])
 BEIJING = ZoneInfo("Asia/Shanghai")
-PER_PAGE = 20
 COLUMNS = [("subject_name", "主体名称"), ("subject_code", "统一社会信用代码"),
            ("document_number", "决定文号"), ("category", "类别"), ("severity", "失信程度"),
            ("decision_date", "决定日期"), ("deciding_authority", "决定机关"),
@@ -51,7 +50,7 @@ def disclosure(
     request: Request, services: ServicesDep, regions: RegionsDep,
     q: str | None = None, region: str | None = None, category: str | None = None,
     severity: str | None = None, page: str | None = None,
-    format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
+    format: ExportFormat = None,
 ) -> Response:
     """Search the public disclosure of government bodies' dishonesty records."""
     form = FilterForm(language(request), labels={"q": "keyword"})
@@ -72,7 +71,7 @@ def disclosure(
             return _export(conn, services, filters, format, language(request))
         asked = page_number(page)
         result = _page(conn, services, filters, asked)
-    pages = max(1, -(-result.total // PER_PAGE))
+    pages = page_count(result.total)
     return render(request, "disclosure.html", {
         **context, "items": result.items, "total": result.total,
         "capped": result.total_capped, "page": result.page, "pages": pages,
@@ -110,7 +109,7 @@ def _page(conn: queries.Conn, services: ServicesDep, filters: dict[str, Any],
                                          today=services.today())
 
     result = read(min(asked, public_view.TOTAL_CAP // PER_PAGE))
-    last = max(1, -(-result.total // PER_PAGE))
+    last = page_count(result.total)
     return read(last) if result.page > last else result
 
 

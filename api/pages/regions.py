@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from api import charts
 from api.auth import Account
 from api.deps import ServicesDep
-from api.exports import EXPORT_CAP, export
+from api.exports import EXPORT_CAP, export, export_capped
 from api.i18n import translator
 from api.pages import language, page_role, region_tree, render
 from api.pages.forms import FilterForm
@@ -97,9 +97,9 @@ def regions_page(
                       f"warnings-{here.code}", lang=lang)
     if format and table == "recorded":
         t = translator(lang)
-        return export([{**w, "state": t(f"warning_{w['state']}")} for w in recorded[:EXPORT_CAP]],
-                      RECORDED_COLUMNS, format, f"recorded-warnings-{here.code}", lang=lang,
-                      capped_at=EXPORT_CAP if len(recorded) > EXPORT_CAP else None)
+        return export_capped([{**w, "state": t(f"warning_{w['state']}")} for w in recorded],
+                             RECORDED_COLUMNS, format, f"recorded-warnings-{here.code}",
+                             lang=lang)
     if format:
         return export(rows, REGION_COLUMNS, format, f"regions-{here.code}", lang=lang)
     chain = [regions.current(code) for code in reversed(regions.reporting_chain(here.code))]

@@ -15,8 +15,8 @@ from api.auth import Account
 from api.deps import ServicesDep
 from api.exports import export
 from api.i18n import with_notes
-from api.pages import check_csrf, done, language, page_role, region_tree, render
-from api.pages.forms import FilterForm, page_number, pager
+from api.pages import ExportFormat, check_csrf, done, language, page_role, region_tree, render
+from api.pages.forms import FilterForm, page_count, page_number, pager
 from api.pages.matters import read_record, sent, standing
 from api.readable import label, region_name
 from api.reads import RegionsDep
@@ -59,7 +59,7 @@ def _page(rows: list[Any], asked: str | None, filters: dict[str, Any]) -> (
     tuple[list[Any], dict[str, Any]]
 ):
     """The rows of the page asked for (past the end, the last one) and the pager's context."""
-    pages = max(1, -(-len(rows) // PER_PAGE))
+    pages = page_count(len(rows), PER_PAGE)
     page = min(page_number(asked), pages)
     return rows[(page - 1) * PER_PAGE:page * PER_PAGE], {
         "page": page, "pages": pages, "pager": pager(page, pages, filters)}
@@ -68,7 +68,7 @@ def _page(rows: list[Any], asked: str | None, filters: dict[str, Any]) -> (
 @router.get("/review", response_class=Response)
 def review_queue(request: Request, services: ServicesDep,
                  account: Annotated[Account, QUEUE_READERS],
-                 format: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
+                 format: ExportFormat = None,
                  page: str | None = None) -> Response:
     """The reviewer's queue: every deadline the credit platform itself must meet."""
     rows = reads.open_deadlines(services, party="platform", limit=MAX_OFFSET)

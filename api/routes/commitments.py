@@ -13,11 +13,11 @@ from pydantic import BaseModel
 from api.auth import Account
 from api.deps import ServicesDep, TokenFirstRoute, gives, require
 from api.schemas import Created
+from api.visibility import responsible_for
 from ledger import access
 from ledger import register_commands as rc
 from ledger.commands import Text
 from ledger.events import Role as R
-from ledger.register_steps import CommitmentNotFoundError
 from projections import commitments as cr
 
 router = APIRouter(prefix="/api/v1", tags=["commitments"], route_class=TokenFirstRoute)
@@ -104,18 +104,11 @@ def public_commitments(
         return cr.public_commitments(conn, rows, PUBLIC_FIELDS, services.today())
 
 
-def _own(services: ServicesDep, account: Account, commitment_id: UUID) -> None:
-    """A department reaches only the commitments it is responsible for; others are answered
-    like a commitment that does not exist."""
-    if not access.responsible(account.actor(), services.ledger.commitment(commitment_id)):
-        raise CommitmentNotFoundError("no commitment with this id", field="commitment_id")
-
-
 @router.post("/commitments/{commitment_id}/fulfilment", status_code=204)
 def fulfil(commitment_id: UUID, body: Evidence, services: ServicesDep,
            account: Annotated[Account, gives(rc.FulfilCommitment)]) -> None:
     """Record the commitment fulfilled, with the evidence."""
-    _own(services, account, commitment_id)
+    responsible_for(account, services.ledger.commitment(commitment_id))
     services.ledger.execute(rc.FulfilCommitment(
         commitment_id=commitment_id, evidence=body.evidence), account.actor())
 
@@ -124,7 +117,7 @@ def fulfil(commitment_id: UUID, body: Evidence, services: ServicesDep,
 def release(commitment_id: UUID, body: Reasons, services: ServicesDep,
             account: Annotated[Account, gives(rc.ReleaseCommitment)]) -> None:
     """Release the body from the commitment, with the reasons."""
-    _own(services, account, commitment_id)
+    responsible_for(account, services.ledger.commitment(commitment_id))
     services.ledger.execute(rc.ReleaseCommitment(
         commitment_id=commitment_id, reasons=body.reasons), account.actor())
 
@@ -134,7 +127,7 @@ def release(commitment_id: UUID, body: Reasons, services: ServicesDep,
 def breach(commitment_id: UUID, body: Breach, services: ServicesDep,
            account: Annotated[Account, gives(rc.FindBreach)]) -> RecordFiled:
     """Find the commitment breached: files its breach_of_commitment record."""
-    _own(services, account, commitment_id)
+    responsible_for(account, services.ledger.commitment(commitment_id))
     return RecordFiled(record_id=services.ledger.execute(rc.FindBreach(
         commitment_id=commitment_id, finding=body.finding, filing=body.filing),
         account.actor()))
@@ -144,7 +137,7 @@ def breach(commitment_id: UUID, body: Breach, services: ServicesDep,
 def propose_breach(commitment_id: UUID, body: Breach, services: ServicesDep,
                    account: Annotated[Account, gives(rc.ProposeBreach)]) -> None:
     """Propose the commitment breached and its record, for a platform reviewer to confirm."""
-    _own(services, account, commitment_id)
+    responsible_for(account, services.ledger.commitment(commitment_id))
     services.ledger.execute(rc.ProposeBreach(
         commitment_id=commitment_id, finding=body.finding, filing=body.filing),
         account.actor())

@@ -13,11 +13,11 @@ from pydantic import BaseModel
 from api.auth import Account
 from api.deps import ServicesDep, TokenFirstRoute, gives, require
 from api.routes.commitments import Reasons, RecordFiled
+from api.visibility import responsible_for
 from ledger import access
 from ledger import register_commands as rc
 from ledger.commands import Authority, Text
 from ledger.events import Role as R
-from ledger.register_steps import LeadNotFoundError
 from projections import leads as lr
 
 router = APIRouter(prefix="/api/v1/leads", tags=["leads"], route_class=TokenFirstRoute)
@@ -117,18 +117,11 @@ def responses(
         return lr.lead_responses(conn, by=by, region=region)
 
 
-def _own(services: ServicesDep, account: Account, lead_id: UUID) -> None:
-    """A department reaches only the leads sent to it; others are answered like a lead that
-    does not exist."""
-    if not access.responsible(account.actor(), services.ledger.lead(lead_id)):
-        raise LeadNotFoundError("no lead with this id", field="lead_id")
-
-
 @router.post("/{lead_id}/unfounded", status_code=204)
 def unfounded(lead_id: UUID, body: Reasons, services: ServicesDep,
               account: Annotated[Account, gives(rc.FindLeadUnfounded)]) -> None:
     """Answer the lead as unfounded, with the reasons."""
-    _own(services, account, lead_id)
+    responsible_for(account, services.ledger.lead(lead_id))
     services.ledger.execute(rc.FindLeadUnfounded(
         lead_id=lead_id, reasons=body.reasons), account.actor())
 
@@ -137,7 +130,7 @@ def unfounded(lead_id: UUID, body: Reasons, services: ServicesDep,
 def file_record(lead_id: UUID, body: Filing, services: ServicesDep,
                 account: Annotated[Account, gives(rc.FileRecordOnLead)]) -> RecordFiled:
     """File a record on the lead's body; the lead and the record name each other."""
-    _own(services, account, lead_id)
+    responsible_for(account, services.ledger.lead(lead_id))
     return RecordFiled(record_id=services.ledger.execute(rc.FileRecordOnLead(
         lead_id=lead_id, filing=body.filing), account.actor()))
 
@@ -146,7 +139,7 @@ def file_record(lead_id: UUID, body: Filing, services: ServicesDep,
 def breach(lead_id: UUID, body: LeadBreach, services: ServicesDep,
            account: Annotated[Account, gives(rc.FindBreachOnLead)]) -> RecordFiled:
     """The lead shows a commitment broken: find the breach and file its record."""
-    _own(services, account, lead_id)
+    responsible_for(account, services.ledger.lead(lead_id))
     return RecordFiled(record_id=services.ledger.execute(rc.FindBreachOnLead(
         lead_id=lead_id, commitment_id=body.commitment_id, finding=body.finding,
         filing=body.filing), account.actor()))
@@ -156,6 +149,6 @@ def breach(lead_id: UUID, body: LeadBreach, services: ServicesDep,
 def hand_over(lead_id: UUID, body: Handover, services: ServicesDep,
               account: Annotated[Account, gives(rc.HandOverLead)]) -> None:
     """Hand the lead to the department responsible; its own verification period starts."""
-    _own(services, account, lead_id)
+    responsible_for(account, services.ledger.lead(lead_id))
     services.ledger.execute(rc.HandOverLead(
         lead_id=lead_id, to=body.to, reasons=body.reasons), account.actor())

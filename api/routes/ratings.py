@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from api.auth import Account
 from api.deps import ServicesDep, TokenFirstRoute, require
-from api.exports import EXPORT_CAP, export
+from api.exports import EXPORT_CAP, export_capped
 from api.uploads import CSV_XLSX, saved, suffix_of
 from ledger import access
 from ledger.bulk.ratings import import_ratings
@@ -103,5 +103,4 @@ def export_ratings(services: ServicesDep, _: Annotated[Account, READERS],
     """The ratings as a CSV or xlsx file."""
     with services.views() as conn:
         rows = ratings(conn, region=region, limit=EXPORT_CAP + 1)
-    return export(rows[:EXPORT_CAP], COLUMNS, format, "third-party-ratings",
-                  capped_at=EXPORT_CAP if len(rows) > EXPORT_CAP else None)
+    return export_capped(rows, COLUMNS, format, "third-party-ratings")

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from api.auth import Account
 from api.deps import Services, ServicesDep, TokenFirstRoute, gives, require
-from api.exports import EXPORT_CAP, export
+from api.exports import EXPORT_CAP, export_capped
 from ledger import access
 from ledger import warning_commands as wc
 from ledger.commands import Text
@@ -108,8 +108,7 @@ def export_warnings(services: ServicesDep, account: Annotated[Account, WATCHERS]
     with services.views() as conn:
         rows = board.recorded_warnings(conn, region=scope(services, account, region),
                                        state=state, limit=EXPORT_CAP + 1)
-    return export(rows[:EXPORT_CAP], COLUMNS, format, "warnings",
-                  capped_at=EXPORT_CAP if len(rows) > EXPORT_CAP else None)
+    return export_capped(rows, COLUMNS, format, "warnings")
 
 
 @router.get("/{warning_id}", response_model=WarningOut)
