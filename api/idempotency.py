@@ -11,7 +11,8 @@ answer conflict with the first's, and it replies with the first's answer (``keep
 
 A route runs its command through ``run``, which claims the key, runs the command, then stores its
 answer (three commits). ``run_once`` is for commands that can write their answer in their own
-transaction (filing, through the ledger's group commit): a look-up, then one shared commit.
+transaction (filing, through the ledger's group commit): a look-up, then one shared commit. A
+route takes the key and its path as one dependency, ``Keyed``.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import orjson
 import psycopg
-from fastapi import HTTPException
+from fastapi import Depends, Header, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from psycopg.types.json import Jsonb
@@ -131,17 +132,12 @@ class PostgresIdempotencyStore:
             # over: at once if the database restarted since (no request survives that), else
             # after a while. The ledger's own checks still refuse a repeated fact.
             taken = conn.execute(
-                "UPDATE api_idempotency SET request_hash = %s, created_at = now() "
-                "WHERE scope = %s AND key = %s AND status IS NULL "
-                "AND (created_at < now() - interval '30 seconds' "
-                "OR created_at < pg_postmaster_start_time())", (request_hash, scope, key),
+                "UPDATE api_idempotency SET request_hash = %s, created_at = now() " + _ABANDONED,
+                (request_hash, scope, key),
             )
             if taken.rowcount:
                 return None
-            row = conn.execute(
-                "SELECT request_hash, status, body FROM api_idempotency "
-                "WHERE scope = %s AND key = %s", (scope, key),
-            ).fetchone()
+            row = conn.execute(_SELECT, (scope, key)).fetchone()
         assert row is not None
         return Stored(row[0], row[1], row[2])
 
@@ -160,15 +156,10 @@ class PostgresIdempotencyStore:
     def find(self, scope: str, key: str) -> Stored | None:
         """The key's answer, or its claim while the claim's request may still run (a claim
         left unfinished is dropped, as ``claim`` would take it over)."""
-        row = read_row(self.url, "SELECT request_hash, status, body FROM api_idempotency "
-                       "WHERE scope = %s AND key = %s", (scope, key))
+        row = read_row(self.url, _SELECT, (scope, key))
         if row is not None and row[1] is None:
             with connection(self.url) as conn:
-                if conn.execute(
-                    "DELETE FROM api_idempotency WHERE scope = %s AND key = %s "
-                    "AND status IS NULL AND (created_at < now() - interval '30 seconds' "
-                    "OR created_at < pg_postmaster_start_time())", (scope, key),
-                ).rowcount:
+                if conn.execute("DELETE FROM api_idempotency " + _ABANDONED, (scope, key)).rowcount:
                     return None
         return None if row is None else Stored(row[0], row[1], row[2])
 
@@ -190,6 +181,12 @@ class PostgresIdempotencyStore:
         return write
 
 
+_SELECT = "SELECT request_hash, status, body FROM api_idempotency WHERE scope = %s AND key = %s"
+_ABANDONED = ("WHERE scope = %s AND key = %s AND status IS NULL "
+              "AND (created_at < now() - interval '30 seconds' "
+              "OR created_at < pg_postmaster_start_time())")
+"""A claim left unfinished: the database restarted since, or it is older than any request
+still running would be."""
 _INSERT_ANSWER = ("INSERT INTO api_idempotency (scope, key, request_hash, status, body) "
                   "VALUES (%s, %s, %s, %s, %s)")
 
@@ -285,3 +282,31 @@ def run_once(
     if kept.body != content:
         return _replay(kept, digest)
     return JSONResponse(status_code=status, content=content)
+
+
+@dataclass(frozen=True)
+class Key:
+    """A POST's ``Idempotency-Key`` (if it sent one) and the path it was sent to."""
+
+    services: Services
+    key: str | None
+    path: str
+
+    def run(self, account: Account, body: BaseModel | None, action: Callable[[], Any],
+            status: int = 200) -> JSONResponse:
+        """``run`` under this key."""
+        return run(self.services, account, self.key, self.path, body, action, status)
+
+    def run_once(self, account: Account, body: BaseModel,
+                 action: Callable[[Answer | None], tuple[Any, bool]],
+                 status: int = 200) -> JSONResponse:
+        """``run_once`` under this key."""
+        return run_once(self.services, account, self.key, self.path, body, action, status)
+
+
+def key_of(request: Request, idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key")] = None) -> Key:
+    return Key(request.app.state.services, idempotency_key, request.url.path)
+
+
+Keyed = Annotated[Key, Depends(key_of)]

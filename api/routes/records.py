@@ -6,12 +6,13 @@ step (``ledger.lifecycle``), each behind the roles ``ledger.access`` gives its c
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from api import idempotency
 from api.auth import Account
 from api.deps import ServicesDep, TokenFirstRoute, gives, require
+from api.idempotency import Keyed
 from api.schemas import Done, EventOut, FilingOut, NumberOut, RecordOut, body_of
 from ledger import access, lifecycle
 from ledger import commands as c
@@ -27,7 +28,6 @@ from projections.results import RecordPage
 router = APIRouter(prefix="/api/v1/records", tags=["records"], route_class=TokenFirstRoute)
 R = Role
 READERS = access.READERS
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 AsOf = Annotated[str | None, Query(max_length=40, description=(
     "the record as it stood then: ISO 8601, Beijing time without an offset "
     "(2026-05-06T09:30, 2026-05-06T01:30Z, 2026-05-06)"))]
@@ -58,11 +58,8 @@ def _absent() -> RecordNotFoundError:
 
 
 @router.post("", response_model=FilingOut, status_code=201)
-def file_record(
-    body: c.FileRecord, request: Request, services: ServicesDep,
-    account: Annotated[Account, gives(c.FileRecord)],
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+def file_record(body: c.FileRecord, services: ServicesDep,
+                account: Annotated[Account, gives(c.FileRecord)], key: Keyed) -> JSONResponse:
     """File a record (a resend of the same filing returns the existing record)."""
     def act(answer: idempotency.Answer | None) -> tuple[FilingOut, bool]:
         filing = services.ledger.file_record(body, account.actor(), answer=None if (
@@ -70,8 +67,7 @@ def file_record(
                                                             created=f.created)))
         return FilingOut(record_id=filing.record_id, created=filing.created), (
             answer is not None and filing.created)
-    return idempotency.run_once(services, account, idempotency_key, request.url.path, body, act,
-                               201)
+    return key.run_once(account, body, act, 201)
 
 
 @router.get("", response_model=RecordPage)
@@ -139,9 +135,8 @@ def _add_step(step: Step) -> None:
     has_number = "{number}" in step.path
     roles = step.roles
 
-    def endpoint(record_id: UUID, request: Request, services: ServicesDep,
-                 account: Account, body: Any, idempotency_key: str | None,
-                 number: int | None = None) -> JSONResponse:
+    def endpoint(record_id: UUID, services: ServicesDep, account: Account, body: Any,
+                 key: idempotency.Key, number: int | None = None) -> JSONResponse:
         fields = {**body.model_dump(), "record_id": record_id}
         if has_number:
             fields["number"] = number
@@ -152,20 +147,19 @@ def _add_step(step: Step) -> None:
             if step.numbered:
                 return NumberOut(record_id=record_id, number=answer)
             return Done(record_id=record_id, version=services.ledger.record(record_id).version)
-        return idempotency.run(services, account, idempotency_key, request.url.path, cmd, run)
+        return key.run(account, cmd, run)
 
-    def route(record_id: UUID, request: Request, services: ServicesDep,
+    def route(record_id: UUID, services: ServicesDep,
               account: Annotated[Account, Depends(require(*roles))],
               body: body_model,  # type: ignore[valid-type]
-              idempotency_key: IdempotencyKey = None) -> JSONResponse:
-        return endpoint(record_id, request, services, account, body, idempotency_key)
+              key: Keyed) -> JSONResponse:
+        return endpoint(record_id, services, account, body, key)
 
-    def numbered_route(record_id: UUID, number: int, request: Request, services: ServicesDep,
+    def numbered_route(record_id: UUID, number: int, services: ServicesDep,
                        account: Annotated[Account, Depends(require(*roles))],
                        body: body_model,  # type: ignore[valid-type]
-                       idempotency_key: IdempotencyKey = None) -> JSONResponse:
-        return endpoint(record_id, request, services, account, body, idempotency_key,
-                        number=number)
+                       key: Keyed) -> JSONResponse:
+        return endpoint(record_id, services, account, body, key, number=number)
 
     handler = numbered_route if has_number else route
     summary = (step.command.__doc__ or step.name.replace("_", " ")).strip().splitlines()[0]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api import idempotency
 from api.auth import Account
 from api.deps import ServicesDep, TokenFirstRoute, gives, require
+from api.idempotency import Keyed
 from api.schemas import Created
 from api.visibility import visible
 from ledger import access
@@ -20,7 +20,6 @@ from ledger.errors import SubjectNotFoundError
 from ledger.values import ReadingPurpose
 
 router = APIRouter(prefix="/api/v1/subjects", tags=["subjects"], route_class=TokenFirstRoute)
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 READERS = access.READERS
 
 
@@ -49,15 +48,11 @@ class PersonalData(BaseModel):
 
 
 @router.post("/bodies", response_model=Created, status_code=201)
-def register_body(
-    body: c.RegisterBody, request: Request, services: ServicesDep,
-    account: Annotated[Account, gives(c.RegisterBody)],
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+def register_body(body: c.RegisterBody, services: ServicesDep,
+                  account: Annotated[Account, gives(c.RegisterBody)], key: Keyed) -> JSONResponse:
     """Register a government body (registering the same body again changes nothing)."""
-    return idempotency.run(services, account, idempotency_key, request.url.path, body,
-                          lambda: Created(id=services.ledger.register_body(body, account.actor())),
-                          201)
+    return key.run(account, body, lambda: Created(
+        id=services.ledger.register_body(body, account.actor())), 201)
 
 
 @router.get("/bodies/{credit_code}", response_model=BodyOut)
@@ -78,14 +73,12 @@ def get_body(credit_code: str, services: ServicesDep,
 
 @router.post("/civil-servants", response_model=Created, status_code=201)
 def register_civil_servant(
-    body: c.RegisterCivilServant, request: Request, services: ServicesDep,
-    account: Annotated[Account, gives(c.RegisterCivilServant)],
-    idempotency_key: IdempotencyKey = None,
+    body: c.RegisterCivilServant, services: ServicesDep,
+    account: Annotated[Account, gives(c.RegisterCivilServant)], key: Keyed,
 ) -> JSONResponse:
     """Register a civil servant; the name and ID are sealed and never returned here."""
-    return idempotency.run(
-        services, account, idempotency_key, request.url.path, body,
-        lambda: Created(id=services.ledger.register_civil_servant(body, account.actor())), 201)
+    return key.run(account, body, lambda: Created(
+        id=services.ledger.register_civil_servant(body, account.actor())), 201)
 
 
 @router.get("/civil-servants/{person_id}", response_model=CivilServantOut)
