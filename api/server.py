@@ -13,7 +13,9 @@ from api.observability import configure_logging
 from ledger.bootstrap import open_ledger
 from ledger.config import Config
 from ledger.events import Role
+from ledger.sample.plan import sample_plan
 from ledger.store.storage import database_url
+from ledger.values import SubjectType
 
 
 def build_services(config: Config, url: str | None = None) -> Services:
@@ -56,3 +58,14 @@ def sample_tokens(tokens: PostgresTokenStore, subjects: dict[Role, str]) -> list
         token = tokens.create(Account(account_id, role, subjects.get(role), description))
         issued.append((f"{role.value:<18} {description}", token))
     return issued
+
+
+def sample_subjects() -> dict[Role, str]:
+    """The sample official acts for the body of the first routine record, and the sample
+    department is the one that filed it."""
+    for item in sample_plan().records:
+        cmd = item.command
+        if cmd.subject_type is SubjectType.BODY and cmd.subject_code and item.story == "routine":
+            return {Role.SUBJECT_OFFICIAL: cmd.subject_code,
+                    Role.SOURCE_DEPARTMENT: cmd.source.code}
+    raise LookupError("the sample has no routine record of a body")

@@ -27,6 +27,7 @@ from api.app import create_app
 from api.auth import Account, PostgresTokenStore
 from api.deps import Services
 from api.idempotency import PostgresIdempotencyStore
+from api.server import sample_subjects
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.clock import Clock
@@ -38,7 +39,6 @@ from ledger.sample.load import load_sample
 from ledger.sample.plan import sample_plan
 from ledger.store.keys import PostgresKeyStore
 from ledger.store.storage import create_database, eventsourcing_env, scratch_postgres
-from ledger.values import SubjectType
 from projections.follower import Follower
 from projections.log import log_table_of
 from projections.registry import all_views
@@ -84,16 +84,6 @@ def shots(timeline_record: UUID) -> list[Shot]:
 def sample_ledger(url: str, clock: Clock) -> Ledger:
     return Ledger(eventsourcing_env(url), clock=clock,
                   vault=Vault(b"screenshots-only-master-key-32b!", PostgresKeyStore(url)))
-
-
-def sample_subjects() -> dict[Role, str]:
-    """The official acts for the body of the first routine record; the department filed it."""
-    for item in sample_plan().records:
-        cmd = item.command
-        if cmd.subject_type is SubjectType.BODY and cmd.subject_code and item.story == "routine":
-            return {Role.SUBJECT_OFFICIAL: cmd.subject_code,
-                    Role.SOURCE_DEPARTMENT: cmd.source.code}
-    raise LookupError("the sample has no routine record of a body")
 
 
 def open_matters(ledger: Ledger, subjects: dict[Role, str]) -> None:

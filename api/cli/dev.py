@@ -23,15 +23,12 @@ from api.cli.app import app, config
 from api.cli.ledger import _describe_sample, _opened, _reported
 from api.cli.projections import rebuild_upgraded_views
 from api.limits import Limits
-from api.server import build_services, sample_tokens
+from api.server import build_services, sample_subjects, sample_tokens
 from ledger.bootstrap import open_ledger
-from ledger.events import Role
 from ledger.proof.sealer import Sealer
 from ledger.sample.load import load_sample, sample_summary
-from ledger.sample.plan import sample_plan
 from ledger.store.follow import LogTable
 from ledger.store.storage import database_url
-from ledger.values import SubjectType
 from projections.daily_evaluations import day_taker
 from projections.follower import run_followers
 from projections.log import log_table_of
@@ -108,24 +105,13 @@ def dev_sealer() -> Iterator[list[str]]:
         ledger.close()
 
 
-def _sample_subjects() -> dict[Role, str]:
-    """The sample official acts for the body of the first routine record, and the sample
-    department is the one that filed it."""
-    for item in sample_plan().records:
-        cmd = item.command
-        if cmd.subject_type is SubjectType.BODY and cmd.subject_code and item.story == "routine":
-            return {Role.SUBJECT_OFFICIAL: cmd.subject_code,
-                    Role.SOURCE_DEPARTMENT: cmd.source.code}
-    raise LookupError("the sample has no routine record of a body")
-
-
 @contextmanager
 def dev_http(host: str = "127.0.0.1", port: int = 8000) -> Iterator[list[str]]:
     """The API and the pages on http://localhost:8000, with one sample account per role."""
     settings = config()
     services = build_services(settings)
     assert services.database_url is not None
-    issued = sample_tokens(PostgresTokenStore(services.database_url), _sample_subjects())
+    issued = sample_tokens(PostgresTokenStore(services.database_url), sample_subjects())
     app = create_app(services, Limits.from_config(settings))
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
                                            access_log=False))
