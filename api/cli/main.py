@@ -29,18 +29,10 @@ from api.cli.app import app, config
 from ledger.config import Config, ConfigError
 from ledger.store.keys import MissingKeyError
 
-app.add_typer(accounts.app, name="accounts")
-app.add_typer(audit.app, name="audit")
-app.add_typer(calendar.app, name="calendar")
-app.add_typer(database.app, name="db")
-app.add_typer(deadlines.app, name="deadlines")
-app.add_typer(evaluations.app, name="evaluations")
-app.add_typer(formulas.app, name="formulas")
-app.add_typer(leads.app, name="leads")
-app.add_typer(projections.app, name="projections")
-app.add_typer(ratings.app, name="ratings")
-app.add_typer(steps.app, name="steps")
-app.add_typer(warnings.app, name="warnings")
+# Each group is named for its module (``credit-ledger leads ...``); the database's is ``db``.
+for group in (accounts, audit, calendar, database, deadlines, evaluations, formulas, leads,
+              projections, ratings, steps, warnings):
+    app.add_typer(group.app, name="db" if group is database else group.__name__.split(".")[-1])
 
 
 
