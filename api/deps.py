@@ -10,7 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import psycopg
-from fastapi import Depends, Header, HTTPException, Request, Response
+from fastapi import Depends, Header, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
@@ -120,6 +120,10 @@ def ledger(request: Request) -> Ledger:
 
 
 LedgerDep = Annotated[Ledger, Depends(ledger)]
+
+Region = Annotated[str | None, Query(pattern=r"^\d{6}$",
+                                     description="this region and those below it")]
+"""A list's region filter: a six-digit region code."""
 
 
 def optional_account(

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from api.auth import Account
-from api.deps import ServicesDep, TokenFirstRoute, gives, require
+from api.deps import Region, ServicesDep, TokenFirstRoute, gives, require
 from api.schemas import Created
 from api.visibility import responsible_for
 from ledger import access
@@ -82,7 +82,7 @@ def make_commitment(body: rc.MakeCommitment, services: ServicesDep,
 def list_commitments(
     services: ServicesDep, account: Annotated[Account, Depends(require(*READERS))],
     state: Annotated[str | None, Query(max_length=20)] = None,
-    region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    region: Region = None,
 ) -> list[dict[str, Any]]:
     """Commitments: a department's own, an official's body's, or all for the platform."""
     # An account with no organisation named sees nothing rather than everything.
@@ -96,7 +96,7 @@ def list_commitments(
 @router.get("/public/commitments", response_model=list[CommitmentOut],
             response_model_exclude_none=True)
 def public_commitments(
-    services: ServicesDep, region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    services: ServicesDep, region: Region = None,
 ) -> list[dict[str, Any]]:
     """Public commitments of government bodies, with their state."""
     with services.views() as conn:

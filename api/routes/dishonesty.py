@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from api.auth import Account
-from api.deps import Services, ServicesDep, TokenFirstRoute, require
+from api.deps import Region, Services, ServicesDep, TokenFirstRoute, require
 from api.reads import RegionsDep
 from ledger import access
 from ledger.errors import NotFoundError
@@ -38,7 +38,7 @@ def _rules(services: Services) -> RuleSet:
 @router.get("/serious-dishonesty", response_model=list[SeriousDishonesty])
 def flagged_subjects(
     services: ServicesDep, _: Annotated[Account, READERS], table: RegionsDep,
-    region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    region: Region = None,
     subject_type: Annotated[str | None, Query(pattern=r"^(body|civil_servant)$")] = None,
 ) -> list[SeriousDishonesty]:
     """Every seriously dishonest subject (of a region and those under it), with the reasons."""

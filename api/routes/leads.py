@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from api.auth import Account
-from api.deps import ServicesDep, TokenFirstRoute, gives, require
+from api.deps import Region, ServicesDep, TokenFirstRoute, gives, require
 from api.routes.commitments import Reasons, RecordFiled
 from api.visibility import responsible_for
 from ledger import access
@@ -97,7 +97,7 @@ def receive(body: rc.ReceiveLead, services: ServicesDep,
 @router.get("", response_model=list[LeadOut])
 def list_leads(
     services: ServicesDep, account: Annotated[Account, Depends(require(*WATCHERS))],
-    open_only: bool = False, region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    open_only: bool = False, region: Region = None,
 ) -> list[dict[str, Any]]:
     """Leads: a department's own inbox, or every lead for the platform."""
     # An account with no organisation named sees nothing rather than everything.
@@ -110,7 +110,7 @@ def list_leads(
 def responses(
     services: ServicesDep, account: Annotated[Account, Depends(require(*WATCHERS))],
     by: Annotated[str, Query(pattern="^(department|region)$")] = "department",
-    region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    region: Region = None,
 ) -> list[dict[str, Any]]:
     """Response rates and times of leads per department or region."""
     with services.views() as conn:

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from api.auth import Account
-from api.deps import ServicesDep, TokenFirstRoute, require
+from api.deps import Region, ServicesDep, TokenFirstRoute, require
 from api.exports import EXPORT_CAP, export_capped
 from api.uploads import CSV_XLSX, saved, suffix_of
 from ledger import access
@@ -26,8 +26,6 @@ from projections.ratings import ratings
 router = APIRouter(prefix="/api/v1/ratings", tags=["ratings"], route_class=TokenFirstRoute)
 IMPORTERS = Depends(require(*access.OPERATORS))
 READERS = Depends(require(*access.WATCHERS))
-Region = Annotated[str | None, Query(pattern=r"^\d{6}$",
-                                     description="this region and everything below it")]
 
 COLUMNS = [("source", "评价机构"), ("subject_kind", "对象类型"), ("subject_code", "对象代码"),
            ("subject_name", "对象名称"), ("region_code", "地区代码"), ("period", "评价期间"),

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from api import idempotency
 from api.auth import Account
-from api.deps import ServicesDep, TokenFirstRoute, gives, require
+from api.deps import Region, ServicesDep, TokenFirstRoute, gives, require
 from api.idempotency import Keyed
 from api.schemas import Done, EventOut, FilingOut, NumberOut, RecordOut, body_of
 from ledger import access, lifecycle
@@ -74,8 +74,7 @@ def file_record(body: c.FileRecord, services: ServicesDep,
 def list_records(
     services: ServicesDep, account: Annotated[Account, Depends(require(*READERS))],
     status: RecordStatus | None = None,
-    region: Annotated[str | None, Query(pattern=r"^\d{6}$",
-                                        description="this region and all below it")] = None,
+    region: Region = None,
     category: Category | None = None,
     severity: Severity | None = None,
     subject: Annotated[str | None, Query(max_length=36, description="credit code or the "

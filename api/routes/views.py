@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 
 from api import reads
 from api.auth import Account
-from api.deps import Services, ServicesDep, TokenFirstRoute, require
+from api.deps import Region, Services, ServicesDep, TokenFirstRoute, require
 from api.i18n import with_notes
 from api.reads import RegionsDep
 from api.visibility import visible
@@ -35,7 +35,7 @@ STATUS_READERS = Depends(require(*access.STATUS_READERS))
 def public_records(
     services: ServicesDep,
     q: Annotated[str | None, Query(max_length=100)] = None,
-    region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    region: Region = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
     severity: Annotated[str | None, Query(max_length=20)] = None,
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
@@ -57,7 +57,7 @@ def public_record(record_id: UUID, services: ServicesDep) -> DisclosedRecord:
 @router.get("/deadlines", response_model=list[OpenDeadline])
 def deadlines(
     services: ServicesDep, _: Annotated[Account, WATCHERS], regions: RegionsDep,
-    region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    region: Region = None,
     kind: Annotated[str | None, Query(max_length=40)] = None,
     due_before: date | None = None,
     within: Annotated[int | None, Query(ge=0, le=365,

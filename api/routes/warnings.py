@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from api.auth import Account
-from api.deps import Services, ServicesDep, TokenFirstRoute, gives, require
+from api.deps import Region, Services, ServicesDep, TokenFirstRoute, gives, require
 from api.exports import EXPORT_CAP, export_capped
 from ledger import access
 from ledger import warning_commands as wc
@@ -28,8 +28,6 @@ from projections import warnings as board
 router = APIRouter(prefix="/api/v1/warnings/recorded", tags=["warnings"],
                    route_class=TokenFirstRoute)
 WATCHERS = Depends(require(*access.WATCHERS))
-Region = Annotated[str | None, Query(pattern=r"^\d{6}$",
-                                     description="this region and those below it")]
 State = Annotated[Literal["open", "escalated", "acknowledged", "followed_up", "closed"] | None,
                   Query()]
 COLUMNS = [("raised_on", "预警日期"), ("kind", "对象"), ("code", "代码"), ("name", "名称"),
