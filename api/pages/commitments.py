@@ -168,11 +168,16 @@ Fields = Annotated[AnswerFields, Form()]
 
 
 def _answer(request: Request, services: Services, account: Account, commitment_id: UUID,
-            fields: AnswerFields, act: Any) -> Response:
-    """End a commitment from a form: done and back on the list with a confirmation, or
-    refused there with what was typed kept."""
+            fields: AnswerFields, command: type[rc.CommitmentStep], **given: Any) -> Response:
+    """End a commitment from a form with ``command`` and what the form gave: done and back on
+    the list with a confirmation, or refused there with what was typed kept."""
     check_csrf(request, fields.csrf)
     responsible_for(account, services.ledger.commitment(commitment_id))
+
+    def act() -> object:
+        cmd = command.model_validate({"commitment_id": commitment_id, **given})
+        return services.ledger.execute(cmd, account.actor())
+
     return answered(request, fields, act,
                     done=f"/department/commitments?done={commitment_id}#c-{commitment_id}",
                     again=partial(_department_page, request, services, account,
@@ -183,37 +188,29 @@ def _answer(request: Request, services: Services, account: Account, commitment_i
 def fulfil(request: Request, commitment_id: UUID, services: ServicesDep, account: Department,
            fields: Fields) -> Response:
     """Record the commitment fulfilled, with the evidence."""
-    return _answer(request, services, account, commitment_id, fields, lambda: (
-        services.ledger.fulfil_commitment(rc.FulfilCommitment.model_validate({
-            "commitment_id": commitment_id, "evidence": fields.evidence.strip()}),
-            account.actor())))
+    return _answer(request, services, account, commitment_id, fields, rc.FulfilCommitment,
+                   evidence=fields.evidence.strip())
 
 
 @router.post("/department/commitments/{commitment_id}/release")
 def release(request: Request, commitment_id: UUID, services: ServicesDep, account: Department,
             fields: Fields) -> Response:
     """Release the body from the commitment, with the reasons."""
-    return _answer(request, services, account, commitment_id, fields, lambda: (
-        services.ledger.release_commitment(rc.ReleaseCommitment.model_validate({
-            "commitment_id": commitment_id, "reasons": fields.reasons.strip()}),
-            account.actor())))
+    return _answer(request, services, account, commitment_id, fields, rc.ReleaseCommitment,
+                   reasons=fields.reasons.strip())
 
 
 @router.post("/department/commitments/{commitment_id}/breach")
 def breach(request: Request, commitment_id: UUID, services: ServicesDep, account: Department,
            fields: Fields) -> Response:
     """Find the commitment breached: its breach_of_commitment record is filed."""
-    return _answer(request, services, account, commitment_id, fields, lambda: (
-        services.ledger.find_breach(rc.FindBreach.model_validate({
-            "commitment_id": commitment_id, "finding": fields.finding.strip(),
-            "filing": filing_of(fields)}), account.actor())))
+    return _answer(request, services, account, commitment_id, fields, rc.FindBreach,
+                   finding=fields.finding.strip(), filing=filing_of(fields))
 
 
 @router.post("/department/commitments/{commitment_id}/breach/proposal")
 def propose_breach(request: Request, commitment_id: UUID, services: ServicesDep,
                    account: Department, fields: Fields) -> Response:
     """Propose the commitment breached and its record, for a platform reviewer to confirm."""
-    return _answer(request, services, account, commitment_id, fields, lambda: (
-        services.ledger.execute(rc.ProposeBreach.model_validate({
-            "commitment_id": commitment_id, "finding": fields.finding.strip(),
-            "filing": filing_of(fields)}), account.actor())))
+    return _answer(request, services, account, commitment_id, fields, rc.ProposeBreach,
+                   finding=fields.finding.strip(), filing=filing_of(fields))

@@ -124,11 +124,17 @@ Fields = Annotated[AnswerFields, Form()]
 
 
 def _answer(request: Request, services: Services, account: Account, lead_id: UUID,
-            fields: AnswerFields, form_id: str, act: Any) -> Response:
-    """Answer the lead from a form: done and back on the lead, or refused there with what was
-    typed kept."""
+            fields: AnswerFields, form_id: str, command: type[rc.LeadStep],
+            **given: Any) -> Response:
+    """Answer the lead from a form with ``command`` and what the form gave: done and back on
+    the lead, or refused there with what was typed kept."""
     check_csrf(request, fields.csrf)
     responsible_for(account, services.ledger.lead(lead_id))
+
+    def act() -> object:
+        cmd = command.model_validate({"lead_id": lead_id, **given})
+        return services.ledger.execute(cmd, account.actor())
+
     return answered(request, fields, act, done=f"/department/leads/{lead_id}?done={form_id}",
                     again=partial(_lead_page, request, services, account, lead_id,
                                   failed=form_id), refusals=(e.NotFoundError,))
@@ -138,40 +144,34 @@ def _answer(request: Request, services: Services, account: Account, lead_id: UUI
 def unfounded(request: Request, lead_id: UUID, services: ServicesDep, account: Department,
               fields: Fields) -> Response:
     """Answer the lead as unfounded, with the reasons."""
-    return _answer(request, services, account, lead_id, fields, "unfounded", lambda: (
-        services.ledger.find_lead_unfounded(rc.FindLeadUnfounded.model_validate({
-            "lead_id": lead_id, "reasons": fields.reasons.strip()}), account.actor())))
+    return _answer(request, services, account, lead_id, fields, "unfounded",
+                   rc.FindLeadUnfounded, reasons=fields.reasons.strip())
 
 
 @router.post("/department/leads/{lead_id}/record")
 def file_record(request: Request, lead_id: UUID, services: ServicesDep, account: Department,
                 fields: Fields) -> Response:
     """File a record on the lead's body; the lead and the record name each other."""
-    return _answer(request, services, account, lead_id, fields, "record", lambda: (
-        services.ledger.file_record_on_lead(rc.FileRecordOnLead.model_validate({
-            "lead_id": lead_id, "filing": filing_of(fields)}), account.actor())))
+    return _answer(request, services, account, lead_id, fields, "record", rc.FileRecordOnLead,
+                   filing=filing_of(fields))
 
 
 @router.post("/department/leads/{lead_id}/breach")
 def breach(request: Request, lead_id: UUID, services: ServicesDep, account: Department,
            fields: Fields) -> Response:
     """The lead shows a commitment broken: find the breach and file its record."""
-    return _answer(request, services, account, lead_id, fields, "breach", lambda: (
-        services.ledger.find_breach_on_lead(rc.FindBreachOnLead.model_validate({
-            "lead_id": lead_id, "commitment_id": fields.commitment_id.strip() or None,
-            "finding": fields.finding.strip(), "filing": filing_of(fields)}),
-            account.actor())))
+    return _answer(request, services, account, lead_id, fields, "breach", rc.FindBreachOnLead,
+                   commitment_id=fields.commitment_id.strip() or None,
+                   finding=fields.finding.strip(), filing=filing_of(fields))
 
 
 @router.post("/department/leads/{lead_id}/handover")
 def hand_over(request: Request, lead_id: UUID, services: ServicesDep, account: Department,
               fields: Fields) -> Response:
     """Hand the lead to the department responsible; its own verification period starts."""
-    return _answer(request, services, account, lead_id, fields, "handover", lambda: (
-        services.ledger.hand_over_lead(rc.HandOverLead.model_validate({
-            "lead_id": lead_id, "reasons": fields.reasons.strip(),
-            "to": {"name": fields.to_name.strip(), "code": fields.to_code.strip()}}),
-            account.actor())))
+    return _answer(request, services, account, lead_id, fields, "handover", rc.HandOverLead,
+                   reasons=fields.reasons.strip(),
+                   to={"name": fields.to_name.strip(), "code": fields.to_code.strip()})
 
 
 @router.post("/department/leads/import", response_class=Response)
