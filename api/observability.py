@@ -86,15 +86,24 @@ class Metrics:
         self.registry.register(SealerCollector(services))
 
 
-class ViewCollector(Collector):
-    """Follower positions and lag, open and overdue deadlines by kind, read at scrape time."""
+class _DatabaseCollector(Collector):
+    """Metrics read from the database at scrape time; none where the ledger has none."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
 
     def collect(self) -> Any:
-        if self.services.database_url is None:
-            return
+        if self.services.database_url is not None:
+            yield from self.read()
+
+    def read(self) -> Any:
+        raise NotImplementedError
+
+
+class ViewCollector(_DatabaseCollector):
+    """Follower positions and lag, open and overdue deadlines by kind, read at scrape time."""
+
+    def read(self) -> Any:
         position = GaugeMetricFamily("ledger_follower_position", "Last applied log position",
                                      labels=["follower"])
         lag = GaugeMetricFamily("ledger_follower_lag", "Log entries not yet applied",
@@ -140,15 +149,10 @@ class ViewCollector(Collector):
         yield from (position, lag, healthy, open_, overdue, waiting, days_left)
 
 
-class SealerCollector(Collector):
+class SealerCollector(_DatabaseCollector):
     """The latest signed tree head, and whether a sealer refuses to sign a rewritten log."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
-
-    def collect(self) -> Any:
-        if self.services.database_url is None:
-            return
+    def read(self) -> Any:
         size = GaugeMetricFamily("ledger_checkpoint_size", "Leaves in the latest signed head")
         age = GaugeMetricFamily("ledger_checkpoint_age_seconds",
                                 "Seconds since the latest head was signed")
