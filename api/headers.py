@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.asgi import HttpMiddleware
+
 CONTENT_SECURITY_POLICY = ("default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
                            "form-action 'self'; object-src 'none'")
 DOCS_POLICY = "frame-ancestors 'none'"
@@ -19,17 +21,14 @@ HEADERS = {
 }
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """ASGI middleware adding the headers to each HTTP response that does not set its own."""
 
     def __init__(self, app: ASGIApp, docs: tuple[str, ...] = ()) -> None:
-        self.app = app
+        super().__init__(app)
         self.docs = docs
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         policy = DOCS_POLICY if scope["path"] in self.docs else CONTENT_SECURITY_POLICY
         wanted = HEADERS | {"content-security-policy": policy}
 

@@ -30,6 +30,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.asgi import HttpMiddleware
 from api.auth import Account
 from api.deps import optional_account
 from ledger.config import Config
@@ -87,19 +88,16 @@ def _account(scope: Scope) -> Account | None:
     return optional_account(request, request.headers.get("authorization"))
 
 
-class BodyLimit:
+class BodyLimit(HttpMiddleware):
     """ASGI middleware refusing bodies over the limits with 413, reading no further."""
 
     def __init__(self, app: ASGIApp, limits: Limits,
                  account: Callable[[Scope], Account | None] = _account) -> None:
-        self.app = app
+        super().__init__(app)
         self.limits = limits
         self.account = account
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         guard = _Guard(self, scope, receive, send)
         try:
             declared = _content_length(scope)

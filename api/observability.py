@@ -26,6 +26,7 @@ from psycopg import sql
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.asgi import HttpMiddleware
 from api.auth import Account
 from api.deps import Services, ServicesDep, require
 from ledger import access
@@ -178,7 +179,7 @@ class SealerCollector(_DatabaseCollector):
 
 
 
-class Observe:
+class Observe(HttpMiddleware):
     """ASGI middleware: a request id on every answer, latency and command metrics, one JSON log
     line per request, and a JSON 500 naming the request id for an error no handler knows.
 
@@ -186,12 +187,10 @@ class Observe:
     cost the filing path a measurable share of the event loop."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app, self.metrics = app, metrics
+        super().__init__(app)
+        self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = Headers(scope=scope).get("x-request-id")
         token = REQUEST_ID.set((given or uuid.uuid4().hex)[:64])
         started, status = time.perf_counter(), 500
