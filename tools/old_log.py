@@ -30,17 +30,7 @@ from ledger.proof.sealer import Sealer  # noqa: E402
 from ledger.store.follow import LogTable  # noqa: E402
 from ledger.store.keys import public_key_text  # noqa: E402
 from ledger.store.storage import create_database, scratch_postgres  # noqa: E402
-from tests.support.world import (  # noqa: E402
-    BODY_CODE,
-    DEPT,
-    PERSON_ID,
-    REVIEWER,
-    SOURCE_CODE,
-    FakeClock,
-    filing,
-    official,
-    postgres_world,
-)
+from tests.support import world  # noqa: E402
 from workflows.dispatcher import TOPICS  # noqa: E402
 
 OUT = ROOT / "tests" / "data" / "old_log.json"
@@ -51,31 +41,31 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def write_log(url: str, clock: FakeClock) -> None:
-    app = postgres_world(url, clock)
-    body = app.file_record(filing(1), DEPT).record_id
-    person = app.file_record(filing(2, subject_type="civil_servant", subject_code=None,
-                                    subject_citizen_id=PERSON_ID), DEPT).record_id
-    withdrawn = app.file_record(filing(3), DEPT).record_id
+def write_log(url: str, clock: world.FakeClock) -> None:
+    app = world.postgres_world(url, clock)
+    body = app.file_record(world.filing(1), world.DEPT).record_id
+    person = app.file_record(world.filing(2, subject_type="civil_servant", subject_code=None,
+                                          subject_citizen_id=world.PERSON_ID), world.DEPT).record_id
+    withdrawn = app.file_record(world.filing(3), world.DEPT).record_id
     clock.advance(days=1)
-    app.execute(c.SubmitExplanation(record_id=body, text="情况说明"), official())
-    number = app.execute(c.FileObjection(record_id=body, grounds="金额有误"), official())
-    app.execute(c.MarkObjection(record_id=body, number=number), REVIEWER)
+    app.execute(c.SubmitExplanation(record_id=body, text="情况说明"), world.official())
+    number = app.execute(c.FileObjection(record_id=body, grounds="金额有误"), world.official())
+    app.execute(c.MarkObjection(record_id=body, number=number), world.REVIEWER)
     clock.advance(days=1)
-    app.execute(c.WithdrawRecord(record_id=withdrawn, reasons="文书错误，予以撤销"), DEPT)
+    app.execute(c.WithdrawRecord(record_id=withdrawn, reasons="文书错误，予以撤销"), world.DEPT)
     made = app.execute(rc.MakeCommitment.model_validate({
-        "department": {"name": "福建省纪委监委", "code": SOURCE_CODE},
-        "reference": "闽承诺〔2026〕1号", "maker_code": BODY_CODE, "kind": "payment",
+        "department": {"name": "福建省纪委监委", "code": world.SOURCE_CODE},
+        "reference": "闽承诺〔2026〕1号", "maker_code": world.BODY_CODE, "kind": "payment",
         "content": "2026年6月30日前付清中标企业货款。", "source_document": "鼓自然〔2026〕8号",
         "made_to": "福州某建设有限公司", "made_on": date(2026, 5, 6), "due": date(2026, 6, 30),
-        "public": True}), DEPT)
+        "public": True}), world.DEPT)
     clock.advance(days=1)
-    app.execute(rc.FulfilCommitment(commitment_id=made.id, evidence="付款凭证"), DEPT)
+    app.execute(rc.FulfilCommitment(commitment_id=made.id, evidence="付款凭证"), world.DEPT)
     assert person
     app.close()
 
 
-def export(url: str, key: Ed25519PrivateKey, clock: FakeClock) -> dict[str, object]:
+def export(url: str, key: Ed25519PrivateKey, clock: world.FakeClock) -> dict[str, object]:
     sealer = Sealer(url, LogTable("public", "ledger_events"), key=key, clock=clock)
     sealer.seal_pending()
     head = sealer.issue_head()
@@ -110,7 +100,7 @@ def export(url: str, key: Ed25519PrivateKey, clock: FakeClock) -> dict[str, obje
 
 def main() -> None:
     url = create_database(scratch_postgres("olpg"), f"old_{uuid.uuid4().hex[:12]}")
-    clock = FakeClock()
+    clock = world.FakeClock()
     write_log(url, clock)
     data = export(url, Ed25519PrivateKey.from_private_bytes(SIGNING_SEED), clock)
     OUT.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

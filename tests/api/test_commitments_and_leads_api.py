@@ -8,10 +8,9 @@ from typing import Any
 from api.auth import Account
 from ledger.events import Role
 from tests.support.api import Api, Views
-from tests.support.world import BODY_CODE, SOURCE_CODE, uscc
+from tests.support.world import BODY_CODE, SOURCE, SOURCE_CODE, uscc
 
 SRC, REV, OPS = Role.SOURCE_DEPARTMENT, Role.PLATFORM_REVIEWER, Role.OPERATOR
-DEPARTMENT = {"name": "福建省纪委监委", "code": SOURCE_CODE}
 FILING = {"document_number": "闽纪认〔2026〕7号", "decision_date": "2026-05-06",
           "severity": "general", "legal_basis": "依据", "decision_content": "认定失信"}
 
@@ -23,7 +22,7 @@ def other_department(api: Api) -> dict[str, str]:
 
 
 def make(api: Api, **fields: Any) -> str:
-    body = {"department": DEPARTMENT, "reference": "承诺-1", "maker_code": BODY_CODE,
+    body = {"department": SOURCE, "reference": "承诺-1", "maker_code": BODY_CODE,
             "kind": "investment_promotion", "content": "落户奖励三年内兑现",
             "source_document": "鼓政〔2026〕3号", "made_to": "某科技公司",
             "made_on": "2026-05-06", "due": "2026-12-31", "public": True} | fields
@@ -56,7 +55,7 @@ def test_a_lead_sent_to_a_department_is_in_its_inbox_only_and_its_answer_counts_
     api: Api, views: Views,
 ) -> None:
     lead = {"origin": "hotline_12345", "reference": "GD20260506001", "received_on": "2026-05-06",
-            "summary": "企业反映奖励未兑现", "body_code": BODY_CODE, "department": DEPARTMENT}
+            "summary": "企业反映奖励未兑现", "body_code": BODY_CODE, "department": SOURCE}
     first = api.client.post("/api/v1/leads", json=lead, headers=api.headers(REV))
     again = api.client.post("/api/v1/leads", json=lead, headers=api.headers(REV))
     assert (first.status_code, first.json()["created"], again.json()) == (

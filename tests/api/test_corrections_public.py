@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from ledger.events import Role
 from tests.support.api import Api, Views, file_on_the_api
-from tests.support.world import SOURCE_CODE
-
-SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
+from tests.support.world import SOURCE
 
 
 def test_an_objection_decided_corrected_changes_what_the_public_record_page_shows(

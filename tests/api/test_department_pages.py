@@ -13,22 +13,14 @@ from api.auth import Account
 from ledger import commands as c
 from ledger.events import Role
 from ledger.values import RecordStatus, Severity, StepStatus
+from tests.support import world
 from tests.support.api import Api, Views, csrf, forward_an_objection, log_in, sign_in
-from tests.support.world import (
-    BODY_CODE,
-    DEPT,
-    REVIEWER,
-    SOURCE_CODE,
-    FakeClock,
-    filing,
-    official,
-    uscc,
-)
 
 FORM = {
     "source_name": "福建省纪委监委", "document_number": "闽纪〔2026〕7号",
     "decision_date": "2026-04-20", "deciding_authority_name": "福建省纪委监委",
-    "deciding_authority_code": SOURCE_CODE, "subject_type": "body", "subject_code": BODY_CODE,
+    "deciding_authority_code": world.SOURCE_CODE, "subject_type": "body",
+    "subject_code": world.BODY_CODE,
     "category": "administrative_penalty", "domain": "bidding", "severity": "general",
     "facts": "招标文件设置排斥潜在投标人的条件。", "legal_basis": "《招标投标法》第十八条",
     "decision_content": "责令改正并通报批评。", "fine_yuan": "30000", "region_code": "350102",
@@ -104,7 +96,7 @@ def test_a_bad_value_in_the_filing_form_is_named_next_to_its_field_keeping_what_
 
     # what the ledger refuses is shown the same way: nobody registered under the code,
     # a decision dated in the future
-    unknown = {**FORM, "subject_code": uscc("11350102MB09999"), "csrf": token}
+    unknown = {**FORM, "subject_code": world.uscc("11350102MB09999"), "csrf": token}
     page = api.client.post("/department/filing", data=unknown)
     assert page.status_code == 404
     assert field_error(page.text, "subject_code") == "没有登记该统一社会信用代码的机关。"
@@ -112,7 +104,7 @@ def test_a_bad_value_in_the_filing_form_is_named_next_to_its_field_keeping_what_
                              data={**FORM, "decision_date": "2026-06-01", "csrf": token})
     assert future.status_code == 422
     assert field_error(future.text, "decision_date") == "不能晚于今天。"
-    assert api.services.ledger.body(BODY_CODE).records == []
+    assert api.services.ledger.body(world.BODY_CODE).records == []
     english = api.client.post("/department/filing?lang=en", data={**bad, "csrf": token})
     assert field_error(english.text, "decision_date") == "Enter a date such as 2026-04-20."
 
@@ -122,9 +114,9 @@ def test_a_department_imports_a_csv_file_and_reads_what_became_of_each_row(api: 
                "deciding_authority.name", "deciding_authority.code", "subject_type",
                "subject_code", "category", "domain", "severity", "facts", "legal_basis",
                "decision_content", "region_code", "scope"]
-    good = ["福建省纪委监委", SOURCE_CODE, "", "2026-04-20", "福建省纪委监委", SOURCE_CODE,
-            "body", BODY_CODE, "accountability", "other", "minor", "事实", "依据", "决定",
-            "350102", "public"]
+    good = ["福建省纪委监委", world.SOURCE_CODE, "", "2026-04-20", "福建省纪委监委",
+            world.SOURCE_CODE, "body", world.BODY_CODE, "accountability", "other", "minor",
+            "事实", "依据", "决定", "350102", "public"]
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(columns)
@@ -141,7 +133,7 @@ def test_a_department_imports_a_csv_file_and_reads_what_became_of_each_row(api: 
     assert "共 3 行：新报送 2 条，已报送未变 0 条，有误 1 行。" in page.text
     assert re.search(r"第 3 行</td>\s*<td>.*有误.*</td>\s*<td>.*类别</td>", page.text)
     ledger = api.services.ledger
-    assert len(ledger.body(BODY_CODE).records) == 2
+    assert len(ledger.body(world.BODY_CODE).records) == 2
 
     again = api.client.post("/department/import", data={"csrf": csrf(page.text)},
                             files={"file": ("filings.csv", text.getvalue().encode())})
@@ -184,7 +176,7 @@ def test_a_department_decides_an_objection_forwarded_to_it_by_correcting_the_fin
 
 def test_a_department_corrects_then_withdraws_its_record_giving_reasons(api: Api) -> None:
     ledger = api.services.ledger
-    rid = ledger.file_record(filing(), DEPT).record_id
+    rid = ledger.file_record(world.filing(), world.DEPT).record_id
     sign_in(api, Role.SOURCE_DEPARTMENT)
     page = api.client.get(f"/department/records/{rid}")
     token = csrf(page.text)
@@ -207,15 +199,15 @@ def test_a_department_corrects_then_withdraws_its_record_giving_reasons(api: Api
 
 
 def test_a_department_approves_a_repair_forwarded_to_it_having_read_the_commitment(
-    api: Api, views: Views, clock: FakeClock,
+    api: Api, views: Views, clock: world.FakeClock,
 ) -> None:
     ledger = api.services.ledger
-    rid = ledger.file_record(filing(), DEPT).record_id
+    rid = ledger.file_record(world.filing(), world.DEPT).record_id
     clock.set_date(date(2026, 7, 22))  # the minimum publicity period ended on 2026-07-20
     n = ledger.apply_for_repair(c.ApplyForRepair(record_id=rid, commitment="今后按期足额支付"),
-                                official())
-    to = c.Authority(name="福建省纪委监委", code=SOURCE_CODE)
-    ledger.forward_repair(c.ForwardRepair(record_id=rid, number=n, to=to), REVIEWER)
+                                world.official())
+    to = c.Authority(name="福建省纪委监委", code=world.SOURCE_CODE)
+    ledger.forward_repair(c.ForwardRepair(record_id=rid, number=n, to=to), world.REVIEWER)
     views.catch_up()
     sign_in(api, Role.SOURCE_DEPARTMENT)
 
@@ -236,11 +228,12 @@ def test_a_department_verifies_a_rectification_the_subject_reported_done(
     api: Api, views: Views,
 ) -> None:
     ledger = api.services.ledger
-    rid = ledger.file_record(filing(rectification={"requirement": "补齐采购档案"}), DEPT).record_id
+    rid = ledger.file_record(world.filing(rectification={"requirement": "补齐采购档案"}),
+                             world.DEPT).record_id
     ledger.submit_rectification_plan(c.SubmitRectificationPlan(record_id=rid, plan="两周内补齐"),
-                                     official())
+                                     world.official())
     ledger.report_rectification_completion(c.ReportRectificationCompletion(
-        record_id=rid, report="档案已全部补齐并归档"), official())
+        record_id=rid, report="档案已全部补齐并归档"), world.official())
     views.catch_up()
     sign_in(api, Role.SOURCE_DEPARTMENT)
 
@@ -257,9 +250,9 @@ def test_another_department_can_neither_see_nor_act_on_a_record_it_did_not_file(
     api: Api,
 ) -> None:
     ledger = api.services.ledger
-    rid = ledger.file_record(filing(), DEPT).record_id
+    rid = ledger.file_record(world.filing(), world.DEPT).record_id
     other = api.services.tokens.create(Account("dept-other", Role.SOURCE_DEPARTMENT,
-                                               uscc("11350000MB09876"), "其他部门"))
+                                               world.uscc("11350000MB09876"), "其他部门"))
     log_in(api, other)
     token = open_form(api, "/department")
 

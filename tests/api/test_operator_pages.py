@@ -13,20 +13,10 @@ from openpyxl import load_workbook
 
 from ledger import commands as c
 from ledger.events import Role
+from tests.support import world
 from tests.support.api import Api, Views, sign_in
-from tests.support.world import (
-    ADMIN,
-    BODY_CODE,
-    DEPT,
-    REVIEWER,
-    SOURCE_CODE,
-    FakeClock,
-    filing,
-    official,
-    uscc,
-)
 
-XIAMEN_CODE = uscc("11350203MB00003")
+XIAMEN_CODE = world.uscc("11350203MB00003")
 
 
 def temporal_list_query(page: str) -> str:
@@ -37,15 +27,15 @@ def temporal_list_query(page: str) -> str:
 
 
 def test_operator_sees_overdue_deadlines_of_a_county_within_its_city(
-    api: Api, views: Views, clock: FakeClock,
+    api: Api, views: Views, clock: world.FakeClock,
 ) -> None:
     ledger = api.services.ledger
     api.services.temporal_namespace = "credit-fj"
-    gulou = ledger.file_record(filing(1), DEPT).record_id
-    pingtan = ledger.file_record(filing(2, region_code="350128"), DEPT).record_id
-    xiamen = ledger.file_record(filing(3, region_code="350203"), DEPT).record_id
+    gulou = ledger.file_record(world.filing(1), world.DEPT).record_id
+    pingtan = ledger.file_record(world.filing(2, region_code="350128"), world.DEPT).record_id
+    xiamen = ledger.file_record(world.filing(3, region_code="350203"), world.DEPT).record_id
     clock.set_date(date(2026, 5, 27))  # the explanations were due on 2026-05-26
-    fresh = ledger.file_record(filing(4), DEPT).record_id
+    fresh = ledger.file_record(world.filing(4), world.DEPT).record_id
     views.catch_up()
     sign_in(api, Role.OPERATOR)
 
@@ -76,8 +66,8 @@ def test_an_operator_drills_from_the_province_to_a_city_and_exports_its_warnings
 ) -> None:
     ledger = api.services.ledger
     for n in (1, 2):
-        ledger.file_record(filing(n, severity="serious"), DEPT)
-    ledger.file_record(filing(3, region_code="350128"), DEPT)
+        ledger.file_record(world.filing(n, severity="serious"), world.DEPT)
+    ledger.file_record(world.filing(3, region_code="350128"), world.DEPT)
     views.catch_up()
     sign_in(api, Role.OPERATOR)
 
@@ -100,7 +90,7 @@ def test_an_operator_drills_from_the_province_to_a_city_and_exports_its_warnings
     sheet = api.client.get("/regions", params={"region": "350100", "table": "warnings",
                                                "format": "xlsx"})
     cells = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
-    assert [row[1] for row in cells[1:]] == [BODY_CODE]
+    assert [row[1] for row in cells[1:]] == [world.BODY_CODE]
     provinces = list(csv.reader(io.StringIO(
         api.client.get("/regions", params={"format": "csv"}).text)))
     assert {row[0] for row in provinces[1:]} >= {"350100", "350128", "350900"}
@@ -111,12 +101,12 @@ def test_the_provinces_score_is_the_mean_of_its_bodies_and_lies_between_its_citi
 ) -> None:
     ledger = api.services.ledger
     ledger.register_body(c.RegisterBody(credit_code=XIAMEN_CODE, name="厦门市思明区财政局",
-                                        region_code="350203"), ADMIN)
+                                        region_code="350203"), world.ADMIN)
     for n in (1, 2):  # 福州市鼓楼区自然资源局: 100 − 2 × 10 = 80
-        ledger.file_record(filing(n, severity="serious"), DEPT)
+        ledger.file_record(world.filing(n, severity="serious"), world.DEPT)
     for n, severity in ((3, "serious"), (4, "general"), (5, "general")):  # 100 − 10 − 2 × 4
-        ledger.file_record(filing(n, severity=severity, subject_code=XIAMEN_CODE,
-                                  region_code="350203"), DEPT)
+        ledger.file_record(world.filing(n, severity=severity, subject_code=XIAMEN_CODE,
+                                        region_code="350203"), world.DEPT)
     views.catch_up()
     sign_in(api, Role.OPERATOR)
 
@@ -146,16 +136,12 @@ def region_row(page: str, code: str) -> str:
 
 
 def test_deadlines_the_platform_and_a_department_missed_count_against_them_not_the_body(
-    api: Api, views: Views, clock: FakeClock,
+    api: Api, views: Views, clock: world.FakeClock,
 ) -> None:
     ledger = api.services.ledger
-    rid = ledger.file_record(filing(1), DEPT).record_id
-    ledger.submit_explanation(c.SubmitExplanation(record_id=rid, text="已说明。"), official())
-    first = ledger.file_objection(c.FileObjection(record_id=rid, grounds="金额有误"), official())
-    ledger.mark_objection(c.MarkObjection(record_id=rid, number=first), REVIEWER)
-    ledger.accept_objection(c.AcceptObjection(record_id=rid, number=first), REVIEWER)
-    to = c.Authority(name="福建省纪委监委", code=SOURCE_CODE)
-    ledger.forward_objection(c.ForwardObjection(record_id=rid, number=first, to=to), REVIEWER)
+    rid = ledger.file_record(world.filing(1), world.DEPT).record_id
+    ledger.submit_explanation(c.SubmitExplanation(record_id=rid, text="已说明。"), world.official())
+    world.forwarded_objection(ledger, rid, "金额有误")
     clock.set_date(date(2026, 6, 30))  # the department's 5 working days, and the case's, passed
     views.catch_up()
     sign_in(api, Role.OPERATOR)
@@ -164,5 +150,5 @@ def test_deadlines_the_platform_and_a_department_missed_count_against_them_not_t
 
     misses = page.split("平台和部门的逾期时限")[1].split("</table>")[0]
     assert "<td>信用平台</td><td>1</td><td>异议办理总时限</td>" in misses
-    assert f"<small>{SOURCE_CODE}</small></td><td>1</td><td>异议核实决定</td>" in misses
+    assert f"<small>{world.SOURCE_CODE}</small></td><td>1</td><td>异议核实决定</td>" in misses
     assert "96.0 (等级 A)" in page  # 100 − 4 for the record in force, nothing for the misses

@@ -17,9 +17,8 @@ from api.auth import Account
 from ledger import register_commands as rc
 from ledger.events import Role
 from tests.support.api import Api, Views, csrf, sign_in
-from tests.support.world import BODY_CODE, DEPT, REVIEWER, SOURCE_CODE, uscc
+from tests.support.world import BODY_CODE, DEPT, REVIEWER, SOURCE, uscc
 
-DEPARTMENT = {"name": "福建省纪委监委", "code": SOURCE_CODE}
 RECORD = {"document_number": "闽纪认〔2026〕7号", "decision_date": "2026-05-06",
           "severity": "general", "legal_basis": "《优化营商环境条例》第三十一条",
           "decision_content": "认定政务失信并公示"}
@@ -27,7 +26,7 @@ RECORD = {"document_number": "闽纪认〔2026〕7号", "decision_date": "2026-0
 
 def commitment(api: Api, reference: str = "承诺-1", **fields: Any) -> UUID:
     made = api.services.ledger.make_commitment(rc.MakeCommitment.model_validate({
-        "department": DEPARTMENT, "reference": reference, "maker_code": BODY_CODE,
+        "department": SOURCE, "reference": reference, "maker_code": BODY_CODE,
         "kind": "investment_promotion", "content": "落户奖励三年内兑现",
         "source_document": "鼓政〔2026〕3号", "made_to": "某科技公司",
         "made_on": date(2026, 5, 6), "due": date(2026, 12, 31), "public": True} | fields),
@@ -39,7 +38,7 @@ def lead(api: Api, reference: str = "GD20260506001") -> UUID:
     return api.services.ledger.receive_lead(rc.ReceiveLead.model_validate({
         "origin": "hotline_12345", "reference": reference, "received_on": date(2026, 5, 6),
         "summary": "企业反映落户奖励逾期未兑现", "body_code": BODY_CODE,
-        "department": DEPARTMENT}), REVIEWER).id
+        "department": SOURCE}), REVIEWER).id
 
 
 def send(api: Api, page: str, action: str, **fields: str) -> Any:

@@ -8,9 +8,8 @@ from datetime import date
 from api.auth import Account
 from ledger.events import Role
 from tests.support.api import Api, Views
-from tests.support.world import SOURCE_CODE, FakeClock, filing, uscc
+from tests.support.world import SOURCE, FakeClock, filing, uscc
 
-SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
 REVOCATION = {"reasons": "整改报告系伪造", "finding": "闽纪核〔2026〕9号"}
 
 

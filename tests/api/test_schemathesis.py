@@ -17,23 +17,16 @@ from api.deps import Services
 from api.idempotency import PostgresIdempotencyStore
 from ledger.events import Role
 from ledger.store.storage import create_database
-from tests.support.world import (
-    BODY_CODE,
-    DEPT,
-    SOURCE_CODE,
-    FakeClock,
-    filing,
-    postgres_world,
-)
+from tests.support import world
 
-SUBJECTS = {Role.SUBJECT_OFFICIAL: BODY_CODE, Role.SOURCE_DEPARTMENT: SOURCE_CODE}
+SUBJECTS = {Role.SUBJECT_OFFICIAL: world.BODY_CODE, Role.SOURCE_DEPARTMENT: world.SOURCE_CODE}
 
 
 @pytest.fixture(scope="module")
 def served(pg_admin_url: str) -> Iterator[tuple[Any, list[dict[str, str]]]]:
     url = create_database(pg_admin_url, f"t_{uuid.uuid4().hex[:12]}")
-    ledger = postgres_world(url, FakeClock())
-    ledger.file_record(filing(), DEPT)
+    ledger = world.postgres_world(url, world.FakeClock())
+    ledger.file_record(world.filing(), world.DEPT)
     store = PostgresTokenStore(url)
     headers = [{}] + [
         {"Authorization": "Bearer " + store.create(Account(f"fuzz-{r.value}", r,

@@ -32,13 +32,8 @@ from api.auth import Account, PostgresTokenStore
 from ledger.clock import business_date, system_clock
 from ledger.events import Role
 from ledger.identifiers import record_id
+from tests.support import world
 from tests.support.processes import Process, cli, free_port
-from tests.support.world import (
-    SOURCE_CODE,
-    FakeClock,
-    filing,
-    postgres_world,
-)
 
 pytestmark = pytest.mark.timeout(240)
 CLIENTS = 16
@@ -50,7 +45,7 @@ LISTED = "ledger.subjects:GovernmentBody.RecordListed"
 def body(n: int) -> dict[str, Any]:
     # Decided ten days before today, wherever today is: a filing must not be in the future.
     decided = business_date(system_clock()) - timedelta(days=10)
-    return filing(n, decision_date=decided).model_dump(mode="json")
+    return world.filing(n, decision_date=decided).model_dump(mode="json")
 
 
 class Clients:
@@ -113,10 +108,10 @@ def log_of(url: str) -> tuple[Counter[UUID], set[UUID], dict[str, UUID]]:
 def test_a_server_killed_mid_batch_leaves_every_filing_whole_or_absent(
     pg_url: str, tmp_path: Path,
 ) -> None:
-    ledger = postgres_world(pg_url, FakeClock())
+    ledger = world.postgres_world(pg_url, world.FakeClock())
     ledger.close()
     token = PostgresTokenStore(pg_url).create(
-        Account("dept", Role.SOURCE_DEPARTMENT, SOURCE_CODE, "dept"))
+        Account("dept", Role.SOURCE_DEPARTMENT, world.SOURCE_CODE, "dept"))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, LEDGER_DATABASE_URL=pg_url, LEDGER_HOME=str(tmp_path),
@@ -142,7 +137,7 @@ def test_a_server_killed_mid_batch_leaves_every_filing_whole_or_absent(
         assert clients.unanswered, "the kill found no request in flight"
         filed, listed, answers = log_of(pg_url)
         for n, reply in clients.answered.items():  # answered 201: in the log exactly once
-            assert reply == {"record_id": str(record_id(SOURCE_CODE, f"闽纪〔2026〕{n}号")),
+            assert reply == {"record_id": str(record_id(world.SOURCE_CODE, f"闽纪〔2026〕{n}号")),
                              "created": True}
             assert filed[UUID(reply["record_id"])] == 1
         assert max(filed.values()) == 1

@@ -28,13 +28,8 @@ from api.deps import Services
 from api.idempotency import PostgresIdempotencyStore
 from ledger.events import Role
 from ledger.store.storage import create_database
+from tests.support import world
 from tests.support.tally import Tally
-from tests.support.world import (
-    SOURCE_CODE,
-    FakeClock,
-    filing,
-    postgres_world,
-)
 
 
 @pytest.fixture
@@ -55,9 +50,9 @@ def restart(server: Any, down_for: float) -> None:
 
 def test_filings_acknowledged_around_a_database_restart_are_all_kept_once(own_server: Any) -> None:
     url = create_database(own_server.get_uri(), "ledger")
-    ledger = postgres_world(url, FakeClock())
+    ledger = world.postgres_world(url, world.FakeClock())
     tokens = PostgresTokenStore(url)
-    token = tokens.create(Account("dept", Role.SOURCE_DEPARTMENT, SOURCE_CODE, "dept"))
+    token = tokens.create(Account("dept", Role.SOURCE_DEPARTMENT, world.SOURCE_CODE, "dept"))
     client = TestClient(create_app(Services(ledger, tokens, PostgresIdempotencyStore(url),
                                             database_url=url)))
     acknowledged: dict[int, str] = {}
@@ -72,7 +67,7 @@ def test_filings_acknowledged_around_a_database_restart_are_all_kept_once(own_se
                 return
             with lock:
                 begun.add(n)
-            body = filing(number=n).model_dump(mode="json")
+            body = world.filing(number=n).model_dump(mode="json")
             headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"f-{n}"}
             # a claim the restart interrupted answers 409 until it is taken over after 30 s
             give_up = time.monotonic() + 90
@@ -108,6 +103,6 @@ def test_filings_acknowledged_around_a_database_restart_are_all_kept_once(own_se
     assert unavailable, "the restart should have been noticed by at least one client"
     assert all(u["error"] == "Unavailable" and "retry" in u["reason"] for u in unavailable)
     assert filed.lost == filed.extra == 0, filed
-    body = ledger.body(filing().subject_code or "")
+    body = ledger.body(world.filing().subject_code or "")
     assert len(body.records) == len(set(body.records)) == len(begun)
     ledger.close()

@@ -26,7 +26,7 @@ from tests.calendar_data import TEST_ADMIN
 from tests.support.world import (
     DEPT,
     REVIEWER,
-    SOURCE_CODE,
+    SOURCE,
     FakeClock,
     filing,
     official,
@@ -123,7 +123,7 @@ def test_a_deadline_reaching_two_unpublished_years_waits_for_both(
     ledger.accept_objection(c.AcceptObjection(record_id=rid, number=1), REVIEWER)
     clock.set_date(date(year, 12, 30))
     ledger.forward_objection(c.ForwardObjection(
-        record_id=rid, number=1, to={"name": "福建省纪委监委", "code": SOURCE_CODE}),
+        record_id=rid, number=1, to=SOURCE),
         REVIEWER)
     decision = ledger.record(rid).deadlines["objection-1-decision"]
     assert decision.awaiting == (year, year + 1)

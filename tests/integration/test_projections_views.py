@@ -14,29 +14,16 @@ from ledger.clock import business_date
 from ledger.errors import ValidationError
 from projections import deadlines, disclosure, evaluation, records, rollup, subjects
 from projections.search import quarter_tag
+from tests.support import world
 from tests.support.projections import Projections, system_step
-from tests.support.world import (
-    ADMIN,
-    BODY_CODE,
-    DEPT,
-    PARENT_CODE,
-    PERSON_ID,
-    REVIEWER,
-    SOURCE_CODE,
-    FakeClock,
-    filing,
-    official,
-    uscc,
-)
 
-SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
-PINGTAN_CODE = uscc("11350128MB00003")
+PINGTAN_CODE = world.uscc("11350128MB00003")
 
 
 def test_a_public_body_record_is_disclosed_with_its_objection_mark(
-    app: Ledger, views: Projections, conn: psycopg.Connection[object], clock: FakeClock,
+    app: Ledger, views: Projections, conn: psycopg.Connection[object], clock: world.FakeClock,
 ) -> None:
-    rid = app.file_record(filing(), DEPT).record_id
+    rid = app.file_record(world.filing(), world.DEPT).record_id
     views.catch_up()
     today = business_date(clock())
 
@@ -44,8 +31,8 @@ def test_a_public_body_record_is_disclosed_with_its_objection_mark(
     assert [item.record_id for item in page.items] == [rid] and page.total == 1
     assert page.items[0].marks == []
 
-    n = app.file_objection(c.FileObjection(record_id=rid, grounds="罚款金额有误"), official())
-    app.mark_objection(c.MarkObjection(record_id=rid, number=n), REVIEWER)
+    n = app.file_objection(c.FileObjection(record_id=rid, grounds="罚款金额有误"), world.official())
+    app.mark_objection(c.MarkObjection(record_id=rid, number=n), world.REVIEWER)
     views.catch_up()
 
     shown = disclosure.disclosed_record(conn, rid, today)
@@ -54,10 +41,10 @@ def test_a_public_body_record_is_disclosed_with_its_objection_mark(
 
 
 def test_a_civil_servants_record_never_reaches_the_disclosure_page_nor_their_name_any_view(
-    app: Ledger, views: Projections, conn: psycopg.Connection[object], clock: FakeClock,
+    app: Ledger, views: Projections, conn: psycopg.Connection[object], clock: world.FakeClock,
 ) -> None:
-    rid = app.file_record(filing(subject_type="civil_servant", subject_code=None,
-                                 subject_citizen_id=PERSON_ID), DEPT).record_id
+    rid = app.file_record(world.filing(subject_type="civil_servant", subject_code=None,
+                                       subject_citizen_id=world.PERSON_ID), world.DEPT).record_id
     views.catch_up()
 
     assert disclosure.disclosed_record(conn, rid, business_date(clock())) is None
@@ -68,18 +55,18 @@ def test_a_civil_servants_record_never_reaches_the_disclosure_page_nor_their_nam
         "(SELECT * FROM views.subject_status_subjects) r UNION ALL SELECT row_to_json(r)::text "
         "FROM (SELECT * FROM views.open_deadlines) r) all_rows").fetchone()
     assert dump is not None and isinstance(dump[0], str)
-    assert "林晓明" not in dump[0] and PERSON_ID not in dump[0]
+    assert "林晓明" not in dump[0] and world.PERSON_ID not in dump[0]
     assert "350102********123" in dump[0]  # the masked ID: first 6 and last 4 only
 
 
 def test_a_withdrawn_record_leaves_the_disclosure_page(
-    app: Ledger, views: Projections, conn: psycopg.Connection[object], clock: FakeClock,
+    app: Ledger, views: Projections, conn: psycopg.Connection[object], clock: world.FakeClock,
 ) -> None:
-    rid = app.file_record(filing(), DEPT).record_id
+    rid = app.file_record(world.filing(), world.DEPT).record_id
     views.catch_up()
     assert disclosure.disclosed_record(conn, rid, business_date(clock())) is not None
 
-    app.withdraw_record(c.WithdrawRecord(record_id=rid, reasons="原处罚决定被撤销"), DEPT)
+    app.withdraw_record(c.WithdrawRecord(record_id=rid, reasons="原处罚决定被撤销"), world.DEPT)
     views.catch_up()
 
     assert disclosure.disclosed_record(conn, rid, business_date(clock())) is None
@@ -90,8 +77,8 @@ def test_a_withdrawn_record_leaves_the_disclosure_page(
 def test_shared_records_and_records_outside_their_window_are_not_disclosed(
     app: Ledger, views: Projections, conn: psycopg.Connection[object],
 ) -> None:
-    shared = app.file_record(filing(1, scope="shared"), DEPT).record_id
-    public = app.file_record(filing(2), DEPT).record_id
+    shared = app.file_record(world.filing(1, scope="shared"), world.DEPT).record_id
+    public = app.file_record(world.filing(2), world.DEPT).record_id
     views.catch_up()
 
     assert disclosure.disclosed_record(conn, shared, date(2026, 5, 6)) is None
@@ -103,15 +90,15 @@ def test_the_disclosure_search_finds_by_code_region_and_category_a_page_at_a_tim
     app: Ledger, views: Projections, conn: psycopg.Connection[object],
 ) -> None:
     app.register_body(c.RegisterBody(credit_code=PINGTAN_CODE, name="平潭综合实验区财政金融局",
-                                     region_code="350128"), ADMIN)
+                                     region_code="350128"), world.ADMIN)
     for n in range(1, 4):
-        app.file_record(filing(n), DEPT)
-    app.file_record(filing(4, subject_code=PINGTAN_CODE, region_code="350128",
-                           category="breach_of_commitment"), DEPT)
+        app.file_record(world.filing(n), world.DEPT)
+    app.file_record(world.filing(4, subject_code=PINGTAN_CODE, region_code="350128",
+                                 category="breach_of_commitment"), world.DEPT)
     views.catch_up()
     on = date(2026, 5, 6)
 
-    assert disclosure.public_disclosure(conn, q=BODY_CODE.lower(), today=on).total == 3
+    assert disclosure.public_disclosure(conn, q=world.BODY_CODE.lower(), today=on).total == 3
     assert disclosure.public_disclosure(conn, region="350100", today=on).total == 3
     assert disclosure.public_disclosure(conn, region="350000", today=on).total == 4
     only = disclosure.public_disclosure(conn, category="breach_of_commitment", today=on)
@@ -128,10 +115,10 @@ def test_the_disclosure_search_finds_a_name_by_two_characters_or_one_and_a_docum
     app: Ledger, views: Projections, conn: psycopg.Connection[object],
 ) -> None:
     app.register_body(c.RegisterBody(credit_code=PINGTAN_CODE, name="平潭综合实验区财政金融局",
-                                     region_code="350128"), ADMIN)
-    county = [app.file_record(filing(n), DEPT).record_id for n in (1, 2)]
-    pingtan = app.file_record(filing(13, subject_code=PINGTAN_CODE, region_code="350128"),
-                              DEPT).record_id
+                                     region_code="350128"), world.ADMIN)
+    county = [app.file_record(world.filing(n), world.DEPT).record_id for n in (1, 2)]
+    pingtan = app.file_record(world.filing(13, subject_code=PINGTAN_CODE, region_code="350128"),
+                              world.DEPT).record_id
     views.catch_up()
     on = date(2026, 5, 6)
 
@@ -154,7 +141,7 @@ def test_a_search_counts_and_pages_no_further_than_its_cap_and_shows_the_same_ne
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for n in range(1, 5):
-        app.file_record(filing(n, decision_date=date(2026, 4, 10 + n)), DEPT)
+        app.file_record(world.filing(n, decision_date=date(2026, 4, 10 + n)), world.DEPT)
     views.catch_up()
     on = date(2026, 5, 6)
     every = disclosure.public_disclosure(conn, q="鼓楼区", today=on)
@@ -184,7 +171,7 @@ def test_every_page_of_a_search_is_the_newest_first_slice_of_all_its_matches(
     monkeypatch: pytest.MonkeyPatch, spans: str, search: dict[str, str],
 ) -> None:
     for n, decided in enumerate(DECIDED, start=1):
-        app.file_record(filing(n, decision_date=decided), DEPT)
+        app.file_record(world.filing(n, decision_date=decided), world.DEPT)
     views.catch_up()
     on = date(2026, 5, 6)
     newest_first = sorted(DECIDED, reverse=True)
@@ -207,11 +194,11 @@ def test_every_page_of_a_search_is_the_newest_first_slice_of_all_its_matches(
 def test_the_record_view_follows_the_aggregate_through_objection_and_reconsideration(
     app: Ledger, views: Projections, conn: psycopg.Connection[object],
 ) -> None:
-    rid = app.file_record(filing(), DEPT).record_id
-    n = app.file_objection(c.FileObjection(record_id=rid, grounds="事实不清"), official())
-    app.mark_objection(c.MarkObjection(record_id=rid, number=n), REVIEWER)
+    rid = app.file_record(world.filing(), world.DEPT).record_id
+    n = app.file_objection(c.FileObjection(record_id=rid, grounds="事实不清"), world.official())
+    app.mark_objection(c.MarkObjection(record_id=rid, number=n), world.REVIEWER)
     app.mark_reconsideration(c.MarkReconsideration(
-        record_id=rid, kind="litigation", case_number="(2026)闽01行初1号"), DEPT)
+        record_id=rid, kind="litigation", case_number="(2026)闽01行初1号"), world.DEPT)
     views.catch_up()
 
     state, record = records.record_view(conn, rid), app.record(rid)
@@ -223,10 +210,11 @@ def test_the_record_view_follows_the_aggregate_through_objection_and_reconsidera
     assert state.version == record.version
     assert state.publicity_max_end == record.publicity_max_end
 
-    app.accept_objection(c.AcceptObjection(record_id=rid, number=n), REVIEWER)
-    app.forward_objection(c.ForwardObjection(record_id=rid, number=n, to=SOURCE), REVIEWER)
+    app.accept_objection(c.AcceptObjection(record_id=rid, number=n), world.REVIEWER)
+    app.forward_objection(c.ForwardObjection(record_id=rid, number=n, to=world.SOURCE),
+                          world.REVIEWER)
     app.decide_objection(c.DecideObjection(record_id=rid, number=n, outcome="publicity_stopped",
-                                           reasons="停止公示"), DEPT)
+                                           reasons="停止公示"), world.DEPT)
     views.catch_up()
 
     state = records.record_view(conn, rid)
@@ -236,11 +224,12 @@ def test_the_record_view_follows_the_aggregate_through_objection_and_reconsidera
 
 
 def test_open_deadlines_show_working_days_left_and_overdue_by_region(
-    app: Ledger, views: Projections, conn: psycopg.Connection[object], clock: FakeClock,
+    app: Ledger, views: Projections, conn: psycopg.Connection[object], clock: world.FakeClock,
 ) -> None:
-    rid = app.file_record(filing(rectification={"requirement": "限期整改"}), DEPT).record_id
-    person = app.file_record(filing(2, subject_type="civil_servant", subject_code=None,
-                                    subject_citizen_id=PERSON_ID), DEPT).record_id
+    rid = app.file_record(world.filing(rectification={"requirement": "限期整改"}),
+                          world.DEPT).record_id
+    person = app.file_record(world.filing(2, subject_type="civil_servant", subject_code=None,
+                                          subject_citizen_id=world.PERSON_ID), world.DEPT).record_id
     views.catch_up()
 
     board = deadlines.open_deadlines(conn, region="350100", today=date(2026, 5, 6))
@@ -248,13 +237,13 @@ def test_open_deadlines_show_working_days_left_and_overdue_by_region(
         (rid, "explanation"), (rid, "rectification"), (person, "explanation")}
     explanation = next(d for d in board if d.record_id == rid and d.kind == "explanation")
     assert explanation.due == date(2026, 5, 26) and explanation.working_days_left == 15
-    assert {d.body_code for d in board} == {BODY_CODE}
+    assert {d.body_code for d in board} == {world.BODY_CODE}
     assert deadlines.open_deadlines(conn, region="350200", today=date(2026, 5, 6)) == []
 
     clock.set_date(date(2026, 5, 27))
     system_step(app, rid, "miss", "explanation")
     app.submit_explanation(c.SubmitExplanation(record_id=person, text="说明"),
-                           official(str(app.record(person).content.subject_id)))
+                           world.official(str(app.record(person).content.subject_id)))
     views.catch_up()
 
     late = deadlines.open_deadlines(conn, overdue=True, today=date(2026, 5, 27))
@@ -268,16 +257,16 @@ def test_open_deadlines_show_working_days_left_and_overdue_by_region(
 def test_a_subjects_status_counts_records_marks_and_sanctions_in_force(
     app: Ledger, views: Projections, conn: psycopg.Connection[object],
 ) -> None:
-    first = app.file_record(filing(1, severity="serious", sanctions=[
-        {"kind": "public_criticism", "months": 6}]), DEPT).record_id
-    app.file_record(filing(2), DEPT)
-    withdrawn = app.file_record(filing(3), DEPT).record_id
-    app.withdraw_record(c.WithdrawRecord(record_id=withdrawn, reasons="撤销"), DEPT)
+    first = app.file_record(world.filing(1, severity="serious", sanctions=[
+        {"kind": "public_criticism", "months": 6}]), world.DEPT).record_id
+    app.file_record(world.filing(2), world.DEPT)
+    withdrawn = app.file_record(world.filing(3), world.DEPT).record_id
+    app.withdraw_record(c.WithdrawRecord(record_id=withdrawn, reasons="撤销"), world.DEPT)
     app.mark_reconsideration(c.MarkReconsideration(
-        record_id=first, kind="reconsideration", case_number="闽复〔2026〕1号"), DEPT)
+        record_id=first, kind="reconsideration", case_number="闽复〔2026〕1号"), world.DEPT)
     views.catch_up()
 
-    status = subjects.body_status(conn, BODY_CODE, today=date(2026, 5, 6))
+    status = subjects.body_status(conn, world.BODY_CODE, today=date(2026, 5, 6))
     assert status is not None and status.name == "福州市鼓楼区自然资源局"
     assert status.records == 3
     assert status.counts == {"in_force": {"serious": 1, "general": 1},
@@ -287,9 +276,9 @@ def test_a_subjects_status_counts_records_marks_and_sanctions_in_force(
     assert [(s.record_id, s.kind, s.ends_on) for s in status.sanctions_in_force] == [
         (first, "public_criticism", date(2026, 10, 20))]
     assert status.open_deadlines == 2
-    later = subjects.body_status(conn, BODY_CODE, today=date(2026, 11, 7))
+    later = subjects.body_status(conn, world.BODY_CODE, today=date(2026, 11, 7))
     assert later is not None and later.sanctions_in_force == []
-    assert subjects.body_status(conn, PARENT_CODE) is not None
+    assert subjects.body_status(conn, world.PARENT_CODE) is not None
     assert subjects.body_status(conn, "91110000600037341L") is None
 
 
@@ -297,11 +286,11 @@ def test_region_rollups_follow_the_reporting_tree_including_pingtan(
     app: Ledger, views: Projections, conn: psycopg.Connection[object],
 ) -> None:
     app.register_body(c.RegisterBody(credit_code=PINGTAN_CODE, name="平潭综合实验区财政金融局",
-                                     region_code="350128"), ADMIN)
-    app.file_record(filing(1, severity="serious"), DEPT)
-    repaired_later = app.file_record(filing(2, domain="bidding"), DEPT).record_id
-    app.file_record(filing(3, subject_code=PINGTAN_CODE, region_code="350128"), DEPT)
-    app.withdraw_record(c.WithdrawRecord(record_id=repaired_later, reasons="撤销"), DEPT)
+                                     region_code="350128"), world.ADMIN)
+    app.file_record(world.filing(1, severity="serious"), world.DEPT)
+    repaired_later = app.file_record(world.filing(2, domain="bidding"), world.DEPT).record_id
+    app.file_record(world.filing(3, subject_code=PINGTAN_CODE, region_code="350128"), world.DEPT)
+    app.withdraw_record(c.WithdrawRecord(record_id=repaired_later, reasons="撤销"), world.DEPT)
     views.catch_up()
 
     county = rollup.region_rollup(conn, "350102")
@@ -318,13 +307,14 @@ def test_region_rollups_follow_the_reporting_tree_including_pingtan(
 
 
 def test_a_county_with_overdue_rectifications_raises_an_early_warning(
-    app: Ledger, views: Projections, conn: psycopg.Connection[object], clock: FakeClock,
+    app: Ledger, views: Projections, conn: psycopg.Connection[object], clock: world.FakeClock,
 ) -> None:
-    rids = [app.file_record(filing(n, severity="serious",
-                                   rectification={"requirement": "限期整改"}), DEPT).record_id
+    rids = [app.file_record(world.filing(n, severity="serious",
+                                         rectification={"requirement": "限期整改"}),
+                            world.DEPT).record_id
             for n in range(1, 4)]
     views.catch_up()
-    body = evaluation.evaluate_body(conn, BODY_CODE)
+    body = evaluation.evaluate_body(conn, world.BODY_CODE)
     assert body is not None and body.score == 70 and body.grade == "C"  # 100 − 3 × 10
     assert [w.rule_id for w in body.warnings] == ["body-serious-records"]
     assert [w.rule_id for w in evaluation.early_warnings(conn)] == ["body-serious-records"]
@@ -341,6 +331,6 @@ def test_a_county_with_overdue_rectifications_raises_an_early_warning(
     warnings = {(w.rule_id, w.code) for w in evaluation.early_warnings(conn)}
     assert ("county-overdue-rectifications", "350102") in warnings
     assert not any(code == "350100" for _, code in warnings)  # a city has its own threshold
-    status = subjects.body_status(conn, BODY_CODE)
+    status = subjects.body_status(conn, world.BODY_CODE)
     assert status is not None and status.evaluation is not None
     assert status.evaluation.score == 55 and status.evaluation.grade == "D"  # 70 − 3 × (2 + 3)

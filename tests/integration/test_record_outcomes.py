@@ -18,9 +18,8 @@ from ledger.application import Ledger, filing_digest
 from ledger.errors import LifecycleError, ValidationError
 from ledger.events import SYSTEM
 from ledger.values import RecordStatus
-from tests.support.world import DEPT, REVIEWER, SOURCE_CODE, FakeClock, filing, official
+from tests.support.world import DEPT, REVIEWER, SOURCE, FakeClock, filing, official
 
-SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
 SANCTION = [{"kind": "public_criticism", "months": 12}]
 
 

@@ -26,10 +26,9 @@ from ledger.store.follow import LogTable
 from ledger.values import RecordStatus, StepStatus
 from projections import disclosure, records, subjects
 from tests.support.projections import Projections, rebuilt_snapshot, snapshot
-from tests.support.world import DEPT, REVIEWER, SOURCE_CODE, FakeClock, filing, official, uscc
+from tests.support.world import DEPT, REVIEWER, SOURCE, FakeClock, filing, official, uscc
 from workflows.horizons import PUBLICITY, MemoryHorizons, horizon_changes, sanction
 
-SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
 AUTHORITY_CODE = uscc("11350000MB05678")
 AUTHORITY = {"name": "福建省财政厅", "code": AUTHORITY_CODE}
 AUTHORITY_DEPT = Actor(id="dept-fj-finance", role=Role.SOURCE_DEPARTMENT,

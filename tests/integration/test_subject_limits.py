@@ -20,13 +20,11 @@ from tests.support.world import (
     DEPT,
     PERSON_ID,
     REVIEWER,
-    SOURCE_CODE,
+    SOURCE,
     FakeClock,
     filing,
     official,
 )
-
-SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
 
 
 def publish_repeat_limit(ledger: Ledger, limit: int) -> None:

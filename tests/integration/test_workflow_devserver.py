@@ -24,12 +24,7 @@ from typer.testing import CliRunner
 from api.cli import deadlines as cli_deadlines
 from ledger import record_events as ev
 from ledger.application import Ledger
-from tests.support.world import (
-    DEPT,
-    FakeClock,
-    filing,
-    postgres_world,
-)
+from tests.support import world
 from workflows.devserver import start_dev_server
 from workflows.dispatcher import Dispatcher
 from workflows.horizons import PostgresHorizons
@@ -70,8 +65,8 @@ class Engines:
 
 
 @pytest.fixture
-async def engines(pg_url: str, clock: FakeClock) -> AsyncIterator[Engines]:
-    ledger = postgres_world(pg_url, clock)
+async def engines(pg_url: str, clock: world.FakeClock) -> AsyncIterator[Engines]:
+    ledger = world.postgres_world(pg_url, clock)
     async with await start_dev_server(persistent=False, port=None, ui=False) as env:
         added = await register_search_attributes(env.client)
         assert "DeadlineAt" in added and "RegionCode" in added
@@ -90,11 +85,11 @@ def system_facts(ledger: Ledger, rid: UUID) -> list[type[Any]]:
 
 
 async def test_an_explanation_deadline_that_passed_is_recorded_overdue_in_the_ledger(
-    engines: Engines, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+    engines: Engines, clock: world.FakeClock, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ledger = engines.ledger
     # filed on 2026-05-06 (the clock set back); 15 working days to explain, long gone by now
-    rid = ledger.file_record(filing(), DEPT).record_id
+    rid = ledger.file_record(world.filing(), world.DEPT).record_id
     due = ledger.record(rid).deadlines["explanation"].due
     assert due < datetime.now(UTC).date()
     clock.now = datetime.now(UTC)  # the worker's steps happen now
@@ -155,12 +150,12 @@ async def _escalated(rows: Any) -> Any:
 
 
 async def test_the_daily_schedule_sweeps_ended_publicity_windows_and_sanctions(
-    engines: Engines, clock: FakeClock,
+    engines: Engines, clock: world.FakeClock,
 ) -> None:
     ledger = engines.ledger
     # filed 2026-05-06: a minor record, public for 3 months at most, and a 6-month sanction
-    rid = ledger.file_record(filing(severity="minor", request_explanation=False, sanctions=[
-        {"kind": "public_criticism", "months": 6}]), DEPT).record_id
+    rid = ledger.file_record(world.filing(severity="minor", request_explanation=False, sanctions=[
+        {"kind": "public_criticism", "months": 6}]), world.DEPT).record_id
     record = ledger.record(rid)
     assert record.publicity_max_end < record.sanctions[1].ends_on < datetime.now(UTC).date()
     clock.now = datetime.now(UTC)

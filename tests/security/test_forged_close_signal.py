@@ -25,14 +25,8 @@ from temporalio.testing import WorkflowEnvironment
 from ledger import commands as c
 from ledger.application import Ledger
 from tests.calendar_data import publish_test_years
+from tests.support import world
 from tests.support.engines import ServerClock, deadline_worker, system_steps
-from tests.support.world import (
-    BODY_CODE,
-    DEPT,
-    filing,
-    memory_world,
-    official,
-)
 from workflows.deadline import DeadlineWorkflow
 from workflows.devserver import start_test_server
 from workflows.dispatcher import Dispatcher
@@ -60,8 +54,8 @@ class Scene:
         self.clock.now = await self.env.get_current_time()
         today = business_day(self.clock.now)
         publish_test_years(self.ledger, today.year, today.year + 1)
-        cmd = filing(decision_date=today - timedelta(days=3))
-        rid = self.ledger.file_record(cmd, DEPT).record_id
+        cmd = world.filing(decision_date=today - timedelta(days=3))
+        rid = self.ledger.file_record(cmd, world.DEPT).record_id
         await self.dispatcher.catch_up()
         return rid
 
@@ -78,7 +72,7 @@ class Scene:
         """The official explains; the dispatcher passes the fact on. The fact's event id."""
         self.clock.now = await self.env.get_current_time()
         self.ledger.submit_explanation(c.SubmitExplanation(record_id=rid, text="情况说明"),
-                                       official(BODY_CODE))
+                                       world.official(world.BODY_CODE))
         await self.dispatcher.catch_up()
         return f"{rid}/{self.ledger.record(rid).version}"
 
@@ -86,7 +80,7 @@ class Scene:
 @pytest.fixture
 async def scene() -> AsyncIterator[Scene]:
     clock = ServerClock()
-    ledger = memory_world(clock)
+    ledger = world.memory_world(clock)
     async with await start_test_server() as env, deadline_worker(env, ledger):
         yield Scene(env, ledger, clock, Dispatcher(ledger, env.client, MemoryPositions(),
                                                    task_queue="tq", search_attributes=False))

@@ -23,16 +23,13 @@ from tests.support.api import Api, csrf, sign_in
 from tests.support.world import (
     ADMIN,
     DEPT,
-    REVIEWER,
-    SOURCE_CODE,
     FakeClock,
     filing,
+    forwarded_objection,
     memory_world,
     official,
     uscc,
 )
-
-TO = {"name": "福建省纪委监委", "code": SOURCE_CODE}
 
 
 @pytest.fixture
@@ -42,13 +39,9 @@ def world(clock: FakeClock) -> Iterator[Ledger]:
     ledger.close()
 
 
-def forwarded_objection(ledger: Ledger) -> tuple[UUID, int]:
+def record_with_a_forwarded_objection(ledger: Ledger) -> tuple[UUID, int]:
     rid = ledger.file_record(filing(), DEPT).record_id
-    n = ledger.file_objection(c.FileObjection(record_id=rid, grounds="罚款金额有误"), official())
-    ledger.mark_objection(c.MarkObjection(record_id=rid, number=n), REVIEWER)
-    ledger.accept_objection(c.AcceptObjection(record_id=rid, number=n), REVIEWER)
-    ledger.forward_objection(c.ForwardObjection(record_id=rid, number=n, to=TO), REVIEWER)
-    return rid, n
+    return rid, forwarded_objection(ledger, rid, "罚款金额有误")
 
 
 def test_an_administrator_cannot_file_a_record_in_the_ledger(world: Ledger) -> None:
@@ -68,7 +61,7 @@ def test_an_administrator_cannot_withdraw_a_departments_record_in_the_ledger(
 def test_an_administrator_cannot_decide_an_objection_or_take_a_reviewers_step_in_the_ledger(
     world: Ledger,
 ) -> None:
-    rid, n = forwarded_objection(world)
+    rid, n = record_with_a_forwarded_objection(world)
     with pytest.raises(PermissionDeniedError):
         world.decide_objection(c.DecideObjection(
             record_id=rid, number=n, outcome="upheld", reasons="维持"), ADMIN)
@@ -95,7 +88,7 @@ def test_an_administrator_token_is_refused_filing_withdrawing_and_deciding_on_th
     api: Api,
 ) -> None:
     ledger = api.services.ledger
-    rid, n = forwarded_objection(ledger)
+    rid, n = record_with_a_forwarded_objection(ledger)
     version = ledger.record(rid).version
     admin = api.headers(Role.ADMINISTRATOR)
 

@@ -15,12 +15,11 @@ from tests.support.api import Api, Views
 from tests.support.departments import (
     OTHER,
     OTHER_CODE,
-    SOURCE,
     file,
     forward_objection,
     token,
 )
-from tests.support.world import BODY_CODE, PERSON_ID
+from tests.support.world import BODY_CODE, PERSON_ID, SOURCE
 
 
 def test_a_department_counts_in_a_bodys_status_only_records_it_filed_or_had_forwarded(

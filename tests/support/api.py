@@ -16,23 +16,13 @@ from api.app import create_app
 from api.auth import Account, PostgresTokenStore, TokenStore
 from api.deps import Services
 from api.idempotency import PostgresIdempotencyStore
-from ledger import commands as c
 from ledger.events import Role
 from projections.follower import Follower
 from projections.log import log_table_of
 from projections.registry import all_views
-from tests.support.world import (
-    BODY_CODE,
-    DEPT,
-    REVIEWER,
-    SOURCE_CODE,
-    FakeClock,
-    filing,
-    official,
-    postgres_world,
-)
+from tests.support import world
 
-SUBJECTS = {Role.SUBJECT_OFFICIAL: BODY_CODE, Role.SOURCE_DEPARTMENT: SOURCE_CODE}
+SUBJECTS = {Role.SUBJECT_OFFICIAL: world.BODY_CODE, Role.SOURCE_DEPARTMENT: world.SOURCE_CODE}
 
 
 @dataclass
@@ -46,9 +36,9 @@ class Api:
         return found | extra
 
 
-def services_on(url: str, clock: FakeClock) -> Services:
+def services_on(url: str, clock: world.FakeClock) -> Services:
     """A ledger on the database at ``url`` with the province registered, and the API's stores."""
-    ledger = postgres_world(url, clock)
+    ledger = world.postgres_world(url, clock)
     return Services(ledger=ledger, tokens=PostgresTokenStore(url),
                     idempotency=PostgresIdempotencyStore(url), database_url=url)
 
@@ -61,7 +51,7 @@ def issue_tokens(tokens: TokenStore) -> dict[Role, str]:
 
 
 @contextmanager
-def open_api(url: str, clock: FakeClock) -> Iterator[Api]:
+def open_api(url: str, clock: world.FakeClock) -> Iterator[Api]:
     """The whole application over the database at ``url``, with one token per role."""
     services = services_on(url, clock)
     issued = issue_tokens(services.tokens)
@@ -109,16 +99,12 @@ def csrf(page: str) -> str:
 def forward_an_objection(api: Api, grounds: str = "罚款金额计算有误，应为四万元。") -> UUID:
     """A filed record, objected to, marked, accepted and forwarded to the source."""
     ledger = api.services.ledger
-    rid = ledger.file_record(filing(), DEPT).record_id
-    n = ledger.file_objection(c.FileObjection(record_id=rid, grounds=grounds), official())
-    ledger.mark_objection(c.MarkObjection(record_id=rid, number=n), REVIEWER)
-    ledger.accept_objection(c.AcceptObjection(record_id=rid, number=n), REVIEWER)
-    to = c.Authority(name="福建省纪委监委", code=SOURCE_CODE)
-    ledger.forward_objection(c.ForwardObjection(record_id=rid, number=n, to=to), REVIEWER)
+    rid = ledger.file_record(world.filing(), world.DEPT).record_id
+    world.forwarded_objection(ledger, rid, grounds)
     return rid
 
 
 def file_on_the_api(api: Api, number: int = 1) -> httpx.Response:
     """The department files the typical record through ``POST /api/v1/records``."""
     return api.client.post("/api/v1/records", headers=api.headers(Role.SOURCE_DEPARTMENT),
-                           json=filing(number).model_dump(mode="json"))
+                           json=world.filing(number).model_dump(mode="json"))

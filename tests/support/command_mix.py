@@ -20,22 +20,11 @@ from ledger.clock import business_date
 from ledger.errors import LedgerError
 from ledger.ratings import ImportRating
 from ledger.store.storage import create_database
+from tests.support import world
 from tests.support.projections import Projections, system_step
 from tests.support.register_mix import commitment, lead, warning
-from tests.support.world import (
-    ADMIN,
-    DEPT,
-    PERSON_ID,
-    REVIEWER,
-    SOURCE_CODE,
-    FakeClock,
-    filing,
-    official,
-    uscc,
-)
 
-SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
-PINGTAN = uscc("11350128MB00003")
+PINGTAN = world.uscc("11350128MB00003")
 SEVERITIES = ("minor", "general", "serious")
 # Corrections of the content alone, and of what the publicity window and the counts follow.
 CORRECTIONS: list[dict[str, Any]] = [
@@ -49,7 +38,7 @@ OUTCOMES = ("corrected", "supplemented", "deleted", "publicity_stopped", "upheld
 class World:
     """A ledger, the records filed so far, and the views followed after every command."""
 
-    def __init__(self, app: Ledger, clock: FakeClock, views: Projections) -> None:
+    def __init__(self, app: Ledger, clock: world.FakeClock, views: Projections) -> None:
         self.app, self.clock, self.views = app, clock, views
         self.records: list[uuid.UUID] = []
         self.filed = 0
@@ -68,7 +57,7 @@ class World:
         return self.records[k % len(self.records)]
 
     def official_of(self, rid: uuid.UUID) -> Any:
-        return official(self.app.record(rid).content.subject_code)
+        return world.official(self.app.record(rid).content.subject_code)
 
     def move_to(self, day: date) -> None:
         if day > business_date(self.clock()):
@@ -83,8 +72,8 @@ class World:
             fields.setdefault("rectification", {"requirement": "限期整改"})
         if k % 5 == 4:
             fields.setdefault("sanctions", [{"kind": "public_criticism", "months": 6}])
-        cmd = filing(self.filed, **fields)
-        self.do(lambda: self.records.append(self.app.file_record(cmd, DEPT).record_id))
+        cmd = world.filing(self.filed, **fields)
+        self.do(lambda: self.records.append(self.app.file_record(cmd, world.DEPT).record_id))
 
 
 def objection(w: World, k: int) -> None:
@@ -94,18 +83,19 @@ def objection(w: World, k: int) -> None:
                                            w.official_of(rid))):
         return
     n = len(app.record(rid).objections)
-    w.do(lambda: app.mark_objection(c.MarkObjection(record_id=rid, number=n), REVIEWER))
+    w.do(lambda: app.mark_objection(c.MarkObjection(record_id=rid, number=n), world.REVIEWER))
     if k % 4 == 1:
         w.do(lambda: app.reject_objection(c.RejectObjection(
-            record_id=rid, number=n, reasons="驳回"), REVIEWER))
+            record_id=rid, number=n, reasons="驳回"), world.REVIEWER))
     elif k % 4 >= 2:
-        w.do(lambda: app.accept_objection(c.AcceptObjection(record_id=rid, number=n), REVIEWER))
+        w.do(lambda: app.accept_objection(c.AcceptObjection(record_id=rid, number=n),
+                                          world.REVIEWER))
         w.do(lambda: app.forward_objection(c.ForwardObjection(
-            record_id=rid, number=n, to=SOURCE), REVIEWER))
+            record_id=rid, number=n, to=world.SOURCE), world.REVIEWER))
         outcome = OUTCOMES[k % len(OUTCOMES)]
         changes = CORRECTIONS[k % len(CORRECTIONS)] if outcome in OUTCOMES[:2] else None
         w.do(lambda: app.decide_objection(c.DecideObjection(
-            record_id=rid, number=n, outcome=outcome, reasons="决定", changes=changes), DEPT))
+            record_id=rid, number=n, outcome=outcome, reasons="决定", changes=changes), world.DEPT))
         if k % 4 == 3:
             w.do(lambda: app.request_review(c.RequestReview(
                 record_id=rid, number=n, grounds="复核"), w.official_of(rid)))
@@ -116,7 +106,7 @@ def objection(w: World, k: int) -> None:
                 favour["changes"] = None
             w.do(lambda: app.decide_review(c.DecideReview.model_validate(
                 {"record_id": rid, "number": n, "upheld": True, "reasons": "复核"} | favour),
-                REVIEWER))
+                world.REVIEWER))
 
 
 def repair(w: World, k: int) -> None:
@@ -129,17 +119,17 @@ def repair(w: World, k: int) -> None:
     n = len(app.record(rid).repairs)
     if k % 3 == 2:
         w.do(lambda: app.extend_repair(c.ExtendRepair(record_id=rid, number=n, reasons="延期"),
-                                       REVIEWER))
-    w.do(lambda: app.forward_repair(c.ForwardRepair(record_id=rid, number=n, to=SOURCE),
-                                    REVIEWER))
+                                       world.REVIEWER))
+    w.do(lambda: app.forward_repair(c.ForwardRepair(record_id=rid, number=n, to=world.SOURCE),
+                                    world.REVIEWER))
     w.do(lambda: app.decide_repair(c.DecideRepair(
-        record_id=rid, number=n, approved=k % 3 != 0, reasons="决定"), DEPT))
+        record_id=rid, number=n, approved=k % 3 != 0, reasons="决定"), world.DEPT))
     if k % 4 != 3:
         w.do(lambda: app.propagate_repair(c.PropagateRepair(
-            record_id=rid, number=n, platforms=("信用中国",)), REVIEWER))
+            record_id=rid, number=n, platforms=("信用中国",)), world.REVIEWER))
     if k % 2:  # obtained with false material: revoked by the department that approved it
         w.do(lambda: app.revoke_repair(c.RevokeRepair(
-            record_id=rid, number=n, reasons="材料虚假", finding="核查〔2026〕1号"), DEPT))
+            record_id=rid, number=n, reasons="材料虚假", finding="核查〔2026〕1号"), world.DEPT))
 
 
 def overdue(w: World, k: int) -> None:
@@ -158,7 +148,7 @@ def overdue(w: World, k: int) -> None:
     if deadline.key == "rectification":
         w.do(lambda: app.extend_rectification(c.ExtendRectification(
             record_id=rid, new_due=business_date(w.clock()) + timedelta(days=30),
-            reasons="延期"), DEPT))
+            reasons="延期"), world.DEPT))
 
 
 def rectify(w: World, k: int) -> None:
@@ -170,24 +160,25 @@ def rectify(w: World, k: int) -> None:
         record_id=rid, report="完成"), who))
     if k % 2:
         w.do(lambda: app.reject_rectification(c.RejectRectification(
-            record_id=rid, reasons="不合格"), DEPT))
+            record_id=rid, reasons="不合格"), world.DEPT))
     else:
-        w.do(lambda: app.verify_rectification(c.VerifyRectification(record_id=rid), DEPT))
+        w.do(lambda: app.verify_rectification(c.VerifyRectification(record_id=rid), world.DEPT))
 
 
 def reconsideration(w: World, k: int) -> None:
     rid, app = w.record(k), w.app
     w.do(lambda: app.mark_reconsideration(c.MarkReconsideration(
-        record_id=rid, kind=("reconsideration", "litigation")[k % 2], case_number="案1"), DEPT))
+        record_id=rid, kind=("reconsideration", "litigation")[k % 2], case_number="案1"),
+        world.DEPT))
     if k % 3:
         w.do(lambda: app.conclude_reconsideration(c.ConcludeReconsideration(
-            record_id=rid, outcome=("upheld", "revoked", "changed")[k % 3]), DEPT))
+            record_id=rid, outcome=("upheld", "revoked", "changed")[k % 3]), world.DEPT))
 
 
 def sanction(w: World, k: int) -> None:
     rid, app = w.record(k), w.app
     w.do(lambda: app.impose_sanction(c.ImposeSanction(
-        record_id=rid, order={"kind": "honours_disqualification", "months": 6}), DEPT))
+        record_id=rid, order={"kind": "honours_disqualification", "months": 6}), world.DEPT))
     if k % 2:
         for number, held in app.record(rid).sanctions.items():
             w.move_to(held.ends_on + timedelta(days=1))
@@ -199,12 +190,12 @@ def debtor(w: World, k: int) -> None:
     rid, app = w.record(k), w.app
     if k % 2:
         w.do(lambda: app.extend_listing(c.ExtendListing(
-            record_id=rid, years=1 + k % 3, reasons="延长"), DEPT))
+            record_id=rid, years=1 + k % 3, reasons="延长"), world.DEPT))
         return
-    w.do(lambda: app.record_performance(c.RecordPerformance(record_id=rid), DEPT))
+    w.do(lambda: app.record_performance(c.RecordPerformance(record_id=rid), world.DEPT))
     if k % 4 == 0:
         w.do(lambda: app.withdraw_record(c.WithdrawRecord(record_id=rid, reasons="已履行"),
-                                         DEPT))
+                                         world.DEPT))
 
 
 def expire(w: World, k: int) -> None:
@@ -220,13 +211,13 @@ def rating(w: World, k: int) -> None:
         w.do(lambda: w.app.import_rating(ImportRating(
             source=("福州大学", "第三方测评中心")[k % 3 // 2], subject_kind=kind,
             subject_code=code, period=("2026", "2026-Q3", "2026-H2")[k % 3],
-            score=Decimal(60 + k), document=f"测评〔2026〕{k}号"), ADMIN))
+            score=Decimal(60 + k), document=f"测评〔2026〕{k}号"), world.ADMIN))
 
 
 STEPS: dict[str, Callable[[World, int], Any]] = {
     "file_body": lambda w, k: w.file(k),
     "file_person": lambda w, k: w.file(k, subject_type="civil_servant", subject_code=None,
-                                       subject_citizen_id=PERSON_ID),
+                                       subject_citizen_id=world.PERSON_ID),
     "file_pingtan": lambda w, k: w.file(k, subject_code=PINGTAN, region_code="350128"),
     "file_debtor": lambda w, k: w.file(k, category="dishonest_judgment_debtor"),
     "debtor": debtor,
@@ -237,17 +228,17 @@ STEPS: dict[str, Callable[[World, int], Any]] = {
     "reconsideration": reconsideration,
     "sanction": sanction,
     "withdraw": lambda w, k: w.do(lambda: w.app.withdraw_record(
-        c.WithdrawRecord(record_id=w.record(k), reasons="撤销"), DEPT)),
+        c.WithdrawRecord(record_id=w.record(k), reasons="撤销"), world.DEPT)),
     "correct": lambda w, k: w.do(lambda: w.app.correct_record(c.CorrectRecord(
         record_id=w.record(k), changes=CORRECTIONS[k % len(CORRECTIONS)], reasons="更正"),
-        DEPT)),
+        world.DEPT)),
     "expire": expire,
     "extend_objection": lambda w, k: w.do(lambda: w.app.extend_objection(c.ExtendObjection(
         record_id=w.record(k), number=max(1, len(w.app.record(w.record(k)).objections)),
-        working_days=1 + k % 5, reasons="复杂"), REVIEWER)),
+        working_days=1 + k % 5, reasons="复杂"), world.REVIEWER)),
     "mitigate": lambda w, k: w.do(lambda: w.app.record_mitigation(c.RecordMitigation(
         record_id=w.record(k), kind=("lighter", "reduced", "exempted")[k % 3],
-        legal_basis="《公职人员政务处分法》第十一条"), DEPT)),
+        legal_basis="《公职人员政务处分法》第十一条"), world.DEPT)),
     "file_migrated": lambda w, k: w.file(k, decision_date=date(2026, 3, 2),
                                          filed_on=date(2026, 3, 10)),
     "file_several_matters": lambda w, k: w.file(k, matter="ordinary",

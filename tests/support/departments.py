@@ -8,11 +8,10 @@ from typing import Any
 from api.auth import Account
 from ledger.events import Role
 from tests.support.api import Api
-from tests.support.world import SOURCE_CODE, filing, uscc
+from tests.support.world import filing, uscc
 
 OTHER_CODE = uscc("11350700MB09876")  # another department: 南平市中级人民法院
 OTHER = {"name": "南平市中级人民法院", "code": OTHER_CODE}
-SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
 
 
 def token(api: Api, account_id: str, role: Role, subject: str | None) -> dict[str, str]:

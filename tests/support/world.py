@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from ledger import commands as c
 from ledger.application import Ledger
@@ -44,6 +45,8 @@ def citizen_id(first17: str) -> str:
 ADMIN = Actor(id="admin-1", role=Role.ADMINISTRATOR)
 SOURCE_CODE = uscc("11350000MB01234")
 DEPT = Actor(id="dept-fj-discipline", role=Role.SOURCE_DEPARTMENT, subject=SOURCE_CODE)
+SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
+"""The department's own authority: the source of its filings, and where objections go."""
 REVIEWER = Actor(id="reviewer-1", role=Role.PLATFORM_REVIEWER)
 SYSTEM = Actor(id="system", role=Role.SYSTEM)
 AUDITOR = Actor(id="auditor-1", role=Role.AUDITOR)
@@ -79,10 +82,10 @@ def register_world(app: Ledger) -> None:
 def filing(number: int = 1, **overrides: Any) -> c.FileRecord:
     """A typical administrative-penalty filing against the county body."""
     fields: dict[str, Any] = {
-        "source": {"name": "福建省纪委监委", "code": SOURCE_CODE},
+        "source": SOURCE,
         "document_number": f"闽纪〔2026〕{number}号",
         "decision_date": date(2026, 4, 20),
-        "deciding_authority": {"name": "福建省纪委监委", "code": SOURCE_CODE},
+        "deciding_authority": SOURCE,
         "subject_type": "body",
         "subject_code": BODY_CODE,
         "category": "administrative_penalty",
@@ -97,6 +100,16 @@ def filing(number: int = 1, **overrides: Any) -> c.FileRecord:
     }
     fields.update(overrides)
     return c.FileRecord.model_validate(fields)
+
+
+def forwarded_objection(app: Ledger, rid: UUID, grounds: str) -> int:
+    """The county body objects to record ``rid``; the platform marks and accepts the objection
+    and forwards it to the department. Its number is returned."""
+    n = app.file_objection(c.FileObjection(record_id=rid, grounds=grounds), official())
+    app.mark_objection(c.MarkObjection(record_id=rid, number=n), REVIEWER)
+    app.accept_objection(c.AcceptObjection(record_id=rid, number=n), REVIEWER)
+    app.forward_objection(c.ForwardObjection(record_id=rid, number=n, to=SOURCE), REVIEWER)
+    return n
 
 
 def memory_world(clock: FakeClock) -> Ledger:

@@ -14,17 +14,7 @@ from ledger.application import Ledger
 from ledger.deadline_keys import SINGLE, STEPS, DeadlineKey
 from ledger.errors import ValidationError
 from ledger.record_events import DeadlineEvent
-from tests.support.world import (
-    DEPT,
-    REVIEWER,
-    SOURCE_CODE,
-    FakeClock,
-    filing,
-    memory_world,
-    official,
-)
-
-TO = {"name": "福建省纪委监委", "code": SOURCE_CODE}
+from tests.support import world
 
 KEYS = st.one_of(
     st.sampled_from(SINGLE).map(DeadlineKey),
@@ -79,33 +69,35 @@ def _keys(app: Ledger, record_id: UUID) -> set[str]:
 
 def test_every_key_a_record_makes_is_todays_text_and_reads_back() -> None:
     # Two objections (one reviewed), a repair carried to its propagation, a debtor's removal.
-    clock = FakeClock()
-    app = memory_world(clock)
-    rid = app.file_record(filing(rectification={"requirement": "整改"},
-                                 category="dishonest_judgment_debtor"), DEPT).record_id
-    app.file_objection(c.FileObjection(record_id=rid, grounds="异议"), official())
-    app.mark_objection(c.MarkObjection(record_id=rid, number=1), REVIEWER)
-    app.reject_objection(c.RejectObjection(record_id=rid, number=1, reasons="理由不足"), REVIEWER)
-    app.file_objection(c.FileObjection(record_id=rid, grounds="再次异议"), official())
-    app.mark_objection(c.MarkObjection(record_id=rid, number=2), REVIEWER)
-    app.accept_objection(c.AcceptObjection(record_id=rid, number=2), REVIEWER)
-    app.forward_objection(c.ForwardObjection(record_id=rid, number=2, to=TO), REVIEWER)
+    clock = world.FakeClock()
+    app = world.memory_world(clock)
+    rid = app.file_record(world.filing(rectification={"requirement": "整改"},
+                                       category="dishonest_judgment_debtor"), world.DEPT).record_id
+    app.file_objection(c.FileObjection(record_id=rid, grounds="异议"), world.official())
+    app.mark_objection(c.MarkObjection(record_id=rid, number=1), world.REVIEWER)
+    app.reject_objection(c.RejectObjection(record_id=rid, number=1, reasons="理由不足"),
+                         world.REVIEWER)
+    app.file_objection(c.FileObjection(record_id=rid, grounds="再次异议"), world.official())
+    app.mark_objection(c.MarkObjection(record_id=rid, number=2), world.REVIEWER)
+    app.accept_objection(c.AcceptObjection(record_id=rid, number=2), world.REVIEWER)
+    app.forward_objection(c.ForwardObjection(record_id=rid, number=2, to=world.SOURCE),
+                          world.REVIEWER)
     app.decide_objection(c.DecideObjection(record_id=rid, number=2, outcome="upheld",
-                                           reasons="维持"), DEPT)
-    app.request_review(c.RequestReview(record_id=rid, number=2, grounds="复核"), official())
+                                           reasons="维持"), world.DEPT)
+    app.request_review(c.RequestReview(record_id=rid, number=2, grounds="复核"), world.official())
     app.decide_review(c.DecideReview(record_id=rid, number=2, upheld=True, reasons="维持"),
-                      REVIEWER)
+                      world.REVIEWER)
     app.submit_rectification_plan(c.SubmitRectificationPlan(record_id=rid, plan="方案"),
-                                  official())
+                                  world.official())
     app.report_rectification_completion(
-        c.ReportRectificationCompletion(record_id=rid, report="完成"), official())
-    app.verify_rectification(c.VerifyRectification(record_id=rid), DEPT)
-    app.record_performance(c.RecordPerformance(record_id=rid), DEPT)
+        c.ReportRectificationCompletion(record_id=rid, report="完成"), world.official())
+    app.verify_rectification(c.VerifyRectification(record_id=rid), world.DEPT)
+    app.record_performance(c.RecordPerformance(record_id=rid), world.DEPT)
     clock.advance(days=400)
-    app.apply_for_repair(c.ApplyForRepair(record_id=rid, commitment="承诺"), official())
-    app.forward_repair(c.ForwardRepair(record_id=rid, number=1, to=TO), REVIEWER)
+    app.apply_for_repair(c.ApplyForRepair(record_id=rid, commitment="承诺"), world.official())
+    app.forward_repair(c.ForwardRepair(record_id=rid, number=1, to=world.SOURCE), world.REVIEWER)
     app.decide_repair(c.DecideRepair(record_id=rid, number=1, approved=True, reasons="同意"),
-                      DEPT)
+                      world.DEPT)
 
     keys = _keys(app, rid)
 

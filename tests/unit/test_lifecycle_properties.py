@@ -17,7 +17,7 @@ from ledger.values import ObjectionOutcome, RecordStatus, StepStatus
 from tests.support.world import (
     DEPT,
     REVIEWER,
-    SOURCE_CODE,
+    SOURCE,
     SYSTEM,
     FakeClock,
     filing,
@@ -25,7 +25,6 @@ from tests.support.world import (
     official,
 )
 
-TO = {"name": "福建省纪委监委", "code": SOURCE_CODE}
 Step = Callable[[Ledger, UUID, int], Any]
 STEPS: dict[str, Step] = {
     "explain": lambda a, r, n: a.submit_explanation(
@@ -45,7 +44,7 @@ STEPS: dict[str, Step] = {
     "reject": lambda a, r, n: a.reject_objection(
         c.RejectObjection(record_id=r, number=n, reasons="理由不足"), REVIEWER),
     "forward": lambda a, r, n: a.forward_objection(
-        c.ForwardObjection(record_id=r, number=n, to=TO), REVIEWER),
+        c.ForwardObjection(record_id=r, number=n, to=SOURCE), REVIEWER),
     "extend": lambda a, r, n: a.extend_objection(
         c.ExtendObjection(record_id=r, number=n, working_days=8, reasons="复杂"), REVIEWER),
     "decide_upheld": lambda a, r, n: a.decide_objection(
@@ -71,7 +70,7 @@ STEPS: dict[str, Step] = {
     "repair": lambda a, r, n: a.apply_for_repair(c.ApplyForRepair(record_id=r, commitment="承诺"),
                                                  official()),
     "forward_repair": lambda a, r, n: a.forward_repair(
-        c.ForwardRepair(record_id=r, number=n, to=TO), REVIEWER),
+        c.ForwardRepair(record_id=r, number=n, to=SOURCE), REVIEWER),
     "extend_repair": lambda a, r, n: a.extend_repair(
         c.ExtendRepair(record_id=r, number=n, reasons="延期"), REVIEWER),
     "approve_repair": lambda a, r, n: a.decide_repair(
