@@ -4,22 +4,17 @@ raise — once, however many days the rule stays crossed (time-skipping server).
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import psycopg
 import pytest
-from temporalio.client import WorkflowExecutionStatus
-from temporalio.worker import Worker
 
 from ledger.application import Ledger
 from ledger.events import SYSTEM
 from ledger.warning_events import WarningRaised
 from projections.daily_evaluations import take_day
 from tests.support.projections import Projections
+from tests.support.schedules import scheduled_worker, skip_until, stop_running
 from tests.support.world import DEPT, filing
 from workflows.daily_inputs import SHANGHAI, WORKFLOW_ID, next_run
 from workflows.daily_warnings import (
@@ -27,7 +22,6 @@ from workflows.daily_warnings import (
     DailyWarningsWorkflow,
     ensure_daily_warnings,
 )
-from workflows.devserver import start_test_server
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -57,18 +51,12 @@ async def test_the_worker_starts_the_daily_run_once_and_a_warning_is_recorded_on
         called.append((on, raised))
         return raised
 
-    async with await start_test_server() as env:
-        started = await env.get_current_time()
-        async with Worker(env.client, task_queue="daily",
-                          workflows=[DailyWarningsWorkflow],
-                          activities=[DailyWarningsActivities(take).raise_warnings],
-                          activity_executor=ThreadPoolExecutor(2)):
-            assert await ensure_daily_warnings(env.client, task_queue="daily")
-            assert not await ensure_daily_warnings(env.client, task_queue="daily")
-            await wait_for(env, lambda: len(called) >= 3, hours=24 * 4)
-            handle = env.client.get_workflow_handle(WORKFLOW_ID)
-            assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
-            await handle.terminate("test over")
+    async with scheduled_worker("daily", DailyWarningsWorkflow,
+                                DailyWarningsActivities(take).raise_warnings) as (env, started):
+        assert await ensure_daily_warnings(env.client, task_queue="daily")
+        assert not await ensure_daily_warnings(env.client, task_queue="daily")
+        await skip_until(env, lambda: len(called) >= 3, timedelta(hours=1), most=24 * 4)
+        await stop_running(env, WORKFLOW_ID)
 
     first = next_run(started).date()
     assert [on for on, _ in called[:3]] == [first + timedelta(days=d) for d in range(3)]
@@ -76,13 +64,3 @@ async def test_the_worker_starts_the_daily_run_once_and_a_warning_is_recorded_on
     raised = [e for n in app.recorder.select_notifications(start=1, limit=10_000)
               if isinstance(e := app.mapper.to_domain_event(n), WarningRaised)]
     assert len(raised) == 1 and raised[0].raised_on == first
-
-
-async def wait_for(env: Any, done: Callable[[], bool], hours: int) -> None:
-    """Skip the server's clock an hour at a time until ``done`` (at most ``hours``)."""
-    for _ in range(hours):
-        if done():
-            return
-        await env.sleep(timedelta(hours=1))
-        await asyncio.sleep(0.05)
-    assert done()

@@ -3,23 +3,17 @@ each quarter's first day and records the periods that ended (time-skipping serve
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import psycopg
 import pytest
-from temporalio.client import WorkflowExecutionStatus
-from temporalio.worker import Worker
 
 from ledger.application import Ledger
 from ledger.events import SYSTEM
 from projections.period_evaluations import due_periods, take_due
 from tests.support.projections import Projections
+from tests.support.schedules import scheduled_worker, skip_until, stop_running
 from tests.support.world import DEPT, filing
-from workflows.devserver import start_test_server
 from workflows.evaluation_periods import (
     PeriodEvaluationActivities,
     PeriodEvaluationWorkflow,
@@ -56,36 +50,20 @@ async def test_the_worker_starts_the_workflow_once_and_it_records_each_quarter_a
         with psycopg.connect(pg_url, autocommit=True) as conn:
             return take_due(app, conn, on, SYSTEM)
 
-    async with await start_test_server() as env:
-        started = await env.get_current_time()
-        async with Worker(env.client, task_queue="periods",
-                          workflows=[PeriodEvaluationWorkflow],
-                          activities=[PeriodEvaluationActivities(take).record],
-                          activity_executor=ThreadPoolExecutor(2)):
-            assert await ensure_period_evaluations(env.client, task_queue="periods")
-            assert not await ensure_period_evaluations(env.client, task_queue="periods")
-            await wait_for(env, lambda: len(called) >= 1, days=95)
-            first = called[0]
-            assert first == next_quarter_start(started).date()
-            assert first.day == 1 and first.month in (1, 4, 7, 10)
-            await wait_for(env, lambda: len(called) >= 2, days=95)
-            assert called[1] == next_quarter_start(
-                datetime(first.year, first.month, first.day, 1, tzinfo=SHANGHAI)).date()
-            handle = env.client.get_workflow_handle(WORKFLOW_ID)
-            assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
-            await handle.terminate("test over")
+    async with scheduled_worker("periods", PeriodEvaluationWorkflow,
+                                PeriodEvaluationActivities(take).record) as (env, started):
+        assert await ensure_period_evaluations(env.client, task_queue="periods")
+        assert not await ensure_period_evaluations(env.client, task_queue="periods")
+        await skip_until(env, lambda: len(called) >= 1, timedelta(days=1), most=95)
+        first = called[0]
+        assert first == next_quarter_start(started).date()
+        assert first.day == 1 and first.month in (1, 4, 7, 10)
+        await skip_until(env, lambda: len(called) >= 2, timedelta(days=1), most=95)
+        assert called[1] == next_quarter_start(
+            datetime(first.year, first.month, first.day, 1, tzinfo=SHANGHAI)).date()
+        await stop_running(env, WORKFLOW_ID)
 
     for day in called:
         for period in due_periods(day):
             recorded = app.evaluation_period(period)
             assert recorded is not None and recorded.taken_on == day, period
-
-
-async def wait_for(env: Any, done: Callable[[], bool], days: int) -> None:
-    """Skip the server's clock a day at a time until ``done`` (at most ``days``)."""
-    for _ in range(days):
-        if done():
-            return
-        await env.sleep(timedelta(days=1))
-        await asyncio.sleep(0.05)
-    assert done()
