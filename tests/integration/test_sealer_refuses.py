@@ -19,27 +19,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.application import Ledger
-from ledger.proof.audit import ProofReader
 from ledger.proof.pin import CheckpointPin, RewrittenLogError
 from ledger.proof.sealer import BATCH_LOCK, Sealer
 from ledger.store.follow import LogTable
-from ledger.store.roles import maintenance, migrate
-from tests.support.tamper import (
-    Tamper,
-    change_one_byte,
-    delete_one,
-    insert_one,
-    reset_proofs,
-    swap_two,
-    tamper,
-)
-from tests.support.world import (
-    DEPT,
-    FakeClock,
-    filing,
-    postgres_world,
-    register_world,
-)
+from ledger.store.roles import maintenance
+from tests.support import tamper
+from tests.support.world import DEPT, FakeClock, filing
 
 KEY = Ed25519PrivateKey.generate()
 
@@ -47,18 +32,9 @@ KEY = Ed25519PrivateKey.generate()
 @pytest.fixture
 def world(pg_url: str, clock: FakeClock) -> Iterator[tuple[Ledger, dict[str, int]]]:
     """A log with a gap, sealed and signed once by the genuine sealer."""
-    migrate(pg_url)  # the append-only guard: each rewrite below switches it off, as the owner
-    app = postgres_world(pg_url, clock)
-    register_world(app)  # refused by the database: leaves a gap in the notification ids
-    rid = app.file_record(filing(1), DEPT).record_id
-    app.file_record(filing(2), DEPT)
-    sealer = genuine_sealer(pg_url, app, clock)
-    sealer.seal_pending()
-    sealer.issue_head()
-    reader = ProofReader(pg_url, sealer.log)
-    yield app, {"published": reader.position_of(rid, 2), "requested": reader.position_of(rid, 3),
-                "gap": 4}
-    app.close()
+    log = tamper.sealed_log(pg_url, clock, KEY)
+    yield log.app, log.at
+    log.app.close()
 
 
 def genuine_sealer(url: str, app: Ledger, clock: FakeClock) -> Sealer:
@@ -77,14 +53,13 @@ def alarms(url: str) -> list[str]:
         return [r[0] for r in conn.execute("SELECT reason FROM proofs.alarms")]
 
 
-@pytest.mark.parametrize("how", [change_one_byte, delete_one, swap_two, insert_one],
-                         ids=["one byte changed", "one deleted", "two swapped", "one inserted"])
+@tamper.EVERY
 def test_a_restarted_sealer_refuses_to_sign_a_log_rewritten_while_it_was_down(
-    world: tuple[Ledger, dict[str, int]], pg_url: str, clock: FakeClock, how: Tamper,
+    world: tuple[Ledger, dict[str, int]], pg_url: str, clock: FakeClock, how: tamper.Tamper,
 ) -> None:
     app, at = world
-    tamper(pg_url, how, at)
-    reset_proofs(pg_url)
+    tamper.rewrite(pg_url, how, at)
+    tamper.reset_proofs(pg_url)
     app.file_record(filing(3), DEPT)  # the log goes on growing
     sealer = genuine_sealer(pg_url, app, clock)
 
@@ -105,7 +80,7 @@ def test_a_log_cut_short_below_the_last_checkpoint_is_refused(
         maintenance(conn)
         conn.execute("DELETE FROM ledger_events WHERE notification_id = (SELECT "
                      "max(notification_id) FROM ledger_events)")
-    reset_proofs(pg_url)
+    tamper.reset_proofs(pg_url)
     sealer = genuine_sealer(pg_url, app, clock)
     sealer.seal_pending()
 
@@ -124,7 +99,7 @@ def test_a_running_sealer_stops_signing_raises_the_alarm_and_resumes_after_a_res
                                 kwargs={"head_every": 0.05, "poll": 0.05}, daemon=True)
     follower.start()
     try:
-        tamper(pg_url, change_one_byte, at)
+        tamper.rewrite(pg_url, tamper.change_one_byte, at)
         truncate_proofs(pg_url)
         app.file_record(filing(3), DEPT)
         wait_for(lambda: alarms(pg_url) != [])
@@ -144,7 +119,7 @@ def test_an_honest_log_whose_heads_were_lost_is_signed_again(
     world: tuple[Ledger, dict[str, int]], pg_url: str, clock: FakeClock,
 ) -> None:
     app, _ = world
-    reset_proofs(pg_url)
+    tamper.reset_proofs(pg_url)
     app.file_record(filing(3), DEPT)
     sealer = genuine_sealer(pg_url, app, clock)
 

@@ -28,43 +28,24 @@ from ledger.proof.sealer import Sealer
 from ledger.proof.verify_bundle import verify_bundle
 from ledger.store.follow import LogTable
 from ledger.store.keys import public_key_bytes
-from ledger.store.roles import migrate
-from tests.support.tamper import (
-    Tamper,
-    change_one_byte,
-    delete_one,
-    insert_one,
-    reset_proofs,
-    swap_two,
-    tamper,
-)
-from tests.support.world import DEPT, FakeClock, filing, postgres_world, register_world
+from tests.support import tamper
+from tests.support.world import DEPT, FakeClock, filing
 
 KEY = Ed25519PrivateKey.generate()
 @pytest.fixture
 def sealed(pg_url: str, clock: FakeClock) -> Iterator[tuple[Ledger, dict[str, Any]]]:
     """A sealed log with a gap, a signed head, and the auditor's bundle of one record."""
-    migrate(pg_url)  # the roles and the append-only guard, as every deployment has them
-    app = postgres_world(pg_url, clock)
-    register_world(app)  # refused by the database: leaves a gap in the notification ids
-    rid = app.file_record(filing(1), DEPT).record_id
-    app.file_record(filing(2), DEPT)
-    sealer = Sealer(pg_url, LogTable.of(app), key=KEY, clock=clock)
-    sealer.seal_pending()
-    sealer.issue_head()
-    reader = ProofReader(pg_url, sealer.log)
-    at = {"published": reader.position_of(rid, 2), "requested": reader.position_of(rid, 3),
-          "gap": 4}
-    bundle = export_bundle(app, pg_url, Selection(record=rid))
-    assert verify_bundle(bundle, trusted_key=sealer.public_key).ok
-    yield app, {"at": at, "bundle": bundle, "record": rid, "sealer": sealer}
-    app.close()
+    log = tamper.sealed_log(pg_url, clock, KEY)
+    bundle = export_bundle(log.app, pg_url, Selection(record=log.record))
+    assert verify_bundle(bundle, trusted_key=log.sealer.public_key).ok
+    yield log.app, {"at": log.at, "bundle": bundle, "record": log.record, "sealer": log.sealer}
+    log.app.close()
 
 
 def rewrite_tree(url: str, app: Ledger, clock: FakeClock, home: Path) -> Sealer:
     """What someone holding a copy of the signing key could do with a sealer of their own
     (without the genuine sealer's last checkpoint): seal the altered log afresh."""
-    reset_proofs(url)
+    tamper.reset_proofs(url)
     pin = CheckpointPin.for_key(public_key_bytes(KEY), home)
     sealer = Sealer(url, LogTable.of(app), key=KEY, clock=clock, pin=pin)
     sealer.seal_pending()
@@ -72,17 +53,12 @@ def rewrite_tree(url: str, app: Ledger, clock: FakeClock, home: Path) -> Sealer:
     return sealer
 
 
-TAMPERS = pytest.mark.parametrize("how", [change_one_byte, delete_one, swap_two, insert_one],
-                                  ids=["one byte changed", "one deleted", "two swapped",
-                                       "one inserted"])
-
-
-@TAMPERS
+@tamper.EVERY
 def test_audit_check_finds_the_altered_log_no_longer_matches_its_signed_heads(
-    sealed: tuple[Ledger, dict[str, Any]], pg_url: str, how: Tamper
+    sealed: tuple[Ledger, dict[str, Any]], pg_url: str, how: tamper.Tamper
 ) -> None:
     app, world = sealed
-    tamper(pg_url, how, world["at"])
+    tamper.rewrite(pg_url, how, world["at"])
     app.file_record(filing(3), DEPT)  # the log goes on growing; the sealer goes on sealing
     world["sealer"].seal_pending()
     world["sealer"].issue_head()
@@ -94,13 +70,13 @@ def test_audit_check_finds_the_altered_log_no_longer_matches_its_signed_heads(
     assert report.first_changed_leaf is not None
 
 
-@TAMPERS
+@tamper.EVERY
 def test_an_earlier_bundle_does_not_extend_to_the_head_of_a_rewritten_tree(
-    sealed: tuple[Ledger, dict[str, Any]], pg_url: str, clock: FakeClock, how: Tamper,
+    sealed: tuple[Ledger, dict[str, Any]], pg_url: str, clock: FakeClock, how: tamper.Tamper,
     tmp_path: Path,
 ) -> None:
     app, world = sealed
-    tamper(pg_url, how, world["at"])
+    tamper.rewrite(pg_url, how, world["at"])
     app.file_record(filing(3), DEPT)
     sealer = rewrite_tree(pg_url, app, clock, tmp_path)
     old_size = world["bundle"]["tree_head"]["size"]
@@ -112,13 +88,13 @@ def test_an_earlier_bundle_does_not_extend_to_the_head_of_a_rewritten_tree(
     assert check_log(pg_url, LogTable.of(app), sealer.public_key).ok  # its own heads agree…
 
 
-@pytest.mark.parametrize("how", [change_one_byte, delete_one, swap_two],
+@pytest.mark.parametrize("how", [tamper.change_one_byte, tamper.delete_one, tamper.swap_two],
                          ids=["one byte changed", "one deleted", "two swapped"])
 def test_a_bundle_exported_after_the_alteration_fails_offline(
-    sealed: tuple[Ledger, dict[str, Any]], pg_url: str, how: Tamper
+    sealed: tuple[Ledger, dict[str, Any]], pg_url: str, how: tamper.Tamper
 ) -> None:
     app, world = sealed
-    tamper(pg_url, how, world["at"])
+    tamper.rewrite(pg_url, how, world["at"])
 
     bundle = export_bundle(app, pg_url, Selection(record=world["record"]))
 
@@ -129,7 +105,7 @@ def test_the_earlier_bundle_still_verifies_against_the_honest_sealers_newer_head
     sealed: tuple[Ledger, dict[str, Any]], pg_url: str
 ) -> None:
     app, world = sealed
-    tamper(pg_url, change_one_byte, world["at"])
+    tamper.rewrite(pg_url, tamper.change_one_byte, world["at"])
     app.file_record(filing(3), DEPT)
     sealer = world["sealer"]
     sealer.seal_pending()

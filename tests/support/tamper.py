@@ -1,16 +1,24 @@
 """What someone with the owner's rights on the database can do to a sealed log with plain SQL:
 change one byte of an event, delete one, swap two, slip a forged one into a gap; and drop the
-sealer's tables."""
+sealer's tables. The log they do it to: one with a gap, sealed and signed once."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import psycopg
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.store.roles import maintenance
+from ledger.application import Ledger
+from ledger.proof.audit import ProofReader
+from ledger.proof.sealer import Sealer
+from ledger.store.follow import LogTable
+from ledger.store.roles import maintenance, migrate
+from tests.support.world import DEPT, FakeClock, filing, postgres_world, register_world
 
 Tamper = Callable[[psycopg.Connection[Any], dict[str, int]], None]
 
@@ -42,7 +50,37 @@ def insert_one(conn: psycopg.Connection[Any], at: dict[str, int]) -> None:
     )
 
 
-def tamper(url: str, how: Tamper, at: dict[str, int]) -> None:
+EVERY = pytest.mark.parametrize(
+    "how", [change_one_byte, delete_one, swap_two, insert_one],
+    ids=["one byte changed", "one deleted", "two swapped", "one inserted"])
+
+
+@dataclass
+class SealedLog:
+    app: Ledger
+    sealer: Sealer
+    record: UUID
+    at: dict[str, int]
+    """Where the first record's published and requested events stand, and where the gap is."""
+
+
+def sealed_log(url: str, clock: FakeClock, key: Ed25519PrivateKey) -> SealedLog:
+    """Two records filed on a log with a gap, sealed and signed once by the genuine sealer."""
+    migrate(url)  # the roles and the append-only guard: each rewrite switches it off, as the owner
+    app = postgres_world(url, clock)
+    register_world(app)  # refused by the database: leaves a gap in the notification ids
+    rid = app.file_record(filing(1), DEPT).record_id
+    app.file_record(filing(2), DEPT)
+    sealer = Sealer(url, LogTable.of(app), key=key, clock=clock)
+    sealer.seal_pending()
+    sealer.issue_head()
+    reader = ProofReader(url, sealer.log)
+    at = {"published": reader.position_of(rid, 2), "requested": reader.position_of(rid, 3),
+          "gap": 4}
+    return SealedLog(app, sealer, rid, at)
+
+
+def rewrite(url: str, how: Tamper, at: dict[str, int]) -> None:
     """The owner's rewrite: it must switch the log's guard off first, in its transaction."""
     with psycopg.connect(url) as conn:
         maintenance(conn)
