@@ -8,7 +8,6 @@ Runs on the time-skipping server with the real activities and an in-memory ledge
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from uuid import UUID
 
@@ -18,7 +17,8 @@ from ledger import held_deadlines as hd
 from ledger import register_commands as rc
 from ledger.commitment_events import CommitmentFulfilled, CommitmentState
 from ledger.lead_events import LeadFoundUnfounded, LeadHandedOver, LeadReceived
-from tests.support.engines import World, deadline_world, eid, handle, sleep_until_day, today
+from tests.support.engines import World, eid, handle, sleep_until_day, today
+from tests.support.engines import world_on_the_server as world_fixture  # noqa: F401
 from tests.support.registers import OTHER_CODE, OTHER_DEPT, commitment, lead
 from tests.support.world import DEPT, REVIEWER
 from workflows.deadline import DeadlineWorkflow
@@ -26,12 +26,6 @@ from workflows.dispatcher import Dispatcher
 from workflows.inputs import DeadlineState, business_day
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture
-async def world() -> AsyncIterator[World]:
-    async with deadline_world() as found:
-        yield found
 
 
 async def a_lead_received_today(world: World) -> tuple[UUID, Dispatcher]:

@@ -5,7 +5,6 @@ Runs on the time-skipping server with the real activities and an in-memory ledge
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
@@ -14,11 +13,12 @@ from temporalio.worker import Worker
 
 from ledger import commands as c
 from ledger import record_events as ev
-from tests.support.engines import World, deadline_world, file
+from tests.support.engines import World, file
+from tests.support.engines import world_on_the_server as world_fixture  # noqa: F401
 from tests.support.world import (
     DEPT,
     REVIEWER,
-    SOURCE_CODE,
+    SOURCE,
     official,
 )
 from workflows.activities import ExpiryActivities
@@ -35,13 +35,6 @@ from workflows.inputs import (
 from workflows.sweep import ExpirySweepWorkflow
 
 pytestmark = pytest.mark.timeout(120)
-SOURCE = {"name": "福建省纪委监委", "code": SOURCE_CODE}
-
-
-@pytest.fixture
-async def world() -> AsyncIterator[World]:
-    async with deadline_world() as found:
-        yield found
 
 
 async def test_a_filing_starts_one_workflow_per_deadline_and_a_replay_starts_none(

@@ -8,7 +8,6 @@ Runs on the time-skipping server with the real activities and an in-memory ledge
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -16,18 +15,13 @@ import pytest
 from ledger import held_deadlines as hd
 from ledger.events import SYSTEM
 from ledger.warning_events import WarningAcknowledged, WarningState
-from tests.support.engines import World, deadline_world, eid, handle, sleep_until_day, today
+from tests.support.engines import World, eid, handle, sleep_until_day, today
+from tests.support.engines import world_on_the_server as world_fixture  # noqa: F401
 from tests.support.registers import CITY_OPERATOR, overdue_body
 from workflows.deadline import DeadlineWorkflow
 from workflows.inputs import DeadlineState, business_day
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture
-async def world() -> AsyncIterator[World]:
-    async with deadline_world() as found:
-        yield found
 
 
 async def test_a_warning_nobody_acknowledges_is_escalated_to_the_region_above(

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import pytest
 from temporalio import activity
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
@@ -108,6 +109,13 @@ async def deadline_world() -> AsyncIterator[World]:
     ledger = memory_world(clock)
     async with server_on_its_day(ledger, clock, years=2) as env, deadline_worker(env, ledger):
         yield World(env, ledger, clock)
+
+
+@pytest.fixture(name="world")
+async def world_on_the_server() -> AsyncIterator[World]:
+    """The deadline tests' ``world``: a test module that imports this fixture has it."""
+    async with deadline_world() as found:
+        yield found
 
 
 def today(world: World) -> date:
