@@ -131,3 +131,11 @@ async def start(env: WorkflowEnvironment, input: DeadlineInput) -> WorkflowHandl
     return await env.client.start_workflow(
         DeadlineWorkflow.run, input, id=f"record-{RECORD}-{input.key}", task_queue="tq"
     )
+
+
+async def started(env: WorkflowEnvironment, due_in: int, reminders: tuple[int, ...] = ()) -> (
+    tuple[DeadlineInput, WorkflowHandle[Any, Any]]
+):
+    """A deadline due ``due_in`` days after the server's day, started on the server."""
+    input = deadline(await today(env), due_in, reminders)
+    return input, await start(env, input)

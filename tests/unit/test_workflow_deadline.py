@@ -21,6 +21,7 @@ from tests.support.fake_activities import (
     deadline,
     sleep_until,
     start,
+    started,
     today,
 )
 from workflows.deadline import DeadlineWorkflow
@@ -47,8 +48,7 @@ async def worker(env: WorkflowEnvironment, fake: FakeLedger) -> AsyncIterator[Wo
 async def test_a_deadline_met_before_it_is_due_takes_no_step(
     env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
 ) -> None:
-    input = deadline(await today(env), due_in=20)
-    handle = await start(env, input)
+    _, handle = await started(env, due_in=20)
 
     await env.sleep(timedelta(days=5))
     await close(handle, fake, f"{RECORD}/4")
@@ -62,8 +62,7 @@ async def test_a_deadline_met_before_it_is_due_takes_no_step(
 async def test_reminders_are_sent_on_their_days_before_the_due_date(
     env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
 ) -> None:
-    input = deadline(await today(env), due_in=20, reminders=(3, 1))
-    handle = await start(env, input)
+    input, handle = await started(env, due_in=20, reminders=(3, 1))
 
     await sleep_until(env, input.ladder.due)
     await close(handle, fake, f"{RECORD}/9")
@@ -79,8 +78,7 @@ async def test_reminders_are_sent_on_their_days_before_the_due_date(
 async def test_a_missed_deadline_is_missed_urged_then_escalated_to_the_superior(
     env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
 ) -> None:
-    input = deadline(await today(env), due_in=10)
-    handle = await start(env, input)
+    input, handle = await started(env, due_in=10)
 
     await sleep_until(env, input.ladder.escalate_on + timedelta(days=10))
     # an escalated deadline stays open, without timers, until the fact that closes it
@@ -102,8 +100,7 @@ async def test_a_missed_deadline_is_missed_urged_then_escalated_to_the_superior(
 async def test_an_approved_extension_moves_the_due_date(
     env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
 ) -> None:
-    input = deadline(await today(env), due_in=10)
-    handle = await start(env, input)
+    input, handle = await started(env, due_in=10)
     await env.sleep(timedelta(days=5))
     later = deadline(input.ladder.due, due_in=10).ladder
 
@@ -123,8 +120,7 @@ async def test_an_approved_extension_moves_the_due_date(
 async def test_an_extension_to_an_earlier_or_equal_date_is_refused(
     env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
 ) -> None:
-    input = deadline(await today(env), due_in=10)
-    handle = await start(env, input)
+    _, handle = await started(env, due_in=10)
     earlier = deadline(await today(env), due_in=9).ladder
 
     with pytest.raises(WorkflowUpdateFailedError) as refused:
@@ -142,8 +138,7 @@ async def test_an_extension_to_an_earlier_or_equal_date_is_refused(
 async def test_a_fact_that_makes_the_deadline_moot_ends_the_ladder(
     env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
 ) -> None:
-    input = deadline(await today(env), due_in=10)
-    handle = await start(env, input)
+    input, handle = await started(env, due_in=10)
 
     await sleep_until(env, input.ladder.urge_on)  # missed, then urged
     await close(handle, fake, f"{RECORD}/15")  # e.g. the record is withdrawn
@@ -172,8 +167,7 @@ async def test_a_step_the_ledger_refuses_is_passed_over_and_the_ladder_goes_on(
 async def test_a_deadline_the_ledger_closed_without_a_signal_is_not_escalated(
     env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
 ) -> None:
-    input = deadline(await today(env), due_in=10)
-    handle = await start(env, input)
+    input, handle = await started(env, due_in=10)
     await sleep_until(env, input.ladder.urge_on)  # missed, then urged
 
     # the explanation comes in late, but its close signal never reaches the workflow
@@ -192,8 +186,7 @@ async def test_a_deadline_the_ledger_closed_without_a_signal_is_not_escalated(
 async def test_a_close_signal_older_than_the_deadline_is_ignored(
     env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
 ) -> None:
-    input = deadline(await today(env), due_in=10)
-    handle = await start(env, input)
+    _, handle = await started(env, due_in=10)
 
     await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/2")  # a replay from an earlier use
     await close(handle, fake, f"{RECORD}/7")
@@ -243,8 +236,7 @@ async def test_closing_a_deadline_cancels_a_step_that_keeps_failing(
 async def test_a_close_signal_the_ledger_does_not_confirm_leaves_the_deadline_running(
     env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
 ) -> None:
-    input = deadline(await today(env), due_in=10)
-    handle = await start(env, input)
+    input, handle = await started(env, due_in=10)
     await env.sleep(timedelta(days=2))
 
     # nothing in the ledger closes the deadline: the signal is forged (or sent in error)

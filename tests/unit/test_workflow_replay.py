@@ -37,6 +37,7 @@ from tests.support.fake_activities import (
     deadline,
     sleep_until,
     start,
+    started,
     today,
 )
 from tests.unit.deadline_variants import (
@@ -64,8 +65,7 @@ async def ladder_extended_escalated_closed(env: WorkflowEnvironment, fake: FakeL
     WorkflowHistory
 ):
     """Reminders, an extension that restarts them, the whole ladder, then the late fact."""
-    first = deadline(await today(env), due_in=10, reminders=(3, 1))
-    handle = await start(env, first)
+    first, handle = await started(env, due_in=10, reminders=(3, 1))
     await sleep_until(env, first.ladder.due - timedelta(days=2))
     later = deadline(first.ladder.due, due_in=10, reminders=(3, 1)).ladder
     await handle.execute_update(DeadlineWorkflow.extended,
@@ -119,8 +119,7 @@ async def step_refused_then_closed(env: WorkflowEnvironment, fake: FakeLedger) -
 
 async def overdue_when_deployed(env: WorkflowEnvironment, fake: FakeLedger) -> WorkflowHistory:
     """Still running: missed, waiting for the urge (a deadline in flight at a deployment)."""
-    input = deadline(await today(env), due_in=3)
-    handle = await start(env, input)
+    input, handle = await started(env, due_in=3)
     await sleep_until(env, input.ladder.due + timedelta(days=1))
     history = await handle.fetch_history()
     for _ in range(100):
@@ -138,8 +137,7 @@ async def closed_in_the_ledger_without_a_signal(env: WorkflowEnvironment, fake: 
 ):
     """Missed and urged; the fact that closes it is in the ledger but its signal never comes,
     so the check before the escalation ends the deadline (since v2)."""
-    input = deadline(await today(env), due_in=3)
-    handle = await start(env, input)
+    input, handle = await started(env, due_in=3)
     await sleep_until(env, input.ladder.urge_on or input.ladder.due)
     fake.closed_by = f"{RECORD}/80"
     await handle.result()
@@ -151,8 +149,7 @@ async def forged_close_then_missed(env: WorkflowEnvironment, fake: FakeLedger) -
 ):
     """A close signal the ledger does not confirm is logged and the deadline is missed all the
     same; the genuine one ends it (since v3)."""
-    input = deadline(await today(env), due_in=3)
-    handle = await start(env, input)
+    input, handle = await started(env, due_in=3)
     await env.sleep(timedelta(days=1))
     await handle.signal(DeadlineWorkflow.closed, f"{RECORD}/85")
     await sleep_until(env, input.ladder.due + timedelta(days=1))
@@ -192,6 +189,12 @@ async def record_histories(env: WorkflowEnvironment) -> dict[str, WorkflowHistor
 
 def replayer(code: type = DeadlineWorkflow) -> Replayer:
     return Replayer(workflows=[code], data_converter=pydantic_data_converter)
+
+
+async def breaks_on(code: type, history: WorkflowHistory, match: str | None = None) -> None:
+    """Replaying ``history`` on ``code`` fails: the code would not carry that run on."""
+    with pytest.raises(workflow.NondeterminismError, match=match):
+        await replayer(code).replay_workflow(history)
 
 
 def stored_histories(version: str = "*") -> list[Path]:
@@ -250,9 +253,8 @@ async def test_the_ledger_check_without_its_patch_guard_would_break_running_dead
     history = load(path)
     assert "miss" in activities(history) and not patches(history)  # reaches the changed step
 
-    with pytest.raises(workflow.NondeterminismError,
-                       match=r"scheduled event 'miss' does not match .* command 'check'"):
-        await replayer(UnguardedDeadlineWorkflow).replay_workflow(history)
+    await breaks_on(UnguardedDeadlineWorkflow, history,
+                    r"scheduled event 'miss' does not match .* command 'check'")
 
 
 @pytest.mark.parametrize("path", stored_histories("v2"), ids=lambda p: p.stem)
@@ -261,9 +263,8 @@ async def test_histories_since_the_ledger_check_take_its_branch(path: Path) -> N
     assert patches(history) == {CHECK_LEDGER_FIRST} and "check" in activities(history)
 
     # so once a run has taken the new branch, v1's code could not carry it on
-    with pytest.raises(workflow.NondeterminismError,
-                       match=f"patch marker encountered for change {CHECK_LEDGER_FIRST}"):
-        await replayer(ReleasedV1DeadlineWorkflow).replay_workflow(history)
+    await breaks_on(ReleasedV1DeadlineWorkflow, history,
+                    f"patch marker encountered for change {CHECK_LEDGER_FIRST}")
 
 
 def signalled(history: WorkflowHistory) -> bool:
@@ -288,9 +289,8 @@ async def test_the_close_check_without_its_patch_guard_would_break_running_deadl
     history = load(path)
     assert CHECK_CLOSE_SIGNALS not in patches(history)  # ended on the signal as it came
 
-    with pytest.raises(workflow.NondeterminismError,
-                       match=r"Activity machine does not handle .*WorkflowExecutionCompleted"):
-        await replayer(UnguardedCloseCheckDeadlineWorkflow).replay_workflow(history)
+    await breaks_on(UnguardedCloseCheckDeadlineWorkflow, history,
+                    r"Activity machine does not handle .*WorkflowExecutionCompleted")
 
 
 @pytest.mark.parametrize("path", stored_histories("v3"), ids=lambda p: p.stem)
@@ -302,9 +302,8 @@ async def test_histories_since_the_close_check_take_its_branch(path: Path) -> No
     assert patches(history) == set(PATCHES)
 
     # so once a run has checked a close signal, v2's code could not carry it on
-    with pytest.raises(workflow.NondeterminismError,
-                       match=f"patch marker encountered for change {CHECK_CLOSE_SIGNALS}"):
-        await replayer(ReleasedV2DeadlineWorkflow).replay_workflow(history)
+    await breaks_on(ReleasedV2DeadlineWorkflow, history,
+                    f"patch marker encountered for change {CHECK_CLOSE_SIGNALS}")
 
 
 def test_a_forged_close_signal_left_the_recorded_deadline_to_be_missed() -> None:
@@ -320,8 +319,7 @@ async def test_deprecating_the_patch_later_keeps_the_runs_that_took_it() -> None
         if patches(history):
             await replayer(DeprecatedPatchDeadlineWorkflow).replay_workflow(history)
         else:  # runs from before the patch must be gone first, and their histories deleted
-            with pytest.raises(workflow.NondeterminismError):
-                await replayer(DeprecatedPatchDeadlineWorkflow).replay_workflow(history)
+            await breaks_on(DeprecatedPatchDeadlineWorkflow, history)
 
 
 async def test_deadlines_running_at_a_deployment_carry_on_under_the_new_code() -> None:
