@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -12,9 +13,9 @@ import pytest
 from api.auth import Account
 from ledger.application import Ledger
 from ledger.events import Role
-from tests.support.cli import CommandLine, command_line
+from tests.support.cli import CLERK, CommandLine, command_line
 from tests.support.projections import Projections
-from tests.support.world import SOURCE_CODE, FakeClock, postgres_world
+from tests.support.world import FakeClock, postgres_world
 
 
 @pytest.fixture
@@ -40,12 +41,17 @@ def conn(pg_url: str) -> Iterator[psycopg.Connection[object]]:
 
 
 @pytest.fixture
-def cli(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CommandLine:
+def cli_for(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> (
+    Callable[..., CommandLine]
+):
+    """The command line on this test's database, with a token for each account it is given."""
+    return partial(command_line, pg_url, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def cli(cli_for: Callable[..., CommandLine]) -> CommandLine:
     """The command line with an administrator's and a department clerk's accounts."""
-    return command_line(
-        pg_url, tmp_path, monkeypatch,
-        Account("admin", Role.ADMINISTRATOR, None, "administrator"),
-        Account("clerk", Role.SOURCE_DEPARTMENT, SOURCE_CODE, "department clerk"))
+    return cli_for(Account("admin", Role.ADMINISTRATOR, None, "administrator"), CLERK)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,16 +14,15 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 from openpyxl import Workbook
 
-from api.auth import Account
 from ledger import commands as c
 from ledger.application import MAX_EVENTS_PER_SAVE, Ledger
 from ledger.bulk import records as bulk
 from ledger.bulk.copy_append import append
 from ledger.bulk.records import CHUNK_ROWS, MAX_BYTES_PER_SAVE, RowResult, import_records, read_rows
-from ledger.events import DomainEvent, Role
+from ledger.events import DomainEvent
 from ledger.identifiers import body_id, record_id
 from ledger.record_events import RecordFiled
-from tests.support.cli import CommandLine, command_line
+from tests.support.cli import CLERK, CommandLine
 from tests.support.world import (
     BODY_CODE,
     DEPT,
@@ -345,11 +344,10 @@ def test_an_imported_group_wakes_the_followers_and_leaves_no_gap_in_the_log(
 
 
 @pytest.fixture
-def cli(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CommandLine:
+def cli(cli_for: Callable[..., CommandLine], monkeypatch: pytest.MonkeyPatch) -> CommandLine:
     # The clerk acts as the department's own account, as at the API.
     monkeypatch.setenv("LEDGER_ACCOUNT", "clerk")
-    return command_line(pg_url, tmp_path, monkeypatch,
-                        Account("clerk", Role.SOURCE_DEPARTMENT, SOURCE_CODE, "department clerk"))
+    return cli_for(CLERK)
 
 
 def test_a_clerk_imports_at_the_command_line_and_the_exit_code_says_if_lines_were_refused(

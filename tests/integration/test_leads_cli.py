@@ -4,24 +4,22 @@ code."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from api.auth import Account
 from ledger.application import Ledger
-from ledger.events import Role
 from ledger.lead import lead_id
 from ledger.lead_events import LeadOrigin
-from tests.support.cli import CommandLine, command_line
+from tests.support.cli import CLERK, CommandLine
 from tests.support.world import BODY_CODE, SOURCE_CODE
 
 
 @pytest.fixture
-def cli(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CommandLine:
-    return command_line(pg_url, tmp_path, monkeypatch,
-                        Account("clerk", Role.SOURCE_DEPARTMENT, SOURCE_CODE, "department clerk"))
+def cli(cli_for: Callable[..., CommandLine]) -> CommandLine:
+    return cli_for(CLERK)
 
 
 def test_a_clerk_imports_leads_and_the_same_reference_again_changes_nothing(

@@ -4,6 +4,7 @@ account, refused for an account whose role may not take it."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +15,14 @@ from api.auth import Account
 from ledger import lifecycle
 from ledger.application import Ledger
 from ledger.events import Role
-from tests.support.cli import CommandLine, command_line
+from tests.support.cli import CommandLine
 from tests.support.world import BODY_CODE, DEPT, filing
 
 
 @pytest.fixture
-def cli(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CommandLine:
-    return command_line(
-        pg_url, tmp_path, monkeypatch,
-        Account("official", Role.SUBJECT_OFFICIAL, BODY_CODE, "body official"),
-        Account("reviewer", Role.PLATFORM_REVIEWER, None, "platform reviewer"))
+def cli(cli_for: Callable[..., CommandLine]) -> CommandLine:
+    return cli_for(Account("official", Role.SUBJECT_OFFICIAL, BODY_CODE, "body official"),
+                   Account("reviewer", Role.PLATFORM_REVIEWER, None, "platform reviewer"))
 
 
 def test_the_step_list_names_every_registered_step_with_its_roles(cli: Any) -> None:

@@ -12,6 +12,11 @@ from typer.testing import CliRunner, Result
 
 from api.auth import Account, PostgresTokenStore
 from api.cli.main import app as cli_app
+from ledger.events import Role
+from tests.support.world import SOURCE_CODE
+
+CLERK = Account("clerk", Role.SOURCE_DEPARTMENT, SOURCE_CODE, "department clerk")
+"""The department's clerk at the command line."""
 
 
 class CommandLine(Protocol):
