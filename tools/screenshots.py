@@ -11,19 +11,15 @@ without one makes the same pictures:
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
-import uvicorn
 from playwright.sync_api import Browser, sync_playwright
 
-from api.app import create_app
 from api.auth import Account, PostgresTokenStore
 from api.deps import Services
 from api.idempotency import PostgresIdempotencyStore
@@ -44,6 +40,10 @@ from projections.log import log_table_of
 from projections.registry import all_views
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the site is served as the browser test serves it
+
+from tests.support.site import serving  # noqa: E402
+
 DOCS = ROOT / "docs"
 CHROMIUM = "/usr/bin/chromium"
 WIDE, PHONE = (1366, 900), (390, 844)
@@ -116,13 +116,6 @@ def _object(ledger: Ledger, rid: UUID, cmd: c.FileRecord, *, forward: bool) -> N
             name=cmd.source.name, code=cmd.source.code)), REVIEWER)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def sample_site() -> Iterator[tuple[str, dict[Role, str], UUID]]:
     """The site on the sample, stopped where the sample ends: its address, one token per role,
@@ -148,17 +141,10 @@ def sample_site() -> Iterator[tuple[str, dict[Role, str], UUID]]:
         role: store.create(Account(f"shots-{role.value}", role, subjects.get(role), role.value))
         for role in Role if role is not Role.SYSTEM}
     services = Services(ledger, store, PostgresIdempotencyStore(url), database_url=url)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(services), port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", tokens, summary.examples["objection_corrected"]
+        with serving(services) as site:
+            yield site, tokens, summary.examples["objection_corrected"]
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         ledger.close()
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -19,12 +18,10 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
-from api.app import create_app
 from api.auth import Account, PostgresTokenStore
 from api.deps import Services
 from api.idempotency import PostgresIdempotencyStore
@@ -39,16 +36,8 @@ from ledger.values import StepStatus
 from projections.follower import run_followers
 from projections.log import log_table_of
 from projections.registry import all_views
-from tests.support.world import (
-    BODY_CODE,
-    DEPT,
-    REVIEWER,
-    SOURCE_CODE,
-    FakeClock,
-    filing,
-    official,
-    postgres_world,
-)
+from tests.support import world
+from tests.support.site import serving
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -84,40 +73,27 @@ class Site:
     ledger: Ledger
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
-def site(pg_url: str, clock: FakeClock) -> Iterator[Site]:
-    ledger = postgres_world(pg_url, clock)
-    rid = ledger.file_record(filing(), DEPT).record_id
+def site(pg_url: str, clock: world.FakeClock) -> Iterator[Site]:
+    ledger = world.postgres_world(pg_url, clock)
+    rid = ledger.file_record(world.filing(), world.DEPT).record_id
     store = PostgresTokenStore(pg_url)
     tokens = {
-        Role.SUBJECT_OFFICIAL: store.create(Account("o", Role.SUBJECT_OFFICIAL, BODY_CODE, "o")),
+        Role.SUBJECT_OFFICIAL: store.create(Account("o", Role.SUBJECT_OFFICIAL, world.BODY_CODE,
+                                                    "o")),
         Role.PLATFORM_REVIEWER: store.create(Account("r", Role.PLATFORM_REVIEWER, None, "r")),
         Role.AUDITOR: store.create(Account("a", Role.AUDITOR, None, "a")),
         Role.OPERATOR: store.create(Account("p", Role.OPERATOR, None, "p")),
-        Role.SOURCE_DEPARTMENT: store.create(Account("d", Role.SOURCE_DEPARTMENT, SOURCE_CODE,
+        Role.SOURCE_DEPARTMENT: store.create(Account("d", Role.SOURCE_DEPARTMENT, world.SOURCE_CODE,
                                                      "d")),
     }
     stop = threading.Event()
     followers = run_followers(pg_url, all_views(), log_table_of(ledger), stop,
                               poll_interval=0.2)
     services = Services(ledger, store, PostgresIdempotencyStore(pg_url), database_url=pg_url)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(services), port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", tokens, str(rid), ledger)
-    server.should_exit = True
+    with serving(services) as url:
+        yield Site(url, tokens, str(rid), ledger)
     stop.set()
-    thread.join(timeout=10)
     for follower in followers:
         follower.join(timeout=5)
     ledger.close()
@@ -127,6 +103,14 @@ def sign_in(page: Page, site: Site, role: Role) -> None:
     page.goto(f"{site.url}/login")
     page.fill("input[name=token]", site.tokens[role])
     page.click("form[action='/login'] button")
+
+
+def fill_in(form: Page | Locator, fields: dict[str, str], choices: dict[str, str]) -> None:
+    """Type into the fields and pick the choices, each found by its label."""
+    for label, text in fields.items():
+        form.get_by_label(label).fill(text)
+    for label, value in choices.items():
+        form.get_by_label(label).select_option(value)
 
 
 def public_page_shows(page: Page, site: Site, text: str, present: bool) -> None:
@@ -190,28 +174,19 @@ def test_a_department_files_a_record_with_its_form_and_decides_an_objection_forw
     assert department.url == f"{site.url}/department"
 
     department.get_by_role("link", name="报送新记录").click()
-    department.get_by_label("决定文号").fill("闽纪〔2026〕9号")
-    department.get_by_label("决定日期").fill("2026-04-21")
-    department.get_by_label("主体统一社会信用代码").fill(BODY_CODE)
-    department.get_by_label("类别").select_option("accountability")
-    department.get_by_label("领域").select_option("bidding")
-    department.get_by_label("失信程度").select_option("minor")
-    department.get_by_label("失信事实").fill("未按规定公开招标。")
-    department.get_by_label("法律依据").fill("《招标投标法》第四条")
-    department.get_by_label("处理决定").fill("通报批评。")
-    department.get_by_label("所属地区").select_option("350102")
+    fill_in(department, {
+        "决定文号": "闽纪〔2026〕9号", "决定日期": "2026-04-21",
+        "主体统一社会信用代码": world.BODY_CODE, "失信事实": "未按规定公开招标。",
+        "法律依据": "《招标投标法》第四条", "处理决定": "通报批评。",
+    }, choices={"类别": "accountability", "领域": "bidding", "失信程度": "minor",
+                "所属地区": "350102"})
     department.get_by_role("button", name="报送", exact=True).click()
     expect(department.get_by_role("status")).to_contain_text("记录已报送")
     expect(department.locator("table.facts")).to_contain_text("未按规定公开招标。")
 
     # an objection to the record filed at the start, forwarded to the department
     rid, ledger = UUID(site.record_id), site.ledger
-    n = ledger.file_objection(c.FileObjection(record_id=rid, grounds="款项已于四月支付完毕"),
-                              official())
-    ledger.mark_objection(c.MarkObjection(record_id=rid, number=n), REVIEWER)
-    ledger.accept_objection(c.AcceptObjection(record_id=rid, number=n), REVIEWER)
-    to = c.Authority(name="福建省纪委监委", code=SOURCE_CODE)
-    ledger.forward_objection(c.ForwardObjection(record_id=rid, number=n, to=to), REVIEWER)
+    world.forwarded_objection(ledger, rid, "款项已于四月支付完毕")
     until_shown(department, "款项已于四月支付完毕",
                 lambda: department.goto(f"{site.url}/department"))
     row = department.get_by_role("row").filter(has_text="款项已于四月支付完毕")
@@ -230,8 +205,8 @@ def test_a_reviewer_accepts_an_objection_having_read_its_grounds_in_the_queue(
 ) -> None:
     rid, ledger = UUID(site.record_id), site.ledger
     grounds = "货款已于三月结清，附银行回单"
-    n = ledger.file_objection(c.FileObjection(record_id=rid, grounds=grounds), official())
-    ledger.mark_objection(c.MarkObjection(record_id=rid, number=n), REVIEWER)
+    n = ledger.file_objection(c.FileObjection(record_id=rid, grounds=grounds), world.official())
+    ledger.mark_objection(c.MarkObjection(record_id=rid, number=n), world.REVIEWER)
 
     reviewer = browser.new_context(locale="zh-CN").new_page()
     sign_in(reviewer, site, Role.PLATFORM_REVIEWER)
@@ -248,11 +223,11 @@ def test_a_reviewer_accepts_an_objection_having_read_its_grounds_in_the_queue(
 
 
 def test_an_auditor_opens_a_records_timeline_from_the_audit_page_and_reads_it_as_of_an_instant(
-    browser: Browser, site: Site, clock: FakeClock,
+    browser: Browser, site: Site, clock: world.FakeClock,
 ) -> None:
     clock.advance(days=2)  # filed at 09:30 Beijing time; explained two days on
     site.ledger.submit_explanation(c.SubmitExplanation(
-        record_id=UUID(site.record_id), text="已按要求说明情况。"), official())
+        record_id=UUID(site.record_id), text="已按要求说明情况。"), world.official())
 
     auditor = browser.new_context(locale="zh-CN").new_page()
     sign_in(auditor, site, Role.AUDITOR)
@@ -329,7 +304,7 @@ def test_an_operator_signs_in_lands_on_the_deadline_board_and_searches_with_its_
     assert "kind=&within=" in operator.url
     row = operator.get_by_role("row").filter(has_text="2026-05-26")
     expect(row).to_contain_text("书面说明")
-    expect(row).to_contain_text(BODY_CODE)
+    expect(row).to_contain_text(world.BODY_CODE)
     expect(operator.get_by_role("alert")).to_have_count(0)
 
 
@@ -395,7 +370,7 @@ def test_an_auditor_sees_a_records_life_beside_its_timeline(browser: Browser, si
 
 
 def test_a_visitor_reads_that_a_public_record_was_verified_and_downloads_its_proof_bundle(
-    browser: Browser, site: Site, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+    browser: Browser, site: Site, clock: world.FakeClock, monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path, pg_url: str,
 ) -> None:
     key = Ed25519PrivateKey.generate()
@@ -422,11 +397,7 @@ def test_a_department_decides_an_objection_corrected_and_the_public_page_shows_t
     browser: Browser, site: Site,
 ) -> None:
     rid, ledger = UUID(site.record_id), site.ledger
-    n = ledger.file_objection(c.FileObjection(record_id=rid, grounds="罚款应为四万元"), official())
-    ledger.mark_objection(c.MarkObjection(record_id=rid, number=n), REVIEWER)
-    ledger.accept_objection(c.AcceptObjection(record_id=rid, number=n), REVIEWER)
-    to = c.Authority(name="福建省纪委监委", code=SOURCE_CODE)
-    ledger.forward_objection(c.ForwardObjection(record_id=rid, number=n, to=to), REVIEWER)
+    world.forwarded_objection(ledger, rid, "罚款应为四万元")
     visitor = browser.new_context(locale="zh-CN").new_page()
     public_page_shows(visitor, site, "闽纪〔2026〕1号", present=True)
     visitor.get_by_role("row").filter(has_text="闽纪〔2026〕1号").get_by_role(
@@ -461,8 +432,8 @@ def test_a_12345_lead_becomes_a_record_answered_from_the_departments_inbox(
 ) -> None:
     site.ledger.receive_lead(rc.ReceiveLead.model_validate({
         "origin": "hotline_12345", "reference": "GD20260506017", "received_on": "2026-05-06",
-        "summary": "市民来电反映中标企业货款逾期未付", "body_code": BODY_CODE,
-        "department": {"name": "福建省纪委监委", "code": SOURCE_CODE}}), REVIEWER)
+        "summary": "市民来电反映中标企业货款逾期未付", "body_code": world.BODY_CODE,
+        "department": world.SOURCE}), world.REVIEWER)
     department = browser.new_context(locale="zh-CN").new_page()
     sign_in(department, site, Role.SOURCE_DEPARTMENT)
     department.get_by_role("link", name="线索收件箱").click()
@@ -475,12 +446,10 @@ def test_a_12345_lead_becomes_a_record_answered_from_the_departments_inbox(
 
     department.locator("summary", has_text="认定失信并报送记录").click()
     form = department.locator("form[action$='/record']")
-    form.get_by_label("决定文号").fill("闽纪认〔2026〕17号")
-    form.get_by_label("决定日期").fill("2026-05-06")
-    form.get_by_label("类别").select_option("administrative_penalty")
-    form.get_by_label("失信程度").select_option("general")
-    form.get_by_label("法律依据").fill("《保障中小企业款项支付条例》第八条")
-    form.get_by_label("处理决定").fill("责令限期支付并予以通报。")
+    fill_in(form, {
+        "决定文号": "闽纪认〔2026〕17号", "决定日期": "2026-05-06",
+        "法律依据": "《保障中小企业款项支付条例》第八条", "处理决定": "责令限期支付并予以通报。",
+    }, choices={"类别": "administrative_penalty", "失信程度": "general"})
     form.get_by_role("button", name="认定失信并报送记录").click()
 
     expect(department.get_by_role("status")).to_contain_text("已记录")
@@ -495,11 +464,11 @@ def test_the_public_commitments_fit_a_phone_without_sideways_scrolling(
     browser: Browser, site: Site,
 ) -> None:
     site.ledger.make_commitment(rc.MakeCommitment.model_validate({
-        "department": {"name": "福建省纪委监委", "code": SOURCE_CODE}, "reference": "承诺-1",
-        "maker_code": BODY_CODE, "kind": "investment_promotion",
+        "department": world.SOURCE, "reference": "承诺-1",
+        "maker_code": world.BODY_CODE, "kind": "investment_promotion",
         "content": "落户奖励资金自签约之日起三年内分期兑现，每年不少于三分之一",
         "source_document": "鼓政〔2026〕3号", "made_to": "某科技公司", "made_on": "2026-05-06",
-        "due": "2026-12-31", "public": True}), DEPT)
+        "due": "2026-12-31", "public": True}), world.DEPT)
     phone = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}).new_page()
     phone.goto(site.url)
     phone.get_by_role("link", name="政务承诺公示").click()
