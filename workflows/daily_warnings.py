@@ -13,16 +13,12 @@ not ``workflows``'s to read.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
-
 from temporalio import activity, workflow
 from temporalio.client import Client
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.calendar_runs import start_once, take_when_due
+    from workflows.calendar_runs import DayTaker, start_once, take_day_and_go_on
     from workflows.daily_inputs import (
-        SHANGHAI,
         WORKFLOW_ID,
         DailyWarningsInput,
         DailyWarningsOutcome,
@@ -39,18 +35,12 @@ class DailyWarningsWorkflow:
 
     @workflow.run
     async def run(self, input: DailyWarningsInput) -> DailyWarningsOutcome:
-        due = next_run(workflow.now())
-        take = DailyWarningsInput(on=due.astimezone(SHANGHAI).date())
-        outcome = await take_when_due(ACTIVITY, due, take, DailyWarningsOutcome)
-        workflow.continue_as_new(DailyWarningsInput())
-        return outcome  # not reached: the next day's run takes over
+        await take_day_and_go_on(ACTIVITY, next_run(workflow.now()), DailyWarningsInput,
+                                 DailyWarningsOutcome)
 
 
-class DailyWarningsActivities:
+class DailyWarningsActivities(DayTaker[int]):
     """The activity, with the work that takes a day's evaluations and raises its warnings."""
-
-    def __init__(self, take: Callable[[date], int]) -> None:
-        self.take = take
 
     @activity.defn(name=ACTIVITY)
     def raise_warnings(self, input: DailyWarningsInput) -> DailyWarningsOutcome:

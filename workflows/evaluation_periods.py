@@ -13,17 +13,13 @@ recorded once, so a retried activity records nothing twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
-
 from temporalio import activity, workflow
 from temporalio.client import Client
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.calendar_runs import start_once, take_when_due
+    from workflows.calendar_runs import DayTaker, start_once, take_day_and_go_on
     from workflows.inputs import TASK_QUEUE
     from workflows.period_inputs import (
-        SHANGHAI,
         WORKFLOW_ID,
         PeriodEvaluationInput,
         PeriodEvaluationOutcome,
@@ -39,18 +35,12 @@ class PeriodEvaluationWorkflow:
 
     @workflow.run
     async def run(self, input: PeriodEvaluationInput) -> PeriodEvaluationOutcome:
-        due = next_quarter_start(workflow.now())
-        take = PeriodEvaluationInput(on=due.astimezone(SHANGHAI).date())
-        outcome = await take_when_due(ACTIVITY, due, take, PeriodEvaluationOutcome)
-        workflow.continue_as_new(PeriodEvaluationInput())
-        return outcome  # not reached: the next quarter's run takes over
+        await take_day_and_go_on(ACTIVITY, next_quarter_start(workflow.now()),
+                                 PeriodEvaluationInput, PeriodEvaluationOutcome)
 
 
-class PeriodEvaluationActivities:
+class PeriodEvaluationActivities(DayTaker[list[str]]):
     """The activity, with the work that records the periods due on a day."""
-
-    def __init__(self, take: Callable[[date], list[str]]) -> None:
-        self.take = take
 
     @activity.defn(name=ACTIVITY)
     def record(self, input: PeriodEvaluationInput) -> PeriodEvaluationOutcome:
