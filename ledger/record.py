@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from ledger import record_events as ev
 from ledger.calendar import WorkingCalendar
@@ -194,6 +194,23 @@ def _repair_key(number: int, step: RepairStep) -> str:
     return str(DeadlineKey.repair(number, step))
 
 
+Application = TypeVar("Application", Objection, Repair)
+
+
+def _numbered(applications: dict[int, Application], number: int, expected: tuple[StepStatus, ...],
+              step: str, name: str, short: str) -> Application:
+    """Objection or repair application ``number``, refused unless its status is one of
+    ``expected`` (any, when none is)."""
+    found = applications.get(number)
+    if found is None:
+        raise ValidationError(f"no {name} number {number}", field="number")
+    if expected and found.status not in expected:
+        raise LifecycleError(
+            f"cannot {step}: {short} {number} is {found.status.value}", field="number"
+        )
+    return found
+
+
 def require_role(actor: Actor, *roles: Role) -> None:
     """Refuse an actor whose role may not take the step.
 
@@ -330,14 +347,7 @@ class CreditRecord(Aggregate):
             raise LifecycleError(f"cannot {step}: the record is {self.status.value}")
 
     def _objection(self, number: int, *expected: StepStatus, step: str) -> Objection:
-        objection = self.objections.get(number)
-        if objection is None:
-            raise ValidationError(f"no objection number {number}", field="number")
-        if expected and objection.status not in expected:
-            raise LifecycleError(
-                f"cannot {step}: objection {number} is {objection.status.value}", field="number"
-            )
-        return objection
+        return _numbered(self.objections, number, expected, step, "objection", "objection")
 
     def _require_decider(self, to: Organisation) -> None:
         """谁认定谁修复: objections and repairs go to the authority that decided the record,
@@ -356,14 +366,18 @@ class CreditRecord(Aggregate):
                 if p.forwarded_to and p.status is StepStatus.FORWARDED}
 
     def _repair(self, number: int, *expected: StepStatus, step: str) -> Repair:
-        repair = self.repairs.get(number)
-        if repair is None:
-            raise ValidationError(f"no repair application number {number}", field="number")
-        if expected and repair.status not in expected:
-            raise LifecycleError(
-                f"cannot {step}: repair {number} is {repair.status.value}", field="number"
-            )
-        return repair
+        return _numbered(self.repairs, number, expected, step, "repair application", "repair")
+
+    def _forward(self, event_class: type[ev.ObjectionForwarded | ev.RepairForwarded],
+                 actor: Actor, at: datetime, schedule: Schedule, number: int, to: Organisation,
+                 family: str, kind: DeadlineKind, working_days: int) -> None:
+        """Send objection or repair application ``number`` (its deadlines' ``family``) to
+        ``to`` to decide: its decision deadline starts, its forwarding deadline closes."""
+        self._require_decider(to)
+        starts = schedule.working(str(DeadlineKey(family, number, "decision")), kind,
+                                  business_date(at), working_days, to.code)
+        self.trigger(event_class, actor, at, number=number, to=to, starts=starts,
+                     closes=(str(DeadlineKey(family, number, "forwarding")),))
 
     # -- explanation and rectification ---------------------------------------------------------
 
@@ -480,13 +494,9 @@ class CreditRecord(Aggregate):
         require_role(actor, REVIEWER)
         self._require_active("forward an objection")
         self._objection(number, StepStatus.ACCEPTED, step="forward it")
-        self._require_decider(to)
-        starts = schedule.working(
-            _objection_key(number, "decision"), DeadlineKind.OBJECTION_DECISION, business_date(at),
-            schedule.rules.objection_decision_working_days, to.code,
-        )
-        self.trigger(ev.ObjectionForwarded, actor, at, number=number, to=to, starts=starts,
-                     closes=(_objection_key(number, "forwarding"),))
+        self._forward(ev.ObjectionForwarded, actor, at, schedule, number, to, "objection",
+                      DeadlineKind.OBJECTION_DECISION,
+                      schedule.rules.objection_decision_working_days)
 
     def extend_objection(
         self, actor: Actor, at: datetime, schedule: Schedule, number: int, working_days: int,
@@ -731,13 +741,8 @@ class CreditRecord(Aggregate):
         require_role(actor, REVIEWER)
         self._require_active("forward a repair application")
         self._repair(number, StepStatus.FILED, step="forward it")
-        self._require_decider(to)
-        starts = schedule.working(
-            _repair_key(number, "decision"), DeadlineKind.REPAIR_DECISION, business_date(at),
-            schedule.rules.repair_decision_working_days, to.code,
-        )
-        self.trigger(ev.RepairForwarded, actor, at, number=number, to=to, starts=starts,
-                     closes=(_repair_key(number, "forwarding"),))
+        self._forward(ev.RepairForwarded, actor, at, schedule, number, to, "repair",
+                      DeadlineKind.REPAIR_DECISION, schedule.rules.repair_decision_working_days)
 
     def extend_repair(
         self, actor: Actor, at: datetime, schedule: Schedule, number: int, reasons: str
