@@ -8,17 +8,14 @@ asked for (``projections.evaluation``); the ledger only keeps the versions.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from datetime import date
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from ledger.errors import ValidationError
+from ledger.versions import Book, Version, load_builtin
 
 METRICS = (
     "records", "in_force", "in_force_minor", "in_force_general", "in_force_serious",
@@ -147,27 +144,17 @@ class WarningRule(_Data):
         return self.below is not None and value < self.below
 
 
-class Formula(_Data):
+class Formula(Version):
     """One version of the evaluation: weights for bodies and regions, grades, warnings."""
 
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9.-]*$")
-    title: str = Field(min_length=1, max_length=200)
-    effective_from: date
-    effective_to: date | None
     body: Weights
     region: Weights | RegionMean
     grades: list[Grade] = Field(min_length=1, max_length=20)
     warnings: list[WarningRule] = Field(max_length=100)
-    own_deadlines: list[str] = ["explanation", "rectification"]
+    own_deadlines: list[str] = Field(default=["explanation", "rectification"])
     """Deadline keys a body itself must meet; only these cost it points when missed."""
     plan: PlanWeights | None = None
     """The plan's inputs, from version 3; without them a version scores as it always did."""
-
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> Formula:
-        if self.effective_to is not None and self.effective_to < self.effective_from:
-            raise ValueError("effective_to is before effective_from")
-        return self
 
     def grade(self, score: Decimal) -> str:
         for grade in sorted(self.grades, key=lambda g: g.min_score, reverse=True):
@@ -179,33 +166,16 @@ class Formula(_Data):
 @cache
 def builtin_formulas() -> tuple[Formula, ...]:
     """Every formula version shipped with the ledger, oldest first."""
-    folder = resources.files("ledger") / "data" / "formulas"
-    found = [
-        Formula.model_validate(json.loads(entry.read_text(encoding="utf-8"),
-                                          parse_float=Decimal))
-        for entry in folder.iterdir() if entry.name.endswith(".json")
-    ]
-    return tuple(sorted(found, key=lambda f: f.effective_from))
+    return load_builtin(Formula, "formulas", parse_float=Decimal)
 
 
-class FormulaBook:
+class FormulaBook(Book[Formula]):
     """The built-in and published formula versions; picks the one in force on a day."""
 
+    what, field = "evaluation formula", "on"
+
     def __init__(self, published: Iterable[Formula] = ()) -> None:
-        self._by_id = {f.id: f for f in builtin_formulas()}
-        for formula in published:
-            self._by_id[formula.id] = formula
+        super().__init__(builtin_formulas(), published)
 
     def __contains__(self, formula_id: object) -> bool:
         return formula_id in self._by_id
-
-    def all(self) -> list[Formula]:
-        return sorted(self._by_id.values(), key=lambda f: f.effective_from)
-
-    def in_force(self, on: date) -> Formula:
-        """The version in force on a day; the latest-starting one wins where two overlap."""
-        candidates = [f for f in self._by_id.values() if f.effective_from <= on
-                      and (f.effective_to is None or on <= f.effective_to)]
-        if not candidates:
-            raise ValidationError(f"no evaluation formula is in force on {on}", field="on")
-        return max(candidates, key=lambda f: f.effective_from)

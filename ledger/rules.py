@@ -8,11 +8,8 @@ more into the ledger (see ``Ledger.publish_rule_set``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from datetime import date
 from functools import cache
-from importlib import resources
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -20,6 +17,7 @@ from pydantic import Field, model_validator
 from ledger.errors import LifecycleError, ValidationError
 from ledger.events import Immutable
 from ledger.values import Category, Severity
+from ledger.versions import Book, Version, load_builtin
 
 # Bounds keep a mistyped rule set (a period of a million years) out of the ledger.
 Days = Annotated[int, Field(ge=1, le=3_650)]
@@ -40,13 +38,9 @@ class PublicityWindow(Immutable):
         return self
 
 
-class RuleSet(Immutable):
+class RuleSet(Version):
     """One version of the rules: periods in working days (``_working_days``) or days/months."""
 
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9.-]*$")
-    title: str = Field(min_length=1, max_length=200)
-    effective_from: date
-    effective_to: date | None
     explanation_working_days: Days
     rectification_days: Days
     rectification_extensions: Annotated[int, Field(ge=0, le=10)]
@@ -114,8 +108,6 @@ class RuleSet(Immutable):
         missing = set(Severity) - set(self.publicity)
         if missing:
             raise ValueError(f"publicity has no window for {sorted(missing)}")
-        if self.effective_to is not None and self.effective_to < self.effective_from:
-            raise ValueError("effective_to is before effective_from")
         return self
 
     def publicity_window(self, category: Category, severity: Severity, matter: str | None,
@@ -155,22 +147,16 @@ class RuleSet(Immutable):
 
 @cache
 def builtin_rule_sets() -> tuple[RuleSet, ...]:
-    folder = resources.files("ledger") / "data" / "rulesets"
-    found = [
-        RuleSet.model_validate(json.loads(entry.read_text(encoding="utf-8")))
-        for entry in folder.iterdir()
-        if entry.name.endswith(".json")
-    ]
-    return tuple(sorted(found, key=lambda r: r.effective_from))
+    return load_builtin(RuleSet, "rulesets")
 
 
-class RuleBook:
+class RuleBook(Book[RuleSet]):
     """All rule sets known to the ledger; picks the one in force on a date."""
 
+    what, field = "rule set", "filed_on"
+
     def __init__(self, published: Iterable[RuleSet] = ()) -> None:
-        self._by_id: dict[str, RuleSet] = {r.id: r for r in builtin_rule_sets()}
-        for rule_set in published:
-            self._by_id[rule_set.id] = rule_set
+        super().__init__(builtin_rule_sets(), published)
 
     def get(self, rule_set_id: str) -> RuleSet:
         try:
@@ -179,17 +165,3 @@ class RuleBook:
             raise ValidationError(
                 f"unknown rule set {rule_set_id!r}", field="rule_set_id"
             ) from None
-
-    def in_force(self, on: date) -> RuleSet:
-        """The rule set in force on a day; the latest-starting one wins where two overlap."""
-        candidates = [
-            r
-            for r in self._by_id.values()
-            if r.effective_from <= on and (r.effective_to is None or on <= r.effective_to)
-        ]
-        if not candidates:
-            raise ValidationError(f"no rule set is in force on {on.isoformat()}", field="filed_on")
-        return max(candidates, key=lambda r: r.effective_from)
-
-    def all(self) -> list[RuleSet]:
-        return sorted(self._by_id.values(), key=lambda r: r.effective_from)
