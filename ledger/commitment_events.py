@@ -56,10 +56,7 @@ class CommitmentMade(HeldDeadlineEvent):
     digest: str
 
     def apply(self, c: Commitment) -> None:
-        c.reference, c.maker, c.region_code = self.reference, self.maker, self.region_code
-        c.department, c.kind, c.content = self.department, self.kind, self.content
-        c.source_document, c.made_to, c.made_on = self.source_document, self.made_to, self.made_on
-        c.due, c.recurring, c.public, c.digest = self.due, self.recurring, self.public, self.digest
+        self.set_own_fields(c)
         c.state = CommitmentState.OPEN
         c.deadlines = {}
         c.evidence = c.reasons = c.finding = None

@@ -81,6 +81,14 @@ class DomainEvent(Immutable):
     def apply(self, aggregate: Any) -> None:
         """Change the aggregate's state; subclasses override. Rules are checked before this."""
 
+    def set_own_fields(self, aggregate: Any) -> None:
+        """Set on the aggregate, under the same names, the fields this event's class adds to the
+        event class it extends: what an event that creates an aggregate does first."""
+        inherited = next(c for c in type(self).__mro__[1:] if issubclass(c, DomainEvent))
+        for name in type(self).model_fields:
+            if name not in inherited.model_fields:
+                setattr(aggregate, name, getattr(self, name))
+
     def mutate(self, aggregate: Aggregate | None) -> Aggregate:
         if aggregate is None:
             if self.aggregate_class is None:

@@ -50,10 +50,8 @@ class LeadReceived(HeldDeadlineEvent):
     department: Organisation
 
     def apply(self, lead: Lead) -> None:
-        lead.origin, lead.reference = self.origin, self.reference
-        lead.received_on = self.received_on
-        lead.summary, lead.body, lead.region_code = self.summary, self.body, self.region_code
-        lead.department, lead.assigned_on = self.department, self.received_on
+        self.set_own_fields(lead)
+        lead.assigned_on = self.received_on
         lead.outcome = lead.reasons = lead.record_id = lead.commitment_id = None
         lead.handovers = 0
         lead.deadlines = {}

@@ -88,10 +88,7 @@ class EvaluationPeriod(Aggregate):
         """The bodies and regions evaluated, each a ``PeriodEvaluation``."""
 
         def apply(self, found: EvaluationPeriod) -> None:
-            found.period, found.period_end = self.period, self.period_end
-            found.taken_on, found.formula_id = self.taken_on, self.formula_id
-            found.positions, found.evaluated = self.positions, self.evaluated
-            found.attempt = self.attempt
+            self.set_own_fields(found)
 
 
 class PeriodEvaluation(Aggregate):
@@ -110,8 +107,7 @@ class PeriodEvaluation(Aggregate):
         """The evaluation as the API answers it (score, grade, metrics, warnings)."""
 
         def apply(self, found: PeriodEvaluation) -> None:
-            found.period, found.kind, found.code = self.period, self.kind, self.code
-            found.evaluation = self.evaluation
+            self.set_own_fields(found)
 
 
 EvaluationPeriod.Recorded.aggregate_class = EvaluationPeriod

@@ -106,10 +106,7 @@ class ThirdPartyRating(Aggregate):
         imported_on: date
 
         def apply(self, rating: ThirdPartyRating) -> None:
-            for name in ("source", "subject_kind", "subject_code", "subject_name",
-                         "region_code", "period", "period_end", "score", "scale", "document",
-                         "imported_on"):
-                setattr(rating, name, getattr(self, name))
+            self.set_own_fields(rating)
 
     @property
     def out_of_100(self) -> Decimal:

@@ -131,15 +131,9 @@ class RecordFiled(DomainEvent):
     publicity_max_end: date
 
     def apply(self, r: CreditRecord) -> None:
-        r.content = self.content
-        r.rule_set_id = self.rule_set_id
-        r.filed_on = self.filed_on
-        r.content_digest = self.content_digest
+        self.set_own_fields(r)
         r.status = RecordStatus.IN_FORCE
         r.published = False
-        r.publicity_starts = self.publicity_starts
-        r.publicity_min_end = self.publicity_min_end
-        r.publicity_max_end = self.publicity_max_end
         r.under_objection = False
         r.under_reconsideration = None
         r.explanation = None

@@ -32,11 +32,7 @@ class GovernmentBody(Aggregate):
         kind: str
 
         def apply(self, body: GovernmentBody) -> None:
-            body.credit_code = self.credit_code
-            body.name = self.name
-            body.region_code = self.region_code
-            body.parent_code = self.parent_code
-            body.kind = self.kind
+            self.set_own_fields(body)
             body.records = []
 
     class RecordListed(DomainEvent):
@@ -65,11 +61,7 @@ class CivilServant(Aggregate):
         position: str
 
         def apply(self, person: CivilServant) -> None:
-            person.name = self.name
-            person.citizen_id = self.citizen_id
-            person.masked_id = self.masked_id
-            person.body_code = self.body_code
-            person.position = self.position
+            self.set_own_fields(person)
             person.records = []
             person.reads = 0
 

@@ -61,12 +61,7 @@ class WarningRaised(HeldDeadlineEvent):
     """The how-many-th warning of this rule on this body or region."""
 
     def apply(self, warning: EarlyWarning) -> None:
-        warning.rule_id, warning.formula_id = self.rule_id, self.formula_id
-        warning.kind, warning.code, warning.name = self.kind, self.code, self.name
-        warning.region_code, warning.above = self.region_code, self.above
-        warning.raised_on, warning.metric, warning.value = self.raised_on, self.metric, self.value
-        warning.message, warning.metrics, warning.score = self.message, self.metrics, self.score
-        warning.number = self.number
+        self.set_own_fields(warning)
         warning.escalated = False
         warning.acknowledged_on = warning.follow_up = warning.reasons = warning.result = None
         warning.deadlines = {}
