@@ -299,18 +299,12 @@ class Ledger(RecordSteps, CalendarYears, Evaluations, PeriodEvaluations, Registe
         return aggregate.id
 
     def body(self, credit_code: str, field: str = "subject_code") -> GovernmentBody:
-        try:
-            return self._get(body_id(credit_code), GovernmentBody)
-        except AggregateNotFoundError:
-            raise SubjectNotFoundError("no government body with this credit code is registered",
-                                       field=field) from None
+        return self._found(body_id(credit_code), GovernmentBody, SubjectNotFoundError(
+            "no government body with this credit code is registered", field=field))
 
     def civil_servant(self, person_id: UUID, version: int | None = None) -> CivilServant:
-        try:
-            return self._get(person_id, CivilServant, version)
-        except AggregateNotFoundError:
-            raise SubjectNotFoundError("no civil servant with this ID is registered",
-                                       field="subject_citizen_id") from None
+        return self._found(person_id, CivilServant, SubjectNotFoundError(
+            "no civil servant with this ID is registered", field="subject_citizen_id"), version)
 
     def reveal_person(self, person_id: UUID, actor: Actor, purpose: ReadingPurpose) -> (
         dict[str, str]
@@ -520,10 +514,8 @@ class Ledger(RecordSteps, CalendarYears, Evaluations, PeriodEvaluations, Registe
     # -- record steps --------------------------------------------------------------------------
 
     def record(self, rid: UUID, version: int | None = None) -> CreditRecord:
-        try:
-            return self._get(rid, CreditRecord, version)
-        except AggregateNotFoundError:
-            raise RecordNotFoundError("no record with this id", field="record_id") from None
+        return self._found(rid, CreditRecord, RecordNotFoundError(
+            "no record with this id", field="record_id"), version)
 
     def system_step(self, rid: UUID, step: Callable[[CreditRecord, Schedule], Any]) -> Any:
         """A step the system takes (deadline passed, expiry); retried on a concurrent change."""

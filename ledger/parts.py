@@ -11,16 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
 
 from ledger import commands as c
 from ledger.clock import Clock
+from ledger.errors import LedgerError
 from ledger.events import Actor, Aggregate, DomainEvent
 from ledger.record import CreditRecord, Schedule
 from ledger.regions import RegionTable
 from ledger.settings import LedgerSettings
 from ledger.subjects import GovernmentBody
+
+A = TypeVar("A", bound=Aggregate)
 
 
 class LedgerPart:
@@ -60,6 +65,16 @@ class LedgerPart:
 
     def _exists(self, aggregate_id: UUID) -> bool:
         raise NotImplementedError
+
+    def _found(self, aggregate_id: UUID, cls: type[A], missing: LedgerError,
+               version: int | None = None) -> A:
+        """The aggregate (at ``version``, else the latest), or ``missing`` raised when there is
+        none of that class by that id."""
+        try:
+            found: A = self._get(aggregate_id, cls, version)
+        except AggregateNotFoundError:
+            raise missing from None
+        return found
 
     def _save(self, *items: Any) -> None:
         raise NotImplementedError

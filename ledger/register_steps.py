@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
@@ -63,12 +62,8 @@ class Registers(WarningSteps):
     # -- commitments ---------------------------------------------------------------------------
 
     def commitment(self, cid: UUID) -> Commitment:
-        try:
-            found: Commitment = self._get(cid, Commitment)
-        except AggregateNotFoundError:
-            raise CommitmentNotFoundError("no commitment with this id",
-                                          field="commitment_id") from None
-        return found
+        return self._found(cid, Commitment, CommitmentNotFoundError(
+            "no commitment with this id", field="commitment_id"))
 
     def make_commitment(self, cmd: rc.MakeCommitment, actor: Actor) -> Registered:
         """Register a commitment; the same register number again changes nothing (with other
@@ -168,11 +163,7 @@ class Registers(WarningSteps):
     # -- leads ---------------------------------------------------------------------------------
 
     def lead(self, lid: UUID) -> Lead:
-        try:
-            found: Lead = self._get(lid, Lead)
-        except AggregateNotFoundError:
-            raise LeadNotFoundError("no lead with this id", field="lead_id") from None
-        return found
+        return self._found(lid, Lead, LeadNotFoundError("no lead with this id", field="lead_id"))
 
     def receive_lead(self, cmd: rc.ReceiveLead, actor: Actor) -> Registered:
         """Take a lead in; the same origin and reference number again changes nothing."""
@@ -229,12 +220,8 @@ class Registers(WarningSteps):
     # -- deadlines held by commitments and leads -----------------------------------------------
 
     def deadline_holder(self, holder_id: UUID, version: int | None = None) -> DeadlineHolder:
-        try:
-            found: DeadlineHolder = self._get(holder_id, DeadlineHolder, version)
-        except AggregateNotFoundError:
-            raise NotFoundError("no commitment or lead with this id",
-                                field="holder_id") from None
-        return found
+        return self._found(holder_id, DeadlineHolder, NotFoundError(
+            "no commitment or lead with this id", field="holder_id"), version)
 
     def holder_step(self, holder_id: UUID, step: Callable[[DeadlineHolder, Schedule], Any]) -> (
         Any

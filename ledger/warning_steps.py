@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from ledger import warning_commands as wc
@@ -61,11 +60,8 @@ class WarningSteps(LedgerPart):
     """Mixed into ``Ledger``: raising warnings and the operator's steps on them."""
 
     def early_warning(self, wid: UUID) -> EarlyWarning:
-        try:
-            found: EarlyWarning = self._get(wid, EarlyWarning)
-        except AggregateNotFoundError:
-            raise WarningNotFoundError("no warning with this id", field="warning_id") from None
-        return found
+        return self._found(wid, EarlyWarning, WarningNotFoundError(
+            "no warning with this id", field="warning_id"))
 
     def _latest_warning(self, rule_id: str, kind: str, code: str) -> (
         tuple[int, EarlyWarning | None]
