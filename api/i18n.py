@@ -7,16 +7,19 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from api.i18n_catalogues import CATALOGUES, PAGE_TEXTS, refuse_shared_keys
-from api.i18n_evaluation import EVALUATION_TEXTS
-from api.i18n_registers import REGISTER_TEXTS
-from api.i18n_warnings import WARNING_TEXTS
-from api.i18n_work import WORK_TEXTS
 from projections.results import OpenDeadline
 
 TEXTS = dict(CATALOGUES["general"])
 VALUES = CATALOGUES["values"]
 EVENTS = CATALOGUES["events"]
 FIELDS = CATALOGUES["fields"]
+WORK_TEXTS = CATALOGUES["work"]
+"""The department's workspace and forms, the reviewer's tasks, where an official's matters
+stand; templates with ``{who}``, ``{when}`` and an event's fields are filled in by
+``api.pages.matters``."""
+REGISTER_TEXTS = CATALOGUES["registers"]
+EVALUATION_TEXTS = CATALOGUES["evaluation"]
+WARNING_TEXTS = CATALOGUES["warnings"]
 
 # A record's fields read the same on its pages as in its facts and exports: their labels are
 # kept once, in FIELDS, and no page text may take their keys.

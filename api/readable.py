@@ -9,8 +9,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from api.i18n import EVENTS, FIELDS, TEXTS, VALUES, waiting_note
-from api.i18n_work import WORK_TEXTS
+from api.i18n import EVENTS, FIELDS, TEXTS, VALUES, WORK_TEXTS, waiting_note
 from ledger import values as v
 from ledger.clock import SHANGHAI
 from ledger.deadline_keys import DeadlineKey

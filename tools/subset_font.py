@@ -24,7 +24,8 @@ from fontTools.ttLib import TTCollection
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "api" / "static" / "fonts" / "NotoSansSC-subset.woff2"
 SIMPLIFIED = "Noto Sans CJK SC"
-TEXT_FILES = [*sorted((ROOT / "api" / "templates").glob("*.html")), ROOT / "api" / "i18n.py",
+TEXT_FILES = [*sorted((ROOT / "api" / "templates").glob("*.html")),
+              *sorted((ROOT / "api" / "texts").glob("*.toml")), ROOT / "api" / "i18n.py",
               ROOT / "ledger" / "data" / "regions_fujian.json",
               *sorted((ROOT / "ledger" / "data" / "sample").glob("*"))]
 RANGES = [(0x20, 0x7E), (0xA0, 0xFF), (0x2000, 0x206F), (0x2100, 0x214F), (0x2190, 0x21FF),
