@@ -16,6 +16,7 @@ from ledger.clock import business_date
 from ledger.errors import LifecycleError
 from ledger.events import Actor, Aggregate, DomainEvent, E, Role
 from ledger.record import Schedule, require_role
+from ledger.record_events import close_and_start
 from ledger.values import Deadline
 
 
@@ -27,10 +28,7 @@ class HeldDeadlineEvent(DomainEvent):
 
     def apply(self, holder: Any) -> None:
         """Typed as ``Any`` so a lead's or commitment's events narrow it to their aggregate."""
-        for key in self.closes:
-            holder.deadlines.pop(key, None)
-        for deadline in self.started():
-            holder.deadlines[deadline.key] = deadline
+        close_and_start(holder.deadlines, self.closes, self.started())
 
     def started(self) -> list[Deadline]:
         return [] if self.starts is None or self.starts.historical else [self.starts]

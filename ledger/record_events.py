@@ -7,6 +7,7 @@ topic, a changed schema a ``class_version`` and an upcast method. Events only ch
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -150,6 +151,15 @@ class RecordFiled(DomainEvent):
         r.repair_barred_until = None
 
 
+def close_and_start(deadlines: dict[str, Deadline], closes: Iterable[str],
+                    started: Iterable[Deadline]) -> None:
+    """Drop the deadlines ``closes`` names, then keep each started one under its key."""
+    for key in closes:
+        deadlines.pop(key, None)
+    for deadline in started:
+        deadlines[deadline.key] = deadline
+
+
 class DeadlineEvent(DomainEvent):
     """A step that starts one deadline and may close others."""
 
@@ -157,10 +167,7 @@ class DeadlineEvent(DomainEvent):
     closes: tuple[str, ...] = ()
 
     def apply(self, r: CreditRecord) -> None:
-        for key in self.closes:
-            r.deadlines.pop(key, None)
-        for deadline in self.started():
-            r.deadlines[deadline.key] = deadline
+        close_and_start(r.deadlines, self.closes, self.started())
 
     def started(self) -> list[Deadline]:
         """Every deadline this event starts (``starts``, and e.g. a repair's answer deadline);
