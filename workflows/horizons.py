@@ -18,7 +18,7 @@ import psycopg
 from ledger import record_events as ev
 from ledger.events import DomainEvent
 from workflows.plans import closes_every_deadline
-from workflows.tables import create_tables
+from workflows.tables import WorkflowsTable
 
 PUBLICITY = "publicity"
 
@@ -102,17 +102,14 @@ class MemoryHorizons:
         return ended[:limit]
 
 
-class PostgresHorizons:
+class PostgresHorizons(WorkflowsTable):
     """``workflows.horizons`` in the ledger's database."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        create_tables(
-            url,
-            "CREATE TABLE IF NOT EXISTS workflows.horizons (record_id uuid NOT NULL, "
-            "what text NOT NULL, ends_on date NOT NULL, PRIMARY KEY (record_id, what))",
-            "CREATE INDEX IF NOT EXISTS horizons_ends_on ON workflows.horizons (ends_on)",
-        )
+    TABLES = (
+        "CREATE TABLE IF NOT EXISTS workflows.horizons (record_id uuid NOT NULL, "
+        "what text NOT NULL, ends_on date NOT NULL, PRIMARY KEY (record_id, what))",
+        "CREATE INDEX IF NOT EXISTS horizons_ends_on ON workflows.horizons (ends_on)",
+    )
 
     def apply(self, changes: list[Change]) -> None:
         latest = {(c.record_id, c.what): c for c in changes}  # in log order: the last one wins

@@ -10,7 +10,7 @@ from typing import Protocol
 
 import psycopg
 
-from workflows.tables import create_tables
+from workflows.tables import WorkflowsTable
 
 
 class Positions(Protocol):
@@ -32,17 +32,14 @@ class MemoryPositions:
         self._positions[name] = position
 
 
-class PostgresPositions:
+class PostgresPositions(WorkflowsTable):
     """Positions in ``workflows.dispatcher_position``; the table is created if missing."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        create_tables(
-            url,
-            "CREATE TABLE IF NOT EXISTS workflows.dispatcher_position ("
-            "name text PRIMARY KEY, position bigint NOT NULL, "
-            "updated_at timestamptz NOT NULL DEFAULT now())",
-        )
+    TABLES = (
+        "CREATE TABLE IF NOT EXISTS workflows.dispatcher_position ("
+        "name text PRIMARY KEY, position bigint NOT NULL, "
+        "updated_at timestamptz NOT NULL DEFAULT now())",
+    )
 
     def get(self, name: str) -> int:
         with psycopg.connect(self.url) as conn:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import psycopg
 
 from ledger.store.storage import schema_lock
@@ -14,3 +16,14 @@ def create_tables(url: str, *statements: str) -> None:
         conn.execute("CREATE SCHEMA IF NOT EXISTS workflows")
         for statement in statements:
             conn.execute(statement)
+
+
+class WorkflowsTable:
+    """A store in the workflows' own tables: it connects to ``url`` and, when made, creates
+    its tables (``TABLES``) if they are missing."""
+
+    TABLES: ClassVar[tuple[str, ...]]
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        create_tables(url, *self.TABLES)
