@@ -9,7 +9,7 @@ A department reaches only the commitments and leads it is responsible for
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from api.auth import Account
@@ -19,6 +19,7 @@ from ledger.commitment import Commitment
 from ledger.errors import RecordNotFoundError
 from ledger.events import Role
 from ledger.lead import Lead
+from ledger.register_commands import CommitmentStep, LeadStep
 from ledger.register_steps import CommitmentNotFoundError, LeadNotFoundError
 
 
@@ -50,3 +51,25 @@ def responsible_for(account: Account, held: Held) -> Held:
     if isinstance(held, Commitment):
         raise CommitmentNotFoundError("no commitment with this id", field="commitment_id")
     raise LeadNotFoundError("no lead with this id", field="lead_id")
+
+
+Step = CommitmentStep | LeadStep
+"""A step a department takes on a commitment or lead it is responsible for."""
+
+
+def responsible_for_step(account: Account, ledger: Ledger, step: type[Step],
+                         held_id: UUID) -> None:
+    """Nothing, if the account is the department responsible for the commitment or lead
+    ``held_id`` that ``step`` is taken on; else it is answered as one that does not exist."""
+    if issubclass(step, CommitmentStep):
+        responsible_for(account, ledger.commitment(held_id))
+    else:
+        responsible_for(account, ledger.lead(held_id))
+
+
+def run_as_responsible(account: Account, ledger: Ledger, step: Step) -> Any:
+    """What ``step`` answers, carried out for the department responsible for its commitment or
+    lead (checked first, so that another account learns nothing of it)."""
+    held_id = step.commitment_id if isinstance(step, CommitmentStep) else step.lead_id
+    responsible_for_step(account, ledger, type(step), held_id)
+    return ledger.execute(step, account.actor())

@@ -20,18 +20,17 @@ from api.auth import Account
 from api.deps import Services, ServicesDep, optional_account
 from api.exports import EXPORT_CAP, export_capped
 from api.i18n import translator
-from api.pages import Department, ExportFormat, check_csrf, language, page_role, render
+from api.pages import Department, ExportFormat, language, page_role, render
 from api.pages.forms import PER_PAGE, FilterForm, page_count, page_number, pager
 from api.pages.public import region_choices
 from api.pages.register_forms import (
     CATEGORIES,
     SEVERITIES,
     AnswerFields,
-    answered,
     filing_of,
+    step_answered,
 )
 from api.routes.commitments import PUBLIC_FIELDS
-from api.visibility import responsible_for
 from ledger import register_commands as rc
 from ledger.commitment_events import CommitmentKind, CommitmentState
 from ledger.events import Role
@@ -171,17 +170,10 @@ def _answer(request: Request, services: Services, account: Account, commitment_i
             fields: AnswerFields, command: type[rc.CommitmentStep], **given: Any) -> Response:
     """End a commitment from a form with ``command`` and what the form gave: done and back on
     the list with a confirmation, or refused there with what was typed kept."""
-    check_csrf(request, fields.csrf)
-    responsible_for(account, services.ledger.commitment(commitment_id))
-
-    def act() -> object:
-        cmd = command.model_validate({"commitment_id": commitment_id, **given})
-        return services.ledger.execute(cmd, account.actor())
-
-    return answered(request, fields, act,
-                    done=f"/department/commitments?done={commitment_id}#c-{commitment_id}",
-                    again=partial(_department_page, request, services, account,
-                                  failed=str(commitment_id)))
+    return step_answered(request, services, account, fields, command, commitment_id, given,
+                         done=f"/department/commitments?done={commitment_id}#c-{commitment_id}",
+                         again=partial(_department_page, request, services, account,
+                                       failed=str(commitment_id)))
 
 
 @router.post("/department/commitments/{commitment_id}/fulfilment")

@@ -28,9 +28,9 @@ from api.pages.register_forms import (
     CATEGORIES,
     SEVERITIES,
     AnswerFields,
-    answered,
     filing_of,
     refused,
+    step_answered,
 )
 from api.uploads import CSV_XLSX, rows_report, saved, suffix_of
 from api.visibility import responsible_for
@@ -128,16 +128,10 @@ def _answer(request: Request, services: Services, account: Account, lead_id: UUI
             **given: Any) -> Response:
     """Answer the lead from a form with ``command`` and what the form gave: done and back on
     the lead, or refused there with what was typed kept."""
-    check_csrf(request, fields.csrf)
-    responsible_for(account, services.ledger.lead(lead_id))
-
-    def act() -> object:
-        cmd = command.model_validate({"lead_id": lead_id, **given})
-        return services.ledger.execute(cmd, account.actor())
-
-    return answered(request, fields, act, done=f"/department/leads/{lead_id}?done={form_id}",
-                    again=partial(_lead_page, request, services, account, lead_id,
-                                  failed=form_id), refusals=(e.NotFoundError,))
+    return step_answered(request, services, account, fields, command, lead_id, given,
+                         done=f"/department/leads/{lead_id}?done={form_id}",
+                         again=partial(_lead_page, request, services, account, lead_id,
+                                       failed=form_id), refusals=(e.NotFoundError,))
 
 
 @router.post("/department/leads/{lead_id}/unfounded")

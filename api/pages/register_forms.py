@@ -5,17 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 import pydantic
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
+from api.auth import Account
+from api.deps import Services
 from api.errors import status_of
 from api.i18n import translator
-from api.pages import language
+from api.pages import check_csrf, language
 from api.pages.filing import refusal, worded
+from api.visibility import Step, responsible_for_step
 from ledger import errors as e
+from ledger.register_commands import CommitmentStep
 from ledger.values import Category, Severity
 
 CATEGORIES = [v.value for v in Category]
@@ -81,6 +86,24 @@ def answered(request: Request, fields: BaseModel, act: Callable[[], object], *, 
         return again(problems=refused(error, language(request)),
                      typed=fields.model_dump(exclude={"csrf"}), status=status_of(error))
     return RedirectResponse(done, status_code=303)
+
+
+def step_answered(request: Request, services: Services, account: Account, fields: AnswerFields,
+                  step: type[Step], held_id: UUID, given: dict[str, Any], *, done: str,
+                  again: Callable[..., Response],
+                  refusals: tuple[type[e.LedgerError], ...] = ()) -> Response:
+    """A step on a commitment or lead taken from its form by the department responsible for it
+    (anyone else is answered as if it did not exist): ``step`` validated with what the form gave
+    (``given``) and carried out, then on to ``done`` or back as ``answered`` says."""
+    check_csrf(request, fields.csrf)
+    responsible_for_step(account, services.ledger, step, held_id)
+    held = "commitment_id" if issubclass(step, CommitmentStep) else "lead_id"
+
+    def act() -> object:
+        command = step.model_validate({held: held_id, **given})
+        return services.ledger.execute(command, account.actor())
+
+    return answered(request, fields, act, done=done, again=again, refusals=refusals)
 
 
 def _label(loc: tuple[int | str, ...]) -> str:

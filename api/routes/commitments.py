@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from api.auth import Account
 from api.deps import Region, ServicesDep, TokenFirstRoute, gives, require
 from api.schemas import Created
-from api.visibility import responsible_for
+from api.visibility import run_as_responsible
 from ledger import access
 from ledger import register_commands as rc
 from ledger.commands import Text
@@ -108,18 +108,16 @@ def public_commitments(
 def fulfil(commitment_id: UUID, body: Evidence, services: ServicesDep,
            account: Annotated[Account, gives(rc.FulfilCommitment)]) -> None:
     """Record the commitment fulfilled, with the evidence."""
-    responsible_for(account, services.ledger.commitment(commitment_id))
-    services.ledger.execute(rc.FulfilCommitment(
-        commitment_id=commitment_id, evidence=body.evidence), account.actor())
+    run_as_responsible(account, services.ledger, rc.FulfilCommitment(
+        commitment_id=commitment_id, evidence=body.evidence))
 
 
 @router.post("/commitments/{commitment_id}/release", status_code=204)
 def release(commitment_id: UUID, body: Reasons, services: ServicesDep,
             account: Annotated[Account, gives(rc.ReleaseCommitment)]) -> None:
     """Release the body from the commitment, with the reasons."""
-    responsible_for(account, services.ledger.commitment(commitment_id))
-    services.ledger.execute(rc.ReleaseCommitment(
-        commitment_id=commitment_id, reasons=body.reasons), account.actor())
+    run_as_responsible(account, services.ledger, rc.ReleaseCommitment(
+        commitment_id=commitment_id, reasons=body.reasons))
 
 
 @router.post("/commitments/{commitment_id}/breach", response_model=RecordFiled,
@@ -127,20 +125,16 @@ def release(commitment_id: UUID, body: Reasons, services: ServicesDep,
 def breach(commitment_id: UUID, body: Breach, services: ServicesDep,
            account: Annotated[Account, gives(rc.FindBreach)]) -> RecordFiled:
     """Find the commitment breached: files its breach_of_commitment record."""
-    responsible_for(account, services.ledger.commitment(commitment_id))
-    return RecordFiled(record_id=services.ledger.execute(rc.FindBreach(
-        commitment_id=commitment_id, finding=body.finding, filing=body.filing),
-        account.actor()))
+    return RecordFiled(record_id=run_as_responsible(account, services.ledger, rc.FindBreach(
+        commitment_id=commitment_id, finding=body.finding, filing=body.filing)))
 
 
 @router.post("/commitments/{commitment_id}/breach/proposal", status_code=204)
 def propose_breach(commitment_id: UUID, body: Breach, services: ServicesDep,
                    account: Annotated[Account, gives(rc.ProposeBreach)]) -> None:
     """Propose the commitment breached and its record, for a platform reviewer to confirm."""
-    responsible_for(account, services.ledger.commitment(commitment_id))
-    services.ledger.execute(rc.ProposeBreach(
-        commitment_id=commitment_id, finding=body.finding, filing=body.filing),
-        account.actor())
+    run_as_responsible(account, services.ledger, rc.ProposeBreach(
+        commitment_id=commitment_id, finding=body.finding, filing=body.filing))
 
 
 @router.post("/commitments/{commitment_id}/breach/confirmation", response_model=RecordFiled,

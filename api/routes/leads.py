@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from api.auth import Account
 from api.deps import Region, ServicesDep, TokenFirstRoute, gives, require
 from api.routes.commitments import Reasons, RecordFiled
-from api.visibility import responsible_for
+from api.visibility import run_as_responsible
 from ledger import access
 from ledger import register_commands as rc
 from ledger.commands import Authority, Text
@@ -121,34 +121,30 @@ def responses(
 def unfounded(lead_id: UUID, body: Reasons, services: ServicesDep,
               account: Annotated[Account, gives(rc.FindLeadUnfounded)]) -> None:
     """Answer the lead as unfounded, with the reasons."""
-    responsible_for(account, services.ledger.lead(lead_id))
-    services.ledger.execute(rc.FindLeadUnfounded(
-        lead_id=lead_id, reasons=body.reasons), account.actor())
+    run_as_responsible(account, services.ledger, rc.FindLeadUnfounded(
+        lead_id=lead_id, reasons=body.reasons))
 
 
 @router.post("/{lead_id}/record", response_model=RecordFiled, status_code=201)
 def file_record(lead_id: UUID, body: Filing, services: ServicesDep,
                 account: Annotated[Account, gives(rc.FileRecordOnLead)]) -> RecordFiled:
     """File a record on the lead's body; the lead and the record name each other."""
-    responsible_for(account, services.ledger.lead(lead_id))
-    return RecordFiled(record_id=services.ledger.execute(rc.FileRecordOnLead(
-        lead_id=lead_id, filing=body.filing), account.actor()))
+    return RecordFiled(record_id=run_as_responsible(account, services.ledger, rc.FileRecordOnLead(
+        lead_id=lead_id, filing=body.filing)))
 
 
 @router.post("/{lead_id}/breach", response_model=RecordFiled, status_code=201)
 def breach(lead_id: UUID, body: LeadBreach, services: ServicesDep,
            account: Annotated[Account, gives(rc.FindBreachOnLead)]) -> RecordFiled:
     """The lead shows a commitment broken: find the breach and file its record."""
-    responsible_for(account, services.ledger.lead(lead_id))
-    return RecordFiled(record_id=services.ledger.execute(rc.FindBreachOnLead(
+    return RecordFiled(record_id=run_as_responsible(account, services.ledger, rc.FindBreachOnLead(
         lead_id=lead_id, commitment_id=body.commitment_id, finding=body.finding,
-        filing=body.filing), account.actor()))
+        filing=body.filing)))
 
 
 @router.post("/{lead_id}/handover", status_code=204)
 def hand_over(lead_id: UUID, body: Handover, services: ServicesDep,
               account: Annotated[Account, gives(rc.HandOverLead)]) -> None:
     """Hand the lead to the department responsible; its own verification period starts."""
-    responsible_for(account, services.ledger.lead(lead_id))
-    services.ledger.execute(rc.HandOverLead(
-        lead_id=lead_id, to=body.to, reasons=body.reasons), account.actor())
+    run_as_responsible(account, services.ledger, rc.HandOverLead(
+        lead_id=lead_id, to=body.to, reasons=body.reasons))
