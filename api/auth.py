@@ -17,10 +17,11 @@ from typing import Protocol
 
 import psycopg
 
+from api.tables import create_tables
 from ledger.clock import Clock, system_clock
 from ledger.config import Config, current
 from ledger.events import Actor, Role
-from ledger.store.storage import connection, read_row, schema_lock
+from ledger.store.storage import connection, read_row
 
 HUMAN_ROLES = tuple(r for r in Role if r is not Role.SYSTEM)
 
@@ -151,14 +152,14 @@ class PostgresTokenStore:
     def __init__(self, url: str, clock: Clock = system_clock,
                  config: Config | None = None) -> None:
         self.url, self.clock, self.config = url, clock, config
-        with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS api_tokens ("
-                "token_hash text PRIMARY KEY, account_id text NOT NULL, role text NOT NULL, "
-                "subject text, name text NOT NULL, created_at timestamptz NOT NULL, "
-                "revoked_at timestamptz)"
-            )
-            conn.execute("ALTER TABLE api_tokens ADD COLUMN IF NOT EXISTS expires_at timestamptz")
+        create_tables(
+            url,
+            "CREATE TABLE IF NOT EXISTS api_tokens ("
+            "token_hash text PRIMARY KEY, account_id text NOT NULL, role text NOT NULL, "
+            "subject text, name text NOT NULL, created_at timestamptz NOT NULL, "
+            "revoked_at timestamptz)",
+            "ALTER TABLE api_tokens ADD COLUMN IF NOT EXISTS expires_at timestamptz",
+        )
 
     def create(self, account: Account) -> str:
         _check(account)

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import orjson
-import psycopg
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
@@ -32,10 +31,11 @@ from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
 from api.errors import status_of
+from api.tables import create_tables
 from ledger.errors import LedgerError
 from ledger.store.group_commit import Also
 from ledger.store.persistence import canonical_json
-from ledger.store.storage import connection, read_row, schema_lock
+from ledger.store.storage import connection, read_row
 
 if TYPE_CHECKING:  # api.deps holds the store: its types only
     from api.auth import Account
@@ -112,13 +112,10 @@ class PostgresIdempotencyStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS api_idempotency ("
-                "scope text NOT NULL, key text NOT NULL, request_hash text NOT NULL, "
-                "status int, body jsonb, created_at timestamptz NOT NULL DEFAULT now(), "
-                "PRIMARY KEY (scope, key))"
-            )
+        create_tables(url, "CREATE TABLE IF NOT EXISTS api_idempotency ("
+                      "scope text NOT NULL, key text NOT NULL, request_hash text NOT NULL, "
+                      "status int, body jsonb, created_at timestamptz NOT NULL DEFAULT now(), "
+                      "PRIMARY KEY (scope, key))")
 
     def claim(self, scope: str, key: str, request_hash: str) -> Stored | None:
         with connection(self.url) as conn:

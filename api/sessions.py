@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-import psycopg
 from starlette.requests import Request
 
+from api.tables import create_tables
 from ledger.clock import Clock, system_clock
 from ledger.config import Config, current
-from ledger.store.storage import connection, schema_lock
+from ledger.store.storage import connection
 
 COOKIE = "ledger_session"
 MAX_AGE = timedelta(hours=12)
@@ -94,12 +94,9 @@ class PostgresSessionStore:
     def __init__(self, url: str, clock: Clock = system_clock,
                  idle: timedelta | None = None) -> None:
         self.url, self.clock, self.idle = url, clock, idle or idle_timeout()
-        with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS web_sessions (id_hash text PRIMARY KEY, "
-                "token_hash text NOT NULL, created_at timestamptz NOT NULL, "
-                "seen_at timestamptz NOT NULL)"
-            )
+        create_tables(url, "CREATE TABLE IF NOT EXISTS web_sessions (id_hash text PRIMARY KEY, "
+                      "token_hash text NOT NULL, created_at timestamptz NOT NULL, "
+                      "seen_at timestamptz NOT NULL)")
 
     def open(self, token_hash: str) -> str:
         session_id, now = new_session_id(), self.clock()
