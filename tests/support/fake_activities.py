@@ -4,7 +4,8 @@ deadline dated from the server's day, started, slept to a day, closed by its fac
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ from temporalio import activity
 from temporalio.client import WorkflowHandle
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from ledger.values import DeadlineKind
 from workflows.deadline import DeadlineWorkflow
@@ -29,8 +31,6 @@ from workflows.inputs import (
 )
 
 RECORD = uuid.UUID("5f0c6a4e-1d2b-4c3d-8e9f-0a1b2c3d4e5f")
-
-
 
 
 class FakeLedger:
@@ -96,6 +96,15 @@ class FakeLedger:
         return [at.replace(second=0, microsecond=0) for n, at, _ in self.calls if n == name]
 
 
+@asynccontextmanager
+async def fake_worker(env: WorkflowEnvironment, fake: FakeLedger, workflow: type = DeadlineWorkflow,
+                      **options: Any) -> AsyncIterator[Worker]:
+    """A worker on queue ``tq`` running ``workflow`` with the fake's activities."""
+    async with Worker(env.client, task_queue="tq", workflows=[workflow],
+                      activities=fake.activities(), **options) as worker:
+        yield worker
+
+
 async def today(env: WorkflowEnvironment) -> date:
     return business_day(await env.get_current_time())
 
@@ -114,6 +123,19 @@ def deadline(start: date, due_in: int, reminders: tuple[int, ...] = ()) -> Deadl
         ),
         superior="11350100MB0000200X", started_by=f"{RECORD}/3",
     )
+
+
+async def dated(env: WorkflowEnvironment, due_in: int, reminders: tuple[int, ...] = ()) -> (
+    DeadlineInput
+):
+    """A deadline due ``due_in`` days after the server's day, not started yet."""
+    return deadline(await today(env), due_in, reminders)
+
+
+def unplanned(input: DeadlineInput) -> DeadlineInput:
+    """The same deadline with its urge and escalation days left for the ledger to plan."""
+    return input.model_copy(update={"ladder": input.ladder.model_copy(
+        update={"urge_on": None, "escalate_on": None})})
 
 
 async def sleep_until(env: WorkflowEnvironment, day: date, hours: int = 12) -> None:
@@ -137,5 +159,5 @@ async def started(env: WorkflowEnvironment, due_in: int, reminders: tuple[int, .
     tuple[DeadlineInput, WorkflowHandle[Any, Any]]
 ):
     """A deadline due ``due_in`` days after the server's day, started on the server."""
-    input = deadline(await today(env), due_in, reminders)
+    input = await dated(env, due_in, reminders)
     return input, await start(env, input)

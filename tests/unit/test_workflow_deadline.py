@@ -6,23 +6,22 @@ fire at 00:00 Asia/Shanghai of its day.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from tests.support.fake_activities import (
     RECORD,
     FakeLedger,
     close,
+    dated,
     deadline,
     sleep_until,
     start,
     started,
-    today,
+    unplanned,
 )
 from workflows.deadline import DeadlineWorkflow
 from workflows.inputs import (
@@ -33,20 +32,10 @@ from workflows.inputs import (
 )
 
 pytestmark = pytest.mark.timeout(120)
-@pytest.fixture
-def fake() -> FakeLedger:
-    return FakeLedger()
-
-
-@pytest.fixture
-async def worker(env: WorkflowEnvironment, fake: FakeLedger) -> AsyncIterator[Worker]:
-    async with Worker(env.client, task_queue="tq", workflows=[DeadlineWorkflow],
-                      activities=fake.activities()) as running:
-        yield running
 
 
 async def test_a_deadline_met_before_it_is_due_takes_no_step(
-    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+    env: WorkflowEnvironment, fake: FakeLedger,
 ) -> None:
     _, handle = await started(env, due_in=20)
 
@@ -60,7 +49,7 @@ async def test_a_deadline_met_before_it_is_due_takes_no_step(
 
 
 async def test_reminders_are_sent_on_their_days_before_the_due_date(
-    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+    env: WorkflowEnvironment, fake: FakeLedger,
 ) -> None:
     input, handle = await started(env, due_in=20, reminders=(3, 1))
 
@@ -76,7 +65,7 @@ async def test_reminders_are_sent_on_their_days_before_the_due_date(
 
 
 async def test_a_missed_deadline_is_missed_urged_then_escalated_to_the_superior(
-    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+    env: WorkflowEnvironment, fake: FakeLedger,
 ) -> None:
     input, handle = await started(env, due_in=10)
 
@@ -98,7 +87,7 @@ async def test_a_missed_deadline_is_missed_urged_then_escalated_to_the_superior(
 
 
 async def test_an_approved_extension_moves_the_due_date(
-    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+    env: WorkflowEnvironment, fake: FakeLedger,
 ) -> None:
     input, handle = await started(env, due_in=10)
     await env.sleep(timedelta(days=5))
@@ -118,10 +107,10 @@ async def test_an_approved_extension_moves_the_due_date(
 
 
 async def test_an_extension_to_an_earlier_or_equal_date_is_refused(
-    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+    env: WorkflowEnvironment, fake: FakeLedger,
 ) -> None:
     _, handle = await started(env, due_in=10)
-    earlier = deadline(await today(env), due_in=9).ladder
+    earlier = (await dated(env, due_in=9)).ladder
 
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await handle.execute_update(DeadlineWorkflow.extended,
@@ -129,14 +118,14 @@ async def test_an_extension_to_an_earlier_or_equal_date_is_refused(
     assert "must be later" in str(refused.value.cause)
     with pytest.raises(WorkflowUpdateFailedError):
         await handle.execute_update(DeadlineWorkflow.extended, DeadlineExtension(
-            ladder=deadline(await today(env), due_in=30).ladder, event_id=f"{RECORD}/2"))
+            ladder=(await dated(env, due_in=30)).ladder, event_id=f"{RECORD}/2"))
 
     await close(handle, fake, f"{RECORD}/6")
     assert (await handle.result()).events == (f"{RECORD}/3", f"{RECORD}/6")
 
 
 async def test_a_fact_that_makes_the_deadline_moot_ends_the_ladder(
-    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+    env: WorkflowEnvironment, fake: FakeLedger,
 ) -> None:
     input, handle = await started(env, due_in=10)
 
@@ -149,11 +138,10 @@ async def test_a_fact_that_makes_the_deadline_moot_ends_the_ladder(
 
 
 async def test_a_step_the_ledger_refuses_is_passed_over_and_the_ladder_goes_on(
-    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+    env: WorkflowEnvironment, fake: FakeLedger,
 ) -> None:
-    input = deadline(await today(env), due_in=10)
     fake.refusals.add("miss")  # e.g. an extension the ledger recorded reset the deadline
-    handle = await start(env, input)
+    input, handle = await started(env, due_in=10)
 
     await sleep_until(env, input.ladder.urge_on)
     assert await handle.query(DeadlineWorkflow.state) == DeadlineState.URGED
@@ -165,7 +153,7 @@ async def test_a_step_the_ledger_refuses_is_passed_over_and_the_ladder_goes_on(
 
 
 async def test_a_deadline_the_ledger_closed_without_a_signal_is_not_escalated(
-    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+    env: WorkflowEnvironment, fake: FakeLedger,
 ) -> None:
     input, handle = await started(env, due_in=10)
     await sleep_until(env, input.ladder.urge_on)  # missed, then urged
@@ -184,7 +172,7 @@ async def test_a_deadline_the_ledger_closed_without_a_signal_is_not_escalated(
 
 
 async def test_a_close_signal_older_than_the_deadline_is_ignored(
-    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+    env: WorkflowEnvironment, fake: FakeLedger,
 ) -> None:
     _, handle = await started(env, due_in=10)
 
@@ -197,12 +185,11 @@ async def test_a_close_signal_older_than_the_deadline_is_ignored(
 
 
 async def test_days_the_calendar_lacked_at_the_start_are_asked_of_the_ledger_after_the_miss(
-    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+    env: WorkflowEnvironment, fake: FakeLedger,
 ) -> None:
     # due late in December, before next year's holiday notice is published
-    complete = deadline(await today(env), due_in=10)
-    input = complete.model_copy(update={"ladder": complete.ladder.model_copy(
-        update={"urge_on": None, "escalate_on": None})})
+    complete = await dated(env, due_in=10)
+    input = unplanned(complete)
     fake.failures["plan"] = 1  # still unpublished at the first ask
     fake.ladder = complete.ladder
     handle = await start(env, input)
@@ -218,11 +205,10 @@ async def test_days_the_calendar_lacked_at_the_start_are_asked_of_the_ledger_aft
 
 
 async def test_closing_a_deadline_cancels_a_step_that_keeps_failing(
-    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+    env: WorkflowEnvironment, fake: FakeLedger,
 ) -> None:
-    input = deadline(await today(env), due_in=1)
     fake.failures["miss"] = 10_000  # the ledger's database is away
-    handle = await start(env, input)
+    input, handle = await started(env, due_in=1)
     await sleep_until(env, input.ladder.due + timedelta(days=1), hours=1)
 
     await close(handle, fake, f"{RECORD}/8")
@@ -234,7 +220,7 @@ async def test_closing_a_deadline_cancels_a_step_that_keeps_failing(
 
 
 async def test_a_close_signal_the_ledger_does_not_confirm_leaves_the_deadline_running(
-    env: WorkflowEnvironment, worker: Worker, fake: FakeLedger,
+    env: WorkflowEnvironment, fake: FakeLedger,
 ) -> None:
     input, handle = await started(env, due_in=10)
     await env.sleep(timedelta(days=2))

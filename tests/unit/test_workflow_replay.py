@@ -28,17 +28,19 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Replayer, Worker
+from temporalio.worker import Replayer
 
 from tests.support.fake_activities import (
     RECORD,
     FakeLedger,
     close,
+    dated,
     deadline,
+    fake_worker,
     sleep_until,
     start,
     started,
-    today,
+    unplanned,
 )
 from tests.unit.deadline_variants import (
     DeprecatedPatchDeadlineWorkflow,
@@ -78,9 +80,8 @@ async def ladder_extended_escalated_closed(env: WorkflowEnvironment, fake: FakeL
 
 async def planned_then_moot(env: WorkflowEnvironment, fake: FakeLedger) -> WorkflowHistory:
     """Urge and escalation days asked of the ledger after the miss; made moot after the urge."""
-    complete = deadline(await today(env), due_in=5)
-    input = complete.model_copy(update={"key": "rectification", "ladder": (
-        complete.ladder.model_copy(update={"urge_on": None, "escalate_on": None}))})
+    complete = await dated(env, due_in=5)
+    input = unplanned(complete).model_copy(update={"key": "rectification"})
     fake.ladder = complete.ladder
     handle = await start(env, input)
     await sleep_until(env, complete.ladder.urge_on or complete.ladder.due)
@@ -93,9 +94,8 @@ async def step_cancelled_by_close(env: WorkflowEnvironment, fake: FakeLedger) ->
     WorkflowHistory
 ):
     """The overdue step keeps failing (the database is away) until the close cancels it."""
-    input = deadline(await today(env), due_in=1)
     fake.failures["miss"] = 10_000
-    handle = await start(env, input)
+    input, handle = await started(env, due_in=1)
     await sleep_until(env, input.ladder.due + timedelta(days=1), hours=1)
     await close(handle, fake, f"{RECORD}/50")
     await handle.result()
@@ -107,9 +107,8 @@ async def step_refused_then_closed(env: WorkflowEnvironment, fake: FakeLedger) -
     WorkflowHistory
 ):
     """The ledger refuses the overdue step; the ladder goes on to the urge and escalation."""
-    input = deadline(await today(env), due_in=3)
     fake.refusals.add("miss")
-    handle = await start(env, input)
+    input, handle = await started(env, due_in=3)
     await sleep_until(env, (input.ladder.escalate_on or input.ladder.due) + timedelta(days=1))
     await close(handle, fake, f"{RECORD}/60")
     await handle.result()
@@ -179,8 +178,7 @@ async def record_histories(env: WorkflowEnvironment) -> dict[str, WorkflowHistor
     """Every scenario, run on the current code with fake activities."""
     fake = FakeLedger()
     histories = {}
-    async with Worker(env.client, task_queue="tq", workflows=[DeadlineWorkflow],
-                      activities=fake.activities()):
+    async with fake_worker(env, fake):
         for name, scenario in SCENARIOS.items():
             fake.closed_by = None  # the ledger of each scenario starts with its deadline open
             histories[name] = await scenario(env, fake)
@@ -325,22 +323,20 @@ async def test_deprecating_the_patch_later_keeps_the_runs_that_took_it() -> None
 async def test_deadlines_running_at_a_deployment_carry_on_under_the_new_code() -> None:
     async with await start_test_server() as env:
         fake = FakeLedger()
-        overdue = deadline(await today(env), due_in=2)
-        not_due = deadline(await today(env), due_in=20).model_copy(
+        overdue = await dated(env, due_in=2)
+        not_due = (await dated(env, due_in=20)).model_copy(
             update={"key": "rectification"})
 
         # v1 runs both deadlines until the first has been missed (caching nothing, so no task
         # waits on the queue of a worker that is gone)
-        async with Worker(env.client, task_queue="tq", workflows=[ReleasedV1DeadlineWorkflow],
-                          activities=fake.activities(), max_cached_workflows=0):
+        async with fake_worker(env, fake, ReleasedV1DeadlineWorkflow, max_cached_workflows=0):
             first, second = await start(env, overdue), await start(env, not_due)
             await sleep_until(env, overdue.ladder.due + timedelta(days=1))
             assert await first.query(DeadlineWorkflow.state) == "overdue"
 
         # the new code takes over with nothing cached: it replays both histories, then goes on
-        async with Worker(env.client, task_queue="tq", workflows=[DeadlineWorkflow],
-                          activities=fake.activities(),
-                          workflow_failure_exception_types=[workflow.NondeterminismError]):
+        async with fake_worker(env, fake, workflow_failure_exception_types=[
+                workflow.NondeterminismError]):
             await sleep_until(env, (not_due.ladder.escalate_on or not_due.ladder.due)
                               + timedelta(days=1))
             # both signalled before either result is awaited: the server skips time while
