@@ -25,6 +25,7 @@ from tests.support.projections import (
     applied,
     log_positions,
     rebuilt_snapshot,
+    roll_back_positions,
     snapshot,
     statuses,
 )
@@ -241,18 +242,8 @@ def test_followers_apply_every_event_of_shared_transactions_exactly_once(
         except Exception as error:  # reported below
             errors.append(error)
 
-    def roll_back() -> None:
-        # A writer that takes notification ids under the table lock, then aborts: gaps.
-        with psycopg.connect(pg_url) as conn:
-            for _ in range(5):
-                with conn.transaction(force_rollback=True):
-                    conn.execute("LOCK TABLE ledger_events IN EXCLUSIVE MODE")
-                    conn.execute("INSERT INTO ledger_events (originator_id, originator_version, "
-                                 "topic, state) VALUES (gen_random_uuid(), 1, 'x:y', '{}')")
-                    time.sleep(0.02)
-
     writers = [threading.Thread(target=file, args=(100 * k,)) for k in range(1, 7)]
-    writers.append(threading.Thread(target=roll_back))
+    writers.append(threading.Thread(target=roll_back_positions, args=(pg_url, 5)))
     for writer in writers:
         writer.start()
     for writer in writers:

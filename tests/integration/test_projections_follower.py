@@ -28,6 +28,7 @@ from tests.support.projections import (
     applied,
     log_positions,
     rebuilt_snapshot,
+    roll_back_positions,
     snapshot,
     statuses,
 )
@@ -151,22 +152,11 @@ def test_concurrent_writers_with_rollbacks_leave_no_event_skipped_or_applied_twi
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
 
-    def roll_back() -> None:
-        # A writer that takes notification ids under the table lock, holds them, then aborts.
-        with psycopg.connect(pg_url) as conn:
-            for _ in range(6):
-                with conn.transaction(force_rollback=True):
-                    conn.execute("LOCK TABLE ledger_events IN EXCLUSIVE MODE")
-                    conn.execute(
-                        "INSERT INTO ledger_events (originator_id, originator_version, topic, "
-                        "state) VALUES (gen_random_uuid(), 1, 'x:y', '{}')")
-                    time.sleep(0.02)
-
     bodies = [uscc(f"11350103MB0000{k}") for k in (1, 2, 3, 3)]
     ledgers = [postgres_ledger(pg_url, clock) for _ in bodies]  # one pool per writer
     writers = [threading.Thread(target=file, args=(ledger, 100 * k, body))
                for k, (ledger, body) in enumerate(zip(ledgers, bodies, strict=True), start=1)]
-    writers.append(threading.Thread(target=roll_back))
+    writers.append(threading.Thread(target=roll_back_positions, args=(pg_url, 6)))
     writers.append(threading.Thread(target=lambda: app.register_body(c.RegisterBody(
         credit_code=uscc("11350200MB00009"), name="厦门市财政局", region_code="350200"), ADMIN)))
     for writer in writers:

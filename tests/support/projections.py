@@ -4,6 +4,7 @@ withdrawals)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from uuid import UUID
 
@@ -145,6 +146,18 @@ def file_many(app: Ledger, numbers: range) -> None:
         rid = app.file_record(filing(n), DEPT).record_id
         if n % 4 == 0:
             app.withdraw_record(c.WithdrawRecord(record_id=rid, reasons="撤销"), DEPT)
+
+
+def roll_back_positions(url: str, times: int) -> None:
+    """A writer that takes notification ids under the table lock, holds them a moment, then
+    aborts, ``times`` over: gaps in the log that followers must wait out or pass."""
+    with psycopg.connect(url) as conn:
+        for _ in range(times):
+            with conn.transaction(force_rollback=True):
+                conn.execute("LOCK TABLE ledger_events IN EXCLUSIVE MODE")
+                conn.execute("INSERT INTO ledger_events (originator_id, originator_version, "
+                             "topic, state) VALUES (gen_random_uuid(), 1, 'x:y', '{}')")
+                time.sleep(0.02)
 
 
 def applied(url: str) -> list[int]:
