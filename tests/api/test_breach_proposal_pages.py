@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from ledger.events import Role
 from tests.support.api import Api, Views, csrf, sign_in
-from tests.support.registers import commitment
-from tests.support.world import DEPT
+from tests.support.registers import commitments_made
 
 FORM = {"finding": "逾期未付款，经核实属实", "decision_date": "2026-05-06",
         "severity": "general", "legal_basis": "《保障中小企业款项支付条例》第八条",
@@ -18,8 +17,7 @@ def test_a_department_proposes_a_breach_and_a_reviewer_confirms_one_and_declines
     api: Api, views: Views,
 ) -> None:
     ledger = api.services.ledger
-    first = ledger.make_commitment(commitment("闽承诺〔2026〕1号"), DEPT).id
-    second = ledger.make_commitment(commitment("闽承诺〔2026〕2号"), DEPT).id
+    first, second = commitments_made(ledger, 2)
     views.catch_up()
     sign_in(api, Role.SOURCE_DEPARTMENT)
     listing = api.client.get("/department/commitments")

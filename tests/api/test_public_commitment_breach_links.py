@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ledger import register_commands as rc
 from tests.support.api import Api, Views
-from tests.support.registers import commitment, short_filing
+from tests.support.registers import commitments_made, short_filing
 from tests.support.world import DEPT
 
 
@@ -13,8 +13,7 @@ def test_the_public_commitments_link_a_breach_record_only_where_the_public_may_r
     api: Api, views: Views,
 ) -> None:
     ledger = api.services.ledger
-    shown = ledger.make_commitment(commitment("闽承诺〔2026〕1号"), DEPT).id
-    kept_inside = ledger.make_commitment(commitment("闽承诺〔2026〕2号"), DEPT).id
+    shown, kept_inside = commitments_made(ledger, 2)
     public = ledger.find_breach(rc.FindBreach(commitment_id=shown, finding="逾期未付款",
                                               filing=short_filing(1)), DEPT)
     internal = ledger.find_breach(rc.FindBreach(

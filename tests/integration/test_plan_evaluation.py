@@ -17,7 +17,7 @@ from ledger.ratings import ImportRating
 from projections.evaluation import Evaluation, early_warnings, evaluate_all
 from projections.period_evaluations import differences, positions, replay, take_due
 from tests.support.projections import Projections
-from tests.support.registers import commitment, lead, short_filing
+from tests.support.registers import commitments_made, lead, short_filing
 from tests.support.world import ADMIN, BODY_CODE, DEPT, PARENT_CODE, REVIEWER, FakeClock, filing
 
 CITY_DEPT = Actor(id="dept-fz-resources", role=Role.SOURCE_DEPARTMENT, subject=PARENT_CODE)
@@ -35,8 +35,7 @@ def a_year_of_commitments_leads_and_ratings(app: Ledger, clock: FakeClock) -> No
     """The county body: one record, one commitment kept, one broken (a second record); the
     city body let a deputy's suggestion pass its verification date; both rated."""
     app.file_record(filing(1), DEPT)
-    kept = app.make_commitment(commitment(), DEPT).id
-    broken = app.make_commitment(commitment("闽承诺〔2026〕2号"), DEPT).id
+    kept, broken = commitments_made(app, 2)
     suggestion = app.receive_lead(lead("闽人大建议〔2026〕88号", origin="npc_suggestion",
                                        department={"name": "福州市自然资源和规划局",
                                                    "code": PARENT_CODE}), REVIEWER).id
@@ -135,7 +134,7 @@ def test_quarters_and_years_are_recorded_once_and_an_auditor_replays_them_from_t
 def test_a_body_that_broke_two_commitments_is_warned_under_version_3_only(
     app: Ledger, views: Projections, clock: FakeClock, conn: Conn,
 ) -> None:
-    broken = [app.make_commitment(commitment(f"闽承诺〔2026〕{n}号"), DEPT).id for n in (1, 2)]
+    broken = commitments_made(app, 2)
     clock.set_date(date(2026, 7, 1))
     for n, cid in enumerate(broken, start=1):
         app.find_breach(rc.FindBreach(commitment_id=cid, finding="逾期未付款",

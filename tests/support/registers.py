@@ -8,11 +8,13 @@ from datetime import date
 from decimal import Decimal
 from importlib import resources
 from typing import Any
+from uuid import UUID
 
 from ledger import register_commands as rc
+from ledger.application import Ledger
 from ledger.events import Actor, Role
 from ledger.warning_steps import Raised
-from tests.support.world import BODY_CODE, SOURCE_CODE, uscc
+from tests.support.world import BODY_CODE, DEPT, SOURCE_CODE, uscc
 
 OTHER_CODE = uscc("11350000MB05678")
 OTHER_DEPT = Actor(id="dept-fj-finance", role=Role.SOURCE_DEPARTMENT, subject=OTHER_CODE)
@@ -28,6 +30,12 @@ def commitment(reference: str = "闽承诺〔2026〕1号", **overrides: Any) -> 
     }
     fields.update(overrides)
     return rc.MakeCommitment.model_validate(fields)
+
+
+def commitments_made(ledger: Ledger, count: int) -> list[UUID]:
+    """The department makes commitments numbered 1 to ``count``; their ids in that order."""
+    return [ledger.make_commitment(commitment(f"闽承诺〔2026〕{n}号"), DEPT).id
+            for n in range(1, count + 1)]
 
 
 def lead(reference: str = "12345-20260506-0001", **overrides: Any) -> rc.ReceiveLead:
