@@ -223,59 +223,61 @@ def test_a_long_file_is_answered_chunk_by_chunk_without_reading_it_all_first(app
     assert len(app.body(BODY_CODE).records) == CHUNK_ROWS
 
 
-def test_a_group_that_clashes_with_another_clerk_is_filed_again_row_by_row(
-    app: Ledger, pg_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    other_clerk = postgres_ledger(pg_url, clock)
-    refused: list[int] = []
+class OtherClerk:
+    """Another clerk who files record 900 of the same body just before the import writes its
+    first group; the sizes of the groups the import sent, and of those refused, are kept."""
 
-    def save_after_someone_else(ledger: Ledger, events: list[DomainEvent], *stored: Any) -> (
-        None
-    ):
-        if not refused:
-            other_clerk.file_record(filing(900), DEPT)
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.sent: list[int] = []
+        self.refused: list[int] = []
+
+    def save_after_me(self, ledger: Ledger, events: list[DomainEvent], *stored: Any) -> None:
+        if not self.sent:
+            self.ledger.file_record(filing(900), DEPT)
+        self.sent.append(len(events))
         try:
             append(ledger, events, *stored)
         except IntegrityError:
-            refused.append(len(events))
+            self.refused.append(len(events))
             raise
 
-    monkeypatch.setattr(bulk, "append", save_after_someone_else)
+
+@pytest.fixture
+def other_clerk(pg_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> (
+    Iterator[OtherClerk]
+):
+    clerk = OtherClerk(postgres_ledger(pg_url, clock))
+    monkeypatch.setattr(bulk, "append", clerk.save_after_me)
+    yield clerk
+    clerk.ledger.close()
+
+
+def test_a_group_that_clashes_with_another_clerk_is_filed_again_row_by_row(
+    app: Ledger, other_clerk: OtherClerk,
+) -> None:
     rows = ((n + 1, nested(row(n))) for n in range(1, 6))
 
     results = list(import_records(app, rows, DEPT))
 
-    other_clerk.close()
-    assert refused == [20]
+    assert other_clerk.refused == [20]
     assert [r.status for r in results] == ["filed"] * 5
     assert len(app.body(BODY_CODE).records) == 6
 
 
 def test_when_a_group_clashes_the_group_prepared_while_it_was_written_is_filed_row_by_row(
-    app: Ledger, pg_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    app: Ledger, other_clerk: OtherClerk,
 ) -> None:
     """A group is written while the next is prepared on the subjects as the first left them;
     when the first is refused, the next is filed row by row as well, and the body's versions
     have no hole."""
-    other_clerk = postgres_ledger(pg_url, clock)
-    sent: list[int] = []
-
-    def save_after_someone_else(ledger: Ledger, events: list[DomainEvent], *stored: Any) -> (
-        None
-    ):
-        if not sent:
-            other_clerk.file_record(filing(900), DEPT)
-        sent.append(len(events))
-        append(ledger, events, *stored)
-
-    monkeypatch.setattr(bulk, "append", save_after_someone_else)
     long_facts = "未按合同约定支付中标企业货款。" * 1000  # about 45 KB: four rows to a group
     rows = [(n + 1, nested(row(n, facts=long_facts))) for n in range(1, 10)]
 
     results = list(import_records(app, rows, DEPT))
 
-    other_clerk.close()
-    assert len(sent) == 1  # the second group (and the row that did not fit it) was not sent
+    # the second group (and the row that did not fit it) was not sent
+    assert len(other_clerk.sent) == 1
     assert [r.status for r in results] == ["filed"] * 9
     versions = [e.originator_version for e in app.events.get(body_id(BODY_CODE))]
     assert versions == list(range(1, len(versions) + 1))
