@@ -63,8 +63,26 @@ def fetcher(api: Api):  # type: ignore[no-untyped-def]
     return fetch
 
 
-def witness(tmp_path: Path) -> Witness:
+@pytest.fixture
+def sealer(ledger_api: Api) -> Sealer:
+    return sealer_of(ledger_api)
+
+
+@pytest.fixture
+def watcher(tmp_path: Path) -> Witness:
+    """The audit office's witness, keeping its record in the test's folder."""
     return Witness(NAME, AUDIT_OFFICE, ORIGIN, LOG_PUBLIC, tmp_path / "witness")
+
+
+def forge(api: Api, folder: Path, filings: range) -> None:
+    """Someone with the database rewrites an event and drops the proofs, then seals
+    ``filings`` with the log's key by a sealer without the last checkpoint."""
+    assert api.services.database_url is not None
+    with psycopg.connect(api.services.database_url, autocommit=True) as conn:
+        conn.execute("UPDATE ledger_events SET state = convert_to(replace(convert_from(state, "
+                     "'UTF8'), '01:30:00', '01:31:00'), 'UTF8') WHERE notification_id = 9")
+        conn.execute("DROP SCHEMA proofs CASCADE")
+    grow(api, sealer_of(api, CheckpointPin.for_key(LOG_PUBLIC, folder)), filings)
 
 
 def look(api: Api, watcher: Witness) -> str | None:
@@ -78,9 +96,8 @@ def look(api: Api, watcher: Witness) -> str | None:
 
 
 def test_a_witness_cosigns_a_growing_log_and_the_ledger_serves_its_cosignature(
-    ledger_api: Api, tmp_path: Path
+    ledger_api: Api, sealer: Sealer, watcher: Witness,
 ) -> None:
-    sealer, watcher = sealer_of(ledger_api), witness(tmp_path)
     grow(ledger_api, sealer, range(1, 40))
     look(ledger_api, watcher)
     grow(ledger_api, sealer, range(40, 100))  # past a full tile: tiles of two levels
@@ -95,18 +112,12 @@ def test_a_witness_cosigns_a_growing_log_and_the_ledger_serves_its_cosignature(
 
 
 def test_a_witness_refuses_to_cosign_a_rewritten_log_and_keeps_the_evidence(
-    ledger_api: Api, tmp_path: Path
+    ledger_api: Api, sealer: Sealer, watcher: Witness, tmp_path: Path,
 ) -> None:
-    sealer, watcher = sealer_of(ledger_api), witness(tmp_path)
     grow(ledger_api, sealer, range(1, 4))
     look(ledger_api, watcher)
     cosigned = watcher.record.read_text()
-    with psycopg.connect(sealer.url, autocommit=True) as conn:  # the rewrite, signed with the
-        conn.execute("UPDATE ledger_events SET state = convert_to(replace(convert_from(state, "
-                     "'UTF8'), '01:30:00', '01:31:00'), 'UTF8') WHERE notification_id = 9")
-        conn.execute("DROP SCHEMA proofs CASCADE")  # key by a sealer without the last checkpoint
-    forger = sealer_of(ledger_api, CheckpointPin.for_key(LOG_PUBLIC, tmp_path / "forger"))
-    grow(ledger_api, forger, range(4, 6))
+    forge(ledger_api, tmp_path / "forger", range(4, 6))
 
     with pytest.raises(SplitViewError, match="does not extend the checkpoint of") as split:
         look(ledger_api, watcher)
@@ -118,13 +129,12 @@ def test_a_witness_refuses_to_cosign_a_rewritten_log_and_keeps_the_evidence(
 
 
 def test_a_bundle_can_require_witnesses_that_cosigned_its_head(
-    ledger_api: Api, tmp_path: Path
+    ledger_api: Api, sealer: Sealer, watcher: Witness,
 ) -> None:
-    sealer = sealer_of(ledger_api)
     rid = ledger_api.services.ledger.file_record(filing(1), DEPT).record_id
     sealer.seal_pending()
     sealer.issue_head()
-    look(ledger_api, witness(tmp_path))
+    look(ledger_api, watcher)
     bundle = ledger_api.client.get("/api/v1/audit/bundle", params={"record": str(rid)},
                                    headers=ledger_api.headers(Role.AUDITOR)).json()
     stranger = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw,
@@ -143,9 +153,9 @@ def test_a_bundle_can_require_witnesses_that_cosigned_its_head(
 
 
 def test_the_ledger_keeps_only_cosignatures_of_its_witnesses_on_its_own_checkpoints(
-    ledger_api: Api, tmp_path: Path
+    ledger_api: Api, sealer: Sealer, tmp_path: Path,
 ) -> None:
-    grow(ledger_api, sealer_of(ledger_api), range(1, 3))
+    grow(ledger_api, sealer, range(1, 3))
     note = ledger_api.client.get("/checkpoint").text
     stranger = Witness(NAME, Ed25519PrivateKey.generate(), ORIGIN, LOG_PUBLIC, tmp_path / "x")
     seen = stranger.observe(note, fetcher(ledger_api))
@@ -161,21 +171,16 @@ def test_the_ledger_keeps_only_cosignatures_of_its_witnesses_on_its_own_checkpoi
 
 
 def test_the_witness_loop_reports_what_it_cosigned_sends_it_back_and_stops_at_a_split(
-    ledger_api: Api, tmp_path: Path
+    ledger_api: Api, sealer: Sealer, watcher: Witness, tmp_path: Path,
 ) -> None:
-    sealer, watcher, said = sealer_of(ledger_api), witness(tmp_path), []
+    said: list[str] = []
     grow(ledger_api, sealer, range(1, 3))
 
     def submit(note: str) -> None:
         ledger_api.client.post("/cosignatures", content=note)
 
     follow(watcher, fetcher(ledger_api), submit, said.append, every=0, rounds=2)
-    with psycopg.connect(sealer.url, autocommit=True) as conn:
-        conn.execute("UPDATE ledger_events SET state = convert_to(replace(convert_from(state, "
-                     "'UTF8'), '01:30:00', '01:31:00'), 'UTF8') WHERE notification_id = 9")
-        conn.execute("DROP SCHEMA proofs CASCADE")
-    grow(ledger_api, sealer_of(ledger_api, CheckpointPin.for_key(LOG_PUBLIC, tmp_path / "f")),
-         range(3, 4))
+    forge(ledger_api, tmp_path / "f", range(3, 4))
 
     with pytest.raises(SplitViewError):
         follow(watcher, fetcher(ledger_api), submit, said.append, every=0, rounds=1)
