@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -17,17 +18,16 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.store.group_commit import GroupCommitter, Pending
-from projections.follower import Follower
 from projections.log import log_table_of
 from projections.registry import all_views
 from tests.support.projections import (
     AppliedPositions,
     applied,
+    following,
     log_positions,
     rebuilt_snapshot,
-    roll_back_positions,
     snapshot,
-    statuses,
+    write_at_once,
 )
 from tests.support.world import ADMIN, DEPT, FakeClock, filing, postgres_ledger, uscc
 
@@ -225,12 +225,6 @@ def test_followers_apply_every_event_of_shared_transactions_exactly_once(
     app: Ledger, pg_url: str,
 ) -> None:
     log = log_table_of(app)
-    stop = threading.Event()
-    followers = [Follower(pg_url, view, log, page_size=5, poll_interval=0.05,
-                          standby_interval=0.05) for view in (AppliedPositions(), *all_views())]
-    running = [threading.Thread(target=f.run, args=(stop,), daemon=True) for f in followers]
-    for thread in running:
-        thread.start()
     bodies = register_bodies(app, 3)
     errors: list[BaseException] = []
 
@@ -242,20 +236,10 @@ def test_followers_apply_every_event_of_shared_transactions_exactly_once(
         except Exception as error:  # reported below
             errors.append(error)
 
-    writers = [threading.Thread(target=file, args=(100 * k,)) for k in range(1, 7)]
-    writers.append(threading.Thread(target=roll_back_positions, args=(pg_url, 5)))
-    for writer in writers:
-        writer.start()
-    for writer in writers:
-        writer.join()
+    with following(pg_url, log, (AppliedPositions(), *all_views()), page_size=5):
+        write_at_once(pg_url, [partial(file, 100 * k) for k in range(1, 7)], rollbacks=5)
     assert errors == []
 
-    top = max(log_positions(pg_url, log))
-    wait_for(lambda: all(s.position >= top for s in statuses(pg_url, log).values()),
-             "the followers to catch up")
-    stop.set()
-    for thread in running:
-        thread.join()
     positions = log_positions(pg_url, log)
     assert applied(pg_url) == positions
     assert snapshot(pg_url, "views") == rebuilt_snapshot(pg_url, log)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -26,11 +28,12 @@ from tests.support.projections import (
     Projections,
     RefusesWithdrawals,
     applied,
+    following,
     log_positions,
     rebuilt_snapshot,
-    roll_back_positions,
     snapshot,
     statuses,
+    write_at_once,
 )
 from tests.support.world import ADMIN, DEPT, FakeClock, filing, postgres_ledger, uscc
 
@@ -132,13 +135,7 @@ def test_concurrent_writers_with_rollbacks_leave_no_event_skipped_or_applied_twi
     app: Ledger, pg_url: str, clock: FakeClock,
 ) -> None:
     log = log_table_of(app)
-    stop, errors, created = threading.Event(), [], []
-    followers = [Follower(pg_url, view, log, page_size=7, poll_interval=0.05,
-                          standby_interval=0.05)
-                 for view in (AppliedPositions(), AppliedPositions(), *all_views())]
-    threads = [threading.Thread(target=f.run, args=(stop,), daemon=True) for f in followers]
-    for thread in threads:
-        thread.start()
+    errors, created = [], []
 
     def file(writer: Ledger, start: int, body: str) -> None:
         try:
@@ -154,27 +151,17 @@ def test_concurrent_writers_with_rollbacks_leave_no_event_skipped_or_applied_twi
 
     bodies = [uscc(f"11350103MB0000{k}") for k in (1, 2, 3, 3)]
     ledgers = [postgres_ledger(pg_url, clock) for _ in bodies]  # one pool per writer
-    writers = [threading.Thread(target=file, args=(ledger, 100 * k, body))
-               for k, (ledger, body) in enumerate(zip(ledgers, bodies, strict=True), start=1)]
-    writers.append(threading.Thread(target=roll_back_positions, args=(pg_url, 6)))
-    writers.append(threading.Thread(target=lambda: app.register_body(c.RegisterBody(
-        credit_code=uscc("11350200MB00009"), name="厦门市财政局", region_code="350200"), ADMIN)))
-    for writer in writers:
-        writer.start()
-    for writer in writers:
-        writer.join()
+    writers: list[Callable[[], object]] = [
+        partial(file, ledger, 100 * k, body)
+        for k, (ledger, body) in enumerate(zip(ledgers, bodies, strict=True), start=1)]
+    writers.append(lambda: app.register_body(c.RegisterBody(
+        credit_code=uscc("11350200MB00009"), name="厦门市财政局", region_code="350200"), ADMIN))
+    views = (AppliedPositions(), AppliedPositions(), *all_views())
+    with following(pg_url, log, views, page_size=7) as followers:
+        write_at_once(pg_url, writers, rollbacks=6)
     for ledger in ledgers:
         ledger.close()
     assert errors == []
-
-    top = max(log_positions(pg_url, log))
-    deadline = time.monotonic() + 30
-    while any(s.position < top for s in statuses(pg_url, log).values()):
-        assert time.monotonic() < deadline, statuses(pg_url, log)
-        time.sleep(0.05)
-    stop.set()
-    for thread in threads:
-        thread.join()
 
     positions = log_positions(pg_url, log)
     assert positions[-1] - positions[0] + 1 > len(positions)  # rolled-back writes left gaps

@@ -4,7 +4,10 @@ withdrawals)."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -158,6 +161,47 @@ def roll_back_positions(url: str, times: int) -> None:
                 conn.execute("INSERT INTO ledger_events (originator_id, originator_version, "
                              "topic, state) VALUES (gen_random_uuid(), 1, 'x:y', '{}')")
                 time.sleep(0.02)
+
+
+def write_at_once(url: str, writers: list[Callable[[], object]], rollbacks: int) -> None:
+    """The writers run in threads at once, beside one that rolls back ``rollbacks`` times
+    (``roll_back_positions``); it returns when all of them are done."""
+    threads = [threading.Thread(target=writer) for writer in writers]
+    threads.append(threading.Thread(target=roll_back_positions, args=(url, rollbacks)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def caught_up(url: str, log: LogTable, timeout: float = 30) -> None:
+    """Wait until every view's follower has reached the last position in the log."""
+    top = max(log_positions(url, log))
+    deadline = time.monotonic() + timeout
+    while any(s.position < top for s in statuses(url, log).values()):
+        assert time.monotonic() < deadline, statuses(url, log)
+        time.sleep(0.05)
+
+
+@contextmanager
+def following(url: str, log: LogTable, views: Iterable[View], page_size: int) -> (
+    Iterator[list[Follower]]
+):
+    """A follower of each view running in its thread while the block runs; on leaving it
+    they catch up with the log (``caught_up``) and stop."""
+    stop = threading.Event()
+    followers = [Follower(url, view, log, page_size=page_size, poll_interval=0.05,
+                          standby_interval=0.05) for view in views]
+    threads = [threading.Thread(target=f.run, args=(stop,), daemon=True) for f in followers]
+    for thread in threads:
+        thread.start()
+    try:
+        yield followers
+        caught_up(url, log)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
 
 
 def applied(url: str) -> list[int]:
