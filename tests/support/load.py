@@ -27,34 +27,39 @@ DECIDED = timedelta(days=16)  # before the day of filing
 
 
 def today() -> date:
+    """The engines' day: the wall clock's, in Beijing."""
     return business_date(datetime.now(UTC))
 
 
-def set_back() -> date:
-    """``SET_BACK`` before today, moved back to a Friday when it falls on a weekend."""
-    day = today() - SET_BACK
+def set_back(on: date) -> date:
+    """``SET_BACK`` before ``on``, moved back to a Friday when it falls on a weekend."""
+    day = on - SET_BACK
     return day - timedelta(days=max(0, day.weekday() - 4))
 
 
+def years_reached(on: date) -> range:
+    """Every year from the earliest decision to the deadlines of a filing made on ``on``."""
+    return range((set_back(on) - DECIDED).year, on.year + 2)
+
+
 def prepare(ledger: Ledger, clock: FakeClock) -> None:
-    """Twenty bodies to file against, and the calendar of every year from the earliest
-    decision to the deadlines of the latest filing."""
+    """Twenty bodies to file against, and the calendar of every year the filings reach."""
     for n, code in enumerate(BODIES):
         ledger.register_body(c.RegisterBody(credit_code=code, name=f"测试机关{n}",
                                             region_code="350102"), ADMIN)
-    earliest = set_back() - DECIDED
-    publish_test_years(ledger, *range(earliest.year, today().year + 2))
+    publish_test_years(ledger, *years_reached(today()))
 
 
 def file(ledger: Ledger, clock: FakeClock, numbers: range) -> list[UUID]:
     """File records; one in ten with the clock set back ``SET_BACK`` (long overdue now)."""
     ids = []
     for n in numbers:
+        back = set_back(today())
         if n % 10 == 0:
-            clock.set_date(set_back())
+            clock.set_date(back)
         else:
             clock.now = datetime.now(UTC)
-        decided = set_back() - DECIDED
+        decided = back - DECIDED
         cmd = filing(n, subject_code=BODIES[n % len(BODIES)], decision_date=decided)
         ids.append(ledger.file_record(cmd, DEPT).record_id)
     return ids
