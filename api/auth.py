@@ -17,11 +17,10 @@ from typing import Protocol
 
 import psycopg
 
-from api.tables import create_tables
 from ledger.clock import Clock, system_clock
 from ledger.config import Config, current
 from ledger.events import Actor, Role
-from ledger.store.storage import connection, read_row
+from ledger.store.storage import connection, create_tables, read_row
 
 HUMAN_ROLES = tuple(r for r in Role if r is not Role.SYSTEM)
 

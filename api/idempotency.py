@@ -31,11 +31,10 @@ from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
 from api.errors import status_of
-from api.tables import create_tables
 from ledger.errors import LedgerError
 from ledger.store.group_commit import Also
 from ledger.store.persistence import canonical_json
-from ledger.store.storage import connection, read_row
+from ledger.store.storage import connection, create_tables, read_row
 
 if TYPE_CHECKING:  # api.deps holds the store: its types only
     from api.auth import Account

@@ -19,10 +19,9 @@ from typing import Protocol
 
 from starlette.requests import Request
 
-from api.tables import create_tables
 from ledger.clock import Clock, system_clock
 from ledger.config import Config, current
-from ledger.store.storage import connection
+from ledger.store.storage import connection, create_tables
 
 COOKIE = "ledger_session"
 MAX_AGE = timedelta(hours=12)

@@ -4,18 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import psycopg
-
-from ledger.store.storage import schema_lock
-
-
-def create_tables(url: str, *statements: str) -> None:
-    """Create the schema, then run ``statements`` (each ``… IF NOT EXISTS``), under the lock
-    that keeps processes starting at once from creating the same thing twice."""
-    with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
-        conn.execute("CREATE SCHEMA IF NOT EXISTS workflows")
-        for statement in statements:
-            conn.execute(statement)
+from ledger.store.storage import create_tables
 
 
 class WorkflowsTable:
@@ -26,4 +15,4 @@ class WorkflowsTable:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        create_tables(url, *self.TABLES)
+        create_tables(url, "CREATE SCHEMA IF NOT EXISTS workflows", *self.TABLES)

@@ -13,12 +13,11 @@ import os
 import threading
 from pathlib import Path
 
-import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ledger.config import Config, current
-from ledger.store.storage import connection, ledger_home, schema_lock
+from ledger.store.storage import connection, create_tables, ledger_home
 
 
 class MissingKeyError(RuntimeError):
@@ -77,11 +76,8 @@ class PostgresKeyStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS ledger_person_keys ("
-                "key_id text PRIMARY KEY, wrapped bytea, destroyed_at timestamptz)"
-            )
+        create_tables(url, "CREATE TABLE IF NOT EXISTS ledger_person_keys ("
+                           "key_id text PRIMARY KEY, wrapped bytea, destroyed_at timestamptz)")
 
     def get(self, key_id: str) -> bytes | None:
         with connection(self.url) as conn:

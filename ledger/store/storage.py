@@ -43,6 +43,15 @@ def schema_lock(conn: psycopg.Connection[Any]) -> Iterator[None]:
         yield
 
 
+def create_tables(url: str, *statements: str) -> None:
+    """Run ``statements`` (each ``… IF NOT EXISTS``) under the schema lock: how a store that
+    keeps its own tables (keys, tokens, sessions, idempotency answers, the workflows') makes them
+    when it is made."""
+    with psycopg.connect(url, autocommit=True) as conn, schema_lock(conn):
+        for statement in statements:
+            conn.execute(statement)
+
+
 @contextmanager
 def connection(url: str) -> Iterator[psycopg.Connection[Any]]:
     """A connection to ``url`` in a transaction that commits when the block ends (rolls back on
